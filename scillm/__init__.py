@@ -1,0 +1,52 @@
+"""scillm: LiteLLM with scientific providers (certainly, lean4, codeworld).
+
+`import scillm` stays light: every public name below is resolved on first
+attribute access (PEP 562), so LiteLLM, FastAPI and the engines load only
+when they are used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> "module:attribute"; the single table of the public API.
+_LAZY: dict[str, str] = {
+    # LiteLLM's own objects, with scillm's providers registered first.
+    "completion": "scillm.llms.registry:completion",
+    "acompletion": "scillm.llms.registry:acompletion",
+    "Router": "scillm.llms.registry:Router",
+    "ModelResponse": "scillm.llms.registry:ModelResponse",
+    "register_providers": "scillm.llms.registry:register_providers",
+    # batch fan-out (paved path)
+    "parallel_acompletions": "scillm.paved.batch:parallel_acompletions",
+    "parallel_acompletions_iter": "scillm.paved.batch:parallel_acompletions_iter",
+    "batch_acompletions": "scillm.paved.batch:batch_acompletions",
+    "batch_acompletions_iter": "scillm.paved.batch:batch_acompletions_iter",
+    # certainly
+    "certainly_prove": "scillm.integrations.certainly.api:certainly_prove",
+    "certainly_prove_simple": "scillm.integrations.certainly.api:certainly_prove_simple",
+    "certainly_prove_iter": "scillm.integrations.certainly.api:certainly_prove_iter",
+    "certainly_prove_simple_iter": "scillm.integrations.certainly.api:certainly_prove_simple_iter",
+    # errors
+    "errors": "scillm.errors",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'scillm' has no attribute {name!r}")
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    value = getattr(module, attr) if attr else module
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

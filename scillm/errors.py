@@ -1,0 +1,77 @@
+"""One exception tree for everything a scillm user can hit.
+
+Every class says when it is raised; every message names the cause and the
+fix. Classes that LiteLLM's Router and retry logic must recognise also derive
+from the matching LiteLLM exception; those live in `scillm.llms.errors` so
+that importing this module never imports LiteLLM.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ScillmError(Exception):
+    """Root of every error scillm raises on purpose."""
+
+
+class ConfigError(ScillmError, ValueError):
+    """A required setting (base URL, key, model, option) is missing or invalid."""
+
+
+class InvalidRequestError(ScillmError, ValueError):
+    """The caller passed arguments that cannot be used; the message names the field."""
+
+
+class EngineNotReadyError(ScillmError, NotImplementedError):
+    """A provider exists but the engine behind it is not built or not enabled here."""
+
+
+class BackendUnavailableError(ScillmError):
+    """A prover or sandbox binary needed for this call is missing; the message says what to install."""
+
+
+class JsonParseError(ScillmError, ValueError):
+    """Strict JSON mode was asked for and the model's reply is not valid JSON.
+
+    `scillm_meta` carries `reason="json_parse_failed"`, a `sample` of the raw
+    text, `raw_len`, `model` and `provider`.
+    """
+
+    def __init__(self, message: str, *, scillm_meta: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.scillm_meta: dict[str, Any] = scillm_meta or {}
+
+
+class RequireProvedError(ScillmError):
+    """`require_proved=True` was passed and some items were not proved."""
+
+    def __init__(self, message: str, *, unproved: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.unproved: list[dict[str, Any]] = unproved or []
+
+
+class SandboxUnavailableError(ScillmError):
+    """No isolating sandbox works here and `allow_unsandboxed=True` was not passed."""
+
+
+class BridgeError(ScillmError):
+    """An HTTP bridge answered with an error or could not be reached."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, body: Any = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+
+
+__all__ = [
+    "BackendUnavailableError",
+    "BridgeError",
+    "ConfigError",
+    "EngineNotReadyError",
+    "InvalidRequestError",
+    "JsonParseError",
+    "RequireProvedError",
+    "SandboxUnavailableError",
+    "ScillmError",
+]

@@ -1,0 +1,1 @@
+"""certainly: requirements in, machine-checked proofs out."""
