@@ -106,3 +106,8 @@ def environment_markdown() -> str:
         default = f"`{v.default}`" if v.default is not None else "unset"
         lines.append(f"| `{v.name}` | {v.area} | {default} | {v.description} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    # Regenerate the reference: python -m scillm.config > docs/environment.md
+    print(environment_markdown(), end="")

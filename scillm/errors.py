@@ -55,6 +55,10 @@ class SandboxUnavailableError(ScillmError):
     """No isolating sandbox works here and `allow_unsandboxed=True` was not passed."""
 
 
+class SkillError(ScillmError):
+    """A skill name is unknown, a skill folder is malformed, or the install target cannot be written."""
+
+
 class BridgeError(ScillmError):
     """An HTTP bridge answered with an error or could not be reached."""
 
@@ -64,6 +68,19 @@ class BridgeError(ScillmError):
         self.body = body
 
 
+class ProviderError(ScillmError):
+    """An OpenAI-compatible host answered a paved helper with an error or could not be reached.
+
+    `reason` is one of auth, quota_exhausted, rate_limited, model_not_listed,
+    unreachable, timeout, bad_response, http_error.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None, reason: str = "http_error") -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.reason = reason
+
+
 __all__ = [
     "BackendUnavailableError",
     "BridgeError",
@@ -71,7 +88,9 @@ __all__ = [
     "EngineNotReadyError",
     "InvalidRequestError",
     "JsonParseError",
+    "ProviderError",
     "RequireProvedError",
     "SandboxUnavailableError",
     "ScillmError",
+    "SkillError",
 ]

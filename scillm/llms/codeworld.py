@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from scillm.errors import EngineNotReadyError
+from scillm.errors import InvalidRequestError
+
+_STRATEGIES = {"all", "bandit", "mcts"}
+
+
+def _summary_line(payload: dict[str, Any]) -> str:
+    s = payload["summary"]
+    best = [f"{r['item_id']}={r['best_variant']}" for r in payload["results"] if r.get("best_variant")]
+    line = f"codeworld: {s['succeeded']}/{s['items']} items evaluated, {s['failed']} failed"
+    return line + (f"; best: {', '.join(best)}" if best else "")
+
+
+def _wants_json(params: dict[str, Any]) -> bool:
+    fmt = params.get("response_format")
+    if isinstance(fmt, dict):
+        return fmt.get("type") in ("json_object", "json_schema")
+    return False
 
 
 async def acomplete(provider: str, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
@@ -12,9 +29,33 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]], p
 
     `model` is the full model string (`codeworld`, `codeworld/mcts`); the part
     after the slash selects the strategy. `params` holds every extra keyword
-    argument the caller passed (`items`, `strategy`, `metrics`, ...).
+    argument the caller passed (`items`, `strategy`, `metrics`, ...); keys
+    codeworld does not know (LiteLLM's own) are ignored. The payload is in
+    `response.additional_kwargs["codeworld"]`; the message content is a
+    one-line summary, or the payload as JSON under a JSON response_format.
     """
-    raise EngineNotReadyError(
-        "the codeworld engine is not built yet in this version of scillm; "
-        "upgrade scillm or use an HTTP bridge"
+    from litellm import ModelResponse
+
+    from scillm.integrations.codeworld.api import arun_items
+    from scillm.integrations.codeworld.models import CodeworldArgs
+
+    items = params.get("items")
+    if items is None:
+        raise InvalidRequestError("the codeworld provider needs `items=[{task, context: {code_variants, cases}}]`")
+    args = {k: v for k, v in params.items() if k in CodeworldArgs.model_fields}
+    _, _, suffix = model.partition("/")
+    if suffix:
+        if suffix not in _STRATEGIES:
+            raise InvalidRequestError(f"unknown codeworld model {model!r}; use codeworld, codeworld/bandit or codeworld/mcts")
+        args.setdefault("strategy", suffix)
+    payload = await arun_items(items, sandbox=params.get("sandbox"), **args)
+    content = json.dumps(payload, default=str) if _wants_json(params) else _summary_line(payload)
+    response = ModelResponse(
+        model=model,
+        choices=[{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
     )
+    response.additional_kwargs = {"codeworld": payload}  # type: ignore[attr-defined]
+    return response
+
+
+__all__ = ["acomplete"]

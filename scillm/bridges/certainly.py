@@ -1,0 +1,28 @@
+"""Routes of the certainly bridge (`POST /bridge`, alias `POST /v1/certainly`); no logic here.
+
+Run it with `scillm bridge certainly --port 8787` or `python -m scillm.bridges.certainly`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from scillm.bridges.handlers import run_sync
+
+router = APIRouter()
+
+
+@router.post("/bridge")
+@router.post("/v1/certainly")
+async def bridge(request: Request) -> JSONResponse:
+    """Prove every item with the same engine call as direct mode."""
+    return await run_sync(request)
+
+
+__all__ = ["router"]
+
+if __name__ == "__main__":
+    from scillm.bridges.serve import main
+
+    raise SystemExit(main(engine="certainly"))

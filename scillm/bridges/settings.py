@@ -1,0 +1,53 @@
+"""Bridge configuration: one validated object, built once and passed to `create_app`.
+
+Nothing here is read at import time; `BridgeSettings.from_env()` is the one
+place a bridge consults the environment (through `scillm.config`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EngineName = Literal["certainly", "codeworld"]
+
+DEFAULT_PORTS: dict[str, int] = {"certainly": 8787, "codeworld": 8887}
+
+
+class BridgeSettings(BaseModel):
+    """Limits and identity of one bridge server; validated when built."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    engine: EngineName = Field("certainly", description="Which engine this bridge serves.")
+    host: str = Field("127.0.0.1", description="Address uvicorn binds.")
+    port: int = Field(8787, ge=0, le=65535, description="Port uvicorn binds (0: a free one).")
+    token: str | None = Field(None, description="Bearer token required on every request when set.")
+    max_concurrent: int = Field(4, ge=1, le=1024, description="Requests whose work runs at once.")
+    queue_size: int = Field(16, ge=0, le=100_000, description="Requests allowed to wait for a slot; more get 429.")
+    retry_after_s: int = Field(1, ge=1, le=3600, description="Retry-After sent with 429 and 503.")
+    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Request bodies above this get 413.")
+    max_items: int = Field(1000, ge=1, description="Items per request above this get 413.")
+    max_item_bytes: int = Field(256 * 1024, ge=64, description="One item serialised above this gets 422.")
+    default_max_seconds: float = Field(300.0, gt=0, description="Deadline when a request sets no max_seconds.")
+    max_jobs: int = Field(256, ge=1, description="Finished and running jobs kept in memory.")
+    job_ttl_s: float = Field(3600.0, gt=0, description="Finished jobs are forgotten after this long.")
+    disconnect_poll_s: float = Field(0.1, gt=0, le=5, description="How often a running request checks its client.")
+
+    @classmethod
+    def from_env(cls, engine: EngineName, **overrides: object) -> BridgeSettings:
+        """Settings for `engine` with the token from SCILLM_BRIDGE_TOKEN unless given."""
+        from scillm.config import env
+
+        values: dict[str, object] = {"engine": engine, "port": DEFAULT_PORTS[engine], "token": env("SCILLM_BRIDGE_TOKEN")}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)
+
+    @property
+    def is_loopback(self) -> bool:
+        """True when only this machine can reach the bound address."""
+        return self.host in {"127.0.0.1", "localhost", "::1"} or self.host.startswith("127.")
+
+
+__all__ = ["DEFAULT_PORTS", "BridgeSettings", "EngineName"]

@@ -1,0 +1,238 @@
+"""Content-addressed proof-check results, so a repeated candidate never reaches the prover twice.
+
+API (stable; the proving loop wraps its checker once)::
+
+    from scillm.integrations.certainly.cache import CachingChecker, open_cache
+
+    checker = CachingChecker(CoqChecker(...))            # cache from CERTAINLY_CACHE, else in memory
+    checker = CachingChecker(inner, open_cache("runs.sqlite"))  # explicit SQLite file
+    result = await checker.check(problem, proof)          # result.cached is True on a hit
+    checker.hits, checker.misses                          # counters
+
+`CachingChecker` implements the `Checker` protocol around any checker.
+The key is a SHA-256 of (checker name, prover version, backend, header, decls,
+theorem name, keyword, statement, normalized proof, confirmed-or-not).
+`proved`, `failed` and `rejected` verdicts are stored; `timeout`, `crashed`
+and `env_unavailable` are not unless `cache_transient=True`, since they say
+more about the machine than about the proof. A verdict from an unconfirmed
+check that is not `proved` also answers a confirmed request, because
+confirmation only adds guards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Protocol
+
+from scillm.config import env
+from scillm.integrations.certainly.checkers.base import Checker
+from scillm.integrations.certainly.models import BackendStatus, CheckResult, CheckStatus, Problem
+
+_DURABLE: frozenset[CheckStatus] = frozenset({"proved", "failed", "rejected"})
+
+
+class ResultCache(Protocol):
+    """Where verdicts are kept, keyed by `cache_key`."""
+
+    def get(self, key: str) -> CheckResult | None:
+        """The stored verdict, or None."""
+        ...
+
+    def put(self, key: str, result: CheckResult) -> None:
+        """Store (or replace) a verdict."""
+        ...
+
+    def close(self) -> None:
+        """Release storage handles."""
+        ...
+
+
+def normalize_proof(proof: str) -> str:
+    """Line endings and trailing blanks removed; indentation kept (Lean is layout-sensitive)."""
+    lines = [line.rstrip() for line in proof.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def cache_key(checker: str, version: str | None, problem: Problem, proof: str, *, confirmed: bool) -> str:
+    """SHA-256 over everything that can change a verdict."""
+    parts = {
+        "checker": checker,
+        "version": version or "",
+        "backend": problem.backend,
+        "header": problem.header,
+        "decls": problem.decls,
+        "theorem_name": problem.theorem_name,
+        "keyword": problem.keyword,
+        "statement": problem.statement,
+        "proof": normalize_proof(proof),
+        "confirmed": confirmed,
+    }
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(blob).hexdigest()
+
+
+class MemoryCache:
+    """Bounded LRU in this process."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, CheckResult] = OrderedDict()
+
+    def get(self, key: str) -> CheckResult | None:
+        result = self._data.get(key)
+        if result is not None:
+            self._data.move_to_end(key)
+        return result
+
+    def put(self, key: str, result: CheckResult) -> None:
+        self._data[key] = result
+        self._data.move_to_end(key)
+        while len(self._data) > self.max_entries:
+            self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def close(self) -> None:
+        self._data.clear()
+
+
+class SqliteCache:
+    """A SQLite file shared across runs and processes (WAL mode)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30.0)
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS check_results (key TEXT PRIMARY KEY, result TEXT NOT NULL)"
+            )
+            self._db.commit()
+
+    def get(self, key: str) -> CheckResult | None:
+        with self._lock:
+            row = self._db.execute("SELECT result FROM check_results WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return CheckResult.model_validate_json(row[0])
+
+    def put(self, key: str, result: CheckResult) -> None:
+        payload = result.model_dump_json()
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO check_results (key, result) VALUES (?, ?)", (key, payload)
+            )
+            self._db.commit()
+
+    def __len__(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT COUNT(*) FROM check_results").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def open_cache(path: str | Path | None = None, *, max_entries: int = 10_000) -> ResultCache:
+    """SQLite at `path` (or `CERTAINLY_CACHE`), else a bounded in-memory LRU."""
+    target = path if path is not None else env("CERTAINLY_CACHE")
+    if target:
+        return SqliteCache(target)
+    return MemoryCache(max_entries)
+
+
+class CachingChecker:
+    """A `Checker` that answers repeated candidates from a `ResultCache`."""
+
+    def __init__(self, inner: Checker, cache: ResultCache | None = None, *, cache_transient: bool = False) -> None:
+        self.inner = inner
+        self.cache: ResultCache = cache if cache is not None else open_cache()
+        self._owns_cache = cache is None
+        self.cache_transient = cache_transient
+        self.name = inner.name
+        self.hits = 0
+        self.misses = 0
+        self._version: str | None = None
+        self._version_known = False
+
+    def _prover_version(self) -> str | None:
+        if not self._version_known:
+            self._version = self.inner.status().version
+            self._version_known = True
+        return self._version
+
+    def _key(self, problem: Problem, proof: str, confirmed: bool) -> str:
+        return cache_key(self.name, self._prover_version(), problem, proof, confirmed=confirmed)
+
+    def _lookup(self, problem: Problem, proof: str, confirmed: bool) -> CheckResult | None:
+        hit = self.cache.get(self._key(problem, proof, confirmed))
+        if hit is None and confirmed:
+            weaker = self.cache.get(self._key(problem, proof, False))
+            if weaker is not None and weaker.status != "proved":
+                hit = weaker
+        if hit is None and not confirmed:
+            hit = self.cache.get(self._key(problem, proof, True))
+        return hit
+
+    def _store(self, problem: Problem, proof: str, confirmed: bool, result: CheckResult) -> None:
+        if result.status in _DURABLE or self.cache_transient:
+            self.cache.put(self._key(problem, proof, confirmed), result.model_copy(update={"cached": False}))
+
+    async def check(
+        self, problem: Problem, proof: str, *, timeout_ms: int | None = None, confirm: bool = True
+    ) -> CheckResult:
+        """The cached verdict (`cached=True`) or the inner checker's, stored on the way out."""
+        hit = self._lookup(problem, proof, confirm)
+        if hit is not None:
+            self.hits += 1
+            return hit.model_copy(update={"cached": True})
+        self.misses += 1
+        result = await self.inner.check(problem, proof, timeout_ms=timeout_ms, confirm=confirm)
+        self._store(problem, proof, confirm, result)
+        return result
+
+    async def confirm(self, problem: Problem, proof: str) -> CheckResult:
+        """Confirmed verdicts are cached under their own key."""
+        hit = self.cache.get(self._key(problem, proof, True))
+        if hit is not None:
+            self.hits += 1
+            return hit.model_copy(update={"cached": True})
+        self.misses += 1
+        result = await self.inner.confirm(problem, proof)
+        self._store(problem, proof, True, result)
+        return result
+
+    def status(self) -> BackendStatus:
+        return self.inner.status()
+
+    async def aclose(self) -> None:
+        """Close the inner checker, then the cache when this wrapper opened it."""
+        try:
+            await self.inner.aclose()
+        finally:
+            if self._owns_cache:
+                self.cache.close()
+
+
+__all__ = [
+    "CachingChecker",
+    "MemoryCache",
+    "ResultCache",
+    "SqliteCache",
+    "cache_key",
+    "normalize_proof",
+    "open_cache",
+]

@@ -1,0 +1,260 @@
+"""CoqChecker: the sound verdict on one Coq proof, from a pool of warm coqtop sessions.
+
+Status: `get_checker("coq")` works end to end (warm pool, soundness guards,
+confirm with `Print Assumptions` + `Check`, timeouts, crashes, missing
+libraries); the cold `coqc` path lives in `coq_cold.py`.
+
+A check is one write: `BackTo <base>`, the decls, `Theorem name : stmt.`,
+`Proof.`, the candidate's tactic sentences, `Qed.`, a sentinel. It is
+`proved` only when no sentence printed an error (coqtop goes on after one),
+the session ended with no proof open, and, with `confirm=True`, every axiom
+that `Print Assumptions` lists lives in a library the header loaded and
+`Check (name : <statement>)` holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from typing import Any
+
+from scillm.integrations.certainly.checkers.coq_candidate import Candidate, prepare, verdict
+from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, CoqSession, SessionBroken, find_coq
+from scillm.integrations.certainly.checkers.diagnostics import (
+    classify,
+    errors_in,
+    goals_in,
+    split_tags,
+    to_message,
+    warnings_in,
+)
+from scillm.integrations.certainly.checkers.pool import PoolBusyError, PoolConfig, PoolClosedError, SessionPool
+from scillm.integrations.certainly.checkers.session import OutputTooLarge, ProcessDied, ProcessTimeout
+from scillm.integrations.certainly.checkers.soundness import axiom_allowed
+from scillm.integrations.certainly.models import BackendStatus, CheckerInfo, CheckResult, Message, Problem
+
+_GRACE_S = 2.0
+_AXIOM_ENTRY = re.compile(r"([A-Za-z_][\w'.]*)(?:\s+:\s.*)?\Z")
+
+
+def coq_status() -> BackendStatus:
+    """Whether coqtop/coqc (or rocq) are here, with the version; never raises."""
+    import shutil
+
+    binaries = find_coq()
+    found = {b: shutil.which(b) for b in ("coqtop", "coqc", "rocq")}
+    if binaries is None:
+        return BackendStatus(
+            name="coq", available=False, binaries=found,
+            reason="coqtop/coqc (Coq >= 8.16) or rocq (Rocq 9) not found on PATH; apt-get install coq",
+        )
+    return BackendStatus(name="coq", available=True, version=binaries.version, binaries=found)
+
+
+def parse_assumptions(text: str) -> tuple[list[str], list[str]]:
+    """(axiom names, other findings) from `Print Assumptions` output.
+
+    Anything besides "Closed under the global context" and an `Axioms:` list
+    (e.g. disabled guard or positivity checking, type-in-type) is a finding.
+    """
+    clean, _, _ = split_tags(text)
+    if "Closed under the global context" in clean:
+        return [], []
+    axioms: list[str] = []
+    other: list[str] = []
+    section = None
+    for line in clean.splitlines():
+        if not line.strip() or line.startswith((" ", "\t")):
+            continue
+        if line.rstrip().endswith(":") and " : " not in line:
+            section = line.strip()
+            if section != "Axioms:":
+                other.append(section)
+            continue
+        entry = _AXIOM_ENTRY.match(line.strip())
+        if section == "Axioms:" and entry is not None and "assumed" not in line:
+            axioms.append(entry.group(1))
+        else:
+            other.append(line.strip())
+    if not axioms and not other:
+        other.append("no Print Assumptions answer")
+    return axioms, other
+
+
+class CoqChecker:
+    """Checks Coq proofs soundly with warm coqtop sessions (one pool per checker)."""
+
+    name = "coq"
+
+    def __init__(
+        self,
+        *,
+        pool_size: int | None = None,
+        timeout_ms: int = 20_000,
+        mem_bytes: int | None = 4 << 30,
+        recycle_after: int = 5000,
+        max_rss_bytes: int | None = 2 << 30,
+        wait_s: float = 120.0,
+        binaries: CoqBinaries | None = None,
+    ) -> None:
+        self.default_timeout_ms = timeout_ms
+        self.mem_bytes = mem_bytes
+        self.binaries = binaries or find_coq()
+        self.pool: SessionPool[CoqSession] = SessionPool(
+            self._new_session,
+            PoolConfig(size=pool_size, recycle_after=recycle_after, max_rss_bytes=max_rss_bytes, wait_s=wait_s),
+        )
+        version = self.binaries.version if self.binaries else None
+        self.info = CheckerInfo(name="coq", version=version, mode="warm")
+
+    def _new_session(self, header: str) -> CoqSession:
+        assert self.binaries is not None
+        return CoqSession(
+            header, self.binaries, default_timeout_s=self.default_timeout_ms / 1000, mem_bytes=self.mem_bytes
+        )
+
+    def status(self) -> BackendStatus:
+        return coq_status()
+
+    async def check(
+        self, problem: Problem, proof: str, *, timeout_ms: int | None = None, confirm: bool = True
+    ) -> CheckResult:
+        return await asyncio.to_thread(self.check_sync, problem, proof, timeout_ms=timeout_ms, confirm=confirm)
+
+    async def confirm(self, problem: Problem, proof: str) -> CheckResult:
+        return await self.check(problem, proof, confirm=True)
+
+    def confirm_sync(self, problem: Problem, proof: str) -> CheckResult:
+        return self.check_sync(problem, proof, confirm=True)
+
+    def prewarm(self, header: str, n: int = 1) -> None:
+        """Start `n` sessions for `header` in the background."""
+        if self.binaries is not None:
+            self.pool.prewarm(header, n)
+
+    def check_sync(
+        self, problem: Problem, proof: Any, *, timeout_ms: int | None = None, confirm: bool = True
+    ) -> CheckResult:
+        """Blocking `check`; safe from any thread."""
+        t0 = time.perf_counter()
+        result = self._check(problem, proof, timeout_ms, confirm)
+        result.time_ms = round((time.perf_counter() - t0) * 1000, 3)
+        return result
+
+    def _check(self, problem: Problem, proof: Any, timeout_ms: int | None, confirm: bool) -> CheckResult:
+        if self.binaries is None:
+            return verdict("env_unavailable", None, coq_status().reason or "coq is not available", self.info)
+        cand = prepare(problem, proof, self.info)
+        if isinstance(cand, CheckResult):
+            return cand
+        timeout_s = (timeout_ms or self.default_timeout_ms) / 1000
+        code = cand.code()
+        for attempt in range(2):
+            try:
+                with self.pool.lease(problem.header) as session:
+                    return self._run(session, cand, timeout_s, confirm, code)
+            except SessionBroken as exc:
+                if attempt == 1:
+                    return verdict("crashed", "other", f"coqtop protocol fault: {exc}", self.info, code=code)
+            except ProcessTimeout:
+                return verdict("timeout", "timeout", f"no answer within {timeout_s:g} s; session replaced",
+                               self.info, code=code)
+            except ProcessDied as exc:
+                return verdict("crashed", "other", f"coqtop died: {exc}", self.info, code=code)
+            except OutputTooLarge as exc:
+                return verdict("failed", "other", str(exc), self.info, code=code)
+            except PoolBusyError as exc:
+                return verdict("timeout", "timeout", str(exc), self.info, code=code)
+            except PoolClosedError as exc:
+                return verdict("crashed", "other", str(exc), self.info, code=code)
+        raise AssertionError("unreachable")
+
+    def _run(self, session: CoqSession, cand: Candidate, timeout_s: float, confirm: bool, code: str) -> CheckResult:
+        head = session.header
+        if head.error is not None:
+            if head.missing:
+                text = f"library {head.missing} is not installed here ({head.error})"
+                return verdict("env_unavailable", "other", text, self.info, code=code)
+            return verdict("failed", "other", head.error, self.info, code=code)
+        lines = [f"BackTo {head.base_state}.", *cand.lines()]
+        reply = session.request(lines, timeout_s + _GRACE_S)
+        base = reply.prompts[0]
+        if errors_in(reply.segments[0]) or base[1] != head.base_state or base[0] != "Coq":
+            session.broken = True
+            raise SessionBroken("BackTo did not restore the base state")
+        n_decls = len(cand.decls)
+        messages: list[Message] = []
+        first_class = None
+        for i, seg in enumerate(reply.segments[1:], start=1):
+            k = i - 1
+            if k < n_decls:
+                where, sentence = "decls", cand.decls[k]
+            elif k == n_decls:
+                where, sentence = "statement", None
+            elif k == n_decls + 1 or k == len(lines) - 2:
+                where, sentence = ("Proof" if k == n_decls + 1 else "Qed"), None
+            else:
+                where, sentence = "proof", cand.proof[k - n_decls - 2]
+            for d in errors_in(seg):
+                if first_class is None:
+                    first_class = classify(d.text)
+                    if where == "statement" and first_class == "tactic_failed":
+                        first_class = "type_mismatch"
+                    elif where == "decls" and first_class not in ("timeout", "parse_error"):
+                        first_class = "other"
+                msg = to_message(d, sentence if where == "proof" else None)
+                if where != "proof":
+                    msg = msg.model_copy(update={"text": f"in {where}: {msg.text}"})
+                messages.append(msg)
+            if where == "proof":
+                messages.extend(to_message(w, sentence) for w in warnings_in(seg))
+        final = reply.prompts[-1]
+        if first_class is None and (final[0] != "Coq" or final[2].strip()):
+            first_class = "unsolved_goals"
+            messages.append(Message(severity="error", text="proof is still open after Qed"))
+        if first_class is not None:
+            goals: list[str] = []
+            if first_class == "unsolved_goals":
+                goals = goals_in(reply.segments[-2]) if len(reply.segments) >= 2 else []
+            status = "timeout" if first_class == "timeout" else "failed"
+            return CheckResult(ok=False, status=status, error_class=first_class, messages=messages, goals=goals,
+                               checker=self.info, code=code)
+        axioms: list[str] = []
+        if confirm:
+            outcome = self._confirm(session, cand, timeout_s, code)
+            if isinstance(outcome, CheckResult):
+                return outcome
+            axioms = outcome
+        return CheckResult(ok=True, status="proved", messages=messages, axioms=axioms, checker=self.info, code=code)
+
+    def _confirm(self, session: CoqSession, cand: Candidate, timeout_s: float, code: str) -> list[str] | CheckResult:
+        """Axioms used (all from the header's libraries), or the rejection."""
+        reply = session.request(cand.confirm_lines(), timeout_s + 30.0)
+        if errors_in(reply.segments[1]):
+            return verdict("rejected", "forbidden", "proved term does not have the requested statement", self.info,
+                           code=code)
+        if errors_in(reply.segments[0]):
+            return verdict("failed", "other", "Print Assumptions failed", self.info, code=code)
+        names, other = parse_assumptions(reply.segments[0])
+        if other:
+            return verdict("rejected", "forbidden", f"kernel checks weakened: {'; '.join(other)[:300]}", self.info,
+                           code=code)
+        paths = session.locate(names, timeout_s + _GRACE_S) if names else {}
+        axioms = []
+        for name in names:
+            path = paths.get(name)
+            if path is None or not axiom_allowed(path, session.header.libraries):
+                return verdict("rejected", "forbidden", f"proof depends on axiom {path or name}, "
+                               "which the header's imports do not bring", self.info, code=code)
+            axioms.append(path)
+        return sorted(axioms)
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.pool.close)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+__all__ = ["CoqChecker", "coq_status", "parse_assumptions"]

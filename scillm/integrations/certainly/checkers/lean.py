@@ -1,0 +1,302 @@
+"""Lean 4 proof checking through warm REPL sessions, one per header, soundly.
+
+A `LeanSession` is one `repl` process (leanprover-community/repl, started as
+`lake env repl` in `CERTAINLY_LEAN_PROJECT`) that has elaborated the header's
+`import` lines once; every check is one command on top of that environment id
+(as Kimina Lean Server does), so imports are never paid twice. Sessions live
+in the generic `SessionPool` (LRU by header, recycling, RSS cap, spares).
+
+Verdict, in order: bad input -> `failed`; forbidden text in proof or decls
+(`lean_soundness`) -> `rejected`; any Lean error -> `failed`; any `sorry`
+(REPL `sorries` or the warning) -> `rejected`; with `confirm`, `#print axioms`
+must list only `propext`, `Classical.choice`, `Quot.sound` and the proof must
+have exactly the requested type, else `rejected`. Timeouts kill the session
+(`timeout`), dead or confused REPLs are discarded (`crashed`); neither is
+ever `proved`. When the REPL cannot be started, `lake env lean --json` on a
+temporary file (`lean_cold`) answers instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+
+from scillm.integrations.certainly.checkers.lean_diagnostics import LeanVerdict, judge
+from scillm.integrations.certainly.checkers.lean_repl import ReplFault, ReplReply, ReplTimeout
+from scillm.integrations.certainly.checkers.lean_session import (
+    LeanConfig,
+    LeanHeaderError,
+    LeanSession,
+    backend_status,
+)
+from scillm.integrations.certainly.checkers.lean_soundness import (
+    ALLOWED_AXIOMS,
+    forbidden_in_decls,
+    forbidden_in_proof,
+    parse_axioms,
+)
+from scillm.integrations.certainly.checkers.pool import (
+    PoolBusyError,
+    PoolClosedError,
+    PoolConfig,
+    SessionPool,
+)
+from scillm.integrations.certainly.models import BackendStatus, CheckerInfo, CheckResult, Message, Problem
+
+_IDENT = re.compile(r"^[A-Za-z_\u00C0-\u024F\u0370-\u03FF][\w.'!?\u00C0-\u024F\u0370-\u03FF]*$")
+
+
+def split_header(header: str) -> tuple[str, str]:
+    """(import lines, everything else): imports go to the session, the rest before each check."""
+    imports: list[str] = []
+    rest: list[str] = []
+    for line in header.replace("\r\n", "\n").split("\n"):
+        (imports if line.strip().startswith("import ") else rest).append(line)
+    return "\n".join(imports).strip(), "\n".join(rest).strip()
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """The source of one check: imports (session), command (REPL), and where proof and decls sit."""
+
+    imports: str
+    cmd: str
+    offset: int
+    """Lines of the full source before the command."""
+    body: str
+    body_line: int
+    body_column: int
+    decls_line: int
+
+    @property
+    def code(self) -> str:
+        return f"{self.imports}\n{self.cmd}" if self.imports else self.cmd
+
+
+def assemble(problem: Problem, proof: str) -> Assembled:
+    """Header imports, then `prelude`, `decls`, `theorem name : statement := proof` as one command."""
+    imports, prelude = split_header(problem.header)
+    body = proof.strip()
+    if body.startswith(":="):
+        body = body[2:].lstrip()
+    decls = problem.decls.strip()
+    head = "\n".join(part for part in (prelude, decls) if part)
+    lead = f"theorem {problem.theorem_name} : {problem.statement.strip()} := "
+    cmd = f"{head}\n{lead}{body}" if head else f"{lead}{body}"
+    offset = imports.count("\n") + 1 if imports else 0
+    before = cmd[: len(cmd) - len(body)]
+    decls_at = cmd.find(decls) if decls else 0
+    return Assembled(
+        imports=imports, cmd=cmd, offset=offset, body=body,
+        body_line=offset + before.count("\n") + 1, body_column=len(before) - before.rfind("\n") - 1,
+        decls_line=offset + cmd[:decls_at].count("\n") + 1,
+    )
+
+
+def bad_input(problem: Problem, proof: object, max_chars: int) -> str | None:
+    """Why the input cannot be checked at all, or None."""
+    if not isinstance(proof, str):
+        return f"the proof must be a string, not {type(proof).__name__}"
+    for what, text in (("statement", problem.statement), ("proof", proof)):
+        if not text.strip():
+            return f"the {what} is empty"
+        if len(text) > max_chars:
+            return f"the {what} has {len(text)} characters; the limit is {max_chars}"
+        if "\x00" in text:
+            return f"the {what} contains a NUL character"
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"the {what} is not valid UTF-8"
+    if not _IDENT.match(problem.theorem_name):
+        return f"theorem name {problem.theorem_name!r} is not a Lean identifier"
+    return None
+
+
+def confirm_command(problem: Problem) -> str:
+    """Axioms of the theorem, and proof that it has exactly the requested type."""
+    return f"#print axioms {problem.theorem_name}\nexample : {problem.statement.strip()} := @{problem.theorem_name}"
+
+
+def axioms_verdict(reply: ReplReply, base: LeanVerdict) -> tuple[LeanVerdict, list[str]]:
+    """Turn the reply to `confirm_command` into the final verdict."""
+    errors = [m for m in reply.messages if m.severity == "error"]
+    if reply.is_error or errors:
+        text = reply.message or errors[0].data
+        note = Message(severity="error", text=f"the proof does not have the requested statement: {text}")
+        return LeanVerdict("rejected", "forbidden", [note, *base.messages]), []
+    axioms = next((a for m in reply.messages if (a := parse_axioms(m.data)) is not None), None)
+    if axioms is None:
+        note = Message(severity="error", text="`#print axioms` gave no readable answer; not accepting the proof")
+        return LeanVerdict("failed", "other", [note, *base.messages]), []
+    extra = sorted(set(axioms) - ALLOWED_AXIOMS)
+    if extra:
+        note = Message(severity="error", text=f"the proof depends on disallowed axioms: {', '.join(extra)}")
+        return LeanVerdict("rejected", "forbidden", [note, *base.messages]), axioms
+    return base, axioms
+
+
+class LeanChecker:
+    """The `Checker` for Lean 4: warm REPL sessions from a header-keyed pool."""
+
+    name = "lean"
+
+    def __init__(self, config: LeanConfig | None = None) -> None:
+        self.config = config or LeanConfig.from_env()
+        self._pool: SessionPool[LeanSession] | None = None
+        self._status: BackendStatus | None = None
+        self._header_errors: dict[str, str] = {}
+
+    def status(self) -> BackendStatus:
+        if self._status is None:
+            self._status = backend_status(self.config)
+        return self._status
+
+    def pool(self) -> SessionPool[LeanSession]:
+        """The session pool, built on first use."""
+        if self._pool is None:
+            cfg = self.config
+            self._pool = SessionPool(
+                lambda key: LeanSession(key, cfg),
+                PoolConfig(size=cfg.pool_size, recycle_after=cfg.recycle_after,
+                           max_rss_bytes=cfg.max_rss_mb << 20 if cfg.max_rss_mb else None, wait_s=cfg.wait_s),
+            )
+        return self._pool
+
+    def _info(self, mode: str) -> CheckerInfo:
+        return CheckerInfo(name=self.name, version=self.status().version, mode=mode)
+
+    def _result(self, verdict: LeanVerdict, *, started: float, mode: str, code: str,
+                axioms: list[str] | None = None) -> CheckResult:
+        status = verdict.status
+        return CheckResult(
+            ok=status == "proved", status=status, error_class=verdict.error_class, messages=verdict.messages,
+            goals=verdict.goals, axioms=axioms or [], time_ms=(time.perf_counter() - started) * 1000,
+            checker=self._info(mode), code=code,
+        )
+
+    def _plain(self, status: str, error_class: str | None, text: str, *, started: float, mode: str,
+               code: str = "") -> CheckResult:
+        verdict = LeanVerdict(status, error_class, [Message(severity="error", text=text)])  # type: ignore[arg-type]
+        return self._result(verdict, started=started, mode=mode, code=code)
+
+    async def check(
+        self, problem: Problem, proof: str, *, timeout_ms: int | None = None, confirm: bool = True
+    ) -> CheckResult:
+        """Check one proof (`by ...` block or term); never raises for a bad proof or a dead REPL."""
+        started = time.perf_counter()
+        mode = self.config.mode
+        why = bad_input(problem, proof, self.config.max_input_chars)
+        if why is not None:
+            return self._plain("failed", "parse_error", why, started=started, mode=mode)
+        job = assemble(problem, proof)
+        forbidden = self._forbidden(problem, job)
+        if forbidden:
+            return self._result(LeanVerdict("rejected", "forbidden", forbidden), started=started, mode=mode,
+                                code=job.code)
+        status = self.status()
+        if not status.available:
+            return self._plain("env_unavailable", None, status.reason or "Lean is unavailable", started=started,
+                               mode=mode, code=job.code)
+        timeout_s = (timeout_ms or self.config.timeout_ms) / 1000
+        run = self._check_cold if mode == "cold" else self._check_warm
+        return await asyncio.to_thread(run, problem, job, timeout_s, confirm, started)
+
+    def _forbidden(self, problem: Problem, job: Assembled) -> list[Message]:
+        allow = self.config.allow_native_decide
+        msgs = []
+        for v in forbidden_in_proof(job.body, allow_native_decide=allow):
+            column = v.column + job.body_column if v.line == 1 else v.column
+            msgs.append(Message(severity="error", text=f"forbidden in the proof: {v.what}",
+                                line=job.body_line + v.line - 1, column=column))
+        for v in forbidden_in_decls(problem.decls.strip(), allow_native_decide=allow):
+            msgs.append(Message(severity="error", text=f"forbidden in the declarations: {v.what}",
+                                line=job.decls_line + v.line - 1, column=v.column))
+        return msgs
+
+    def _check_warm(self, problem: Problem, job: Assembled, timeout_s: float, confirm: bool,
+                    started: float) -> CheckResult:
+        code = job.code
+        if job.imports in self._header_errors:
+            return self._plain("env_unavailable", None, self._header_errors[job.imports], started=started,
+                               mode="warm", code=code)
+        pool = self.pool()
+        try:
+            session = pool.acquire(job.imports)
+        except LeanHeaderError as exc:
+            self._header_errors[job.imports] = str(exc)
+            return self._plain("env_unavailable", None, str(exc), started=started, mode="warm", code=code)
+        except ReplTimeout as exc:
+            return self._plain("timeout", "timeout", f"loading the header: {exc}", started=started,
+                               mode="warm", code=code)
+        except ReplFault as exc:
+            if self.config.fallback_cold:
+                return self._check_cold(problem, job, timeout_s, confirm, started)
+            return self._plain("env_unavailable", None, f"the Lean REPL could not start: {exc}",
+                               started=started, mode="warm", code=code)
+        except PoolBusyError as exc:
+            return self._plain("timeout", "timeout", str(exc), started=started, mode="warm", code=code)
+        except PoolClosedError as exc:
+            return self._plain("crashed", "other", str(exc), started=started, mode="warm", code=code)
+        try:
+            return self._run_in(session, problem, job, timeout_s, confirm, started)
+        finally:
+            pool.release(session)
+
+    def _run_in(self, session: LeanSession, problem: Problem, job: Assembled, timeout_s: float,
+                confirm: bool, started: float) -> CheckResult:
+        code = job.code
+        try:
+            reply = session.command(job.cmd, timeout_s)
+            if reply.is_error:
+                return self._plain("crashed", "other", f"the Lean REPL refused the command: {reply.message}",
+                                   started=started, mode="warm", code=code)
+            verdict = judge(reply.messages, reply.sorries, job.offset)
+            if verdict.status != "proved" or not confirm:
+                return self._result(verdict, started=started, mode="warm", code=code)
+            checked = session.command(confirm_command(problem), timeout_s, env_id=reply.env)
+        except ReplTimeout as exc:
+            return self._plain("timeout", "timeout", str(exc), started=started, mode="warm", code=code)
+        except ReplFault as exc:
+            return self._plain("crashed", "other", f"the Lean REPL failed: {exc}", started=started,
+                               mode="warm", code=code)
+        final, axioms = axioms_verdict(checked, verdict)
+        return self._result(final, started=started, mode="warm", code=code, axioms=axioms)
+
+    def _check_cold(self, problem: Problem, job: Assembled, timeout_s: float, confirm: bool,
+                    started: float) -> CheckResult:
+        from scillm.integrations.certainly.checkers.lean_cold import run_cold
+
+        code = job.code
+        outcome = run_cold(self.config, code, confirm_command(problem) if confirm else None, timeout_s)
+        if outcome.status != "ran":
+            error_class = "timeout" if outcome.status == "timeout" else None
+            return self._plain(outcome.status, error_class, outcome.detail, started=started, mode="cold",
+                               code=code)
+        verdict = judge(outcome.messages, [], 0)
+        if verdict.status != "proved" or not confirm:
+            return self._result(verdict, started=started, mode="cold", code=code)
+        final, axioms = axioms_verdict(ReplReply(messages=outcome.confirm_messages), verdict)
+        return self._result(final, started=started, mode="cold", code=code, axioms=axioms)
+
+    async def confirm(self, problem: Problem, proof: str) -> CheckResult:
+        """Re-check with the axiom and exact-statement guards."""
+        return await self.check(problem, proof, confirm=True)
+
+    async def aclose(self) -> None:
+        """Stop every REPL this checker started."""
+        if self._pool is not None:
+            await asyncio.to_thread(self._pool.close)
+
+
+__all__ = [
+    "Assembled",
+    "LeanChecker",
+    "LeanConfig",
+    "LeanHeaderError",
+    "LeanSession",
+    "assemble",
+    "split_header",
+]

@@ -1,0 +1,173 @@
+"""A prover process and the Session protocol the pool manages.
+
+How to reuse this for another prover (the Lean REPL, say):
+
+1. Write a class with the `Session` attributes and methods below. Its
+   `start()` spawns a `ProverProcess` (own process group, `RLIMIT_AS`, stdout
+   and stderr merged into one pipe) and loads the header named by `key`; its
+   own request method writes one request and calls `read_until` with a
+   deadline. On `ProcessTimeout`/`ProcessDied`/`OutputTooLarge` the session
+   kills its process and sets `broken`, so `healthy()` turns False.
+2. Build a `SessionPool(factory=lambda key: MySession(key, ...))`; checks do
+   `with pool.lease(key, wait_s=...) as session: ...`. The pool replaces
+   sessions that are unhealthy, used `recycle_after` times, or above the RSS
+   cap, evicts the least recently used idle session when full, and keeps
+   spare sessions started in the background.
+
+Everything here is blocking and thread-safe per session (one user at a time,
+enforced by the pool), so it works under any event loop via `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import select
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+
+class ProcessTimeout(Exception):
+    """The prover did not answer before the deadline; it has been killed."""
+
+
+class ProcessDied(Exception):
+    """The prover exited (crash, memory cap, stack overflow) while we waited."""
+
+
+class OutputTooLarge(Exception):
+    """The prover wrote more than the output cap for one request; it has been killed."""
+
+
+@runtime_checkable
+class Session(Protocol):
+    """One warm prover process with a header loaded, used by one check at a time."""
+
+    key: str
+    uses: int
+
+    def start(self) -> None:
+        """Spawn the process and load the header; raise on failure."""
+        ...
+
+    def close(self) -> None:
+        """Kill the process group; safe to call twice."""
+        ...
+
+    def healthy(self) -> bool:
+        """Alive and not marked broken by a timeout, crash or protocol fault."""
+        ...
+
+    def rss_bytes(self) -> int | None:
+        """Resident memory of the process, or None when unknown."""
+        ...
+
+
+class ProverProcess:
+    """A child in its own process group, with a memory cap and one merged output pipe."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str | None = None,
+        mem_bytes: int | None = None,
+        env: dict[str, str] | None = None,
+        max_output_bytes: int = 32 << 20,
+    ) -> None:
+        self.argv = list(argv)
+        self.cwd = cwd
+        self.mem_bytes = mem_bytes
+        self.env = env
+        self.max_output_bytes = max_output_bytes
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def spawn(self) -> None:
+        self._proc = subprocess.Popen(
+            self.argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=self.cwd,
+            env=self.env,
+            start_new_session=True,
+            bufsize=0,
+        )
+        if self.mem_bytes:
+            with contextlib.suppress(OSError, ValueError):
+                resource.prlimit(self._proc.pid, resource.RLIMIT_AS, (self.mem_bytes, self.mem_bytes))
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def write(self, data: bytes) -> None:
+        if self._proc is None or self._proc.stdin is None:
+            raise ProcessDied("process not started")
+        try:
+            self._proc.stdin.write(data)
+        except (BrokenPipeError, OSError) as exc:
+            self.kill()
+            raise ProcessDied(f"write failed: {exc}") from exc
+
+    def read_until(self, done: Callable[[bytearray], bool], deadline: float) -> bytes:
+        """Read the merged output until `done(buffer)` holds; kill on deadline, EOF or flood."""
+        if self._proc is None or self._proc.stdout is None:
+            raise ProcessDied("process not started")
+        fd = self._proc.stdout.fileno()
+        buf = bytearray()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                raise ProcessTimeout(f"no answer within the deadline ({len(buf)} bytes read)")
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                code = self._proc.poll()
+                self.kill()
+                raise ProcessDied(f"prover exited (code {code}); last output: {bytes(buf[-400:])!r}")
+            buf += chunk
+            if len(buf) > self.max_output_bytes:
+                self.kill()
+                raise OutputTooLarge(f"prover wrote more than {self.max_output_bytes} bytes")
+            if done(buf):
+                return bytes(buf)
+
+    def kill(self) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            proc.wait(timeout=5)
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+    def rss_bytes(self) -> int | None:
+        if self._proc is None:
+            return None
+        try:
+            with open(f"/proc/{self._proc.pid}/status", encoding="ascii", errors="replace") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            return None
+        return None
+
+
+__all__ = ["OutputTooLarge", "ProcessDied", "ProcessTimeout", "ProverProcess", "Session"]

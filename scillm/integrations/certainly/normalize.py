@@ -1,0 +1,268 @@
+"""Turn a user's item into a `Problem` a checker can take.
+
+An item is `{"requirement_text": ...}` (alias `text`, `requirement`) or a bare
+string, plus optional `id`, `backend`, `header`, `decls`, `theorem_name`,
+`tactics`, `strategies`, `metadata`. The requirement is one of: a formal
+statement, a whole file with one open theorem, a library lemma name
+(`Nat.add_comm`, looked up with the prover) or plain English (formalised by
+an LLM, else reported `needs_llm`). Pure text logic except `lookup_coq_lemma`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scillm.integrations.certainly.models import Backend, Problem
+
+Kind = Literal["statement", "file", "lemma", "english", "invalid"]
+
+COQ_DEFAULT_HEADER = "From Coq Require Import Arith Lia List Bool.\nImport ListNotations."
+COQ_REALS_HEADER = "From Coq Require Import Reals Lra Lia.\nOpen Scope R_scope."
+LEAN_DEFAULT_HEADER = "import Mathlib"
+MAX_REQUIREMENT_CHARS = 200_000
+
+_TEXT_KEYS = ("requirement_text", "text", "requirement")
+_KNOWN_KEYS = {*_TEXT_KEYS, "id", "backend", "header", "decls", "theorem_name", "tactics", "strategies",
+               "metadata"}
+_COQ_DECL = re.compile(r"^[ \t]*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark)\s+[A-Za-z_]",
+                       re.MULTILINE)
+_LEAN_DECL = re.compile(r"^[ \t]*(theorem|lemma)\s+([\w.']+)\s*(.*?):=", re.MULTILINE | re.DOTALL)
+_LEMMA_NAME = re.compile(r"^[A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*$")
+_REALS_HINT = re.compile(r"(?:\bR\b|\bRabs\b|\bRsqr\b|\bsqrt\b|\bPI\b|%R\b|\bsin\b|\bcos\b|\bexp\b|\bln\b)")
+_ENGLISH = frozenset(
+    ["the", "that", "is", "are", "of", "for", "every", "all", "any", "prove", "show", "if", "and", "number", "numbers", "sum", "its", "an", "there", "which", "than", "be", "equals", "equal", "to", "product", "greater", "less", "square", "natural", "integer", "integers", "real", "reals", "even", "odd", "prime", "whole", "positive", "negative", "divisible", "each", "some", "least", "most", "at", "when", "then", "then,", "let", "suppose", "given", "find"]
+)
+_ENGLISH_OPENERS = ("prove", "show", "for ", "the ", "if ", "every", "there ", "let ", "suppose", "given",
+                    "a ", "an ", "any ", "no ", "two ", "find")
+
+
+class NormalizedItem(BaseModel):
+    """One input item, classified, with its `Problem` when it is ready to check."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: int
+    item_id: str
+    backend: Backend
+    kind: Kind
+    requirement: str = ""
+    problem: Problem | None = None
+    lemma_name: str | None = None
+    tactics: list[str] = Field(default_factory=list)
+    strategies: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = Field(default=None, description="Why the item cannot be used, for an `error` result.")
+
+
+def looks_english(text: str) -> bool:
+    """Plain-English requirement (needs an LLM to formalise), as opposed to prover syntax."""
+    lowered = text.strip().lower()
+    if re.match(r"^\s*(forall|exists|fun|~|\(|∀|∃|¬)", lowered):
+        return False
+    words = re.findall(r"[a-z]{2,}", lowered)
+    english = sum(1 for w in words if w in _ENGLISH)
+    symbols = len(re.findall(r"->|<->|/\\|\\/|[=<>≤≥≠∧∨→↔:%]", text))
+    if lowered.startswith(_ENGLISH_OPENERS) and english >= 2:
+        return True
+    return english >= 3 and english >= symbols
+
+
+def default_header(statement: str, backend: Backend) -> str:
+    """Imports a bare statement gets: arithmetic, lists and decision procedures (reals when it uses them)."""
+    if backend == "lean":
+        return LEAN_DEFAULT_HEADER
+    return COQ_REALS_HEADER if _REALS_HINT.search(statement) else COQ_DEFAULT_HEADER
+
+
+def _binders_to_forall(binders: str, body: str, backend: Backend) -> str:
+    binders = binders.strip()
+    if not binders:
+        return body.strip()
+    quant = "forall" if backend == "coq" else "∀"
+    return f"{quant} {binders}, {body.strip()}"
+
+
+def _split_top_colon(text: str) -> tuple[str, str] | None:
+    """Split `binders : statement` at the first colon outside brackets."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == ":" and depth == 0 and text[i + 1:i + 2] != "=":
+            return text[:i], text[i + 1:]
+    return None
+
+
+def split_coq_file(text: str) -> Problem:
+    """The Problem of the first theorem in a Coq file (the checkers' splitter; a missing closer is fine).
+
+    Raises `SplitError` when the file cannot be cut.
+    """
+    from scillm.integrations.certainly.checkers.split import split_file
+
+    if not re.search(r"\b(?:Qed|Defined|Admitted|Abort|Save)\s*\.\s*$", text.rstrip()):
+        text = text.rstrip() + ("\nAdmitted." if re.search(r"\bProof\s*\.\s*$", text.rstrip())
+                                else "\nProof.\nAdmitted.")
+    return split_file(text).problem
+
+
+def split_lean_file(text: str) -> tuple[str, str, str, str] | None:
+    """(header, name, statement, decls) of the last theorem in a Lean file, or None."""
+    matches = list(_LEAN_DECL.finditer(text))
+    if not matches:
+        return None
+    decl = matches[-1]
+    parts = _split_top_colon(decl.group(3))
+    if parts is None:
+        return None
+    before = text[: decl.start()].splitlines()
+    header = "\n".join(ln for ln in before if ln.startswith(("import", "open", "set_option"))).strip()
+    decls = "\n".join(ln for ln in before if not ln.startswith(("import", "open", "set_option"))).strip()
+    return header, decl.group(2), _binders_to_forall(parts[0], parts[1], "lean"), decls
+
+
+def _as_list(value: Any, field: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ValueError(f"`{field}` must be a list of strings")
+
+
+def normalize_item(item: Any, index: int, *, backend: Backend) -> NormalizedItem:
+    """Classify one item and build its Problem; bad input gives `kind="invalid"` with `error` set."""
+    item_id = f"item-{index}"
+    base: dict[str, Any] = {"index": index, "item_id": item_id, "backend": backend}
+    if isinstance(item, str):
+        item = {"requirement_text": item}
+    if not isinstance(item, dict):
+        return NormalizedItem(**base, kind="invalid", error=f"item {index} must be an object or a string, "
+                              f"got {type(item).__name__}")
+    if item.get("id") is not None:
+        base["item_id"] = str(item["id"])
+    text = next((item[k] for k in _TEXT_KEYS if item.get(k) is not None), None)
+    unknown = sorted(set(item) - _KNOWN_KEYS)
+    problem_text = None
+    if unknown:
+        problem_text = f"unknown item field(s) {unknown}; allowed: {sorted(_KNOWN_KEYS)}"
+    elif not isinstance(text, str) or not text.strip():
+        problem_text = "item needs a non-empty `requirement_text` (alias `text`, `requirement`)"
+    elif len(text) > MAX_REQUIREMENT_CHARS:
+        problem_text = f"requirement is {len(text)} characters; the limit is {MAX_REQUIREMENT_CHARS}"
+    if problem_text is not None:
+        return NormalizedItem(**base, kind="invalid", error=problem_text)
+    assert isinstance(text, str)
+    try:
+        tactics = _as_list(item.get("tactics"), "tactics")
+        strategies = _as_list(item.get("strategies"), "strategies")
+    except ValueError as exc:
+        return NormalizedItem(**base, kind="invalid", requirement=text, error=str(exc))
+    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    common: dict[str, Any] = {**base, "requirement": text, "tactics": tactics, "strategies": strategies, "metadata": metadata}
+    return _classify(text.strip(), item, common, backend)
+
+
+def _classify(text: str, item: dict[str, Any], common: dict[str, Any], backend: Backend) -> NormalizedItem:
+    header = item.get("header")
+    decls = item.get("decls") or ""
+    name = item.get("theorem_name") or "certainly_goal"
+    if not isinstance(name, str) or not re.match(r"^[A-Za-z_][\w'.]*$", name):
+        return NormalizedItem(**common, kind="invalid", error=f"theorem_name {name!r} is not an identifier")
+    if backend == "coq" and _COQ_DECL.search(text):
+        from scillm.integrations.certainly.checkers.split import SplitError
+
+        try:
+            split = split_coq_file(text)
+        except SplitError as exc:
+            return NormalizedItem(**common, kind="invalid", error=f"cannot read the Coq theorem: {exc}")
+        if isinstance(header, str):
+            split = split.model_copy(update={"header": header})
+        elif not split.header and not split.decls:
+            split = split.model_copy(update={"header": default_header(split.statement, "coq")})
+        if decls:
+            split = split.model_copy(update={"decls": "\n".join(d for d in (split.decls, decls) if d)})
+        return NormalizedItem(**common, kind="file", problem=split)
+    if backend == "lean" and _LEAN_DECL.search(text):
+        lsplit = split_lean_file(text)
+        if lsplit is None:
+            return NormalizedItem(**common, kind="invalid", error="found a Lean theorem but could not read its statement")
+        lheader, lname, lstatement, ldecls = lsplit
+        problem = Problem(backend="lean", header=header if isinstance(header, str) else (lheader or LEAN_DEFAULT_HEADER),
+                          decls="\n".join(d for d in (ldecls, decls) if d), theorem_name=lname,
+                          statement=lstatement, keyword="theorem")
+        return NormalizedItem(**common, kind="file", problem=problem)
+    if _LEMMA_NAME.match(text) and ("." in text or "_" in text):
+        return NormalizedItem(**common, kind="lemma", lemma_name=text)
+    if looks_english(text):
+        return NormalizedItem(**common, kind="english")
+    statement = text[:-1].rstrip() if backend == "coq" and text.endswith(".") else text
+    if backend == "lean" and statement.endswith(":= by"):
+        statement = statement[: -len(":= by")].rstrip()
+    problem = Problem(backend=backend, header=header if isinstance(header, str) else default_header(statement, backend),
+                      decls=decls, theorem_name=name, statement=statement,
+                      keyword="Theorem" if backend == "coq" else "theorem")
+    return NormalizedItem(**common, kind="statement", problem=problem)
+
+
+def with_statement(norm: NormalizedItem, statement: str, header: str | None = None) -> NormalizedItem:
+    """The item with a looked-up or formalised statement turned into its Problem."""
+    name = norm.lemma_name.split(".")[-1] + "_certainly" if norm.lemma_name else "certainly_goal"
+    problem = Problem(backend=norm.backend, header=header if header is not None else default_header(statement, norm.backend),
+                      decls="", theorem_name=name, statement=statement,
+                      keyword="Theorem" if norm.backend == "coq" else "theorem")
+    return norm.model_copy(update={"problem": problem})
+
+
+async def lookup_coq_lemma(name: str, header: str = COQ_DEFAULT_HEADER, *, timeout_s: float = 30.0) -> str:
+    """The statement of library lemma `name`, as Coq prints it (`Check name.` in a one-off `coqc`).
+
+    Raises LookupError naming the reason when the lemma does not exist or Coq is missing.
+    """
+    coqc = shutil.which("coqc")
+    if coqc is None:
+        raise LookupError("coqc is not on PATH (apt-get install coq)")
+    if not _LEMMA_NAME.match(name):
+        raise LookupError(f"{name!r} is not a Coq identifier")
+    with tempfile.TemporaryDirectory(prefix="certainly-lookup-") as tmp:
+        path = Path(tmp) / "Lookup.v"
+        path.write_text(f"{header}\nSet Printing Width 100000.\nCheck {name}.\n", encoding="utf-8")
+        proc = await asyncio.create_subprocess_exec(
+            coqc, "-q", str(path), cwd=tmp, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
+        except asyncio.TimeoutError as exc:
+            proc.kill()
+            await proc.wait()
+            raise LookupError(f"looking up {name} timed out after {timeout_s:g} s") from exc
+    if proc.returncode != 0:
+        detail = " ".join(err.decode(errors="replace").split())
+        raise LookupError(f"Coq does not know {name}: {detail[-300:]}")
+    text = out.decode(errors="replace")
+    m = re.search(r"^\s*:\s*(.*)", text, re.MULTILINE | re.DOTALL)
+    if m is None:
+        raise LookupError(f"could not read the statement of {name} from Coq's answer {text[:200]!r}")
+    return " ".join(m.group(1).split())
+
+
+__all__ = [
+    "COQ_DEFAULT_HEADER",
+    "NormalizedItem",
+    "default_header",
+    "looks_english",
+    "lookup_coq_lemma",
+    "normalize_item",
+    "split_coq_file",
+    "split_lean_file",
+    "with_statement",
+]

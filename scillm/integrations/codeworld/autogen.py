@@ -1,0 +1,193 @@
+"""Variants written by an LLM: draft `n`, then keep the best and ask for a better one.
+
+Every draft is evaluated in the sandbox like a given variant. The loop stops
+after `iterations` rounds, or earlier on a plateau: the round's best
+aggregate beats none of the recent ones stored for the session
+(`store.py`), or every metric is already perfect.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from scillm.errors import InvalidRequestError
+from scillm.integrations.codeworld.engine import Evaluator
+from scillm.integrations.codeworld.judge import judge_runs
+from scillm.integrations.codeworld.models import AutogenConfig, CaseRun, CodeTask, CodeworldArgs, ItemResult
+from scillm.integrations.codeworld.store import PlateauStore, is_plateau
+
+PROMPT_VERSION = "v1"
+_FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+_PERFECT = 1.0 - 1e-9
+
+
+@lru_cache(maxsize=4)
+def _prompt(name: str) -> str:
+    return resources.files("scillm.integrations.codeworld").joinpath(f"prompts/{name}_{PROMPT_VERSION}.txt").read_text()
+
+
+def extract_code(text: str, entry: str) -> str | None:
+    """The first fenced block that defines `entry` (else the first block, else bare code), or None."""
+    blocks = [b.strip() for b in _FENCE.findall(text or "")]
+    for block in blocks:
+        if re.search(rf"^\s*(async\s+)?def\s+{re.escape(entry)}\s*\(", block, re.MULTILINE):
+            return block + "\n"
+    if blocks and blocks[0]:
+        return blocks[0] + "\n"
+    if re.search(rf"^def\s+{re.escape(entry)}\s*\(", text or "", re.MULTILINE):
+        return text.strip() + "\n"
+    return None
+
+
+def _cases_text(task: CodeTask, limit: int = 5, width: int = 300) -> str:
+    lines = []
+    for c in task.cases[:limit]:
+        call = ", ".join(json.dumps(a, default=repr) for a in c.args)
+        line = f"{task.entry}({call}) -> {json.dumps(c.expected, default=repr)}"
+        lines.append(line if len(line) <= width else line[: width - 3] + "...")
+    if len(task.cases) > limit:
+        lines.append(f"... and {len(task.cases) - limit} more hidden cases")
+    return "\n".join(lines)
+
+
+async def ask_model(cfg: AutogenConfig, prompt: str) -> str:
+    """One chat completion through LiteLLM (scillm's registry when present); returns the text."""
+    if not cfg.model:
+        raise InvalidRequestError("autogenerate needs `autogenerate.model` (a LiteLLM model string)")
+    try:
+        from scillm.llms.registry import acompletion
+    except ImportError:
+        from litellm import acompletion
+    kwargs: dict[str, Any] = {
+        "model": cfg.model,
+        "messages": [{"role": "user", "content": prompt}],
+        "temperature": cfg.temperature,
+        "max_tokens": cfg.max_tokens,
+        "timeout": cfg.timeout_s,
+    }
+    for key in ("api_base", "api_key", "custom_llm_provider"):
+        value = getattr(cfg, key)
+        if value is not None:
+            kwargs[key] = value
+    response = await acompletion(**kwargs)
+    return str(response.choices[0].message.content or "")
+
+
+class _Loop:
+    """State of one item's generate-and-improve loop."""
+
+    def __init__(self, evaluator: Evaluator, index: int, task: CodeTask, args: CodeworldArgs,
+                 store: PlateauStore | None) -> None:
+        self.evaluator = evaluator
+        self.index = index
+        self.task = task
+        self.args = args
+        self.store = store
+        self.session = f"{args.session_id}:{task.task_id}" if args.session_id else None
+        self.local_history: list[float] = []
+        self.variants = dict(task.variants)
+        self.generated: dict[str, str] = {}
+        self.runs: dict[str, list[CaseRun]] = {}
+        self.notes: list[str] = []
+
+    async def _add(self, vid: str, prompt: str) -> None:
+        try:
+            text = await ask_model(self.args.autogenerate, prompt)
+        except InvalidRequestError:
+            raise
+        except Exception as exc:  # a remote LLM failure ends generation, never the item
+            self.notes.append(f"{vid}: model call failed: {type(exc).__name__}: {exc}"[:500])
+            return
+        code = extract_code(text, self.task.entry)
+        if code is None:
+            self.notes.append(f"{vid}: the reply had no code block")
+            return
+        self.variants[vid] = code
+        self.generated[vid] = code
+        current = self.task.model_copy(update={"variants": self.variants})
+        self.runs.update(await self.evaluator.run_all(current, [vid]))
+
+    async def _judge(self) -> ItemResult:
+        current = self.task.model_copy(update={"variants": self.variants})
+        return await judge_runs(self.evaluator, self.index, current, self.runs, self.args)
+
+    def _history(self) -> list[float]:
+        if self.store is not None and self.session is not None:
+            return self.store.recent(self.session, limit=10)
+        return list(self.local_history)
+
+    def _record(self, value: float) -> None:
+        self.local_history.append(value)
+        if self.store is not None and self.session is not None:
+            self.store.record(self.session, value)
+
+    async def run(self) -> tuple[ItemResult, dict[str, str]]:
+        cfg = self.args.autogenerate
+        current = self.task.model_copy(update={"variants": self.variants})
+        if self.variants:
+            self.runs.update(await self.evaluator.run_all(current, list(self.variants)))
+        if cfg.enabled:
+            template = _prompt("generate")
+            for i in range(cfg.n):
+                prompt = template.format(entry=self.task.entry, task=self.task.task or "(no description)",
+                                         cases=_cases_text(self.task), number=i + 1, total=cfg.n)
+                await self._add(f"gen{i}", prompt)
+        if not self.variants:
+            raise InvalidRequestError("no code variants: none given and the model produced none; " + "; ".join(self.notes))
+        result = await self._judge()
+        rounds: list[float] = [result.ranking[0].aggregate]
+        stopped = "iterations"
+        plateau = False
+        for r in range(self.args.iterations):
+            best = result.ranking[0]
+            if best.aggregate >= _PERFECT:
+                stopped = "perfect"
+                break
+            if is_plateau(self._history(), best.aggregate):
+                stopped, plateau = "plateau", True
+                break
+            self._record(best.aggregate)
+            prompt = _prompt("improve").format(
+                entry=self.task.entry, task=self.task.task or "(no description)", cases=_cases_text(self.task),
+                code=self.variants[best.variant_id].rstrip(), scores=json.dumps(best.scores, sort_keys=True),
+                failures="\n".join(best.errors) or "none",
+            )
+            before = len(self.generated)
+            await self._add(f"imp{r}", prompt)
+            if len(self.generated) == before:
+                stopped = "model_failed"
+                break
+            result = await self._judge()
+            rounds.append(result.ranking[0].aggregate)
+        self._record(result.ranking[0].aggregate)
+        result.autogen = {
+            "model": cfg.model,
+            "prompt_version": PROMPT_VERSION,
+            "generated": list(self.generated),
+            "rounds": rounds,
+            "stopped": stopped,
+            "plateau": plateau,
+            "session_id": self.session,
+            "store": self.store.backend if self.store is not None and self.session else None,
+            "notes": self.notes,
+        }
+        return result, self.generated
+
+
+async def generate_and_improve(
+    evaluator: Evaluator, index: int, task: CodeTask, args: CodeworldArgs, store: PlateauStore | None
+) -> tuple[ItemResult, dict[str, str]]:
+    """Run the autogenerate/iterations loop for one item; returns its result and the generated code."""
+    return await _Loop(evaluator, index, task, args, store).run()
+
+
+def needs_model(args: CodeworldArgs) -> bool:
+    """Whether this call asks for LLM-written variants."""
+    return args.autogenerate.enabled or args.iterations > 0
+
+
+__all__ = ["PROMPT_VERSION", "ask_model", "extract_code", "generate_and_improve", "needs_model"]

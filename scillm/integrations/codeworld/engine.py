@@ -1,0 +1,102 @@
+"""Runs code variants on cases through the sandbox and records what happened.
+
+Every execution goes through a `Sandbox` (a fresh child per evaluation);
+nothing the variants print or return is trusted beyond its JSON value.
+Speed comes from the median of `repeats` timed calls inside the child.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+from scillm.integrations.codeworld.models import Case, CaseRun, CodeTask, StrategyConfig
+from scillm.integrations.codeworld.sandbox.base import Limits, RunRequest, RunResult, Sandbox
+from scillm.integrations.codeworld.search import SearchStats, ucb_search
+
+
+def limits_for(timeout_ms: int, repeats: int) -> Limits:
+    """Sandbox limits for one evaluation: `timeout_ms` wall per call, CPU for every repeat."""
+    return Limits.model_validate({"wall_ms": timeout_ms, "cpu_s": max(1, math.ceil(timeout_ms * repeats / 1000))})
+
+
+def outputs_match(output: Any, expected: Any) -> bool:
+    """JSON-level equality; tuples equal lists, floats equal within 1e-9 relative."""
+    if isinstance(expected, bool) or isinstance(output, bool):
+        return type(output) is type(expected) and output == expected
+    if isinstance(expected, (int, float)) and isinstance(output, (int, float)):
+        return math.isclose(output, expected, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(expected, (list, tuple)) and isinstance(output, (list, tuple)):
+        return len(output) == len(expected) and all(outputs_match(o, e) for o, e in zip(output, expected, strict=True))
+    if isinstance(expected, dict) and isinstance(output, dict):
+        return output.keys() == expected.keys() and all(outputs_match(output[k], expected[k]) for k in expected)
+    return bool(output == expected)
+
+
+def case_run(case_index: int, case: Case, result: RunResult) -> CaseRun:
+    """Turn a sandbox result into a verdict on one case; a failure is never counted correct."""
+    if not result.ok:
+        return CaseRun(
+            case_index=case_index,
+            ok=False,
+            passed=False,
+            error=result.error or "the run failed without a message",
+            error_type=result.error_type or "crashed",
+        )
+    passed = outputs_match(result.value, case.expected) if case.has_expected else True
+    time_ms = statistics.median(result.durations_ms) if result.durations_ms else None
+    return CaseRun(case_index=case_index, ok=True, passed=passed, output=result.value, time_ms=time_ms)
+
+
+class Evaluator:
+    """One sandbox and its limits, with a count of the executions spent."""
+
+    def __init__(self, sandbox: Sandbox, limits: Limits, repeats: int = 3) -> None:
+        self.sandbox = sandbox
+        self.limits = limits
+        self.repeats = repeats
+        self.evaluations = 0
+
+    async def call(self, code: str, entry: str, args: list[Any], repeats: int = 1) -> RunResult:
+        """Run `entry(*args)` from `code` once in a fresh sandboxed child."""
+        self.evaluations += 1
+        return await self.sandbox.run(RunRequest(code=code, entry=entry, args=args, repeats=repeats), self.limits)
+
+    async def run_case(self, task: CodeTask, variant_id: str, case_index: int) -> CaseRun:
+        """One variant on one case, timed over `repeats` calls."""
+        case = task.cases[case_index]
+        result = await self.call(task.variants[variant_id], task.entry, list(case.args), self.repeats)
+        return case_run(case_index, case, result)
+
+    async def run_all(self, task: CodeTask, variant_ids: Sequence[str]) -> dict[str, list[CaseRun]]:
+        """Every variant on every case, spread over the sandbox's worker pool."""
+        pairs = [(vid, i) for vid in variant_ids for i in range(len(task.cases))]
+        reqs = [
+            RunRequest(code=task.variants[vid], entry=task.entry, args=list(task.cases[i].args), repeats=self.repeats)
+            for vid, i in pairs
+        ]
+        self.evaluations += len(reqs)
+        results = await self.sandbox.run_many(reqs, self.limits) if reqs else []
+        runs: dict[str, list[CaseRun]] = {vid: [] for vid in variant_ids}
+        for (vid, i), result in zip(pairs, results, strict=True):
+            runs[vid].append(case_run(i, task.cases[i], result))
+        return runs
+
+    async def run_bandit(
+        self, task: CodeTask, variant_ids: Sequence[str], config: StrategyConfig
+    ) -> tuple[dict[str, list[CaseRun]], SearchStats]:
+        """UCB over the variants; each pull is one real case execution, reward 1 when it passed."""
+        runs: dict[str, list[CaseRun]] = {vid: [] for vid in variant_ids}
+
+        async def pull(variant_id: str, case_index: int) -> float:
+            run = await self.run_case(task, variant_id, case_index)
+            runs[variant_id].append(run)
+            return 1.0 if run.passed else 0.0
+
+        stats = await ucb_search(variant_ids, len(task.cases), config, pull)
+        return runs, stats
+
+
+__all__ = ["Evaluator", "case_run", "limits_for", "outputs_match"]

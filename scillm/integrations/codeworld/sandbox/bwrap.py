@@ -1,0 +1,78 @@
+"""Bubblewrap command line for the warm worker: the strongest backend.
+
+All namespaces unshared (user, pid, net, ipc, uts, cgroup, mount), uid/gid
+65534, every capability dropped, no further user namespaces, a new session,
+death with the parent, an empty environment (bwrap itself is also started
+with `env={}`: otherwise `/proc/1/environ` leaked the caller's keys), a
+read-only root with only the interpreter, its standard library and shared
+libraries, no `/proc`, and a private size-capped tmpfs at `/tmp`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import lru_cache
+
+from scillm.integrations.codeworld.sandbox.interpreter import (
+    WORKER_DIR_INSIDE,
+    interpreter_files,
+    worker_sources,
+)
+
+MECHANISMS = [
+    "bubblewrap", "user+pid+net+ipc+uts+cgroup+mount namespaces", "uid 65534", "no capabilities",
+    "read-only minimal root", "private tmpfs", "empty environment", "rlimits", "no_new_privs", "seccomp",
+    "wall-clock SIGKILL",
+]
+
+
+def command(python_args: list[str], *, tmpfs_mb: int) -> list[str]:
+    """`bwrap ... python -I -S <python_args>`; raises FileNotFoundError when bwrap is missing."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise FileNotFoundError("bwrap not on PATH")
+    files = interpreter_files()
+    argv = [
+        bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+        "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL", "--clearenv", "--hostname", "codeworld",
+    ]
+    for path in files.binds:
+        argv += ["--ro-bind", path, path]
+    for path in files.masked:
+        argv += ["--tmpfs", path, "--remount-ro", path]
+    for path, target in files.lib_links:
+        argv += ["--symlink", target, path]
+    for name, host_path in worker_sources().items():
+        argv += ["--ro-bind", host_path, f"{WORKER_DIR_INSIDE}/{name}"]
+    argv += [
+        "--dev", "/dev",
+        "--size", str(tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp",
+        "--remount-ro", "/", "--chdir", "/tmp",
+        files.executable, "-I", "-S", *python_args,
+    ]
+    return argv
+
+
+@lru_cache(maxsize=1)
+def probe() -> str | None:
+    """None when bubblewrap can start the interpreter here, else why not."""
+    try:
+        argv = command(["-c", "import json, ctypes"], tmpfs_mb=1)
+    except FileNotFoundError as exc:
+        return f"{exc} (apt-get install bubblewrap)"
+    try:
+        proc = subprocess.run(argv, capture_output=True, timeout=20, env={}, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap failed to start: {exc}"
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip()[-400:]
+        hint = ""
+        if "uid map" in err or "Permission denied" in err:
+            hint = (" (unprivileged user namespaces are restricted here, e.g. "
+                    "kernel.apparmor_restrict_unprivileged_userns=1)")
+        return f"bwrap exited {proc.returncode}: {err}{hint}"
+    return None
+
+
+__all__ = ["MECHANISMS", "command", "probe"]

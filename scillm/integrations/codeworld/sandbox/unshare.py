@@ -1,0 +1,88 @@
+"""`unshare` command line for the warm worker: the fallback when bubblewrap is missing.
+
+A user namespace (so the namespace root is nobody outside it and `setns`
+back to the host is refused), plus pid, net, ipc, uts and mount namespaces;
+the worker then builds a minimal read-only root itself (`rootfs.py`),
+pivots into it and drops every capability. The environment is empty for
+`unshare` and for the interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from functools import lru_cache
+
+from scillm.integrations.codeworld.sandbox.interpreter import (
+    WORKER_DIR_INSIDE,
+    interpreter_files,
+    worker_sources,
+)
+
+MECHANISMS = [
+    "unshare", "user+pid+net+ipc+uts+mount namespaces", "no capabilities", "read-only minimal root (pivot_root)",
+    "private tmpfs", "empty environment", "rlimits", "no_new_privs", "seccomp", "wall-clock SIGKILL",
+]
+
+
+def rootfs_spec(root_dir: str, *, tmpfs_mb: int) -> dict[str, object]:
+    """What `rootfs.enter` mounts, as JSON-able data passed on the worker's command line."""
+    files = interpreter_files()
+    return {
+        "root": root_dir,
+        "binds": list(files.binds),
+        "masked": list(files.masked),
+        "links": [list(link) for link in files.lib_links],
+        "worker_files": worker_sources(),
+        "worker_dir": WORKER_DIR_INSIDE,
+        "tmpfs_mb": tmpfs_mb,
+    }
+
+
+def command(python_args: list[str]) -> list[str]:
+    """`unshare ... python -I -S <python_args>`; raises FileNotFoundError when unshare is missing."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        raise FileNotFoundError("unshare not on PATH (util-linux)")
+    return [
+        unshare, "--user", "--map-root-user", "--net", "--pid", "--fork", "--ipc", "--uts", "--mount",
+        "--kill-child", interpreter_files().executable, "-I", "-S", *python_args,
+    ]
+
+
+def worker_args(root_dir: str, *, tmpfs_mb: int) -> list[str]:
+    """Extra worker arguments: build the root at `root_dir` (an empty host directory) first."""
+    return ["--rootfs", json.dumps(rootfs_spec(root_dir, tmpfs_mb=tmpfs_mb))]
+
+
+@lru_cache(maxsize=1)
+def probe() -> str | None:
+    """None when `unshare` can start an isolated interpreter in its own root here, else why not."""
+    sources = worker_sources()
+    with tempfile.TemporaryDirectory(prefix="codeworld-probe-") as root_dir:
+        code = (
+            "import json, sys; sys.path.insert(0, sys.argv[1]); import rootfs; "
+            "rootfs.enter(json.loads(sys.argv[2]))"
+        )
+        spec = json.dumps(rootfs_spec(root_dir, tmpfs_mb=1))
+        try:
+            argv = command(["-c", code, sources["rootfs.py"].rsplit("/", 1)[0], spec])
+        except FileNotFoundError as exc:
+            return str(exc)
+        try:
+            proc = subprocess.run(argv, capture_output=True, timeout=20, env={}, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"unshare failed to start: {exc}"
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip()[-400:]
+        hint = ""
+        if "uid map" in err or "Permission denied" in err or "Operation not permitted" in err:
+            hint = (" (unprivileged user namespaces are restricted here, e.g. "
+                    "kernel.apparmor_restrict_unprivileged_userns=1)")
+        return f"unshare exited {proc.returncode}: {err}{hint}"
+    return None
+
+
+__all__ = ["MECHANISMS", "command", "probe", "rootfs_spec", "worker_args"]

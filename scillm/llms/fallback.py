@@ -1,0 +1,152 @@
+"""Direct or HTTP: where a certainly/codeworld batch runs, decided once per call.
+
+Direct mode runs the engine in this process when it can (engine built, a
+prover or an isolating sandbox present). Otherwise the batch goes to the
+HTTP bridge at `api_base`, else `LEAN4_BRIDGE_BASE` (lean4) /
+`CERTAINLY_BRIDGE_BASE`, else `CODEWORLD_BASE`. `SCILLM_CERTAINLY_HTTP_ONLY=1`
+forces HTTP; `SCILLM_CERTAINLY_DIRECT_STRICT=1` raises instead of falling
+back. Every payload says which mode produced it in `_direct_mode`. Nothing
+here ever starts a container.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+from typing import Any, Literal
+
+from scillm.config import env, env_bool
+from scillm.errors import BackendUnavailableError, EngineNotReadyError, ScillmError
+
+Kind = Literal["certainly", "codeworld"]
+Mode = Literal["auto", "direct", "http"]
+
+DEFAULT_BASES: dict[str, str] = {"certainly": "http://127.0.0.1:8787", "codeworld": "http://127.0.0.1:8887"}
+
+
+def bridge_base(kind: Kind, provider: str | None = None, api_base: str | None = None) -> str:
+    """The bridge URL for `kind`: the explicit `api_base`, then the environment, then the default port."""
+    if api_base:
+        return api_base.rstrip("/")
+    if kind == "codeworld":
+        return (env("CODEWORLD_BASE") or DEFAULT_BASES["codeworld"]).rstrip("/")
+    lean = env("LEAN4_BRIDGE_BASE") if provider == "lean4" else None
+    return (lean or env("CERTAINLY_BRIDGE_BASE") or DEFAULT_BASES["certainly"]).rstrip("/")
+
+
+def _certainly_backend_reason(backend: str) -> str | None:
+    try:
+        checkers = importlib.import_module("scillm.integrations.certainly.checkers")
+        statuses = {s.name: s for s in checkers.available_backends()}
+    except (ImportError, AttributeError):
+        binary = "coqtop" if backend == "coq" else "lean"
+        return None if shutil.which(binary) else f"{binary} is not on PATH"
+    status = statuses.get(backend)
+    if status is None:
+        return f"no checker backend named {backend!r}"
+    return None if status.available else (status.reason or f"the {backend} backend is unavailable")
+
+
+def _codeworld_sandbox_reason(allow_unsandboxed: bool) -> str | None:
+    sandbox = importlib.import_module("scillm.integrations.codeworld.sandbox")
+    reasons: dict[str, str | None] = sandbox.available_backends()
+    usable = ("bwrap", "unshare", "unsandboxed") if allow_unsandboxed else ("bwrap", "unshare")
+    if any(name in reasons and reasons[name] is None for name in usable):
+        return None
+    return "; ".join(f"{k}: {v}" for k, v in reasons.items() if k in usable) or "no sandbox backend"
+
+
+def direct_unavailable(kind: Kind, engine_args: dict[str, Any]) -> str | None:
+    """None when `kind` can run in this process for these arguments, else why not."""
+    from scillm.bridges.engines import load_engine
+
+    try:
+        load_engine(kind)
+    except EngineNotReadyError as exc:
+        return str(exc)
+    try:
+        if kind == "certainly":
+            backend = str(engine_args.get("backend") or env("CERTAINLY_BACKEND") or "coq")
+            return _certainly_backend_reason(backend)
+        return _codeworld_sandbox_reason(bool(engine_args.get("allow_unsandboxed")))
+    except (ImportError, AttributeError) as exc:
+        return f"the {kind} engine cannot probe its backends here: {exc}"
+
+
+def choose_mode(kind: Kind, engine_args: dict[str, Any], mode: Mode = "auto") -> tuple[Literal["direct", "http"], str | None]:
+    """`("direct", None)` or `("http", why direct was not used)`; raises under DIRECT_STRICT."""
+    if mode == "http" or (kind == "certainly" and env_bool("SCILLM_CERTAINLY_HTTP_ONLY")):
+        return "http", "HTTP forced"
+    reason = direct_unavailable(kind, engine_args)
+    if reason is None:
+        return "direct", None
+    if mode == "direct" or (kind == "certainly" and env_bool("SCILLM_CERTAINLY_DIRECT_STRICT")):
+        raise BackendUnavailableError(f"{kind} cannot run in this process and HTTP fallback is off: {reason}")
+    return "http", reason
+
+
+async def arun(
+    kind: Kind,
+    items: list[Any],
+    engine_args: dict[str, Any] | None = None,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    messages: list[dict[str, Any]] | None = None,
+    api_base: str | None = None,
+    api_key: str | None = None,
+    max_seconds: float | None = None,
+    session_id: str | None = None,
+    track_id: str | None = None,
+    timeout_s: float = 120.0,
+    mode: Mode = "auto",
+) -> dict[str, Any]:
+    """Run `items` directly or through the bridge; the engine payload plus `_direct_mode`.
+
+    Raises:
+        BackendUnavailableError: direct mode is required and cannot run.
+        BridgeError: the bridge refused or failed (as LiteLLM twins for 429/401/504).
+    """
+    from scillm.bridges.engines import load_engine
+
+    args = dict(engine_args or {})
+    options = {"max_seconds": max_seconds, "session_id": session_id, "track_id": track_id}
+    chosen, why = choose_mode(kind, args, mode)
+    if chosen == "direct":
+        engine = load_engine(kind)
+        payload = await engine.arun_items(list(items), engine.engine_kwargs(args, options))
+        payload["_direct_mode"] = True
+        return payload
+    payload = await _arun_http(kind, items, args, options, provider=provider, model=model, messages=messages,
+                               api_base=api_base, api_key=api_key, timeout_s=timeout_s)
+    payload["_direct_mode"] = False
+    for result in payload.get("results") or []:
+        if isinstance(result, dict):
+            result["_direct_mode"] = False
+    payload.setdefault("run_manifest", {})["fallback_reason"] = why
+    return payload
+
+
+async def _arun_http(kind: Kind, items: list[Any], args: dict[str, Any], options: dict[str, Any], *,
+                     provider: str | None, model: str | None, messages: list[dict[str, Any]] | None,
+                     api_base: str | None, api_key: str | None, timeout_s: float) -> dict[str, Any]:
+    from scillm.bridges.client import BridgeClient
+    from scillm.bridges.schema import BridgeRequest
+
+    request = BridgeRequest.model_validate({
+        "messages": messages or [],
+        "items": list(items),
+        "provider": {"name": provider or kind, "args": args},
+        "options": {**options, "model": model},
+    })
+    token = api_key or env("SCILLM_BRIDGE_TOKEN")
+    async with BridgeClient(bridge_base(kind, provider, api_base), token=token, timeout_s=timeout_s) as client:
+        try:
+            return await client.arun(request)
+        except ScillmError as exc:
+            from scillm.llms.bridge_errors import to_litellm_error
+
+            raise to_litellm_error(exc, provider=provider or kind, model=model or kind) from exc
+
+
+__all__ = ["DEFAULT_BASES", "arun", "bridge_base", "choose_mode", "direct_unavailable"]

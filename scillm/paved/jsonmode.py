@@ -1,0 +1,115 @@
+"""Strict JSON for model replies: parse, repair (json-repair), validate (jsonschema or a callable).
+
+Pure text logic, shared by single completions (strict mode raises
+`JsonParseError`) and the batch fan-out (per-item `invalid_json` results).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Union
+
+from scillm.config import env_bool
+from scillm.errors import JsonParseError
+
+Schema = Union[Mapping[str, Any], Callable[[Any], Any]]
+
+SAMPLE_CHARS = 400
+_FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
+
+
+class InvalidJson(ValueError):
+    """A reply is not JSON or does not match the schema; the message is the parser's or validator's."""
+
+
+def wants_json(response_format: Any) -> bool:
+    """True for `{"type": "json_object"}` and `{"type": "json_schema", ...}` response formats."""
+    kind = response_format.get("type") if isinstance(response_format, Mapping) else None
+    return kind in ("json_object", "json_schema")
+
+
+def strict_enabled(strict_json: bool | None) -> bool:
+    """The explicit argument wins; otherwise `SCILLM_JSON_STRICT`."""
+    return env_bool("SCILLM_JSON_STRICT") if strict_json is None else bool(strict_json)
+
+
+def repair_enabled(repair_invalid_json: bool | None) -> bool:
+    """The explicit argument wins; otherwise `SCILLM_REPAIR_INVALID_JSON`."""
+    return env_bool("SCILLM_REPAIR_INVALID_JSON") if repair_invalid_json is None else bool(repair_invalid_json)
+
+
+def parse_json_text(text: str | None) -> Any:
+    """Parse a reply as JSON; one surrounding Markdown code fence is allowed. Raises InvalidJson."""
+    if text is None or not text.strip():
+        raise InvalidJson("empty reply")
+    match = _FENCE.match(text)
+    body = match.group(1) if match else text
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise InvalidJson(f"not valid JSON: {exc}") from exc
+
+
+def repair_json_text(text: str | None) -> Any:
+    """Best-effort repair with json-repair; raises InvalidJson when nothing JSON-like is left."""
+    import json_repair
+
+    if text is None or not text.strip():
+        raise InvalidJson("empty reply")
+    repaired = json_repair.loads(text)
+    if repaired in ("", None) or isinstance(repaired, str):
+        raise InvalidJson("not valid JSON and json-repair found no JSON value in it")
+    return repaired
+
+
+def validate(obj: Any, schema: Schema | None) -> None:
+    """Check `obj` against a jsonschema dict or a callable; raises InvalidJson with the validator's message.
+
+    A callable rejects by raising (its message is kept) or by returning False.
+    """
+    if schema is None:
+        return
+    if callable(schema):
+        try:
+            verdict = schema(obj)
+        except Exception as exc:
+            raise InvalidJson(str(exc) or type(exc).__name__) from exc
+        if verdict is False:
+            raise InvalidJson(f"schema callable {getattr(schema, '__name__', 'schema')} rejected the value")
+        return
+    import jsonschema
+
+    try:
+        jsonschema.validate(obj, dict(schema))
+    except jsonschema.ValidationError as exc:
+        raise InvalidJson(exc.message) from exc
+
+
+def load(text: str | None, *, schema: Schema | None = None, repair: bool = False) -> tuple[Any, bool]:
+    """Parse (then repair when allowed) and validate; returns (value, repaired)."""
+    try:
+        value, repaired = parse_json_text(text), False
+    except InvalidJson:
+        if not repair:
+            raise
+        value, repaired = repair_json_text(text), True
+    validate(value, schema)
+    return value, repaired
+
+
+def parse_error(text: str | None, reason: str, *, model: str | None, provider: str | None) -> JsonParseError:
+    """The JsonParseError for a reply that strict JSON mode rejects, with `scillm_meta`."""
+    raw = text or ""
+    meta = {"reason": "json_parse_failed", "detail": reason, "sample": raw[:SAMPLE_CHARS],
+            "raw_len": len(raw), "model": model, "provider": provider}
+    return JsonParseError(
+        f"model {model!r} ({provider}) did not return valid JSON ({reason}); "
+        "ask for JSON in the prompt, or drop strict_json/SCILLM_JSON_STRICT to get the raw text",
+        scillm_meta=meta,
+    )
+
+
+__all__ = ["InvalidJson", "Schema", "load", "parse_error", "parse_json_text", "repair_enabled",
+           "repair_json_text", "strict_enabled", "validate", "wants_json"]

@@ -1,0 +1,61 @@
+"""The client-side Coq lexer: what counts as a sentence, and what cannot be cut."""
+
+from __future__ import annotations
+
+import pytest
+
+from scillm.integrations.certainly.checkers.sentences import LexError, split_sentences, words_outside_strings
+
+
+def texts(src: str) -> list[str]:
+    return [s.text for s in split_sentences(src)]
+
+
+def test_plain_tactics_and_qualified_names() -> None:
+    assert texts("intros n. rewrite Nat.add_0_r. reflexivity.") == [
+        "intros n.", "rewrite Nat.add_0_r.", "reflexivity."]
+
+
+def test_dots_that_do_not_end_a_sentence() -> None:
+    assert texts("apply (f ..). exact x...y.\nauto.") == ["apply (f ..).", "exact x...y.", "auto."]
+
+
+def test_nested_comments_and_strings_hide_dots() -> None:
+    src = '(* a. (* b. *) c. *) idtac "x. "" y.". (* end *) auto.'
+    assert texts(src) == ['idtac "x. "" y.".', "auto."]
+
+
+def test_bullets_braces_and_selectors() -> None:
+    src = "split.\n- exact I.\n- { auto. }\n++ auto.\n2: { auto. }\nall: auto."
+    got = split_sentences(src)
+    assert [(s.kind, s.text) for s in got] == [
+        ("command", "split."), ("bullet", "-"), ("command", "exact I."), ("bullet", "-"), ("brace", "{"),
+        ("command", "auto."), ("brace", "}"), ("bullet", "++"), ("command", "auto."), ("brace", "2: {"),
+        ("command", "auto."), ("brace", "}"), ("command", "all: auto."),
+    ]
+
+
+def test_positions_are_line_and_column_of_the_source() -> None:
+    got = split_sentences("intros.\n  exact\n   I.")
+    assert [(s.line, s.column) for s in got] == [(1, 0), (2, 2)]
+    assert got[1].text == "exact\n   I."
+
+
+@pytest.mark.parametrize(
+    ("src", "reason", "line"),
+    [
+        ("intros. (* open", "unterminated comment", 1),
+        ('intros.\nidtac "open.', "unterminated string", 2),
+        ("intros. lia", "sentence does not end with '.'", 1),
+        ("(* (* nested *) still open", "unterminated comment", 1),
+    ],
+)
+def test_uncuttable_scripts_raise_with_position(src: str, reason: str, line: int) -> None:
+    with pytest.raises(LexError) as info:
+        split_sentences(src)
+    assert info.value.reason == reason
+    assert info.value.line == line
+
+
+def test_words_ignore_comments_and_strings() -> None:
+    assert words_outside_strings('idtac "admit". (* admit *) auto.') == ["idtac", "auto"]

@@ -1,0 +1,159 @@
+"""The result cache around real checkers: Coq (coqtop) and Lean replayed from real transcripts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scillm.integrations.certainly.cache import (
+    CachingChecker,
+    MemoryCache,
+    SqliteCache,
+    cache_key,
+    normalize_proof,
+    open_cache,
+)
+from scillm.integrations.certainly.checkers.base import Checker
+from scillm.integrations.certainly.checkers.lean import LeanChecker, LeanConfig
+from scillm.integrations.certainly.models import CheckResult, Problem
+from tests.support.lean_replay import logged_commands, replay_argv
+
+COQ = Problem(header="Require Import Arith.", theorem_name="two", statement="1 + 1 = 2")
+LEAN = Problem(backend="lean", header="import Lean", theorem_name="t", statement="∀ a b : Nat, a + b = b + a")
+LEAN_PROOF = "by\n  intro a b\n  exact Nat.add_comm a b"
+
+
+def _coq():  # type: ignore[no-untyped-def]
+    from scillm.integrations.certainly.checkers.coq import CoqChecker
+
+    return CoqChecker(pool_size=1)
+
+
+def _lean(tmp_path: Path, sessions: list[list[str]]) -> tuple[LeanChecker, Path]:
+    argv, log = replay_argv(tmp_path / "replay", sessions)
+    return LeanChecker(LeanConfig(project=tmp_path, repl_cmd=tuple(argv), pool_size=1)), log
+
+
+@pytest.mark.needs_coq
+async def test_repeated_coq_candidates_skip_the_prover() -> None:
+    inner = _coq()
+    checker = CachingChecker(inner, MemoryCache())
+    assert isinstance(checker, Checker)
+    try:
+        first = await checker.check(COQ, "reflexivity.")
+        uses = [s.uses for s in inner.pool.sessions()]
+        again = await checker.check(COQ, "reflexivity.   \n\n")
+        wrong = await checker.check(COQ, "exact I.")
+        wrong_again = await checker.check(COQ, "exact I.")
+        other = await checker.check(COQ.model_copy(update={"statement": "2 + 2 = 4"}), "reflexivity.")
+    finally:
+        await checker.aclose()
+    assert first.status == "proved" and not first.cached
+    assert again.status == "proved" and again.cached and again.ok
+    assert again.model_dump(exclude={"cached"}) == first.model_dump(exclude={"cached"})
+    assert wrong.status == "failed" and not wrong.cached
+    assert wrong_again.cached and wrong_again.status == "failed"
+    assert other.status == "proved" and not other.cached
+    assert (checker.hits, checker.misses) == (2, 3)
+    assert uses == [1]
+
+
+@pytest.mark.needs_coq
+async def test_sqlite_persists_across_runs(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "results.sqlite"
+    first = CachingChecker(_coq(), SqliteCache(path))
+    try:
+        stored = await first.check(COQ, "reflexivity.")
+        refused = await first.check(COQ, "admit.")
+    finally:
+        await first.aclose()
+        first.cache.close()
+    inner = _coq()
+    second = CachingChecker(inner, SqliteCache(path))
+    try:
+        hit = await second.check(COQ, "reflexivity.")
+        refused_hit = await second.check(COQ, "admit.")
+    finally:
+        await second.aclose()
+        second.cache.close()
+    assert stored.status == "proved" and refused.status == "rejected"
+    assert hit.cached and hit.status == "proved" and hit.ok
+    assert refused_hit.cached and refused_hit.status == "rejected"
+    assert inner.pool.stats()["started"] == 0
+
+
+@pytest.mark.needs_shared
+async def test_timeouts_are_not_cached_unless_asked(tmp_path: Path) -> None:
+    plain_inner, plain_log = _lean(tmp_path / "plain", [["import_lean#0", "hang"], ["import_lean#0", "file_env#1"]])
+    plain = CachingChecker(plain_inner, MemoryCache())
+    kept_inner, _ = _lean(tmp_path / "kept", [["import_lean#0", "hang"]])
+    kept = CachingChecker(kept_inner, MemoryCache(), cache_transient=True)
+    try:
+        hung = await plain.check(LEAN, LEAN_PROOF, timeout_ms=300, confirm=False)
+        retried = await plain.check(LEAN, LEAN_PROOF, confirm=False)
+        remembered = await plain.check(LEAN, LEAN_PROOF, confirm=False)
+        kept_first = await kept.check(LEAN, LEAN_PROOF, timeout_ms=300, confirm=False)
+        kept_again = await kept.check(LEAN, LEAN_PROOF, timeout_ms=300, confirm=False)
+    finally:
+        await plain.aclose()
+        await kept.aclose()
+    assert hung.status == "timeout" and not hung.cached
+    assert retried.status == "proved" and not retried.cached
+    assert remembered.cached and remembered.status == "proved"
+    assert sum(1 for c in logged_commands(plain_log) if "env" in c) == 2
+    assert kept_first.status == kept_again.status == "timeout" and kept_again.cached
+
+
+@pytest.mark.needs_shared
+async def test_confirmation_only_adds_guards(tmp_path: Path) -> None:
+    inner, log = _lean(tmp_path, [["import_lean#0", "incomplete#0", "file_env#1", "file_env#1", "options#0"]])
+    checker = CachingChecker(inner, MemoryCache())
+    try:
+        failed = await checker.check(LEAN, LEAN_PROOF, confirm=False)
+        failed_confirmed = await checker.check(LEAN, LEAN_PROOF, confirm=True)
+        passing = await checker.check(LEAN, "by simp [Nat.add_comm]", confirm=False)
+        needs_confirm = await checker.check(LEAN, "by simp [Nat.add_comm]", confirm=True)
+    finally:
+        await checker.aclose()
+    assert failed.status == "failed" and failed_confirmed.cached and failed_confirmed.status == "failed"
+    assert passing.status == "proved" and not passing.cached
+    assert not needs_confirm.cached, "an unconfirmed pass must not answer a confirmed request"
+    assert sum(1 for c in logged_commands(log) if "env" in c) == 4, "three checks and one axioms query"
+
+
+def test_open_cache_follows_certainly_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CERTAINLY_CACHE", raising=False)
+    assert isinstance(open_cache(), MemoryCache)
+    monkeypatch.setenv("CERTAINLY_CACHE", str(tmp_path / "env.sqlite"))
+    cache = open_cache()
+    assert isinstance(cache, SqliteCache) and cache.path == tmp_path / "env.sqlite"
+    cache.close()
+
+
+def test_memory_cache_is_a_bounded_lru() -> None:
+    cache = MemoryCache(max_entries=2)
+    results = {k: CheckResult(status="failed", time_ms=float(i)) for i, k in enumerate("abc")}
+    cache.put("a", results["a"])
+    cache.put("b", results["b"])
+    assert cache.get("a") == results["a"]
+    cache.put("c", results["c"])
+    assert cache.get("b") is None and cache.get("a") is not None and len(cache) == 2
+    with pytest.raises(ValueError):
+        MemoryCache(max_entries=0)
+
+
+def test_keys_cover_everything_that_changes_a_verdict() -> None:
+    base = cache_key("coq", "8.16.1", COQ, "reflexivity.", confirmed=True)
+    assert base == cache_key("coq", "8.16.1", COQ, "reflexivity.  \r\n\n", confirmed=True)
+    variants = [
+        cache_key("coq", "8.17.0", COQ, "reflexivity.", confirmed=True),
+        cache_key("lean", "8.16.1", COQ, "reflexivity.", confirmed=True),
+        cache_key("coq", "8.16.1", COQ.model_copy(update={"header": ""}), "reflexivity.", confirmed=True),
+        cache_key("coq", "8.16.1", COQ.model_copy(update={"decls": "Definition x := 1."}), "reflexivity.",
+                  confirmed=True),
+        cache_key("coq", "8.16.1", COQ, "  reflexivity.", confirmed=True),
+        cache_key("coq", "8.16.1", COQ, "reflexivity.", confirmed=False),
+    ]
+    assert len({base, *variants}) == len(variants) + 1
+    assert normalize_proof("by\n  simp  \n\n") == "by\n  simp"

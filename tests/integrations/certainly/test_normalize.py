@@ -1,0 +1,127 @@
+"""Item -> Problem: formal statements, whole files, library lemma names, plain English, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scillm.integrations.certainly.normalize import (
+    COQ_DEFAULT_HEADER,
+    looks_english,
+    lookup_coq_lemma,
+    normalize_item,
+    with_statement,
+)
+
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "benchmarks" / "minif2f-rocq" / "valid"
+
+
+@pytest.mark.parametrize("key", ["requirement_text", "text", "requirement"])
+def test_text_aliases_and_formal_statement(key: str) -> None:
+    norm = normalize_item({key: "forall n : nat, n + 0 = n.", "id": 7}, 3, backend="coq")
+    assert norm.kind == "statement"
+    assert norm.item_id == "7" and norm.index == 3
+    assert norm.problem is not None
+    assert norm.problem.statement == "forall n : nat, n + 0 = n"
+    assert norm.problem.header == COQ_DEFAULT_HEADER
+
+
+def test_bare_string_item_and_explicit_parts() -> None:
+    norm = normalize_item("2 + 2 = 4", 0, backend="coq")
+    assert norm.kind == "statement" and norm.item_id == "item-0"
+    custom = normalize_item({"text": "f 1 = 2", "header": "", "decls": "Definition f n := n + 1.",
+                             "theorem_name": "f_one", "tactics": ["reflexivity"], "strategies": "direct",
+                             "metadata": {"k": 1}}, 1, backend="coq")
+    assert custom.problem is not None
+    assert (custom.problem.header, custom.problem.decls, custom.problem.theorem_name) == (
+        "", "Definition f n := n + 1.", "f_one")
+    assert custom.tactics == ["reflexivity"] and custom.strategies == ["direct"]
+    assert custom.metadata == {"k": 1}
+
+
+def test_reals_statement_gets_reals_header() -> None:
+    norm = normalize_item("forall x : R, Rabs x >= 0", 0, backend="coq")
+    assert norm.problem is not None and "Reals" in norm.problem.header
+
+
+def test_whole_file_with_one_open_theorem() -> None:
+    text = ("Require Import Arith.\nDefinition f (n : nat) := n + 1.\n"
+            "Lemma f_gt (n : nat) : f n > n.\nProof.\nAdmitted.\n")
+    norm = normalize_item({"text": text}, 0, backend="coq")
+    assert norm.kind == "file"
+    assert norm.problem is not None
+    assert norm.problem.header == "Require Import Arith."
+    assert "Definition f" in norm.problem.decls
+    assert norm.problem.theorem_name == "f_gt" and norm.problem.keyword == "Lemma"
+    assert norm.problem.statement == "forall (n : nat), f n > n"
+
+
+def test_file_without_proof_or_closer_is_still_read() -> None:
+    for text in ("Theorem t : 1 = 1.", "Theorem t : 1 = 1.\nProof."):
+        norm = normalize_item(text, 0, backend="coq")
+        assert norm.kind == "file" and norm.problem is not None
+        assert norm.problem.statement == "1 = 1"
+
+
+@pytest.mark.needs_shared
+def test_every_minif2f_file_splits() -> None:
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} is absent")
+    files = sorted(SHARED.glob("*.v"))
+    assert files
+    kinds = {normalize_item(f.read_text(), 0, backend="coq").kind for f in files}
+    assert kinds == {"file"}
+
+
+def test_lemma_names_and_english_are_recognised() -> None:
+    assert normalize_item("Nat.add_comm", 0, backend="coq").kind == "lemma"
+    assert normalize_item("plus_n_O", 0, backend="coq").lemma_name == "plus_n_O"
+    assert normalize_item("Prove that the sum of two even numbers is even.", 0, backend="coq").kind == "english"
+    assert looks_english("For all natural numbers n, n + 0 = n")
+    assert not looks_english("forall n : nat, n + 0 = n")
+    assert not looks_english("x < y -> y < z -> x < z")
+
+
+@pytest.mark.parametrize("item, fragment", [
+    ({"text": ""}, "non-empty"),
+    ({"requirement_text": 5}, "non-empty"),
+    (42, "object or a string"),
+    ({"text": "1 = 1", "colour": "red"}, "unknown item field"),
+    ({"text": "1 = 1", "tactics": "lia"}, None),
+    ({"text": "1 = 1", "tactics": [1]}, "list of strings"),
+    ({"text": "1 = 1", "theorem_name": "not an ident"}, "not an identifier"),
+    ({"text": "Theorem x : (* open"}, "unterminated comment"),
+    ({"text": "x" * 300_000}, "limit"),
+])
+def test_bad_items_are_invalid_with_a_reason(item: object, fragment: str | None) -> None:
+    norm = normalize_item(item, 0, backend="coq")
+    if fragment is None:
+        assert norm.kind == "statement" and norm.tactics == ["lia"]
+    else:
+        assert norm.kind == "invalid"
+        assert norm.error is not None and fragment in norm.error
+
+
+def test_lean_statement_and_file() -> None:
+    norm = normalize_item("(a b : ℕ) → a + b = b + a", 0, backend="lean")
+    assert norm.problem is not None and norm.problem.header == "import Mathlib"
+    text = "import Mathlib\n\ntheorem foo (a b : ℕ) (h : a = b) : b = a := by\n  sorry\n"
+    norm = normalize_item(text, 0, backend="lean")
+    assert norm.kind == "file" and norm.problem is not None
+    assert norm.problem.theorem_name == "foo"
+    assert norm.problem.statement == "∀ (a b : ℕ) (h : a = b), b = a"
+
+
+def test_with_statement_builds_the_problem() -> None:
+    norm = normalize_item("Nat.add_comm", 0, backend="coq")
+    done = with_statement(norm, "forall n m : nat, n + m = m + n")
+    assert done.problem is not None
+    assert done.problem.theorem_name == "add_comm_certainly"
+
+
+@pytest.mark.needs_coq
+async def test_library_lemma_statement_is_looked_up_with_coq() -> None:
+    assert await lookup_coq_lemma("Nat.add_comm") == "forall n m : nat, n + m = m + n"
+    with pytest.raises(LookupError, match="does not know"):
+        await lookup_coq_lemma("No.such_lemma")

@@ -1,0 +1,106 @@
+"""LLM-written variants, driven by the loopback OpenAI-compatible test server.
+
+The server scripts the model's replies; generation, evaluation in the
+sandbox, improvement rounds and plateau stops are all real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scillm.integrations.codeworld.api import arun_items
+from scillm.integrations.codeworld.autogen import extract_code
+from scillm.integrations.codeworld.store import PlateauStore, RedisPlateauStore, SqlitePlateauStore
+from tests.integrations.codeworld.tasks import SORT_DEDUP, SORT_GOOD, SORT_SLOW, sort_cases
+from tests.support.llm_server import LLMServer, Reply
+
+
+def _fenced(code: str) -> str:
+    return f"Here you go:\n```python\n{code}```\nThis sorts the list."
+
+
+def _model(server: LLMServer, **extra: Any) -> dict[str, Any]:
+    return {"model": "test-model", "custom_llm_provider": "openai_like", "api_base": server.base_url,
+            "api_key": server.api_key, "temperature": 0.0, **extra}
+
+
+def _task(**variants: str) -> dict[str, Any]:
+    return {"task": "Sort a list of integers ascending.", "task_id": "sort",
+            "context": {"code_variants": variants, "cases": sort_cases()}}
+
+
+def test_extract_code_prefers_the_block_defining_the_entry() -> None:
+    text = "```\nprint(1)\n```\n```python\ndef solve(x):\n    return x\n```"
+    assert extract_code(text, "solve") == "def solve(x):\n    return x\n"
+    assert extract_code("def solve(x): return 1", "solve") == "def solve(x): return 1\n"
+    assert extract_code("I cannot help with that.", "solve") is None
+
+
+@pytest.mark.needs_bwrap
+async def test_generates_then_improves_the_best(llm_server: LLMServer) -> None:
+    llm_server.script([_fenced(SORT_DEDUP), _fenced(SORT_SLOW), _fenced(SORT_GOOD), _fenced(SORT_GOOD)])
+    payload = await arun_items([_task()], autogenerate=_model(llm_server, enabled=True, n=2), iterations=2)
+    (result,) = payload["results"]
+    assert result["status"] == "ok", result["error"]
+    auto = result["autogen"]
+    assert auto["generated"] == ["gen0", "gen1", "imp0", "imp1"]
+    assert {r["variant_id"] for r in result["ranking"]} == {"gen0", "gen1", "imp0", "imp1"}
+    assert result["best_variant"] in ("imp0", "imp1")
+    assert _row(result, "gen0")["scores"]["correctness"] < 1.0
+    bodies = llm_server.chat_requests()
+    assert len(bodies) == 4 and all(b["model"] == "test-model" for b in bodies)
+    first = bodies[0]["messages"][-1]["content"]
+    assert "Sort a list of integers ascending." in first and "solve([3, 1, 2]) -> [1, 2, 3]" in first
+    improve = bodies[2]["messages"][-1]["content"]
+    assert "xs[j], xs[j + 1] = xs[j + 1], xs[j]" in improve  # the best so far was the bubble sort
+    assert '"correctness": 1.0' in improve
+    hashes = payload["run_manifest"]["items"][0]["variants"]
+    assert set(hashes) == {"gen0", "gen1", "imp0", "imp1"}
+    assert payload["run_manifest"]["autogenerate"].get("api_key") is None
+
+
+def _row(result: dict[str, Any], vid: str) -> dict[str, Any]:
+    return next(r for r in result["ranking"] if r["variant_id"] == vid)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.needs_redis)])
+def plateau_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PlateauStore]:
+    store: PlateauStore
+    if request.param == "sqlite":
+        store = SqlitePlateauStore(tmp_path / "plateau.sqlite3")
+    else:
+        store = RedisPlateauStore(request.getfixturevalue("redis_url"))
+    yield store
+    store.close()
+
+
+@pytest.mark.needs_bwrap
+async def test_plateau_stops_rounds_and_persists_per_session(llm_server: LLMServer, plateau_store: PlateauStore) -> None:
+    llm_server.responder = lambda body: _fenced(SORT_SLOW)  # the model never gets better
+    kwargs: dict[str, Any] = {"autogenerate": _model(llm_server), "iterations": 5, "session_id": "s-42",
+                              "metrics": ["correctness", "brevity"], "repeats": 1}
+    first = await arun_items([_task(slow=SORT_SLOW, dedup=SORT_DEDUP)], store=plateau_store, **kwargs)
+    auto = first["results"][0]["autogen"]
+    assert auto["stopped"] == "plateau" and auto["plateau"] is True
+    assert auto["generated"] == ["imp0", "imp1"]
+    assert len(llm_server.chat_requests()) == 2
+    assert auto["store"] == plateau_store.backend and auto["session_id"] == "s-42:sort"
+    assert len(plateau_store.recent("s-42:sort")) == 3
+
+    second = await arun_items([_task(slow=SORT_SLOW, dedup=SORT_DEDUP)], store=plateau_store, **kwargs)
+    assert second["results"][0]["autogen"]["stopped"] == "plateau"
+    assert second["results"][0]["autogen"]["generated"] == []
+    assert len(llm_server.chat_requests()) == 2  # no new model call: the session had plateaued
+
+
+@pytest.mark.needs_bwrap
+async def test_model_failure_leaves_a_per_item_error(llm_server: LLMServer) -> None:
+    llm_server.script([Reply.error(400, "bad model"), "no code here, sorry"])
+    payload = await arun_items([_task(), {"oops": 1}], autogenerate=_model(llm_server, enabled=True, n=2))
+    assert payload["summary"] == {"items": 2, "succeeded": 0, "failed": 2}
+    err = payload["results"][0]["error"]
+    assert "gen0: model call failed" in err and "gen1: the reply had no code block" in err

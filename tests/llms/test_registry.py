@@ -1,0 +1,138 @@
+"""Provider registration and dispatch through LiteLLM's custom-provider mechanism."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import litellm
+import pytest
+
+import scillm
+import scillm.llms.certainly as certainly_provider
+import scillm.llms.codeworld as codeworld_provider
+from scillm.errors import EngineNotReadyError
+from scillm.llms import registry
+
+EXTRA = {"items": [{"requirement_text": "1 + 1 = 2"}], "flags": {"fast": True}, "max_seconds": 7,
+         "session_id": "s-1", "track_id": "t-1", "options": {"depth": 2}}
+MESSAGES = [{"role": "user", "content": "prove it"}]
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Replace the provider entry points with recorders (a test of the dispatch layer only)."""
+    seen: list[dict[str, Any]] = []
+
+    async def record(provider: str, model: str, messages: list[Any], params: dict[str, Any]) -> Any:
+        seen.append({"provider": provider, "model": model, "messages": messages, "params": params,
+                     "loop_running": asyncio.get_running_loop().is_running()})
+        return {"model": model, "choices": [{"message": {"role": "assistant", "content": f"{provider}:{model}"}}]}
+
+    monkeypatch.setattr(certainly_provider, "acomplete", record)
+    monkeypatch.setattr(codeworld_provider, "acomplete", record)
+    return seen
+
+
+def test_public_names_are_litellm_objects() -> None:
+    assert scillm.ModelResponse is litellm.ModelResponse
+    assert issubclass(scillm.Router, litellm.Router)
+    assert scillm.completion is registry.completion
+
+
+def test_register_providers_is_idempotent() -> None:
+    registry.register_providers()
+    registry.register_providers()
+    names = [item["provider"] for item in litellm.custom_provider_map]
+    for provider in ("certainly", "lean4", "codeworld"):
+        assert names.count(provider) == 1
+        assert provider in litellm._custom_providers
+
+
+@pytest.mark.parametrize(("kwargs", "provider", "model"), [
+    ({"model": "certainly", "custom_llm_provider": "certainly"}, "certainly", "certainly"),
+    ({"model": "certainly/coq"}, "certainly", "certainly/coq"),
+    ({"model": "coq", "custom_llm_provider": "certainly"}, "certainly", "certainly/coq"),
+    ({"model": "lean4", "custom_llm_provider": "lean4"}, "lean4", "lean4"),
+    ({"model": "codeworld/mcts"}, "codeworld", "codeworld/mcts"),
+])
+def test_sync_completion_passes_extra_kwargs_untouched(calls: list[dict[str, Any]], kwargs: dict[str, Any],
+                                                       provider: str, model: str) -> None:
+    resp = scillm.completion(messages=MESSAGES, **kwargs, **EXTRA)
+    assert isinstance(resp, litellm.ModelResponse)
+    assert resp.choices[0].message.content == f"{provider}:{model}"
+    assert calls[-1]["provider"] == provider and calls[-1]["model"] == model
+    assert calls[-1]["params"] == EXTRA
+    assert calls[-1]["messages"] == MESSAGES
+
+
+async def test_async_completion_passes_extra_kwargs_untouched(calls: list[dict[str, Any]]) -> None:
+    resp = await scillm.acompletion(model="certainly", custom_llm_provider="certainly", messages=MESSAGES, **EXTRA)
+    assert resp.choices[0].message.content == "certainly:certainly"
+    assert calls[-1]["params"] == EXTRA
+
+
+async def test_sync_completion_works_inside_a_running_loop(calls: list[dict[str, Any]]) -> None:
+    resp = scillm.completion(model="certainly/coq", messages=MESSAGES, items=[1])
+    assert resp.choices[0].message.content == "certainly:certainly/coq"
+    assert calls[-1]["loop_running"]
+
+
+def _raise_not_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def not_ready(provider: str, model: str, messages: list[Any], params: dict[str, Any]) -> Any:
+        raise EngineNotReadyError(f"{provider} engine missing here; start the bridge")
+
+    monkeypatch.setattr(certainly_provider, "acomplete", not_ready)
+
+
+def test_provider_error_surfaces_as_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    _raise_not_ready(monkeypatch)
+    with pytest.raises(EngineNotReadyError, match="certainly engine missing here; start the bridge") as info:
+        scillm.completion(model="certainly/coq", messages=MESSAGES)
+    assert isinstance(info.value, litellm.ServiceUnavailableError)
+    assert isinstance(info.value.__cause__, EngineNotReadyError)
+
+
+async def test_provider_error_surfaces_as_itself_async(monkeypatch: pytest.MonkeyPatch) -> None:
+    _raise_not_ready(monkeypatch)
+    with pytest.raises(EngineNotReadyError, match="start the bridge"):
+        await scillm.acompletion(model="certainly", custom_llm_provider="certainly", messages=MESSAGES)
+
+
+def test_real_provider_dispatch_gives_an_error_or_a_result() -> None:
+    """Unpatched: the codeworld provider either is not ready (a clear error) or answers a real payload."""
+    try:
+        resp = scillm.completion(model="codeworld", custom_llm_provider="codeworld", messages=MESSAGES, items=[42])
+    except EngineNotReadyError as exc:
+        assert "codeworld" in str(exc)
+    else:
+        assert isinstance(resp, litellm.ModelResponse)
+        assert resp.choices[0].message.content
+
+
+async def test_router_dispatches_to_scillm_providers(calls: list[dict[str, Any]]) -> None:
+    router = scillm.Router(model_list=[
+        {"model_name": "prover", "litellm_params": {"model": "certainly/coq", "custom_llm_provider": "certainly"}},
+        {"model_name": "bare", "litellm_params": {"model": "certainly", "custom_llm_provider": "certainly"}},
+    ])
+    resp = await router.acompletion(model="prover", messages=MESSAGES, items=[{"x": 1}])
+    assert resp.choices[0].message.content == "certainly:certainly/coq"
+    assert calls[-1]["params"]["items"] == [{"x": 1}]
+    resp = router.completion(model="bare", messages=MESSAGES, items=[{"x": 2}])
+    assert resp.choices[0].message.content == "certainly:certainly"
+
+
+async def test_router_falls_back_from_a_provider_that_is_not_ready(monkeypatch: pytest.MonkeyPatch,
+                                                                   llm_server: Any) -> None:
+    _raise_not_ready(monkeypatch)
+    router = scillm.Router(model_list=[
+        {"model_name": "prover", "litellm_params": {"model": "certainly/coq", "custom_llm_provider": "certainly"}},
+        {"model_name": "backup", "litellm_params": {"model": "test-model", "custom_llm_provider": "openai_like",
+                                                    "api_base": llm_server.base_url,
+                                                    "api_key": llm_server.api_key}},
+    ], fallbacks=[{"prover": ["backup"]}])
+    resp = await router.acompletion(model="prover", messages=MESSAGES)
+    assert resp.choices[0].message.content == "echo: prove it"
+    with pytest.raises(EngineNotReadyError):
+        await scillm.Router(model_list=[{"model_name": "prover", "litellm_params": {
+            "model": "certainly/coq"}}]).acompletion(model="prover", messages=MESSAGES)
