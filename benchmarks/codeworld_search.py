@@ -6,7 +6,7 @@ the script runs the full sweep once and the UCB search with a budget of 60,
 all in the real sandbox, and prints executions, wall time, and whether each
 found the exact variant.
 
-    python benchmarks/codeworld_search.py [--seeds 5] [--rollouts 60]
+    python benchmarks/codeworld_search.py [--seeds 5] [--rollouts 60] [--parallel 2]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ async def _timed(**kwargs: Any) -> tuple[dict[str, Any], float]:
     return payload, time.perf_counter() - started
 
 
-async def main(seeds: int, rollouts: int, n_cases: int) -> None:
+async def main(seeds: int, rollouts: int, n_cases: int, parallel: int) -> None:
     sandbox = get_sandbox()
     item = _item(n_cases)
     try:
@@ -46,7 +46,8 @@ async def main(seeds: int, rollouts: int, n_cases: int) -> None:
         total_s = 0.0
         for seed in range(seeds):
             payload, secs = await _timed(items=[item], sandbox=sandbox, repeats=1, strategy="bandit",
-                                         strategy_config={"rollouts": rollouts, "seed": seed})
+                                         strategy_config={"rollouts": rollouts, "seed": seed,
+                                                                           "parallel": parallel})
             result = payload["results"][0]
             found += result["best_variant"] == "exact"
             total_s += secs
@@ -67,5 +68,6 @@ if __name__ == "__main__":
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--rollouts", type=int, default=60)
     parser.add_argument("--cases", type=int, default=50)
+    parser.add_argument("--parallel", type=int, default=1, help="pulls per search round")
     ns = parser.parse_args()
-    asyncio.run(main(ns.seeds, ns.rollouts, ns.cases))
+    asyncio.run(main(ns.seeds, ns.rollouts, ns.cases, ns.parallel))

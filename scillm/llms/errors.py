@@ -51,22 +51,38 @@ class LLMScillmError(ScillmError, litellm.APIError):
     """Any other scillm error as a LiteLLM APIError (500)."""
 
 
-# most specific first; the first match wins.
-_MAPPING: tuple[tuple[type[ScillmError], type[ScillmError]], ...] = (
-    (EngineNotReadyError, LLMEngineNotReadyError),
-    (BackendUnavailableError, LLMBackendUnavailableError),
-    (JsonParseError, LLMJsonParseError),
-    (ConfigError, LLMConfigError),
-    (InvalidRequestError, LLMInvalidRequestError),
-    (ScillmError, LLMScillmError),
-)
+# scillm class -> its named LiteLLM twin; other scillm classes get a twin made on first use
+_NAMED: dict[type[ScillmError], type[ScillmError]] = {
+    EngineNotReadyError: LLMEngineNotReadyError,
+    BackendUnavailableError: LLMBackendUnavailableError,
+    JsonParseError: LLMJsonParseError,
+    ConfigError: LLMConfigError,
+    InvalidRequestError: LLMInvalidRequestError,
+    ScillmError: LLMScillmError,
+}
+_made: dict[type[ScillmError], type[ScillmError]] = {}
+
+
+def _twin(cls: type[ScillmError]) -> type[ScillmError]:
+    """The LiteLLM-typed subclass of `cls`, choosing the LiteLLM base of its nearest named ancestor."""
+    if cls in _NAMED:
+        return _NAMED[cls]
+    if cls not in _made:
+        ancestor = next(base for base in cls.__mro__ if base in _NAMED)
+        litellm_base = next(b for b in _NAMED[ancestor].__mro__[1:] if b.__module__.startswith("litellm"))
+        try:
+            _made[cls] = type(f"LLM{cls.__name__}", (cls, litellm_base),
+                              {"__module__": __name__, "__doc__": f"{cls.__name__} as a {litellm_base.__name__}."})
+        except TypeError:
+            _made[cls] = _NAMED[ancestor]
+    return _made[cls]
 
 
 def to_litellm(exc: ScillmError, *, provider: str, model: str) -> ScillmError:
     """The LiteLLM-typed twin of `exc`: same message and attributes, chained to the original."""
     if isinstance(exc, tuple(litellm.LITELLM_EXCEPTION_TYPES)):
         return exc
-    target = next(cls for base, cls in _MAPPING if isinstance(exc, base))
+    target = _twin(type(exc))
     err = target.__new__(target)
     message = str(exc)
     kwargs: dict[str, Any] = {"message": message, "llm_provider": provider, "model": model}

@@ -12,6 +12,7 @@ API (stable; the proving loop wraps its checker once)::
 `CachingChecker` implements the `Checker` protocol around any checker.
 The key is a SHA-256 of (checker name, prover version, backend, header, decls,
 theorem name, keyword, statement, normalized proof, confirmed-or-not).
+Identical checks running at the same time share one prover call.
 `proved`, `failed` and `rejected` verdicts are stored; `timeout`, `crashed`
 and `env_unavailable` are not unless `cache_transient=True`, since they say
 more about the machine than about the proof. A verdict from an unconfirmed
@@ -21,6 +22,7 @@ confirmation only adds guards.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import sqlite3
@@ -79,31 +81,35 @@ def cache_key(checker: str, version: str | None, problem: Problem, proof: str, *
 
 
 class MemoryCache:
-    """Bounded LRU in this process."""
+    """Bounded LRU in this process (thread-safe: one cache may serve several event loops)."""
 
     def __init__(self, max_entries: int = 10_000) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self.max_entries = max_entries
         self._data: OrderedDict[str, CheckResult] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: str) -> CheckResult | None:
-        result = self._data.get(key)
-        if result is not None:
-            self._data.move_to_end(key)
-        return result
+        with self._lock:
+            result = self._data.get(key)
+            if result is not None:
+                self._data.move_to_end(key)
+            return result
 
     def put(self, key: str, result: CheckResult) -> None:
-        self._data[key] = result
-        self._data.move_to_end(key)
-        while len(self._data) > self.max_entries:
-            self._data.popitem(last=False)
+        with self._lock:
+            self._data[key] = result
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._data)
 
     def close(self) -> None:
-        self._data.clear()
+        with self._lock:
+            self._data.clear()
 
 
 class SqliteCache:
@@ -116,6 +122,7 @@ class SqliteCache:
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30.0)
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS check_results (key TEXT PRIMARY KEY, result TEXT NOT NULL)"
             )
@@ -167,6 +174,7 @@ class CachingChecker:
         self.misses = 0
         self._version: str | None = None
         self._version_known = False
+        self._inflight: dict[str, asyncio.Future[CheckResult]] = {}
 
     def _prover_version(self) -> str | None:
         if not self._version_known:
@@ -199,10 +207,43 @@ class CachingChecker:
         if hit is not None:
             self.hits += 1
             return hit.model_copy(update={"cached": True})
+        key = self._key(problem, proof, confirm)
+        running = self._inflight.get(key)
+        if running is not None:
+            shared = await self._join(running)
+            if shared is not None:
+                self.hits += 1
+                return shared.model_copy(update={"cached": True})
         self.misses += 1
-        result = await self.inner.check(problem, proof, timeout_ms=timeout_ms, confirm=confirm)
+        future: asyncio.Future[CheckResult] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            result = await self.inner.check(problem, proof, timeout_ms=timeout_ms, confirm=confirm)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()
+            raise
+        finally:
+            if self._inflight.get(key) is future:
+                del self._inflight[key]
+        future.set_result(result)
         self._store(problem, proof, confirm, result)
         return result
+
+    @staticmethod
+    async def _join(running: asyncio.Future[CheckResult]) -> CheckResult | None:
+        """The verdict of an identical check already running, or None when that one failed or was cancelled."""
+        try:
+            return await asyncio.shield(running)
+        except asyncio.CancelledError:
+            if not running.cancelled():
+                raise
+            return None
+        except Exception:
+            return None
 
     async def confirm(self, problem: Problem, proof: str) -> CheckResult:
         """Confirmed verdicts are cached under their own key."""

@@ -89,7 +89,7 @@ class CodeworldRun:
         evaluator = Evaluator(self.sandbox, self.limits, self.args.repeats)
         try:
             if needs_model(self.args):
-                store = await asyncio.to_thread(self._plateau_store)
+                store = self._plateau_store()
                 result, generated = await generate_and_improve(evaluator, index, task, self.args, store)
                 self.generated[index] = generated
             elif not task.variants:

@@ -8,6 +8,7 @@ aggregate beats none of the recent ones stored for the session
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from functools import lru_cache
@@ -94,22 +95,41 @@ class _Loop:
         self.runs: dict[str, list[CaseRun]] = {}
         self.notes: list[str] = []
 
-    async def _add(self, vid: str, prompt: str) -> None:
+    async def _draft(self, vid: str, prompt: str) -> str | None:
+        """The model's code for one prompt, or None with a note saying why there is none."""
         try:
             text = await ask_model(self.args.autogenerate, prompt)
         except InvalidRequestError:
             raise
-        except Exception as exc:  # a remote LLM failure ends generation, never the item
+        except Exception as exc:  # a remote LLM failure ends this draft, never the item
             self.notes.append(f"{vid}: model call failed: {type(exc).__name__}: {exc}"[:500])
-            return
+            return None
         code = extract_code(text, self.task.entry)
         if code is None:
             self.notes.append(f"{vid}: the reply had no code block")
-            return
-        self.variants[vid] = code
-        self.generated[vid] = code
-        current = self.task.model_copy(update={"variants": self.variants})
-        self.runs.update(await self.evaluator.run_all(current, [vid]))
+        return code
+
+    def _fresh(self, vid: str) -> str:
+        """`vid`, or `vid-2`, `vid-3`... when a given variant already has that id."""
+        n, out = 1, vid
+        while out in self.variants:
+            n += 1
+            out = f"{vid}-{n}"
+        return out
+
+    async def _add(self, prompts: dict[str, str]) -> list[str]:
+        """Ask for every prompt at once, then evaluate the drafts that came back; returns their ids."""
+        prompts = {self._fresh(vid): p for vid, p in prompts.items()}
+        codes = await asyncio.gather(*(self._draft(vid, p) for vid, p in prompts.items()))
+        added = [vid for vid, code in zip(prompts, codes, strict=True) if code is not None]
+        for vid, code in zip(prompts, codes, strict=True):
+            if code is not None:
+                self.variants[vid] = code
+                self.generated[vid] = code
+        if added:
+            current = self.task.model_copy(update={"variants": self.variants})
+            self.runs.update(await self.evaluator.run_all(current, added))
+        return added
 
     async def _judge(self) -> ItemResult:
         current = self.task.model_copy(update={"variants": self.variants})
@@ -132,10 +152,11 @@ class _Loop:
             self.runs.update(await self.evaluator.run_all(current, list(self.variants)))
         if cfg.enabled:
             template = _prompt("generate")
-            for i in range(cfg.n):
-                prompt = template.format(entry=self.task.entry, task=self.task.task or "(no description)",
-                                         cases=_cases_text(self.task), number=i + 1, total=cfg.n)
-                await self._add(f"gen{i}", prompt)
+            await self._add({
+                f"gen{i}": template.format(entry=self.task.entry, task=self.task.task or "(no description)",
+                                           cases=_cases_text(self.task), number=i + 1, total=cfg.n)
+                for i in range(cfg.n)
+            })
         if not self.variants:
             raise InvalidRequestError("no code variants: none given and the model produced none; " + "; ".join(self.notes))
         result = await self._judge()
@@ -156,9 +177,7 @@ class _Loop:
                 code=self.variants[best.variant_id].rstrip(), scores=json.dumps(best.scores, sort_keys=True),
                 failures="\n".join(best.errors) or "none",
             )
-            before = len(self.generated)
-            await self._add(f"imp{r}", prompt)
-            if len(self.generated) == before:
+            if not await self._add({f"imp{r}": prompt}):
                 stopped = "model_failed"
                 break
             result = await self._judge()

@@ -43,7 +43,7 @@ class CodeTask(BaseModel):
 
 
 class StrategyConfig(BaseModel):
-    """Search budget: `rollouts` case executions in all, UCB constant, seed and per-run wall limit."""
+    """Search budget: `rollouts` case executions in all, UCB constant, seed, per-run wall limit."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -51,6 +51,7 @@ class StrategyConfig(BaseModel):
     uct_c: float = Field(default=1.4, ge=0.0)
     seed: int = 0
     timeout_ms: int = Field(default=2000, ge=10, le=600_000)
+    parallel: int = Field(default=1, ge=1, le=64, description="Pulls per search round, run at once.")
 
 
 class ScoringSpec(BaseModel):

@@ -10,6 +10,7 @@ pull results the sequence of pulls is fully determined.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -47,7 +48,12 @@ class SearchStats(BaseModel):
 async def ucb_search(
     variant_ids: Sequence[str], n_cases: int, config: StrategyConfig, pull: PullFn
 ) -> SearchStats:
-    """Run UCB1 for `config.rollouts` pulls over `variant_ids` on `n_cases` cases."""
+    """Run UCB1 for `config.rollouts` pulls over `variant_ids` on `n_cases` cases.
+
+    With `config.parallel > 1` each round pulls that many distinct arms at
+    once (the best by UCB), so the sandbox's workers stay busy; rewards are
+    applied in selection order, so the run stays deterministic per seed.
+    """
     rng = random.Random(config.seed)
     order = list(range(n_cases))
     rng.shuffle(order)
@@ -56,13 +62,15 @@ async def ucb_search(
     totals = dict.fromkeys(arms, 0.0)
     pulls = 0
     while pulls < config.rollouts:
-        arm = _select(arms, visits, totals, n_cases, pulls, config.uct_c)
-        if arm is None:
+        batch = _select(arms, visits, totals, n_cases, pulls, config.uct_c,
+                        min(config.parallel, config.rollouts - pulls))
+        if not batch:
             break
-        reward = await pull(arm, order[visits[arm]])
-        visits[arm] += 1
-        totals[arm] += min(max(float(reward), 0.0), 1.0)
-        pulls += 1
+        rewards = await asyncio.gather(*(pull(arm, order[visits[arm]]) for arm in batch))
+        for arm, reward in zip(batch, rewards, strict=True):
+            visits[arm] += 1
+            totals[arm] += min(max(float(reward), 0.0), 1.0)
+        pulls += len(batch)
     values = {a: totals[a] / visits[a] if visits[a] else 0.0 for a in arms}
     posterior = {a: (totals[a] + 1.0) / (visits[a] + 2.0) for a in arms}
     best = min(arms, key=lambda a: (-posterior[a], -visits[a], arms.index(a))) if arms else None
@@ -86,26 +94,17 @@ def _select(
     n_cases: int,
     pulls: int,
     c: float,
-) -> str | None:
-    """The next arm: any unvisited one first, else the highest upper confidence bound."""
+    k: int,
+) -> list[str]:
+    """Up to `k` distinct arms: unvisited ones first (in given order), then by upper confidence bound."""
     open_arms = [a for a in arms if visits[a] < n_cases]
-    if not open_arms:
-        return None
-    for a in open_arms:
-        if visits[a] == 0:
-            return a
+    unvisited = [a for a in open_arms if visits[a] == 0]
+    if len(unvisited) >= k:
+        return unvisited[:k]
     log_n = math.log(max(pulls, 1))
 
     def ucb(a: str) -> float:
         return totals[a] / visits[a] + c * math.sqrt(log_n / visits[a])
 
-    best = open_arms[0]
-    best_value = ucb(best)
-    for a in open_arms[1:]:
-        value = ucb(a)
-        if value > best_value:
-            best, best_value = a, value
-    return best
-
-
-__all__ = ["PullFn", "SearchStats", "ucb_search"]
+    visited = sorted((a for a in open_arms if visits[a] > 0), key=lambda a: (-ucb(a), arms.index(a)))
+    return unvisited + visited[: k - len(unvisited)]

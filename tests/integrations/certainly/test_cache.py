@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,21 @@ async def test_repeated_coq_candidates_skip_the_prover() -> None:
     assert other.status == "proved" and not other.cached
     assert (checker.hits, checker.misses) == (2, 3)
     assert uses == [1]
+
+
+@pytest.mark.needs_coq
+async def test_identical_concurrent_checks_share_one_prover_call() -> None:
+    inner = _coq()
+    checker = CachingChecker(inner, MemoryCache())
+    try:
+        results = await asyncio.gather(*(checker.check(COQ, "simpl. reflexivity.") for _ in range(4)))
+        uses = sum(s.uses for s in inner.pool.sessions())
+    finally:
+        await checker.aclose()
+    assert [r.status for r in results] == ["proved"] * 4
+    assert sorted(r.cached for r in results) == [False, True, True, True]
+    assert (checker.hits, checker.misses) == (3, 1)
+    assert uses == 1
 
 
 @pytest.mark.needs_coq

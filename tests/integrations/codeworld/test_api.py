@@ -110,14 +110,16 @@ async def test_bandit_finds_the_best_under_a_small_budget(seed: int) -> None:
 
 
 async def test_bandit_is_deterministic_per_seed() -> None:
-    async def run(seed: int) -> dict[str, Any]:
+    async def run(seed: int, parallel: int = 1) -> dict[str, Any]:
         payload = await arun_items([square_item(50)], strategy="mcts", repeats=1,
-                                   strategy_config={"rollouts": 40, "seed": seed})
+                                   strategy_config={"rollouts": 40, "seed": seed, "parallel": parallel})
         return payload["results"][0]["search"]
 
     a, b, c = await run(3), await run(3), await run(4)
     assert (a["visits"], a["cases_run"], a["values"]) == (b["visits"], b["cases_run"], b["values"])
     assert a["case_order"] != c["case_order"]
+    p, q = await run(3, parallel=2), await run(3, parallel=2)
+    assert (p["visits"], p["cases_run"], p["values"]) == (q["visits"], q["cases_run"], q["values"])
 
 
 async def test_bad_items_get_error_results_in_order() -> None:

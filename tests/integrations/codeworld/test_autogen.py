@@ -42,7 +42,13 @@ def test_extract_code_prefers_the_block_defining_the_entry() -> None:
 
 @pytest.mark.needs_bwrap
 async def test_generates_then_improves_the_best(llm_server: LLMServer) -> None:
-    llm_server.script([_fenced(SORT_DEDUP), _fenced(SORT_SLOW), _fenced(SORT_GOOD), _fenced(SORT_GOOD)])
+    def reply(body: dict[str, Any]) -> str:
+        prompt = body["messages"][-1]["content"]
+        if "Variant 1 of 2" in prompt:
+            return _fenced(SORT_DEDUP)
+        return _fenced(SORT_SLOW if "Variant 2 of 2" in prompt else SORT_GOOD)
+
+    llm_server.responder = reply
     payload = await arun_items([_task()], autogenerate=_model(llm_server, enabled=True, n=2), iterations=2)
     (result,) = payload["results"]
     assert result["status"] == "ok", result["error"]
@@ -53,9 +59,11 @@ async def test_generates_then_improves_the_best(llm_server: LLMServer) -> None:
     assert _row(result, "gen0")["scores"]["correctness"] < 1.0
     bodies = llm_server.chat_requests()
     assert len(bodies) == 4 and all(b["model"] == "test-model" for b in bodies)
-    first = bodies[0]["messages"][-1]["content"]
+    prompts = [b["messages"][-1]["content"] for b in bodies]
+    first = prompts[0]
     assert "Sort a list of integers ascending." in first and "solve([3, 1, 2]) -> [1, 2, 3]" in first
-    improve = bodies[2]["messages"][-1]["content"]
+    improve = prompts[2]
+    assert improve.startswith("Improve this Python function `solve`")
     assert "xs[j], xs[j + 1] = xs[j + 1], xs[j]" in improve  # the best so far was the bubble sort
     assert '"correctness": 1.0' in improve
     hashes = payload["run_manifest"]["items"][0]["variants"]
@@ -99,8 +107,20 @@ async def test_plateau_stops_rounds_and_persists_per_session(llm_server: LLMServ
 
 @pytest.mark.needs_bwrap
 async def test_model_failure_leaves_a_per_item_error(llm_server: LLMServer) -> None:
-    llm_server.script([Reply.error(400, "bad model"), "no code here, sorry"])
+    llm_server.responder = lambda body: (
+        Reply.error(400, "bad model") if "Variant 1 of 2" in body["messages"][-1]["content"] else "no code here, sorry"
+    )
     payload = await arun_items([_task(), {"oops": 1}], autogenerate=_model(llm_server, enabled=True, n=2))
     assert payload["summary"] == {"items": 2, "succeeded": 0, "failed": 2}
     err = payload["results"][0]["error"]
     assert "gen0: model call failed" in err and "gen1: the reply had no code block" in err
+
+
+@pytest.mark.needs_bwrap
+async def test_generated_ids_never_overwrite_given_variants(llm_server: LLMServer) -> None:
+    llm_server.responder = lambda body: _fenced(SORT_GOOD)
+    payload = await arun_items([_task(gen0=SORT_SLOW)], autogenerate=_model(llm_server, enabled=True, n=1), repeats=1)
+    (result,) = payload["results"]
+    assert result["autogen"]["generated"] == ["gen0-2"]
+    assert {r["variant_id"] for r in result["ranking"]} == {"gen0", "gen0-2"}
+    assert result["best_variant"] == "gen0-2"

@@ -21,7 +21,7 @@ _TAGGED = re.compile(r"<(infomsg|warning)>(.*?)</\1>", re.S)
 _LOCATION = re.compile(r"^Toplevel input, characters (\d+)-(\d+):\s*$", re.M)
 _ERROR = re.compile(r"^(Error:|Anomaly)", re.M)
 _MISSING_LIB = re.compile(
-    r"Cannot find a physical path bound to logical path\s+(\S+?)\.?\s*$|"
+    r"Cannot find a physical path bound to logical path\s+(\S+?\s+with\s+prefix\s+\S+?|\S+?)\.?\s*$|"
     r"Unable to locate library\s+(\S+?)\.?\s*$|"
     r"Cannot load\s+(\S+?):",
     re.M,
@@ -87,7 +87,9 @@ def missing_library(text: str) -> str | None:
     m = _MISSING_LIB.search(text)
     if not m:
         return None
-    return next(g for g in m.groups() if g)
+    name = " ".join(next(g for g in m.groups() if g).split())
+    pm = re.fullmatch(r"(\S+) with prefix (\S+)", name)
+    return f"{pm.group(2)}.{pm.group(1)}" if pm else name
 
 
 def classify(text: str) -> ErrorClass:

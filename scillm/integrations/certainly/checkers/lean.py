@@ -165,6 +165,11 @@ class LeanChecker:
             )
         return self._pool
 
+    def prewarm(self, header: str, n: int = 1) -> None:
+        """Start `n` sessions for `header` in the background (imports are elaborated there, not in a check)."""
+        if self.status().available and self.config.mode == "warm":
+            self.pool().prewarm(split_header(header)[0], n)
+
     def _info(self, mode: str) -> CheckerInfo:
         return CheckerInfo(name=self.name, version=self.status().version, mode=mode)
 

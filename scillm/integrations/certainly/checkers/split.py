@@ -5,7 +5,8 @@ Benchmark data (miniF2F and the like) comes as `.v` files; checkers want a
 option sentences (what a warm session loads once); everything else before the
 theorem is decls; the theorem's binders become a `forall`; the proof runs
 from after the statement to its closing `Qed.`/`Defined.`/`Admitted.`/`Abort.`
-(so a file whose proof is `Admitted.` is rejected, as it must be).
+(so a file whose proof is `Admitted.` is rejected, as it must be), or to the
+end of the file when there is no closer (statement-only files end `Proof.`).
 """
 
 from __future__ import annotations
@@ -92,13 +93,14 @@ def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
         if " ".join(_words(sentences[j])) in _CLOSERS:
             end = j
             break
-    if end is None:
-        raise SplitError(f"proof of {name} has no closing Qed./Defined./Admitted.")
-    body = sentences[idx + 1: end + 1]
-    start = body[0].offset
-    stop = body[-1].offset + len(body[-1].text)
+    body = sentences[idx + 1: len(sentences) if end is None else end + 1]
+    if body:
+        start, stop, line = body[0].offset, body[-1].offset + len(body[-1].text), body[0].line
+    else:
+        start = stop = len(text)
+        line = sentences[idx].line + sentences[idx].text.count("\n") + 1
     problem = Problem(backend="coq", header=header, decls=decls, theorem_name=name, statement=statement, keyword=keyword)
-    return SplitFile(problem=problem, proof=text[start:stop], proof_line=body[0].line)
+    return SplitFile(problem=problem, proof=text[start:stop], proof_line=line)
 
 
 async def check_file(text: str, theorem_name: str | None = None, *, checker: object | None = None,

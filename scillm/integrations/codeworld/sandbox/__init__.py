@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from scillm.errors import InvalidRequestError, SandboxUnavailableError
 from scillm.integrations.codeworld.sandbox.base import (
@@ -18,6 +18,7 @@ from scillm.integrations.codeworld.sandbox.base import (
     Sandbox,
     SandboxStatus,
 )
+from scillm.integrations.codeworld.sandbox.interpreter import DEFAULT_PREIMPORT
 
 BackendName = Literal["bwrap", "unshare", "unsandboxed"]
 
@@ -42,6 +43,7 @@ def get_sandbox(
     allow_unsandboxed: bool = False,
     limits: Limits | None = None,
     workers: int = 2,
+    preimport: tuple[str, ...] | None = None,
 ) -> Sandbox:
     """A started-on-first-use sandbox pool; call `await sb.aclose()` when done.
 
@@ -51,11 +53,15 @@ def get_sandbox(
             when nothing isolates. Only for trusted code.
         limits: default limits for every run (a run may pass its own).
         workers: warm workers; each evaluation forks a fresh child from one of them.
+        preimport: standard modules each worker imports once (default: `DEFAULT_PREIMPORT`),
+            so children forked from it start with them loaded.
     """
     from scillm.integrations.codeworld.sandbox.pool import ForkServerSandbox
 
     if workers < 1:
         raise InvalidRequestError(f"workers must be >= 1, got {workers}")
+    options: dict[str, Any] = {"limits": limits or Limits(), "workers": workers,
+                               "preimport": DEFAULT_PREIMPORT if preimport is None else preimport}
     if backend is not None:
         if backend not in (*_ISOLATING, "unsandboxed"):
             raise InvalidRequestError(f"unknown sandbox backend {backend!r}; use bwrap, unshare or unsandboxed")
@@ -64,17 +70,17 @@ def get_sandbox(
         reason = probe_backend(backend)
         if reason is not None:
             raise SandboxUnavailableError(f"sandbox backend {backend} does not work here: {reason}")
-        return ForkServerSandbox(backend, limits=limits or Limits(), workers=workers)
+        return ForkServerSandbox(backend, **options)
     reasons: list[str] = []
     for name in _ISOLATING:
         reason = probe_backend(name)
         if reason is None:
-            return ForkServerSandbox(name, limits=limits or Limits(), workers=workers)
+            return ForkServerSandbox(name, **options)
         reasons.append(f"{name}: {reason}")
     if allow_unsandboxed:
         reason = probe_backend("unsandboxed")
         if reason is None:
-            return ForkServerSandbox("unsandboxed", limits=limits or Limits(), workers=workers)
+            return ForkServerSandbox("unsandboxed", **options)
         reasons.append(f"unsandboxed: {reason}")
     raise SandboxUnavailableError(
         "no isolating sandbox works here (" + "; ".join(reasons) + "); install bubblewrap, allow "
@@ -83,6 +89,7 @@ def get_sandbox(
 
 
 __all__ = [
+    "DEFAULT_PREIMPORT",
     "BackendName",
     "ErrorType",
     "Limits",

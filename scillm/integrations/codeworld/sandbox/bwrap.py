@@ -5,7 +5,8 @@ All namespaces unshared (user, pid, net, ipc, uts, cgroup, mount), uid/gid
 death with the parent, an empty environment (bwrap itself is also started
 with `env={}`: otherwise `/proc/1/environ` leaked the caller's keys), a
 read-only root with only the interpreter, its standard library and shared
-libraries, no `/proc`, and a private size-capped tmpfs at `/tmp`.
+libraries, a read-only minimal `/dev`, no `/proc`, and a private size-capped
+tmpfs at `/tmp` (the only writable place, wiped by the worker after each child).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def command(python_args: list[str], *, tmpfs_mb: int) -> list[str]:
     for name, host_path in worker_sources().items():
         argv += ["--ro-bind", host_path, f"{WORKER_DIR_INSIDE}/{name}"]
     argv += [
-        "--dev", "/dev",
+        "--dev", "/dev", "--remount-ro", "/dev",
         "--size", str(tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp",
         "--remount-ro", "/", "--chdir", "/tmp",
         files.executable, "-I", "-S", *python_args,

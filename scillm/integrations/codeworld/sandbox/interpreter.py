@@ -17,6 +17,12 @@ from pathlib import Path
 WORKER_DIR_INSIDE = "/opt/codeworld"
 """Where the worker's modules appear inside the sandbox."""
 
+DEFAULT_PREIMPORT = (
+    "array", "bisect", "collections", "copy", "dataclasses", "decimal", "fractions", "functools",
+    "heapq", "itertools", "math", "operator", "random", "re", "statistics", "string", "typing",
+)
+"""Standard modules a worker imports once so that forked children need not."""
+
 WORKER_MODULES = ("worker.py", "protocol.py", "seccomp.py", "rootfs.py")
 """Standard-library-only modules the worker imports inside the sandbox."""
 
@@ -61,4 +67,4 @@ def interpreter_files() -> InterpreterFiles:
     return InterpreterFiles(executable, tuple(binds), tuple(sorted(masked)), tuple(links))
 
 
-__all__ = ["WORKER_DIR_INSIDE", "WORKER_MODULES", "InterpreterFiles", "interpreter_files", "worker_sources"]
+__all__ = ["DEFAULT_PREIMPORT", "WORKER_DIR_INSIDE", "WORKER_MODULES", "InterpreterFiles", "interpreter_files", "worker_sources"]

@@ -24,13 +24,15 @@ def mechanisms(name: str) -> list[str]:
     return {"bwrap": bwrap.MECHANISMS, "unshare": unshare.MECHANISMS}.get(name, unsandboxed.MECHANISMS)
 
 
-def worker_command(name: str, *, req_fd: int, rep_fd: int, nonce: str, tmpfs_mb: int, private_dir: str) -> list[str]:
+def worker_command(
+    name: str, *, req_fd: int, rep_fd: int, nonce: str, tmpfs_mb: int, private_dir: str, preimport: tuple[str, ...]
+) -> list[str]:
     """Command line that starts one warm worker under backend `name`.
 
     `private_dir` is an empty host directory owned by the pool: the mount point
     of the unshare backend's root, or the unsandboxed worker's scratch space.
     """
-    fds = ["--req-fd", str(req_fd), "--rep-fd", str(rep_fd), "--nonce", nonce]
+    fds = ["--req-fd", str(req_fd), "--rep-fd", str(rep_fd), "--nonce", nonce, "--preimport", ",".join(preimport)]
     if name == "bwrap":
         return bwrap.command([f"{WORKER_DIR_INSIDE}/worker.py", *fds], tmpfs_mb=tmpfs_mb)
     script = worker_sources()["worker.py"]

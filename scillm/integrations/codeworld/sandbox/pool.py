@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from scillm.errors import InvalidRequestError, SandboxUnavailableError
 from scillm.integrations.codeworld.sandbox import launchers
 from scillm.integrations.codeworld.sandbox.base import ErrorType, Limits, RunRequest, RunResult, SandboxStatus
+from scillm.integrations.codeworld.sandbox.interpreter import DEFAULT_PREIMPORT
 from scillm.integrations.codeworld.sandbox.protocol import (
     HEADER_SIZE,
     REQUEST_CAP_BYTES,
@@ -61,8 +62,13 @@ def _failure(kind: ErrorType, text: str, backend: str) -> RunResult:
 class ForkServerSandbox:
     """A `Sandbox` over `workers` warm workers under one backend (bwrap, unshare or unsandboxed)."""
 
-    def __init__(self, backend: str, *, limits: Limits, workers: int = 2) -> None:
+    def __init__(self, backend: str, *, limits: Limits, workers: int = 2,
+                 preimport: tuple[str, ...] = DEFAULT_PREIMPORT) -> None:
+        bad = [m for m in preimport if not all(part.isidentifier() for part in m.split("."))]
+        if bad:
+            raise InvalidRequestError(f"preimport names must be module names, got {bad}")
         self.name = backend
+        self._preimport = tuple(preimport)
         self._limits = limits
         self._size = workers
         self._idle: list[_Worker] = []
@@ -168,7 +174,8 @@ class ForkServerSandbox:
         rep_r, rep_w = os.pipe()
         nonce = new_nonce()
         argv = launchers.worker_command(self.name, req_fd=req_r, rep_fd=rep_w, nonce=nonce,
-                                        tmpfs_mb=self._limits.tmpfs_mb, private_dir=self._private_dir)
+                                        tmpfs_mb=self._limits.tmpfs_mb, private_dir=self._private_dir,
+                                        preimport=self._preimport)
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker; closed in _kill
         try:
             proc = await asyncio.create_subprocess_exec(

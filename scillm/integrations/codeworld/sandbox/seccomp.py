@@ -3,7 +3,8 @@
 Debian's python3-seccomp binds only the system interpreter, so the filter is
 assembled here by hand. It denies (EPERM) exec, process creation (fork, vfork,
 clone without CLONE_THREAD), sockets, ptrace and cross-process memory access,
-signals to other processes, mounts, namespaces, keyrings, BPF and io_uring;
+signals to other processes, mounts, namespaces, keyrings, BPF, io_uring and
+System V / POSIX message-queue IPC (state that would outlive the child);
 clone3 answers ENOSYS so glibc falls back to clone, whose flags can be checked.
 A foreign syscall ABI (i386, x32) kills the process. Standard library only:
 the worker imports this inside the sandbox.
@@ -27,6 +28,9 @@ _DENIED = (
     "open_by_handle_at", "name_to_handle_at",
     "init_module", "finit_module", "delete_module", "kexec_load", "reboot",
     "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl", "semtimedop",
+    "msgget", "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
+    "mq_notify", "mq_getsetattr",
 )
 """Syscalls the child may not make, by name (those absent on an architecture are skipped)."""
 
@@ -42,6 +46,9 @@ _X86_64 = {
     "open_by_handle_at": 304, "name_to_handle_at": 303,
     "init_module": 175, "finit_module": 313, "delete_module": 176, "kexec_load": 246, "reboot": 169,
     "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+    "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
+    "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
+    "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245,
 }
 _AARCH64 = {
     "execve": 221, "execveat": 281, "clone": 220, "clone3": 435,
@@ -55,6 +62,10 @@ _AARCH64 = {
     "open_by_handle_at": 265, "name_to_handle_at": 264,
     "init_module": 105, "finit_module": 273, "delete_module": 106, "kexec_load": 104, "reboot": 142,
     "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+    "shmget": 194, "shmctl": 195, "shmat": 196, "shmdt": 197, "semget": 190, "semctl": 191,
+    "semtimedop": 192, "semop": 193, "msgget": 186, "msgctl": 187, "msgrcv": 188, "msgsnd": 189,
+    "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182, "mq_timedreceive": 183, "mq_notify": 184,
+    "mq_getsetattr": 185,
 }
 _ARCHES = {"x86_64": (0xC000003E, _X86_64), "aarch64": (0xC00000B7, _AARCH64)}
 

@@ -15,6 +15,7 @@ import argparse
 import builtins
 import contextlib
 import ctypes
+import gc
 import json
 import os
 import resource
@@ -33,10 +34,6 @@ else:  # run as a script inside the sandbox, next to its sibling modules
     import protocol  # type: ignore[no-redef]
     import seccomp  # type: ignore[no-redef]
 
-_PREIMPORT = (
-    "array", "bisect", "collections", "copy", "dataclasses", "decimal", "fractions", "functools",
-    "heapq", "itertools", "math", "operator", "random", "re", "statistics", "string", "typing",
-)
 _START_GRACE_MS = 250
 _TRACEBACK_CAP = 8000
 _MAX_FD = 65536
@@ -264,7 +261,10 @@ def _serve(req_fd: int, rep_fd: int, filt: seccomp.Filter, tmp_dir: str) -> None
         req = protocol.read_frame_fd(req_fd, protocol.REQUEST_CAP_BYTES)
         if req is None:
             return
-        result = evaluate(req, filt, tmp_dir)
+        try:
+            result = evaluate(req, filt, tmp_dir)
+        except OSError as exc:  # fork or pipe refused: report it, keep serving
+            result = _outcome("", error=f"the worker could not run a child: {exc}", error_type="crashed")
         result.pop("nonce", None)
         protocol.write_frame_fd(rep_fd, {"nonce": req["nonce"], "result": result})
 
@@ -276,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rep-fd", type=int, required=True)
     parser.add_argument("--nonce", required=True)
     parser.add_argument("--tmp", default="/tmp", help="this worker's own scratch directory, wiped after every child")
-    parser.add_argument("--rootfs", default=None, help="JSON spec: build and chroot into a minimal root first")
+    parser.add_argument("--preimport", default="",
+                        help="comma-separated modules imported once in the worker, so children start warm")
+    parser.add_argument("--rootfs", default=None, help="JSON spec: build a minimal root and pivot into it first")
     ns = parser.parse_args(argv)
     if ns.rootfs:
         if __package__:
@@ -284,9 +286,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             import rootfs  # type: ignore[no-redef]
         rootfs.enter(json.loads(ns.rootfs))
-    for name in _PREIMPORT:
+    for name in filter(None, ns.preimport.split(",")):
         __import__(name)
     filt = seccomp.build_filter()
+    gc.freeze()  # children's collections then leave the inherited heap alone: fewer copy-on-write faults
     protocol.write_frame_fd(ns.rep_fd, {"nonce": ns.nonce, "ready": True, "pid": os.getpid()})
     _serve(ns.req_fd, ns.rep_fd, filt, ns.tmp)
     return 0

@@ -131,11 +131,9 @@ def test_crashed_session_is_reported_and_replaced(checker: CoqChecker) -> None:
         checker.check_sync(NAT, "intros. do 100000000 (idtac). lia.", timeout_ms=60_000)))
     t.start()
     deadline = time.monotonic() + 30
-    pids: list[int] = []
-    while time.monotonic() < deadline and not pids:
-        pids = [s._proc.pid for s in checker.pool.sessions() if s._proc and s._proc.pid and s.uses == 0]
-        time.sleep(0.2)
-    time.sleep(1.0)
+    while time.monotonic() < deadline and checker.pool.stats()["busy"] == 0:
+        time.sleep(0.05)
+    time.sleep(0.5)
     for s in checker.pool.sessions():
         if s._proc is not None and s._proc.pid is not None:
             os.kill(s._proc.pid, signal.SIGKILL)

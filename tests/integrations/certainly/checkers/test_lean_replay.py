@@ -82,6 +82,19 @@ async def test_lean_verdicts_are_mapped_to_the_full_source(tmp_path: Path) -> No
     assert checker.pool().stats()["started"] == 1
 
 
+async def test_prewarmed_sessions_serve_the_first_check(tmp_path: Path) -> None:
+    checker, log = _checker(tmp_path, [["import_lean#0", "file_env#1"]])
+    try:
+        checker.prewarm(PROBLEM.header)
+        checker.pool().wait_idle()
+        assert checker.pool().stats()["idle"] == 1
+        assert logged_commands(log) == [{"cmd": "import Lean"}]
+        result = await checker.check(PROBLEM, PROOF, confirm=False)
+    finally:
+        await checker.aclose()
+    assert result.ok and checker.pool().stats()["started"] == 1
+
+
 async def test_an_unknown_environment_reply_discards_the_session(tmp_path: Path) -> None:
     checker, _ = _checker(tmp_path, [["import_lean#0", "unknown_environment#0"], ["import_lean#0", "file_env#1"]])
     try:
@@ -203,3 +216,8 @@ async def test_real_lean_proves_and_refuses() -> None:
     assert good.ok and set(good.axioms) <= {"propext", "Classical.choice", "Quot.sound"}
     assert bad.status == "failed"
     assert false.status == "failed"
+    cold = LeanChecker(LeanConfig.from_env(mode="cold"))
+    cold_good = await cold.check(problem, "by intro a b; exact Nat.add_comm a b")
+    cold_bad = await cold.check(problem, "by intro a b; rfl")
+    assert cold_good.ok and cold_good.checker is not None and cold_good.checker.mode == "cold"
+    assert cold_bad.status == "failed"

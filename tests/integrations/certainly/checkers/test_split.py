@@ -44,9 +44,15 @@ def test_admitted_proof_is_kept_for_the_checker_to_reject() -> None:
     assert part.proof.endswith("Admitted.")
 
 
+def test_statement_only_file_gives_the_rest_as_proof() -> None:
+    part = split_file("Require Import Reals.\nTheorem t :\n  1 = 1.\n\nProof.\n", "t")
+    assert (part.proof, part.proof_line, part.problem.statement) == ("Proof.", 5, "1 = 1")
+    assert split_file("Theorem t : True.", "t").proof == ""
+
+
 @pytest.mark.parametrize(
     ("text", "name"),
-    [("Theorem t : True.\nProof. exact I.\n", "t"), ("Definition x := 1.", None), (FILE, "missing"),
+    [("Definition x := 1.", None), (FILE, "missing"),
      ("Theorem t : True. (* open", "t"), ("", None)],
 )
 def test_unsplittable_files(text: str, name: str | None) -> None:

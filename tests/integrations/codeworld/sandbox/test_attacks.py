@@ -40,6 +40,8 @@ def _attempts(os_ns, open_fn):
         "write_host": _try(lambda: open_fn(MARKER, "w").write("pwned")),
         "write_worker": _try(lambda: open_fn(WORKER, "a").write("pwned")),
         "write_root": _try(lambda: open_fn("/pwned", "w").write("pwned")),
+        "write_dev": _try(lambda: open_fn("/dev/pwned", "w").write("pwned")),
+        "write_shm": _try(lambda: open_fn("/dev/shm/pwned", "w").write("pwned")),
         "listdir": _try(lambda: os_ns["listdir"]("/")),
     }
 '''
@@ -128,7 +130,8 @@ def _assert_contained(res: RunResult, secret: str, host_secret: str, marker: Pat
     assert res.ok, res
     value = res.value
     assert value["escaped"] is True, "the in-language escape itself should work (no AST filter)"
-    for key in ("host_file", "shadow", "write_host", "write_worker", "write_root", "proc_self", "proc_1"):
+    for key in ("host_file", "shadow", "write_host", "write_worker", "write_root", "write_dev", "write_shm",
+                "proc_self", "proc_1"):
         assert value[key][0] == "err", (key, value[key])
     assert value["system"] != ["ok", "0"]
     return dict(value)

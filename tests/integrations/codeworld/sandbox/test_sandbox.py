@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,3 +166,15 @@ def test_limits_validate() -> None:
         Limits(wall_ms=0)
     with pytest.raises(ValueError):
         RunRequest(code="", repeats=0)
+
+
+def test_one_sandbox_survives_several_event_loops() -> None:
+    """Sync wrappers call asyncio.run repeatedly; each new loop gets fresh workers."""
+    sb = get_sandbox(backend="unsandboxed", allow_unsandboxed=True, limits=TEST_LIMITS, workers=1)
+    req = RunRequest(code="def solve(x):\n    return x + 1\n", args=[1])
+    try:
+        assert asyncio.run(sb.run(req)).value == 2
+        assert asyncio.run(sb.run(req)).value == 2
+    finally:
+        asyncio.run(sb.aclose())
+    assert sb.status().live_workers == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 
@@ -27,6 +28,8 @@ def _probe_in_child() -> dict[str, str]:
             t.start()
             t.join()
             out["thread"] = "ok" if box else "no"
+            libc = ctypes.CDLL(None, use_errno=True)
+            out["shmget"] = "allowed" if libc.shmget(0, 4096, 0o1600) >= 0 else f"errno {ctypes.get_errno()}"
             for name, action in (
                 ("fork", os.fork),
                 ("exec", lambda: os.execv("/bin/true", ["true"])),
@@ -52,7 +55,8 @@ def _probe_in_child() -> dict[str, str]:
 
 def test_filter_denies_process_creation_exec_sockets_and_signals_but_not_threads() -> None:
     out = _probe_in_child()
-    assert out == {"thread": "ok", "fork": "errno 1", "exec": "errno 1", "socket": "errno 1", "kill": "errno 1"}
+    assert out == {"thread": "ok", "fork": "errno 1", "exec": "errno 1", "socket": "errno 1", "kill": "errno 1",
+                   "shmget": "errno 1"}
 
 
 def test_unknown_architecture_is_refused() -> None:
