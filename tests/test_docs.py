@@ -1,31 +1,24 @@
 """Every Python example in README.md and docs/*.md runs, and docs/environment.md matches the code.
 
-Blocks run as scripts in a fresh interpreter with the loopback LLM server
-behind `SCILLM_API_BASE` / `CHUTES_API_BASE` / `CHUTES_API_KEY` /
-`CHUTES_MODEL_ID`. The only blocks skipped are those marked
-`<!-- needs: real-key -->` or `<!-- needs: lean -->` (when Lean is absent),
-and the skip reason says which.
+Blocks run in a fresh interpreter (one per Markdown file, each block in its
+own namespace) with the loopback LLM server behind `SCILLM_API_BASE` /
+`CHUTES_API_BASE` / `CHUTES_API_KEY` / `CHUTES_MODEL_ID`, and real Coq. The
+only blocks skipped are those marked `<!-- needs: real-key -->`, or
+`<!-- needs: lean -->` when Lean is absent, and the skip reason says which.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from scillm.config import environment_markdown
 from tests.support.llm_server import LLMServer
-from tests.support.markdown_blocks import (
-    CodeBlock,
-    code_blocks,
-    doc_llm_env,
-    failure_text,
-    run_python,
-    skip_reason,
-    user_env,
-)
+from tests.support.markdown_blocks import BlockRuns, CodeBlock, code_blocks, doc_llm_env, skip_reason, user_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -34,6 +27,12 @@ PAGES = ["certainly.md", "codeworld.md", "batch-json.md", "bridges.md", "environ
 
 def _python_blocks() -> list[CodeBlock]:
     return [b for path in DOCS for b in code_blocks(path) if b.lang == "python"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BlockRuns]:
+    with LLMServer(api_key="test-key") as server:
+        yield BlockRuns(user_env(doc_llm_env(server)), tmp_path_factory.mktemp("docs"))
 
 
 def test_every_page_exists() -> None:
@@ -62,9 +61,10 @@ def test_needs_markers_are_known() -> None:
 
 @pytest.mark.needs_coq
 @pytest.mark.parametrize("block", _python_blocks(), ids=lambda b: b.id)
-def test_python_example_runs(block: CodeBlock, llm_server: LLMServer, tmp_path: Path) -> None:
+def test_python_example_runs(block: CodeBlock, runs: BlockRuns) -> None:
     reason = skip_reason(block)
     if reason:
         pytest.skip(reason)
-    proc = run_python(block, tmp_path, user_env(doc_llm_env(llm_server)))
-    assert proc.returncode == 0, failure_text(proc, f"{block.path.relative_to(ROOT)}:{block.line}")
+    outcome = runs.outcome(block)
+    where = f"{block.path.relative_to(ROOT)}:{block.line}"
+    assert outcome["ok"], f"{where} failed:\n{outcome['error']}\n--- output ---\n{outcome['output'][-3000:]}"

@@ -144,7 +144,12 @@ def normalise_deployment(deployment: dict[str, Any]) -> dict[str, Any]:
 
 
 class Router(litellm.Router):
-    """LiteLLM's Router; deployments may name scillm providers (bare or `provider/backend`) and openai_like."""
+    """LiteLLM's Router; deployments may name scillm providers (bare or `provider/backend`) and openai_like.
+
+    An openai_like deployment is rewritten once, here, to LiteLLM's `openai`
+    provider: it sends Bearer, or `x-api-key` where that base URL is already
+    known to want it (the 401 retry itself happens only in `completion`).
+    """
 
     def __init__(self, model_list: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
         register_providers()

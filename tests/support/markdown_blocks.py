@@ -8,6 +8,7 @@ reasons a block may be skipped, and the skip says which.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -98,13 +99,47 @@ def user_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def run_python(block: CodeBlock, cwd: Path, env: dict[str, str], timeout_s: float = 180) -> subprocess.CompletedProcess[str]:
-    """Run a python block as its own script in a fresh interpreter."""
-    script = cwd / f"block_{block.path.stem}_{block.line}.py"
-    script.write_text(block.code, encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout_s
-    )
+def run_python_blocks(
+    blocks: list[CodeBlock], cwd: Path, env: dict[str, str], timeout_s: float = 600
+) -> dict[str, dict[str, Any]]:
+    """Run blocks in order in one fresh interpreter (`block_runner.py`), each in its own namespace.
+
+    Returns `{block.id: {"ok", "output", "error"}}`; a block that never ran
+    (the interpreter died or hit the timeout) gets an error saying so.
+    """
+    spec, result = cwd / "blocks.json", cwd / "outcomes.json"
+    spec.write_text(json.dumps([{"id": b.id, "code": b.code} for b in blocks]), encoding="utf-8")
+    result.unlink(missing_ok=True)
+    runner = Path(__file__).with_name("block_runner.py")
+    why = ""
+    try:
+        proc = subprocess.run([sys.executable, str(runner), str(spec), str(result)], cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=timeout_s)
+        why = f"runner exited {proc.returncode}: {proc.stderr[-2000:]}"
+    except subprocess.TimeoutExpired:
+        why = f"the blocks of this file did not finish within {timeout_s:g} s"
+    outcomes: dict[str, dict[str, Any]] = json.loads(result.read_text(encoding="utf-8")) if result.exists() else {}
+    for block in blocks:
+        outcomes.setdefault(block.id, {"ok": False, "output": "", "error": f"did not run: {why}"})
+    return outcomes
+
+
+class BlockRuns:
+    """Runs each Markdown file's Python blocks once (one interpreter per file) and remembers the outcomes."""
+
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        self.env = env
+        self.workdir = workdir
+        self._done: dict[Path, dict[str, dict[str, Any]]] = {}
+
+    def outcome(self, block: CodeBlock, cwd: Path | None = None) -> dict[str, Any]:
+        """The outcome of `block`, running every runnable Python block of its file on first use."""
+        if block.path not in self._done:
+            runnable = [b for b in code_blocks(block.path) if b.lang == "python" and skip_reason(b) is None]
+            where = cwd or self.workdir / f"{block.path.parent.name}-{block.path.stem}"
+            where.mkdir(parents=True, exist_ok=True)
+            self._done[block.path] = run_python_blocks(runnable, where, self.env)
+        return self._done[block.path][block.id]
 
 
 def run_shell(line: str, cwd: Path, env: dict[str, str], timeout_s: float = 180) -> subprocess.CompletedProcess[str]:

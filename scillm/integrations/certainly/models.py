@@ -37,11 +37,11 @@ class Problem(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     backend: Backend = "coq"
-    header: str = Field("", description="Imports, opens and options, loaded once per warm session.")
-    decls: str = Field("", description="Auxiliary definitions placed before the theorem.")
-    theorem_name: str = Field("certainly_goal", description="Name of the theorem being proved.")
+    header: str = Field(default="", description="Imports, opens and options, loaded once per warm session.")
+    decls: str = Field(default="", description="Auxiliary definitions placed before the theorem.")
+    theorem_name: str = Field(default="certainly_goal", description="Name of the theorem being proved.")
     statement: str = Field(..., description="The proposition, without the `Theorem name :` prefix or final `.`.")
-    keyword: str = Field("Theorem", description="Declaration keyword as written in the source (Theorem, Lemma, ...).")
+    keyword: str = Field(default="Theorem", description="Declaration keyword as written in the source (Theorem, Lemma, ...).")
 
 
 class Message(BaseModel):
@@ -64,7 +64,7 @@ class CheckerInfo(BaseModel):
 
     name: str
     version: str | None = None
-    mode: str | None = Field(None, description="warm, cold or remote.")
+    mode: str | None = Field(default=None, description="warm, cold or remote.")
 
 
 class CheckResult(BaseModel):
@@ -84,7 +84,7 @@ class CheckResult(BaseModel):
     time_ms: float = 0.0
     checker: CheckerInfo | None = None
     cached: bool = False
-    code: str = Field("", description="The full source that was checked.")
+    code: str = Field(default="", description="The full source that was checked.")
 
     @property
     def first_error(self) -> str | None:

@@ -20,7 +20,12 @@ import time
 from typing import Any
 
 from scillm.integrations.certainly.checkers.coq_candidate import Candidate, prepare, verdict
-from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, CoqSession, SessionBroken, find_coq
+from scillm.integrations.certainly.checkers.coq_session import (
+    CoqBinaries,
+    CoqSession,
+    SessionBroken,
+    find_coq,
+)
 from scillm.integrations.certainly.checkers.diagnostics import (
     classify,
     errors_in,
@@ -29,10 +34,22 @@ from scillm.integrations.certainly.checkers.diagnostics import (
     to_message,
     warnings_in,
 )
-from scillm.integrations.certainly.checkers.pool import PoolBusyError, PoolConfig, PoolClosedError, SessionPool
+from scillm.integrations.certainly.checkers.pool import (
+    PoolBusyError,
+    PoolClosedError,
+    PoolConfig,
+    SessionPool,
+)
 from scillm.integrations.certainly.checkers.session import OutputTooLarge, ProcessDied, ProcessTimeout
 from scillm.integrations.certainly.checkers.soundness import axiom_allowed
-from scillm.integrations.certainly.models import BackendStatus, CheckerInfo, CheckResult, Message, Problem
+from scillm.integrations.certainly.models import (
+    BackendStatus,
+    CheckerInfo,
+    CheckResult,
+    CheckStatus,
+    Message,
+    Problem,
+)
 
 _GRACE_S = 2.0
 _AXIOM_ENTRY = re.compile(r"([A-Za-z_][\w'.]*)(?:\s+:\s.*)?\Z")
@@ -217,7 +234,7 @@ class CoqChecker:
             goals: list[str] = []
             if first_class == "unsolved_goals":
                 goals = goals_in(reply.segments[-2]) if len(reply.segments) >= 2 else []
-            status = "timeout" if first_class == "timeout" else "failed"
+            status: CheckStatus = "timeout" if first_class == "timeout" else "failed"
             return CheckResult(ok=False, status=status, error_class=first_class, messages=messages, goals=goals,
                                checker=self.info, code=code)
         axioms: list[str] = []

@@ -19,7 +19,14 @@ from scillm.integrations.certainly.checkers.soundness import (
     check_vernacular,
     trim_proof_frame,
 )
-from scillm.integrations.certainly.models import CheckerInfo, CheckResult, CheckStatus, ErrorClass, Message, Problem
+from scillm.integrations.certainly.models import (
+    CheckerInfo,
+    CheckResult,
+    CheckStatus,
+    ErrorClass,
+    Message,
+    Problem,
+)
 
 MAX_PROOF_CHARS = 200_000
 MAX_STATEMENT_CHARS = 50_000

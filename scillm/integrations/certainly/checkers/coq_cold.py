@@ -26,7 +26,14 @@ from scillm.integrations.certainly.checkers.coq_candidate import Candidate, prep
 from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, adapt_header, find_coq
 from scillm.integrations.certainly.checkers.diagnostics import classify, missing_library
 from scillm.integrations.certainly.checkers.soundness import axiom_allowed
-from scillm.integrations.certainly.models import BackendStatus, CheckerInfo, CheckResult, Message, Problem
+from scillm.integrations.certainly.models import (
+    BackendStatus,
+    CheckerInfo,
+    CheckResult,
+    CheckStatus,
+    Message,
+    Problem,
+)
 
 _FILE_ERROR = re.compile(r'File "[^"]*", line (\d+), characters (\d+)-(\d+):\s*\n(.*)', re.S)
 
@@ -134,7 +141,7 @@ class CoqColdChecker:
             paths = [m.group(1) if (m := re.search(r"^Constant\s+(\S+)", c, re.M)) else "" for c in chunks]
             if probe.rc != 0 or len(paths) != len(names):
                 return verdict("rejected", "forbidden", "could not resolve the axioms used", self.info, code=code)
-            for name, path in zip(names, paths):
+            for name, path in zip(names, paths, strict=True):
                 if not axiom_allowed(path, libraries):
                     return verdict("rejected", "forbidden", f"proof depends on axiom {path} ({name}), which the "
                                    "header's imports do not bring", self.info, code=code)
@@ -149,7 +156,7 @@ class CoqColdChecker:
             return verdict("env_unavailable", "other", f"library {lib} is not installed here ({text})", self.info,
                            code=code)
         if m is None:
-            status = "crashed" if run.rc is not None and run.rc < 0 else "failed"
+            status: CheckStatus = "crashed" if run.rc is not None and run.rc < 0 else "failed"
             return verdict(status, "other", text, self.info, code=code)
         err_line, col = int(m.group(1)), int(m.group(2))
         cls = classify(text)
@@ -166,8 +173,8 @@ class CoqColdChecker:
                 msg = Message(severity="error", text=text, line=s.line + k, column=(s.column + col) if k == 0 else col)
                 break
             line += span
-        status = "timeout" if cls == "timeout" else "failed"
-        return CheckResult(ok=False, status=status, error_class=cls, messages=[msg], checker=self.info, code=code)
+        final: CheckStatus = "timeout" if cls == "timeout" else "failed"
+        return CheckResult(ok=False, status=final, error_class=cls, messages=[msg], checker=self.info, code=code)
 
 
 __all__ = ["CoqColdChecker"]

@@ -173,7 +173,7 @@ class CoqSession:
         """Full path of each constant name (the first `Constant` line of `Locate`) in the current state."""
         reply = self.request([f"Locate {n}." for n in names], timeout_s)
         out: dict[str, str | None] = {}
-        for name, seg in zip(names, reply.segments):
+        for name, seg in zip(names, reply.segments, strict=True):
             m = re.search(r"^Constant\s+(\S+)", seg, re.M)
             out[name] = m.group(1) if m else None
         return out

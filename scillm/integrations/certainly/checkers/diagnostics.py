@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from scillm.integrations.certainly.checkers.sentences import Sentence
 from scillm.integrations.certainly.models import ErrorClass, Message
@@ -121,7 +122,7 @@ def _char_offset(text: str, byte_offset: int) -> int:
 
 def to_message(diag: RawDiagnostic, sentence: Sentence | None, line_offset: int = 0) -> Message:
     """Position a diagnostic in the candidate: the sentence's place plus the offset inside it."""
-    severity = "error" if diag.severity == "error" else "warning"
+    severity: Literal["error", "warning"] = "error" if diag.severity == "error" else "warning"
     if sentence is None:
         return Message(severity=severity, text=diag.text)
     if diag.start is None or diag.end is None:

@@ -7,7 +7,9 @@ Two layers, both needed (see `../shared/notes/coq-checking.md`):
   a few tactic words (`admit`, `give_up`, the `*_no_check` family) are refused
   anywhere in a sentence; every vernacular command in a proof is refused;
 * a blacklist on the header and decls: commands that add axioms, weaken the
-  kernel, load code, or move the session's state are refused.
+  kernel, load code, or move the session's state are refused;
+* text that imitates coqtop's output markup (`<prompt>`, `<infomsg>`) is
+  refused anywhere, so printed strings cannot fake the reply framing.
 
 The axiom policy (`axiom_allowed`) keeps exactly the axioms that live in a
 library the header itself loaded. Lean rules live in the Lean backend.
@@ -72,6 +74,7 @@ _LOCALITY = frozenset({"Local", "Global", "Export", "Polymorphic", "Monomorphic"
                        "Cumulative", "NonCumulative", "Private"})
 _SELECTOR = re.compile(r"^\s*(?:all|par|!|\d+(?:\s*-\s*\d+)?(?:\s*,\s*\d+(?:\s*-\s*\d+)?)*|\[[A-Za-z_][\w']*\])\s*:\s*")
 _TACTIC_START = re.compile(r"^[a-z_][\w']*|^[(\[]")
+_CHANNEL_MARKUP = re.compile(r"</?\s*(?:prompt|infomsg|warning)\b", re.I)
 _PROOF_OPENERS = frozenset({"Proof."})
 _PROOF_CLOSERS = frozenset({"Qed.", "Defined."})
 
@@ -110,6 +113,8 @@ def check_proof_sentences(sentences: list[Sentence]) -> Violation | None:
     for s in sentences:
         if s.kind != "command":
             continue
+        if _CHANNEL_MARKUP.search(s.text):
+            return Violation("coqtop output markup in the proof", s)
         words = set(words_outside_strings(s.text))
         bad = sorted(words & FORBIDDEN_TACTIC_WORDS)
         if bad:
@@ -127,6 +132,8 @@ def check_vernacular(sentences: list[Sentence], where: str) -> Violation | None:
         if s.kind != "command":
             continue
         text = strip_comments(s.text)
+        if _CHANNEL_MARKUP.search(s.text):
+            return Violation(f"coqtop output markup in {where}", s)
         if _KERNEL_FLAG.search(text):
             return Violation(f"kernel-weakening flag in {where}", s)
         if _TIMEOUT_FLAG.search(text):

@@ -15,7 +15,12 @@ import re
 from dataclasses import dataclass
 
 from scillm.integrations.certainly.checkers.coq_candidate import THEOREM_KEYWORDS
-from scillm.integrations.certainly.checkers.sentences import LexError, Sentence, split_sentences, strip_comments
+from scillm.integrations.certainly.checkers.sentences import (
+    LexError,
+    Sentence,
+    split_sentences,
+    strip_comments,
+)
 from scillm.integrations.certainly.models import CheckResult, Problem
 
 _HEADER_WORDS = frozenset({"Require", "From", "Import", "Export", "Open", "Set", "Unset", "Declare", "Local", "Global"})

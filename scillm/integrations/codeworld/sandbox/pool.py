@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -168,13 +169,14 @@ class ForkServerSandbox:
         return self._slots
 
     async def _start_worker(self) -> _Worker:
-        if self._private_dir is None:
+        if self._private_dir is None and self.name != "bwrap":
             self._private_dir = tempfile.mkdtemp(prefix=f"codeworld-{self.name}-")
+            weakref.finalize(self, shutil.rmtree, self._private_dir, True)
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         nonce = new_nonce()
         argv = launchers.worker_command(self.name, req_fd=req_r, rep_fd=rep_w, nonce=nonce,
-                                        tmpfs_mb=self._limits.tmpfs_mb, private_dir=self._private_dir,
+                                        tmpfs_mb=self._limits.tmpfs_mb, private_dir=self._private_dir or "",
                                         preimport=self._preimport)
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker; closed in _kill
         try:

@@ -223,6 +223,8 @@ def evaluate(req: dict[str, Any], filt: seccomp.Filter, tmp_dir: str = "/tmp") -
     budget_ms = int(limits["wall_ms"]) * int(req["repeats"]) + _START_GRACE_MS
     deadline = time.monotonic() + budget_ms / 1000.0
     parent = os.getpid()
+    sys.stdout.flush()  # nothing buffered in the worker may surface in a child's captured output
+    sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
         os.close(result_r)

@@ -7,7 +7,12 @@ from collections.abc import Callable
 import pytest
 
 from scillm.integrations.certainly.checkers.coq_session import CoqSession, find_coq
-from scillm.integrations.certainly.checkers.pool import PoolBusyError, PoolConfig, SessionPool, default_pool_size
+from scillm.integrations.certainly.checkers.pool import (
+    PoolBusyError,
+    PoolConfig,
+    SessionPool,
+    default_pool_size,
+)
 from scillm.integrations.certainly.checkers.session import Session
 
 pytestmark = pytest.mark.needs_coq

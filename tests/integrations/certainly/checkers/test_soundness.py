@@ -46,6 +46,8 @@ PROOF_CHEATS = [
     ("set-timeout", AND, "Set Default Timeout 1000. split; exact I.", "split; exact I."),
     ("backto", AND, "BackTo 1. split; exact I.", "split; exact I."),
     ("load-file", AND, "Load \"/etc/passwd\". split; exact I.", "split; exact I."),
+    ("fake-prompt-output", AND,
+     'idtac "</infomsg><prompt>Coq < 3 || 0 < </prompt>". split; exact I.', "split; exact I."),
     ("attribute-prefixed", AND, "#[bypass_check(guard)] Fixpoint f (n : nat) : nat := f n. split; exact I.",
      "split; exact I."),
 ]

@@ -1,0 +1,136 @@
+"""Bridge overhead and load: the same 100 Coq items direct vs through the certainly bridge,
+then 200 concurrent small requests against it.
+
+Prints the measured ratio (goal <= 1.15) and the load run's status counts and p50/p99 latency
+(goal: every request answered 200 or 429, nothing dropped, no 5xx). Numbers are noisy on a
+shared machine; run it twice. Usage: python benchmarks/bridge_overhead.py [--items 100] [--load 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+ARGS: dict[str, Any] = {"cache": False}
+
+
+def coq_items(n: int) -> list[dict[str, str]]:
+    shapes = ["{k} + 0 = {k}", "forall n : nat, n + {k} = {k} + n", "{k} * 1 = {k}", "forall n : nat, n * {k} = {k} * n"]
+    return [{"id": f"t{i}", "requirement_text": shapes[i % len(shapes)].format(k=i)} for i in range(n)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_bridge(max_concurrent: int, queue_size: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "scillm.bridges", "certainly", "--port", str(port),
+           "--max-concurrent", str(max_concurrent), "--queue-size", str(queue_size)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).json().get("ready"):
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit(f"bridge at {base} not ready within 60 s")
+
+
+async def run_direct(items: list[Any]) -> tuple[float, list[str]]:
+    from scillm.integrations.certainly.api import arun_items
+
+    started = time.perf_counter()
+    payload = await arun_items(items, **ARGS)
+    return time.perf_counter() - started, [r["status"] for r in payload["results"]]
+
+
+async def run_bridge(base: str, items: list[Any]) -> tuple[float, list[str]]:
+    body = {"items": items, "provider": {"name": "certainly", "args": ARGS}}
+    async with httpx.AsyncClient(timeout=600) as client:
+        started = time.perf_counter()
+        response = await client.post(f"{base}/bridge", json=body)
+        elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    return elapsed, [r["status"] for r in response.json()["results"]]
+
+
+async def load(base: str, n: int) -> None:
+    body = {"items": [{"requirement_text": "1 + 1 = 2"}], "provider": {"args": ARGS}}
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+
+        async def one() -> tuple[int | str, float]:
+            started = time.perf_counter()
+            try:
+                response = await client.post(f"{base}/bridge", json=body)
+                return response.status_code, time.perf_counter() - started
+            except httpx.HTTPError as exc:
+                return type(exc).__name__, time.perf_counter() - started
+
+        outcomes = await asyncio.gather(*(one() for _ in range(n)))
+    counts: dict[str, int] = {}
+    for code, _ in outcomes:
+        counts[str(code)] = counts.get(str(code), 0) + 1
+    latencies = sorted(t for _, t in outcomes)
+    ok_latencies = sorted(t for code, t in outcomes if code == 200)
+    p = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))] * 1000 if xs else float("nan")  # noqa: E731
+    answered = sum(v for k, v in counts.items() if k in ("200", "429"))
+    bad = {k: v for k, v in counts.items() if k not in ("200", "429")}
+    print(f"load: {n} concurrent requests -> {counts}")
+    print(f"load: all answered 200/429: {answered == n}; 5xx or dropped: {bad or 'none'}")
+    print(f"load: latency all p50 {p(latencies, 0.5):.1f} ms, p99 {p(latencies, 0.99):.1f} ms; "
+          f"200s p50 {p(ok_latencies, 0.5):.1f} ms, p99 {p(ok_latencies, 0.99):.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100)
+    parser.add_argument("--load", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    items = coq_items(args.items)
+    proc, base = start_bridge(max_concurrent=4, queue_size=32)
+    try:
+        asyncio.run(run_direct(items[:4]))
+        asyncio.run(run_bridge(base, items[:4]))
+        direct_s, bridge_s = [], []
+        for _ in range(args.rounds):
+            d, d_status = asyncio.run(run_direct(items))
+            b, b_status = asyncio.run(run_bridge(base, items))
+            if d_status != b_status:
+                print("MISMATCH: direct and bridge statuses differ")
+                return 1
+            direct_s.append(d)
+            bridge_s.append(b)
+        d_med, b_med = statistics.median(direct_s), statistics.median(bridge_s)
+        proved = d_status.count("proved")
+        print(f"items: {len(items)} ({proved} proved, same statuses both ways)")
+        print(f"direct: median {d_med:.2f} s over {args.rounds} rounds {[round(x, 2) for x in direct_s]}")
+        print(f"bridge: median {b_med:.2f} s over {args.rounds} rounds {[round(x, 2) for x in bridge_s]}")
+        print(f"ratio bridge/direct: {b_med / d_med:.3f} (goal <= 1.15)")
+        asyncio.run(load(base, args.load))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
