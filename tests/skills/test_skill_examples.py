@@ -91,4 +91,4 @@ def test_codeworld_rank_files_script_ranks_the_correct_variant_first(installed: 
     assert lines[0].startswith("1. good") and "passed=2/2" in lines[0]
     assert any(line.split()[1] == "crash" and "boom" in line for line in lines)
     missing = run_shell(f"python {script} --cases nope.json good.py", tmp_path, user_env({}))
-    assert missing.returncode != 0
+    assert missing.returncode == 2 and "nope.json" in missing.stderr

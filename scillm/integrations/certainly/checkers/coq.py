@@ -52,6 +52,7 @@ from scillm.integrations.certainly.models import (
 )
 
 _GRACE_S = 2.0
+_SICK = re.compile(r"Out of memory|Stack overflow|Anomaly")
 _AXIOM_ENTRY = re.compile(r"([A-Za-z_][\w'.]*)(?:\s+:\s.*)?\Z")
 
 
@@ -214,6 +215,8 @@ class CoqChecker:
             else:
                 where, sentence = "proof", cand.proof[k - n_decls - 2]
             for d in errors_in(seg):
+                if _SICK.search(d.text):
+                    session.broken = True  # answered, but retire it: its heap or stack state is suspect
                 if first_class is None:
                     first_class = classify(d.text)
                     if where == "statement" and first_class == "tactic_failed":

@@ -63,6 +63,9 @@ FORBIDDEN_COMMANDS = frozenset(
         "Restart",
         "Redirect",
         "Quit",
+        "Extraction",
+        "Recursive",
+        "Separate",
     }
 )
 

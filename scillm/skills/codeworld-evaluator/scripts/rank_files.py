@@ -22,8 +22,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from scillm import completion
 
-    variants = {path.stem: path.read_text(encoding="utf-8") for path in args.files}
-    cases = json.loads(args.cases.read_text(encoding="utf-8"))
+    try:
+        variants = {path.stem: path.read_text(encoding="utf-8") for path in args.files}
+        cases = json.loads(args.cases.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     item = {"task_id": args.cases.stem, "context": {"entry": args.entry, "code_variants": variants, "cases": cases}}
     response = completion(model="codeworld", custom_llm_provider="codeworld",
                           messages=[{"role": "user", "content": "rank"}], items=[item])

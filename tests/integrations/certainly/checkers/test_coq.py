@@ -142,6 +142,19 @@ def test_crashed_session_is_reported_and_replaced(checker: CoqChecker) -> None:
     assert checker.check_sync(NAT, "intros. lia.").status == "proved"
 
 
+def test_memory_cap_stops_a_memory_bomb_and_the_session_is_replaced() -> None:
+    chk = get_checker("coq", pool_size=1, mem_bytes=1 << 30)
+    assert isinstance(chk, CoqChecker)
+    try:
+        p = Problem(statement="True")
+        r = chk.check_sync(p, "let x := eval vm_compute in (Nat.pow 10 8) in idtac. exact I.")
+        assert r.status in ("failed", "crashed") and not r.ok, r
+        assert chk.check_sync(p, "exact I.").status == "proved"
+        assert chk.pool.stats()["retired"] >= 1
+    finally:
+        chk.close()
+
+
 def test_async_check_and_confirm(checker: CoqChecker) -> None:
     async def go() -> tuple[CheckResult, CheckResult, CheckResult]:
         a = await checker.check(NAT, "intros. lia.", confirm=False)
