@@ -18,7 +18,14 @@ import pytest
 
 from scillm.config import environment_markdown
 from tests.support.llm_server import LLMServer
-from tests.support.markdown_blocks import BlockRuns, CodeBlock, code_blocks, doc_llm_env, skip_reason, user_env
+from tests.support.markdown_blocks import (
+    BlockRuns,
+    CodeBlock,
+    code_blocks,
+    doc_llm_env,
+    skip_reason,
+    user_env,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

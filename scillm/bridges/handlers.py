@@ -9,6 +9,7 @@ deadline with the results so far.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import anyio
@@ -137,19 +138,20 @@ async def run_sync(request: Request) -> JSONResponse:
 
     async def _work(scope: anyio.CancelScope) -> None:
         nonlocal outcome, failure
+        queued_at = time.perf_counter()
         try:
-            outcome = await collect(engine, list(body.items), kwargs, max_seconds, _record)
+            async with state.admission.slot():
+                outcome = await collect(engine, list(body.items), kwargs, max_seconds, _record, queued_at)
         except Exception as exc:
             failure = exc
         finally:
             scope.cancel()
 
-    try:
-        async with state.admission.slot(), anyio.create_task_group() as tg:
-            tg.start_soon(_watch_disconnect, request, tg.cancel_scope)
-            tg.start_soon(_work, tg.cancel_scope)
-    except BusyError as exc:
-        raise busy(state, exc) from exc
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_watch_disconnect, request, tg.cancel_scope)
+        tg.start_soon(_work, tg.cancel_scope)
+    if isinstance(failure, BusyError):
+        raise busy(state, failure) from failure
     if failure is not None:
         raise engine_failure(failure) from failure
     if outcome is None:

@@ -109,12 +109,13 @@ async def _run_job(state: BridgeState, engine: ModuleEngine, job: Job, body: Bri
         state.metrics.record_result(result)
         job.publish("result", {"index": index, "result": result})
 
+    queued_at = time.perf_counter()
     try:
         try:
             async with state.admission.slot():
                 job.status = "running"
                 job.publish("status", {"status": "running"})
-                outcome = await collect(engine, items, kwargs, max_seconds, _on_result)
+                outcome = await collect(engine, items, kwargs, max_seconds, _on_result, queued_at)
         except BusyError as exc:
             job.status, job.error = "failed", ErrorBody(type="busy", message=str(exc))
             return

@@ -53,11 +53,16 @@ async def collect(
     kwargs: dict[str, Any],
     max_seconds: float,
     on_result: OnResult | None = None,
+    started_at: float | None = None,
 ) -> RunOutcome:
-    """Stream `engine.arun_items_iter` into an ordered list until done or `max_seconds`."""
+    """Stream `engine.arun_items_iter` into an ordered list until done or `max_seconds`.
+
+    `started_at` (a `time.perf_counter()` value) counts time already spent,
+    e.g. waiting in the admission queue, against `max_seconds`.
+    """
     outcome = RunOutcome(results=[None] * len(items))
-    start = time.perf_counter()
-    with anyio.move_on_after(max_seconds) as scope:
+    start = time.perf_counter() if started_at is None else started_at
+    with anyio.move_on_after(max(0.0, max_seconds - (time.perf_counter() - start))) as scope:
         async for index, result in engine.arun_items_iter(items, kwargs):
             if 0 <= index < len(items) and index not in outcome.done:
                 outcome.results[index] = result

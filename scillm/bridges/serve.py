@@ -30,15 +30,23 @@ def settings_from_args(args: argparse.Namespace, engine: EngineName) -> BridgeSe
                                    queue_size=args.queue_size, max_body_bytes=args.max_body_bytes)
 
 
+def exposure_warning(settings: BridgeSettings) -> str | None:
+    """The warning for a bridge other hosts can reach without a token; None when it is safe."""
+    if settings.is_loopback or settings.token:
+        return None
+    return (f"WARNING: binding {settings.host}:{settings.port} without SCILLM_BRIDGE_TOKEN; anyone who can reach "
+            "this address can use the prover and the sandbox. Set SCILLM_BRIDGE_TOKEN or bind 127.0.0.1.")
+
+
 def serve(settings: BridgeSettings, log_level: str = "warning") -> None:
     """Run the bridge until interrupted; warn when it is reachable from other hosts without a token."""
     import uvicorn
 
     from scillm.bridges.app import create_app
 
-    if not settings.is_loopback and not settings.token:
-        print(f"WARNING: binding {settings.host}:{settings.port} without SCILLM_BRIDGE_TOKEN; anyone who can reach "
-              "this address can use the bridge. Set SCILLM_BRIDGE_TOKEN or bind 127.0.0.1.", file=sys.stderr)
+    warning = exposure_warning(settings)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
 
 
@@ -57,4 +65,4 @@ def main(argv: Sequence[str] | None = None, engine: EngineName | None = None) ->
     return run(args)
 
 
-__all__ = ["add_arguments", "main", "serve", "settings_from_args"]
+__all__ = ["add_arguments", "exposure_warning", "main", "serve", "settings_from_args"]

@@ -155,7 +155,8 @@ def _install_one(skill: Skill, target: Path, manifest: _Manifest, force: bool) -
         _copy_file(skill.root / rel, dest / rel)
     for rel in stale:
         (dest / rel).unlink(missing_ok=True)
-    _remove_empty_dirs(dest)
+    if stale:
+        _remove_empty_dirs(dest)
     manifest.skills[skill.name] = source
     if fresh:
         return SkillChange(skill.name, "installed", tuple(changed))
@@ -187,12 +188,13 @@ def install(
     manifest = _Manifest.load(target)
     changes = []
     try:
-        for skill in skills:
-            changes.append(_install_one(skill, target, manifest, force))
+        try:
+            for skill in skills:
+                changes.append(_install_one(skill, target, manifest, force))
+        finally:
+            manifest.save()  # record what was copied, even when a later skill failed
     except OSError as exc:
         raise SkillError(f"cannot write skills into {target}: {exc.strerror or exc}") from exc
-    finally:
-        manifest.save()
     return changes
 
 
@@ -209,12 +211,14 @@ def uninstall(names: list[str], *, target: Path | str = DEFAULT_TARGET, force: b
         raise SkillError(f"unknown skill(s): {', '.join(unknown)}; available: {', '.join(sorted(known))}")
     changes = []
     try:
-        for name in dict.fromkeys(names):
-            changes.append(_uninstall_one(name, target, manifest, force))
+        try:
+            for name in dict.fromkeys(names):
+                changes.append(_uninstall_one(name, target, manifest, force))
+        finally:
+            if target.is_dir():
+                manifest.save()
     except OSError as exc:
         raise SkillError(f"cannot remove skills from {target}: {exc.strerror or exc}") from exc
-    if target.is_dir():
-        manifest.save()
     return changes
 
 

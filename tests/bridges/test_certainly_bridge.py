@@ -15,7 +15,7 @@ from tests.bridges.items import COQ_ITEMS, stable
 
 pytestmark = pytest.mark.needs_coq
 
-ARGS: dict[str, Any] = {"cache": False}
+ARGS: dict[str, Any] = {"cache": False, "deterministic": True}
 
 
 def test_raw_http_matches_direct_for_real_proofs(start_bridge: StartBridge) -> None:

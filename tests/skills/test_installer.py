@@ -201,3 +201,17 @@ def test_cli_bad_input_exits_non_zero_with_message_on_stderr(
     assert proc.returncode != 0
     assert message in proc.stderr
     assert proc.stdout == ""
+
+
+def test_scillm_skills_subcommand_is_the_same_command(tmp_path: Path) -> None:
+    def scillm(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "scillm.cli", "skills", *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+
+    proc = scillm("install", "certainly-prover", "--target", ".claude/skills")
+    assert proc.returncode == 0, proc.stderr
+    assert "installed certainly-prover" in proc.stdout
+    assert (tmp_path / ".claude" / "skills" / "certainly-prover" / "SKILL.md").is_file()
+    assert "unchanged certainly-prover" in scillm("install", "certainly-prover", "--target", ".claude/skills").stdout
+    bad = scillm("install", "nope")
+    assert bad.returncode == 1 and "unknown skill(s): nope" in bad.stderr

@@ -64,27 +64,26 @@ def choose_backend(item_backend: Any, call_backend: str | None, statuses: dict[s
     return "lean" if lean is not None and lean.available else "coq"
 
 
-def _shared_cache(setting: bool | str) -> Any:
+def _process_wide_cache() -> Any:
+    """One cache per process (CERTAINLY_CACHE's SQLite file, else memory), so repeated runs hit it."""
     global _process_cache
     from scillm.integrations.certainly.cache import open_cache
 
-    if isinstance(setting, str):
-        return open_cache(setting)
     if _process_cache is None:
         _process_cache = open_cache()
     return _process_cache
 
 
-async def _open_checker(backend: Backend, opts: RunOptions) -> Checker:
+async def _open_checker(backend: Backend, cache: Any) -> Checker:
     from scillm.integrations.certainly.checkers import get_checker
 
     made = get_checker(backend)
     checker: Checker = await made if inspect.isawaitable(made) else made
-    if opts.cache is False:
+    if cache is None:
         return checker
     from scillm.integrations.certainly.cache import CachingChecker
 
-    return CachingChecker(checker, _shared_cache(opts.cache))
+    return CachingChecker(checker, cache)
 
 
 class _Context:
@@ -95,6 +94,7 @@ class _Context:
         self.statuses = backend_statuses()
         self.checkers: dict[str, Checker] = {}
         self.lock = asyncio.Lock()
+        self.own_cache: Any = None
         self.llm = (LLMProposer(opts.model, api_base=opts.api_base, api_key=opts.api_key,
                                 temperature=opts.temperature, deterministic=opts.deterministic)
                     if opts.model and not opts.no_llm else None)
@@ -102,8 +102,19 @@ class _Context:
     async def checker(self, backend: Backend) -> Checker:
         async with self.lock:
             if backend not in self.checkers:
-                self.checkers[backend] = await _open_checker(backend, self.opts)
+                self.checkers[backend] = await _open_checker(backend, self._cache())
             return self.checkers[backend]
+
+    def _cache(self) -> Any:
+        if self.opts.cache is False:
+            return None
+        if isinstance(self.opts.cache, str):
+            if self.own_cache is None:
+                from scillm.integrations.certainly.cache import open_cache
+
+                self.own_cache = open_cache(self.opts.cache)
+            return self.own_cache
+        return _process_wide_cache()
 
     def proposer(self, norm: NormalizedItem) -> Proposer:
         if self.llm is not None and self.opts.uses_llm and not norm.tactics:
@@ -112,8 +123,12 @@ class _Context:
         return PortfolioProposer(tactics, tactics_only=self.opts.tactics_only)
 
     async def aclose(self) -> None:
-        for checker in self.checkers.values():
-            await checker.aclose()
+        try:
+            for checker in self.checkers.values():
+                await checker.aclose()
+        finally:
+            if self.own_cache is not None:
+                self.own_cache.close()
 
 
 def _code(problem: Problem, proof: str) -> str:

@@ -33,7 +33,7 @@ _KNOWN_KEYS = {*_TEXT_KEYS, "id", "backend", "header", "decls", "theorem_name", 
                "metadata"}
 _COQ_DECL = re.compile(r"^[ \t]*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark)\s+[A-Za-z_]",
                        re.MULTILINE)
-_LEAN_DECL = re.compile(r"^[ \t]*(theorem|lemma)\s+([\w.']+)\s*(.*?):=", re.MULTILINE | re.DOTALL)
+_LEAN_DECL = re.compile(r"^[ \t]*(theorem|lemma)\s+([\w.']+)\s*(.*?)(?::=|\Z)", re.MULTILINE | re.DOTALL)
 _LEMMA_NAME = re.compile(r"^[A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*$")
 _REALS_HINT = re.compile(r"(?:\bR\b|\bRabs\b|\bRsqr\b|\bsqrt\b|\bPI\b|%R\b|\bsin\b|\bcos\b|\bexp\b|\bln\b)")
 _ENGLISH = frozenset(

@@ -123,7 +123,7 @@ def _table(payload: dict[str, Any]) -> str:
         rows.append((str(r["index"]), r["item_id"], r["status"], str(r["stats"]["checks"]),
                      f"{r['stats']['time_ms']:.0f}", detail[:70]))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths)) + "  " + row[5] for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths, strict=True)) + "  " + row[5] for row in rows]
     return "\n".join(lines) + "\n" + payload["summary"]
 
 

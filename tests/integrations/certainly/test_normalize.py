@@ -111,6 +111,9 @@ def test_lean_statement_and_file() -> None:
     assert norm.kind == "file" and norm.problem is not None
     assert norm.problem.theorem_name == "foo"
     assert norm.problem.statement == "∀ (a b : ℕ) (h : a = b), b = a"
+    bare = normalize_item("theorem t (n : Nat) : n + 0 = n", 0, backend="lean")
+    assert bare.kind == "file" and bare.problem is not None
+    assert bare.problem.statement == "∀ (n : Nat), n + 0 = n" and bare.problem.header == "import Mathlib"
 
 
 def test_with_statement_builds_the_problem() -> None:

@@ -51,7 +51,9 @@ def test_binders_are_found_for_induction() -> None:
 
 def test_decls_definitions_are_unfolded() -> None:
     p = _problem("forall n, f n > n", decls="Definition f (n : nat) := n + 1.")
-    assert "intros; unfold f; lia." in coq_scripts(p)
+    scripts = coq_scripts(p)
+    assert "intros; unfold f in *; lia." in scripts
+    assert scripts.index("intros; unfold f in *; lia.") < 12
 
 
 async def test_propose_walks_down_the_list_without_repeats() -> None:

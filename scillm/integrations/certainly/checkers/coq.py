@@ -4,7 +4,7 @@ Status: `get_checker("coq")` works end to end (warm pool, soundness guards,
 confirm with `Print Assumptions` + `Check`, timeouts, crashes, missing
 libraries); the cold `coqc` path lives in `coq_cold.py`.
 
-A check is one write: `BackTo <base>`, the decls, `Theorem name : stmt.`,
+A check is one write: `BackTo <base>`, `Set Default Timeout`, the decls, `Theorem name : stmt.`,
 `Proof.`, the candidate's tactic sentences, `Qed.`, a sentinel. It is
 `proved` only when no sentence printed an error (coqtop goes on after one),
 the session ended with no proof open, and, with `confirm=True`, every axiom
@@ -15,6 +15,7 @@ that `Print Assumptions` lists lives in a library the header loaded and
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from typing import Any
@@ -195,7 +196,8 @@ class CoqChecker:
                 text = f"library {head.missing} is not installed here ({head.error})"
                 return verdict("env_unavailable", "other", text, self.info, code=code)
             return verdict("failed", "other", head.error, self.info, code=code)
-        lines = [f"BackTo {head.base_state}.", *cand.lines()]
+        # Coq's own timeout first (reverted by the next BackTo); the wall clock is the guarantee.
+        lines = [f"BackTo {head.base_state}.", f"Set Default Timeout {max(1, math.ceil(timeout_s))}.", *cand.lines()]
         reply = session.request(lines, timeout_s + _GRACE_S)
         base = reply.prompts[0]
         if errors_in(reply.segments[0]) or base[1] != head.base_state or base[0] != "Coq":
@@ -204,13 +206,13 @@ class CoqChecker:
         n_decls = len(cand.decls)
         messages: list[Message] = []
         first_class = None
-        for i, seg in enumerate(reply.segments[1:], start=1):
-            k = i - 1
+        for i, seg in enumerate(reply.segments[2:], start=2):
+            k = i - 2
             if k < n_decls:
                 where, sentence = "decls", cand.decls[k]
             elif k == n_decls:
                 where, sentence = "statement", None
-            elif k == n_decls + 1 or k == len(lines) - 2:
+            elif k == n_decls + 1 or k == len(lines) - 3:
                 where, sentence = ("Proof" if k == n_decls + 1 else "Qed"), None
             else:
                 where, sentence = "proof", cand.proof[k - n_decls - 2]

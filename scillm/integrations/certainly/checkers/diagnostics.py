@@ -74,12 +74,17 @@ def errors_in(segment: str) -> list[RawDiagnostic]:
 
 
 def warnings_in(segment: str) -> list[RawDiagnostic]:
-    _, warnings, _ = split_tags(segment)
+    """Warnings of one sentence; coqtop prints the location header just before the `<warning>` tag."""
     out = []
-    for w in warnings:
-        m = _LOCATION.search(w)
-        start, end = (int(m.group(1)), int(m.group(2))) if m else (None, None)
-        out.append(RawDiagnostic("warning", _error_body(_LOCATION.sub("", w)), start, end))
+    prev_end = 0
+    for m in _TAGGED.finditer(segment):
+        if m.group(1) != "warning":
+            prev_end = m.end()
+            continue
+        locs = list(_LOCATION.finditer(segment, prev_end, m.start())) or list(_LOCATION.finditer(m.group(2)))
+        start, end = (int(locs[-1].group(1)), int(locs[-1].group(2))) if locs else (None, None)
+        out.append(RawDiagnostic("warning", _error_body(_LOCATION.sub("", m.group(2))), start, end))
+        prev_end = m.end()
     return out
 
 

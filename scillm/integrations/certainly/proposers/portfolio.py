@@ -14,12 +14,13 @@ from scillm.integrations.certainly.models import CheckResult, Problem
 from scillm.integrations.certainly.proposers.base import Candidate
 
 _COQ_DIRECT = (
-    "lia.", "intros; lia.", "auto.", "reflexivity.", "intuition.", "firstorder.", "congruence.",
+    "lia.", "intros; lia.", "auto.", "reflexivity.", "vm_compute; reflexivity.", "intuition.", "firstorder.", "congruence.",
     "tauto.", "nia.", "intros; nia.", "intros; simpl; auto.", "trivial.", "intros; ring.",
     "intros; field.", "lra.", "intros; lra.", "nra.", "intros; nra.", "intros; subst; auto.",
     "intros; split; auto.", "intros; simpl; lia.", "intros; reflexivity.", "easy.", "now intros.",
     "intros; simpl; congruence.", "intros; discriminate.", "intros; contradiction.",
-    "intros; exfalso; lia.", "intros; field; lra.", "intros; nia.",
+    "intros; exfalso; lia.", "intros; field; lra.", "compute; reflexivity.",
+    "auto with arith.", "auto with zarith.", "intros; subst; simpl; reflexivity.", "intros; compute; lia.",
 )
 _COQ_HAMMER = ("sauto.", "hammer.")
 _LEAN_DIRECT = (
@@ -93,9 +94,8 @@ def coq_scripts(problem: Problem) -> list[str]:
             late.append(f"induction {var}; intros; {closer}")
         late += [f"intros; induction {var} as [|? IH]; {closer}" for closer in _INDUCTION_TAILS[5:]]
         late += [f"intros; destruct {var}; simpl; auto.", f"intros; destruct {var}; lia."]
-    for name in _DEF.findall(problem.decls):
-        late += [f"intros; unfold {name}; {f}." for f in _FINISHERS]
-    scripts = head + inductions + tail + late
+    unfolds = [f"intros; unfold {name} in *; {f}." for name in _DEF.findall(problem.decls) for f in _FINISHERS]
+    scripts = head + unfolds[:4] + inductions + tail + unfolds[4:] + late
     if shutil.which("coqtop") and _has(problem.header, "Hammer"):
         scripts += list(_COQ_HAMMER)
     return _unique([s for s in scripts if _coq_usable(s, problem)])

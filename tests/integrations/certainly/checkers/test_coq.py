@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,10 +119,34 @@ def test_bad_input_gets_a_status_not_an_exception(checker: CoqChecker, problem: 
     assert checker.check_sync(NAT, "intros. lia.").status == "proved"
 
 
-def test_wall_clock_timeout_replaces_the_session(checker: CoqChecker) -> None:
+def test_coq_timeout_is_a_timeout_and_the_session_survives(checker: CoqChecker) -> None:
     before = checker.pool.stats()["started"]
-    slow = checker.check_sync(NAT, "intros. do 100000000 (idtac). lia.", timeout_ms=300)
-    assert slow.status == "timeout" and slow.error_class == "timeout" and not slow.ok, slow
+    slow = checker.check_sync(NAT, "intros. do 100000000 (idtac). lia.", timeout_ms=500)
+    assert (slow.status, slow.error_class, slow.ok) == ("timeout", "timeout", False), slow
+    assert checker.check_sync(NAT, "intros. lia.").status == "proved"
+    assert checker.pool.stats()["started"] == before
+
+
+def _busy_pid(checker: CoqChecker) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and checker.pool.stats()["busy"] == 0:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    pids = [s._proc.pid for s in checker.pool.sessions() if s._proc is not None and s._proc.pid is not None]
+    assert len(pids) == 1
+    return pids[0]
+
+
+def test_hung_prover_hits_the_wall_clock_and_is_replaced(checker: CoqChecker) -> None:
+    before = checker.pool.stats()["started"]
+    result: list[CheckResult] = []
+    t = threading.Thread(target=lambda: result.append(
+        checker.check_sync(NAT, "intros. do 100000000 (idtac). lia.", timeout_ms=1000)))
+    t.start()
+    os.kill(_busy_pid(checker), signal.SIGSTOP)  # a prover that stops answering, even to its own timeout
+    t.join(60)
+    assert result and (result[0].status, result[0].error_class) == ("timeout", "timeout"), result
+    assert "session replaced" in (result[0].first_error or "")
     assert checker.check_sync(NAT, "intros. lia.").status == "proved"
     assert checker.pool.stats()["started"] > before
 
@@ -130,13 +156,7 @@ def test_crashed_session_is_reported_and_replaced(checker: CoqChecker) -> None:
     t = threading.Thread(target=lambda: result.append(
         checker.check_sync(NAT, "intros. do 100000000 (idtac). lia.", timeout_ms=60_000)))
     t.start()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and checker.pool.stats()["busy"] == 0:
-        time.sleep(0.05)
-    time.sleep(0.5)
-    for s in checker.pool.sessions():
-        if s._proc is not None and s._proc.pid is not None:
-            os.kill(s._proc.pid, signal.SIGKILL)
+    os.kill(_busy_pid(checker), signal.SIGKILL)
     t.join(60)
     assert result and result[0].status == "crashed" and not result[0].ok, result
     assert checker.check_sync(NAT, "intros. lia.").status == "proved"
@@ -184,3 +204,10 @@ def test_cold_checker_agrees_with_warm(checker: CoqChecker) -> None:
     assert (bad.status, bad.error_class) == ("failed", "unknown_identifier")
     assert (bad.messages[0].line, bad.messages[0].column) == (2, 9)
     assert cold.check_sync(NAT, "intros. admit.").status == "rejected"  # type: ignore[attr-defined]
+
+
+def test_result_code_recompiles_with_coqc(checker: CoqChecker, tmp_path: Path) -> None:
+    r = checker.check_sync(NAT, "Proof. intros.\n lia. Qed.")
+    (tmp_path / "again.v").write_text(r.code)
+    done = subprocess.run(["coqc", "-q", "again.v"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
