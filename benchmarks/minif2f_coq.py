@@ -34,7 +34,7 @@ _CHEATS = re.compile(r"\b(?:Admitted|admit|Axiom|Parameter|Abort|give_up)\b|Unse
 
 def cold_recheck(name: str, code: str, statement: str) -> str | None:
     """None when a fresh `coqc` accepts `code` with the original statement, else why not."""
-    if f"{name} : {statement}." not in " ".join(code.split()):
+    if " ".join(f"{name} : {statement}.".split()) not in " ".join(code.split()):
         return "the checked source does not state the original theorem"
     if _CHEATS.search(code.split("Proof.", 1)[-1]):
         return "the proof contains a forbidden sentence"
@@ -87,6 +87,7 @@ async def run(files: list[Path], args: argparse.Namespace) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--match", default="", help="only files whose name contains this")
     ap.add_argument("--max-rounds", type=int, default=2)
     ap.add_argument("--candidates", type=int, default=8)
     ap.add_argument("--timeout-ms", type=int, default=3000)
@@ -98,7 +99,7 @@ def main() -> int:
     if shutil.which("coqc") is None:
         print("skipped: coqc is not on PATH (apt-get install coq)")
         return 0
-    files = sorted(DATA.glob("*.v"))[: args.limit]
+    files = [f for f in sorted(DATA.glob("*.v")) if args.match in f.stem][: args.limit]
     return asyncio.run(run(files, args))
 
 

@@ -90,12 +90,14 @@ def partial_payload(engine_name: str, outcome: RunOutcome, kwargs: dict[str, Any
     for result in outcome.results:
         status = _status_of(result)
         counts[status] = counts.get(status, 0) + 1
+    succeeded = sum(counts.get(s, 0) for s in ("ok", "proved"))
     return {
-        "summary": {"total": len(outcome.results), "completed": outcome.completed, "by_status": counts,
-                    "timed_out": outcome.timed_out},
+        "summary": {"items": len(outcome.results), "succeeded": succeeded,
+                    "failed": len(outcome.results) - succeeded, "completed": outcome.completed,
+                    "by_status": counts, "timed_out": outcome.timed_out},
         "results": outcome.results,
-        "statistics": {"elapsed_s": round(outcome.elapsed_s, 4)},
-        "run_manifest": {"engine": engine_name, "max_seconds": max_seconds,
+        "statistics": {"duration_ms": round(outcome.elapsed_s * 1000, 3)},
+        "run_manifest": {"engine": engine_name, "max_seconds": max_seconds, "produced_by": "bridge",
                          "args": {k: v for k, v in kwargs.items() if isinstance(v, str | int | float | bool)}},
     }
 

@@ -103,6 +103,11 @@ async def arun(
 ) -> dict[str, Any]:
     """Run `items` directly or through the bridge; the engine payload plus `_direct_mode`.
 
+    `engine_args` are the engine's keyword arguments, identical in both modes;
+    `max_seconds` is the whole call's deadline on the bridge (the HTTP path
+    switches to a job when it outlives `timeout_s`). `api_base` is the bridge
+    URL; it is not forwarded to the engine as its LLM base.
+
     Raises:
         BackendUnavailableError: direct mode is required and cannot run.
         BridgeError: the bridge refused or failed (as LiteLLM twins for 429/401/504).
@@ -117,6 +122,8 @@ async def arun(
         payload = await engine.arun_items(list(items), engine.engine_kwargs(args, options))
         payload["_direct_mode"] = True
         return payload
+    if api_base and args.get("api_base") == api_base:
+        args.pop("api_base")
     payload = await _arun_http(kind, items, args, options, provider=provider, model=model, messages=messages,
                                api_base=api_base, api_key=api_key, timeout_s=timeout_s)
     payload["_direct_mode"] = False

@@ -37,9 +37,11 @@ def test_same_results_as_direct_and_bad_item_gets_its_own_error(start_bridge: St
     results = r.json()["results"]
     assert [x["status"] for x in results] == ["ok", "error", "ok"]
     assert "must be an object" in results[1]["error"]
-    direct = anyio.run(lambda: arun_items(items, **CODE_ARGS))["results"]
+    direct_payload = anyio.run(lambda: arun_items(items, **CODE_ARGS))
+    direct = direct_payload["results"]
     keep = ("index", "item_id", "status", "best_variant", "outputs", "error")
     assert [{k: x[k] for k in keep} for x in results] == [{k: x[k] for k in keep} for x in direct]
+    assert {k: r.json()["summary"][k] for k in ("items", "succeeded", "failed")} == direct_payload["summary"]
     assert [x["ranking"][0]["cases_passed"] for x in (results[0], results[2])] == [1, 0]
 
 

@@ -117,7 +117,9 @@ class _Context:
         return _process_wide_cache()
 
     def proposer(self, norm: NormalizedItem) -> Proposer:
-        if self.llm is not None and self.opts.uses_llm and not norm.tactics:
+        """The LLM when a model is set (unless the item or call asks for the portfolio or gives tactics)."""
+        wants_llm = self.opts.uses_llm and "portfolio" not in norm.strategies and not norm.tactics
+        if self.llm is not None and (wants_llm or "llm" in norm.strategies):
             return self.llm
         tactics = [*self.opts.tactics, *norm.tactics]
         return PortfolioProposer(tactics, tactics_only=self.opts.tactics_only)

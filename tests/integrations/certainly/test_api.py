@@ -171,3 +171,14 @@ def test_unavailable_backend_names_what_to_install() -> None:
     if result["status"] != "env_unavailable":
         pytest.skip("Lean works on this machine")
     assert "CERTAINLY_LEAN_PROJECT" in result["explanation"]
+
+
+@pytest.mark.needs_coq
+def test_request_timeout_still_gives_one_result_per_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CERTAINLY_BACKEND", "coq")
+    items = [f"forall n : nat, n * {k} = {k} + 1 + n" for k in range(6)]
+    payload = scillm.certainly_prove(items=items, request_timeout=0.3, options={"cache": False, "concurrency": 1}
+                                     ).additional_kwargs["certainly"]
+    assert [r["index"] for r in payload["results"]] == list(range(6))
+    assert "timeout" in {r["status"] for r in payload["results"]}
+    assert all(r["status"] in ("timeout", "failed") for r in payload["results"])

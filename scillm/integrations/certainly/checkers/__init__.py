@@ -54,7 +54,7 @@ def get_checker(backend: str = "coq", **config: Any) -> Checker:
         from scillm.integrations.certainly.checkers.lean import LeanChecker
         from scillm.integrations.certainly.checkers.lean_session import LeanConfig
 
-        return LeanChecker(LeanConfig(**config) if config else None)
+        return LeanChecker(LeanConfig.from_env(**config))
     raise InvalidRequestError(f"unknown proof backend {backend!r}; use 'coq' or 'lean'")
 
 

@@ -96,10 +96,13 @@ class ProverProcess:
             env=self.env,
             start_new_session=True,
             bufsize=0,
+            preexec_fn=self._limit_memory if self.mem_bytes else None,
         )
-        if self.mem_bytes:
-            with contextlib.suppress(OSError, ValueError):
-                resource.prlimit(self._proc.pid, resource.RLIMIT_AS, (self.mem_bytes, self.mem_bytes))
+
+    def _limit_memory(self) -> None:
+        """Runs in the child before exec, so the prover (and anything it starts) is capped from the start."""
+        with contextlib.suppress(OSError, ValueError):
+            resource.setrlimit(resource.RLIMIT_AS, (self.mem_bytes, self.mem_bytes))
 
     @property
     def pid(self) -> int | None:
