@@ -85,6 +85,8 @@ def register_providers() -> None:
 def normalise_call(model: str, kwargs: dict[str, Any]) -> str:
     """The model string LiteLLM accepts: a bare scillm provider model gets its provider prefix."""
     provider = kwargs.get("custom_llm_provider")
+    if provider is None and model in PROVIDERS:
+        kwargs["custom_llm_provider"] = provider = model
     if provider in PROVIDERS and "/" not in model:
         return f"{provider}/{model}"
     return model
