@@ -40,6 +40,12 @@ def _cases() -> list[tuple[str, int, CodeBlock]]:
     return cases
 
 
+def _params() -> list[object]:
+    """Codeworld examples run untrusted code, so they also need a working sandbox."""
+    return [pytest.param(name, i, block, marks=[pytest.mark.needs_bwrap] if name == "codeworld-evaluator" else [])
+            for name, i, block in _cases()]
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("agent") / "skills"
@@ -60,7 +66,7 @@ def test_every_skill_has_runnable_examples() -> None:
 
 
 @pytest.mark.needs_coq
-@pytest.mark.parametrize(("name", "index", "source"), _cases(),
+@pytest.mark.parametrize(("name", "index", "source"), _params(),
                          ids=lambda v: v.id if isinstance(v, CodeBlock) else None)
 def test_skill_example_runs(installed: Path, runs: BlockRuns, name: str, index: int, source: CodeBlock) -> None:
     block = code_blocks(installed / name / "SKILL.md")[index]
