@@ -33,7 +33,7 @@ class Engine(Protocol):
 
     name: str
 
-    async def arun_items(self, items: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    async def arun_items(self, items: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Run every item; the payload `{summary, results, statistics, run_manifest}`."""
         ...
 
@@ -78,7 +78,7 @@ class ModuleEngine:
                 kwargs[key] = options[key]
         return kwargs
 
-    async def arun_items(self, items: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    async def arun_items(self, items: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
         payload = await self._run(items, **kwargs)
         return dict(_jsonable(payload))
 

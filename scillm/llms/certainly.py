@@ -38,7 +38,7 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]], p
     proposes proofs is chosen with `--model` or `options={"model": ...}`.
     """
     from scillm.integrations.certainly.api import raise_unless_proved, to_model_response
-    from scillm.integrations.certainly.engine import arun_items
+    from scillm.llms import fallback
 
     items = params.get("items")
     if items is None:
@@ -47,7 +47,9 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]], p
     _, _, suffix = model.partition("/")
     if suffix and "backend" not in kwargs:
         kwargs["backend"] = suffix
-    payload = await arun_items(items, **kwargs)
+    # direct when a prover is here, else the HTTP bridge (see scillm.llms.fallback)
+    payload = await fallback.arun("certainly", items, kwargs, provider=provider, model=model, messages=messages,
+                                  api_base=params.get("api_base"), max_seconds=params.get("request_timeout"))
     if params.get("require_proved"):
         raise_unless_proved(payload)
     return to_model_response(payload, model=model, response_format=params.get("response_format"))

@@ -48,7 +48,13 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]], p
         if suffix not in _STRATEGIES:
             raise InvalidRequestError(f"unknown codeworld model {model!r}; use codeworld, codeworld/bandit or codeworld/mcts")
         args.setdefault("strategy", suffix)
-    payload = await arun_items(items, sandbox=params.get("sandbox"), **args)
+    if params.get("sandbox") is not None:  # a caller's own sandbox object can only run in-process
+        payload = await arun_items(items, sandbox=params["sandbox"], **args)
+    else:  # direct when a sandbox works here, else the HTTP bridge (see scillm.llms.fallback)
+        from scillm.llms import fallback
+
+        payload = await fallback.arun("codeworld", items, args, provider=provider, model=model, messages=messages,
+                                      api_base=params.get("api_base"))
     content = json.dumps(payload, default=str) if _wants_json(params) else _summary_line(payload)
     response = ModelResponse(
         model=model,

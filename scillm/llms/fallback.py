@@ -87,7 +87,7 @@ def choose_mode(kind: Kind, engine_args: dict[str, Any], mode: Mode = "auto") ->
 
 async def arun(
     kind: Kind,
-    items: list[Any],
+    items: Any,
     engine_args: dict[str, Any] | None = None,
     *,
     provider: str | None = None,
@@ -119,12 +119,13 @@ async def arun(
     chosen, why = choose_mode(kind, args, mode)
     if chosen == "direct":
         engine = load_engine(kind)
-        payload = await engine.arun_items(list(items), engine.engine_kwargs(args, options))
+        payload = await engine.arun_items(items, engine.engine_kwargs(args, options))
         payload["_direct_mode"] = True
         return payload
     if api_base and args.get("api_base") == api_base:
         args.pop("api_base")
-    payload = await _arun_http(kind, items, args, options, provider=provider, model=model, messages=messages,
+    batch = [items] if isinstance(items, str | dict) else list(items)
+    payload = await _arun_http(kind, batch, args, options, provider=provider, model=model, messages=messages,
                                api_base=api_base, api_key=api_key, timeout_s=timeout_s)
     payload["_direct_mode"] = False
     for result in payload.get("results") or []:
