@@ -59,11 +59,20 @@ class ProviderHandler(CustomLLM):
             raise to_litellm(exc, provider=self.provider, model=full_model) from exc
         return result if isinstance(result, ModelResponse) else ModelResponse(**result)
 
+    @staticmethod
+    def _params(kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The caller's extra kwargs, plus `api_base`/`api_key`, which LiteLLM carries outside them."""
+        params = dict(kwargs.get("optional_params") or {})
+        for key in ("api_base", "api_key"):
+            if kwargs.get(key) and key not in params:
+                params[key] = kwargs[key]
+        return params
+
     async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        return await self._dispatch(model, messages, kwargs.get("optional_params") or {})
+        return await self._dispatch(model, messages, self._params(kwargs))
 
     def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        return run_sync(self._dispatch(model, messages, kwargs.get("optional_params") or {}))
+        return run_sync(self._dispatch(model, messages, self._params(kwargs)))
 
 
 def register_providers() -> None:

@@ -8,8 +8,10 @@ of them give identical results. Heavy parts (checkers, LiteLLM) load on use.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import inspect
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -37,6 +39,8 @@ SCHEMA = "certainly.run/1"
 _INSTALL = {"coq": "install Coq 8.16+ (apt-get install coq) so coqtop/coqc are on PATH",
             "lean": "install Lean 4 with a Lake project holding the REPL and set CERTAINLY_LEAN_PROJECT"}
 _process_cache: Any = None
+_shared_checkers: dict[str, Checker] = {}
+_shared_lock = threading.Lock()
 
 
 def backend_statuses() -> dict[str, BackendStatus]:
@@ -74,11 +78,45 @@ def _process_wide_cache() -> Any:
     return _process_cache
 
 
-async def _open_checker(backend: Backend, cache: Any) -> Checker:
+async def _shared_checker(backend: Backend) -> Checker:
+    """One warm checker per backend per process, so repeated runs (pipelines, bridges) reuse its sessions.
+
+    Checkers are thread-backed and serve any event loop; their prover
+    processes are stopped at interpreter exit.
+    """
     from scillm.integrations.certainly.checkers import get_checker
 
+    with _shared_lock:
+        checker = _shared_checkers.get(backend)
+    if checker is not None:
+        return checker
     made = get_checker(backend)
-    checker: Checker = await made if inspect.isawaitable(made) else made
+    fresh: Checker = await made if inspect.isawaitable(made) else made
+    with _shared_lock:
+        if backend in _shared_checkers:
+            extra, fresh = fresh, _shared_checkers[backend]
+            await extra.aclose()
+        else:
+            _shared_checkers[backend] = fresh
+            if len(_shared_checkers) == 1:
+                atexit.register(_close_shared_checkers)
+    return fresh
+
+
+def _close_shared_checkers() -> None:
+    with _shared_lock:
+        checkers = list(_shared_checkers.values())
+        _shared_checkers.clear()
+    for checker in checkers:
+        close = getattr(checker, "close", None)
+        if callable(close):
+            close()
+        else:
+            asyncio.run(checker.aclose())
+
+
+async def _open_checker(backend: Backend, cache: Any) -> Checker:
+    checker = await _shared_checker(backend)
     if cache is None:
         return checker
     from scillm.integrations.certainly.cache import CachingChecker
@@ -125,12 +163,9 @@ class _Context:
         return PortfolioProposer(tactics, tactics_only=self.opts.tactics_only)
 
     async def aclose(self) -> None:
-        try:
-            for checker in self.checkers.values():
-                await checker.aclose()
-        finally:
-            if self.own_cache is not None:
-                self.own_cache.close()
+        """Close what this run opened; the shared warm checkers stay up for the next run."""
+        if self.own_cache is not None:
+            self.own_cache.close()
 
 
 def _code(problem: Problem, proof: str) -> str:

@@ -101,8 +101,9 @@ class ProverProcess:
 
     def _limit_memory(self) -> None:
         """Runs in the child before exec, so the prover (and anything it starts) is capped from the start."""
+        limit = int(self.mem_bytes or 0)
         with contextlib.suppress(OSError, ValueError):
-            resource.setrlimit(resource.RLIMIT_AS, (self.mem_bytes, self.mem_bytes))
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     @property
     def pid(self) -> int | None:
