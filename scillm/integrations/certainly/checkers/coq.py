@@ -101,10 +101,52 @@ def parse_assumptions(text: str) -> tuple[list[str], list[str]]:
     return axioms, other
 
 
-class CoqChecker:
-    """Checks Coq proofs soundly with warm coqtop sessions (one pool per checker)."""
+class CoqCheckerBase:
+    """What the warm and cold Coq checkers share: input validation, timing, the async face.
+
+    Subclasses set `binaries`, `default_timeout_ms`, `info` and implement
+    `_check_candidate` for a validated candidate.
+    """
 
     name = "coq"
+    binaries: CoqBinaries | None
+    default_timeout_ms: int
+    info: CheckerInfo
+
+    def status(self) -> BackendStatus:
+        return coq_status()
+
+    async def check(
+        self, problem: Problem, proof: str, *, timeout_ms: int | None = None, confirm: bool = True
+    ) -> CheckResult:
+        return await asyncio.to_thread(self.check_sync, problem, proof, timeout_ms=timeout_ms, confirm=confirm)
+
+    async def confirm(self, problem: Problem, proof: str) -> CheckResult:
+        return await self.check(problem, proof, confirm=True)
+
+    def check_sync(
+        self, problem: Problem, proof: Any, *, timeout_ms: int | None = None, confirm: bool = True
+    ) -> CheckResult:
+        """Blocking `check`; safe from any thread."""
+        t0 = time.perf_counter()
+        result = self._check(problem, proof, timeout_ms, confirm)
+        result.time_ms = round((time.perf_counter() - t0) * 1000, 3)
+        return result
+
+    def _check(self, problem: Problem, proof: Any, timeout_ms: int | None, confirm: bool) -> CheckResult:
+        if self.binaries is None:
+            return verdict("env_unavailable", None, coq_status().reason or "coq is not available", self.info)
+        cand = prepare(problem, proof, self.info)
+        if isinstance(cand, CheckResult):
+            return cand
+        return self._check_candidate(cand, (timeout_ms or self.default_timeout_ms) / 1000, confirm)
+
+    def _check_candidate(self, cand: Candidate, timeout_s: float, confirm: bool) -> CheckResult:
+        raise NotImplementedError
+
+
+class CoqChecker(CoqCheckerBase):
+    """Checks Coq proofs soundly with warm coqtop sessions (one pool per checker)."""
 
     def __init__(
         self,
@@ -133,17 +175,6 @@ class CoqChecker:
             header, self.binaries, default_timeout_s=self.default_timeout_ms / 1000, mem_bytes=self.mem_bytes
         )
 
-    def status(self) -> BackendStatus:
-        return coq_status()
-
-    async def check(
-        self, problem: Problem, proof: str, *, timeout_ms: int | None = None, confirm: bool = True
-    ) -> CheckResult:
-        return await asyncio.to_thread(self.check_sync, problem, proof, timeout_ms=timeout_ms, confirm=confirm)
-
-    async def confirm(self, problem: Problem, proof: str) -> CheckResult:
-        return await self.check(problem, proof, confirm=True)
-
     def confirm_sync(self, problem: Problem, proof: str) -> CheckResult:
         return self.check_sync(problem, proof, confirm=True)
 
@@ -152,22 +183,8 @@ class CoqChecker:
         if self.binaries is not None:
             self.pool.prewarm(header, n)
 
-    def check_sync(
-        self, problem: Problem, proof: Any, *, timeout_ms: int | None = None, confirm: bool = True
-    ) -> CheckResult:
-        """Blocking `check`; safe from any thread."""
-        t0 = time.perf_counter()
-        result = self._check(problem, proof, timeout_ms, confirm)
-        result.time_ms = round((time.perf_counter() - t0) * 1000, 3)
-        return result
-
-    def _check(self, problem: Problem, proof: Any, timeout_ms: int | None, confirm: bool) -> CheckResult:
-        if self.binaries is None:
-            return verdict("env_unavailable", None, coq_status().reason or "coq is not available", self.info)
-        cand = prepare(problem, proof, self.info)
-        if isinstance(cand, CheckResult):
-            return cand
-        timeout_s = (timeout_ms or self.default_timeout_ms) / 1000
+    def _check_candidate(self, cand: Candidate, timeout_s: float, confirm: bool) -> CheckResult:
+        problem = cand.problem
         code = cand.code()
         for attempt in range(2):
             try:
@@ -279,4 +296,4 @@ class CoqChecker:
         self.pool.close()
 
 
-__all__ = ["CoqChecker", "coq_status", "parse_assumptions"]
+__all__ = ["CoqChecker", "CoqCheckerBase", "coq_status", "parse_assumptions"]

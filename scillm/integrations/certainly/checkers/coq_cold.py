@@ -9,7 +9,6 @@ output. Axiom names are resolved with a second run only when there are any.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
@@ -18,21 +17,17 @@ import secrets
 import signal
 import subprocess
 import tempfile
-import time
-from typing import Any
 
-from scillm.integrations.certainly.checkers.coq import coq_status, parse_assumptions
-from scillm.integrations.certainly.checkers.coq_candidate import Candidate, prepare, verdict
+from scillm.integrations.certainly.checkers.coq import CoqCheckerBase, parse_assumptions
+from scillm.integrations.certainly.checkers.coq_candidate import Candidate, verdict
 from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, adapt_header, find_coq
 from scillm.integrations.certainly.checkers.diagnostics import classify, missing_library
 from scillm.integrations.certainly.checkers.soundness import axiom_allowed
 from scillm.integrations.certainly.models import (
-    BackendStatus,
     CheckerInfo,
     CheckResult,
     CheckStatus,
     Message,
-    Problem,
 )
 
 _FILE_ERROR = re.compile(r'File "[^"]*", line (\d+), characters (\d+)-(\d+):\s*\n(.*)', re.S)
@@ -43,10 +38,8 @@ class _Run:
         self.rc, self.out, self.err, self.timed_out = rc, out, err, timed_out
 
 
-class CoqColdChecker:
+class CoqColdChecker(CoqCheckerBase):
     """Checks each proof with a fresh `coqc` (about 0.6 s with a Lia header)."""
-
-    name = "coq"
 
     def __init__(self, *, timeout_ms: int = 20_000, mem_bytes: int | None = 4 << 30,
                  binaries: CoqBinaries | None = None) -> None:
@@ -54,16 +47,6 @@ class CoqColdChecker:
         self.mem_bytes = mem_bytes
         self.binaries = binaries or find_coq()
         self.info = CheckerInfo(name="coq", version=self.binaries.version if self.binaries else None, mode="cold")
-
-    def status(self) -> BackendStatus:
-        return coq_status()
-
-    async def check(self, problem: Problem, proof: str, *, timeout_ms: int | None = None,
-                    confirm: bool = True) -> CheckResult:
-        return await asyncio.to_thread(self.check_sync, problem, proof, timeout_ms=timeout_ms, confirm=confirm)
-
-    async def confirm(self, problem: Problem, proof: str) -> CheckResult:
-        return await self.check(problem, proof, confirm=True)
 
     async def aclose(self) -> None:
         return None
@@ -94,21 +77,9 @@ class CoqColdChecker:
                 proc.communicate()
                 return _Run(None, "", "", True)
 
-    def check_sync(self, problem: Problem, proof: Any, *, timeout_ms: int | None = None,
-                   confirm: bool = True) -> CheckResult:
-        """Blocking `check`."""
-        t0 = time.perf_counter()
-        result = self._check(problem, proof, timeout_ms, confirm)
-        result.time_ms = round((time.perf_counter() - t0) * 1000, 3)
-        return result
-
-    def _check(self, problem: Problem, proof: Any, timeout_ms: int | None, confirm: bool) -> CheckResult:
-        if self.binaries is None:
-            return verdict("env_unavailable", None, coq_status().reason or "coq is not available", self.info)
-        cand = prepare(problem, proof, self.info)
-        if isinstance(cand, CheckResult):
-            return cand
-        timeout_s = (timeout_ms or self.default_timeout_ms) / 1000
+    def _check_candidate(self, cand: Candidate, timeout_s: float, confirm: bool) -> CheckResult:
+        problem = cand.problem
+        assert self.binaries is not None  # checked by CoqCheckerBase._check
         code = cand.code()
         marks = [f"scillm_mark_{secrets.token_hex(6)}" for _ in range(3)]
         header = adapt_header(problem.header, self.binaries.major)
