@@ -154,18 +154,18 @@ def normalise_deployment(deployment: dict[str, Any]) -> dict[str, Any]:
     return {**deployment, "litellm_params": params}
 
 
-class Router(litellm.Router):
-    """LiteLLM's Router; deployments may name scillm providers (bare or `provider/backend`) and openai_like.
+def Router(model_list: list[dict[str, Any]] | None = None, **kwargs: Any) -> litellm.Router:  # noqa: N802
+    """A real `litellm.Router`; deployments may name scillm providers (bare or `provider/backend`) and openai_like.
 
-    An openai_like deployment is rewritten once, here, to LiteLLM's `openai`
+    LiteLLM's constructor is its public extension point (the class itself may
+    not be subclassed), so the deployments are normalised here and handed to
+    it. An openai_like deployment is rewritten once to LiteLLM's `openai`
     provider: it sends Bearer, or `x-api-key` where that base URL is already
     known to want it (the 401 retry itself happens only in `completion`).
     """
-
-    def __init__(self, model_list: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
-        register_providers()
-        deployments = [normalise_deployment(d) for d in model_list or []]
-        super().__init__(model_list=deployments or None, **kwargs)  # type: ignore[arg-type]
+    register_providers()
+    deployments = [normalise_deployment(d) for d in model_list or []]
+    return litellm.Router(model_list=deployments or None, **kwargs)  # type: ignore[arg-type]
 
 
 __all__ = ["ModelResponse", "Router", "acompletion", "completion", "register_providers", "run_sync"]
