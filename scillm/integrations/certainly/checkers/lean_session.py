@@ -28,7 +28,10 @@ class LeanConfig(BaseModel):
 
     project: Path | None = Field(None, description="Lake project holding the REPL (CERTAINLY_LEAN_PROJECT).")
     repl_cmd: tuple[str, ...] = Field(("lake", "env", "repl"), description="REPL command, run in `project`.")
-    lean_cmd: tuple[str, ...] = Field(("lake", "env", "lean", "--json"), description="Cold checker command.")
+    lean_cmd: tuple[str, ...] = Field(("lake", "env", "lean", "--json"),
+                                      description="Cold checker and independent-verdict command.")
+    replay_cmd: tuple[str, ...] | None = Field(
+        None, description="Kernel replay of the compiled candidate module (e.g. `lake env lean4checker`); off when None.")
     mode: Literal["warm", "cold"] = "warm"
     fallback_cold: bool = Field(True, description="Use the cold path when a REPL cannot be started.")
     pool_size: int | None = Field(None, ge=1, description="Sessions in all (default CERTAINLY_POOL_SIZE or cores).")
