@@ -288,6 +288,11 @@ class LeanChecker:
                                 code=job.code)
         return await asyncio.to_thread(self._verdict, problem, proof, job, self.config.timeout_ms / 1000, started)
 
+    def close(self) -> None:
+        """Stop every REPL this checker started (blocking; safe at interpreter exit)."""
+        if self._pool is not None:
+            self._pool.close()
+
     async def aclose(self) -> None:
         """Stop every REPL this checker started."""
         if self._pool is not None:
