@@ -16,9 +16,11 @@ strings hide nothing, `«sorry»` is `sorry` and `«debug».«skipKernelTC»` is
   attribute, and `open`/`set_option` only in their `... in` forms.
 - Declarations may declare (`def`, `theorem`, `structure`, `class`,
   `namespace`, ...) but not change what existing names or notation mean:
-  attributes only from `ATTRIBUTES_ALLOWED`, `instance`/`deriving instance`
-  only of classes/types declared there, no `export`, no `opaque` without a
-  body (`partial def` is kept: the kernel sees it as an opaque constant).
+  attributes only from `ATTRIBUTES_ALLOWED`; an `instance` only when its
+  class or its first argument (the type it is about) is declared there, and
+  `deriving instance` only for types declared there; no `export`; no
+  `opaque` without a body (`partial def` is kept: the kernel sees it as an
+  opaque constant whose type must be inhabited).
 - The header holds only `import`s (first), `open`, `universe` and allowed
   `set_option`s.
 """
@@ -44,7 +46,7 @@ ATTRIBUTES_ALLOWED = frozenset({
 })
 
 _SORRY = frozenset({"sorry", "admit", "sorryAx"})
-_NATIVE = frozenset({"native_decide", "native"})
+_NATIVE = frozenset({"native_decide", "native", "bv_decide", "bv_check"})
 _BYPASS = frozenset({"unsafe", "implemented_by", "extern", "ofReduceBool", "ofReduceNat", "reduceBool", "reduceNat",
                      "trustCompiler", "skipKernelTC", "addDeclWithoutChecking", "addDeclCore", "modifyEnv", "setEnv"})
 _META = frozenset({"run_cmd", "run_elab", "run_meta", "run_tac", "by_elab", "elab", "elab_rules", "macro",
@@ -264,10 +266,10 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
             found.append(_at(tok, "`opaque` without a body (give its value with `:=`)"))
         elif name == "instance":
             names = _instance_type(code, k, _command_end(code, k))
-            if not any(".".join([*scope, t.name]) in declared for t in names):
+            if not any(".".join([*scope, t.name]) in declared for t in names[:2]):
                 what = " ".join(t.name for t in names) or "?"
-                found.append(_at(tok, f"`instance` of `{what}`: it names no class or type declared here, so it "
-                                      "would change what existing notation means"))
+                found.append(_at(tok, f"`instance` of `{what}`: neither its class nor its first argument is "
+                                      "declared here, so it would change what existing notation means"))
         elif name == "deriving" and k + 1 < len(code) and code[k + 1].name == "instance":
             end = _command_end(code, k + 1)
             target = next((code[j + 1] for j in range(k, end - 1) if code[j].name == "for"), None)

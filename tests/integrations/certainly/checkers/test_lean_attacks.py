@@ -53,6 +53,11 @@ DECLS_ATTACKS = {
     "tactic attribute": "@[tactic Lean.Parser.Tactic.decide] def cheat : Lean.Elab.Tactic.Tactic := fun _ => pure ()",
     "infix": 'infixl:65 " +' " => Nat.sub",
     "export alias": "namespace X\ndef two := 3\nend X\nexport X (two)",
+    "instance on Nat mentioning a new type": ("structure V where\n  x : Nat\n"
+                                              "instance : HAdd Nat Nat (Nat × V) := ⟨fun _ _ => (0, ⟨0⟩)⟩"),
+    "instance through an abbrev": "abbrev MyNat := Nat\ninstance : Add MyNat := ⟨Nat.sub⟩",
+    "instance attribute": "def myAdd : Add Nat := ⟨Nat.sub⟩\nattribute [instance] myAdd",
+    "bv_decide": "theorem h : 1 + 1 = 2 := by bv_decide",
 }
 
 HEADER_ATTACKS = {
@@ -72,7 +77,9 @@ STATEMENT_ATTACKS = {
 }
 
 HONEST_DECLS = ("def two : Nat := 2\n@[simp] theorem two_eq : two = 2 := rfl\nstructure V where\n  x : Nat\n"
-                "instance : Add V := ⟨fun a b => ⟨a.x + b.x⟩⟩\nopaque f : Nat → Nat := id\n"
+                "instance : Add V := ⟨fun a b => ⟨a.x + b.x⟩⟩\ninstance : HAdd V Nat V := ⟨fun a n => ⟨a.x + n⟩⟩\n"
+                "class Size (α : Type) where\n  size : α → Nat\ninstance : Size Nat := ⟨id⟩\n"
+                "opaque f : Nat → Nat := id\n"
                 "set_option maxHeartbeats 400000 in\ntheorem helper : 2 = 2 := rfl")
 HONEST_HEADER = ("import Lean\n-- options\nset_option maxHeartbeats 400000\nset_option pp.all false\n"
                  "open Nat\nopen scoped List\nuniverse u")
