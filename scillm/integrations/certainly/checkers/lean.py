@@ -195,8 +195,7 @@ class LeanChecker:
 
     def _verdict(self, problem: Problem, proof: str, job: Assembled, timeout_s: float,
                  started: float) -> CheckResult:
-        verdict: IndependentVerdict = independent_verdict(problem, proof, job.imports, self.config,
-                                                          timeout_s=timeout_s)
+        verdict: IndependentVerdict = independent_verdict(problem, proof, timeout_s=timeout_s, config=self.config)
         status = _VERDICT_STATUS[verdict.status]
         error_class = (None if status in ("proved", "env_unavailable") else "forbidden" if status == "rejected"
                        else "timeout" if status == "timeout" else "other")

@@ -2,7 +2,8 @@
 
 Nothing is shared with the search session. From the ORIGINAL problem:
 
-- `ScillmCheck/Candidate.lean` = the header, the declarations,
+- `ScillmCheck/Candidate.lean` = the header (plus any trusted imports a
+  search added), the declarations,
   `def _root_.scillm_statement : Prop := <statement>` (elaborated in the
   problem's own context before any proof text is read), then
   `theorem _root_.ScillmCandidate.<name> : <statement> := <proof>`; it is
@@ -37,6 +38,7 @@ from scillm.integrations.certainly.checkers.lean_session import LeanConfig
 from scillm.integrations.certainly.checkers.lean_soundness import (
     ALLOWED_AXIOMS,
     NATIVE_AXIOMS,
+    header_parts,
     is_sorry_warning,
 )
 from scillm.integrations.certainly.checkers.lean_tokens import tokenize
@@ -64,13 +66,29 @@ class IndependentVerdict(BaseModel):
     """The modules that were checked, in order, each under a `-- <module>` line."""
 
 
-def candidate_module(problem: Problem, proof: str) -> str:
+TRUSTED_IMPORT_ROOTS: frozenset[str] = frozenset({"Init", "Std", "Lean", "Batteries", "Mathlib", "Aesop", "Qq",
+                                                   "Plausible"})
+"""Libraries whose modules a search may add as `import` (the project's own Lake packages)."""
+
+
+def trusted_import(module: str) -> bool:
+    """Whether a search may add `import module` (a plain module name under `TRUSTED_IMPORT_ROOTS`)."""
+    lexed = tokenize(module)
+    code = lexed.code
+    return (not lexed.problems and len(code) == 1 and code[0].kind == "ident" and code[0].text == module
+            and "«" not in module and code[0].parts[0] in TRUSTED_IMPORT_ROOTS)
+
+
+def candidate_module(problem: Problem, proof: str, imports: tuple[str, ...] = ()) -> str:
     """`Candidate.lean`: the problem as its author wrote it, the statement as a `Prop`, then the proof."""
     body = proof.strip()
     if body.startswith(":="):
         body = body[2:].lstrip()
     statement = problem.statement.strip()
-    parts = [problem.header.strip(), problem.decls.strip(),
+    header_imports, header_rest, _ = header_parts(problem.header)
+    head = "\n".join([*(header_imports.splitlines() if header_imports else []), *(f"import {m}" for m in imports),
+                      *([header_rest] if header_rest else [])])
+    parts = [head, problem.decls.strip(),
              f"def _root_.{STATEMENT_NAME} : Prop := {statement}",
              f"theorem _root_.{CANDIDATE_NAMESPACE}.{problem.theorem_name} : {statement} := {body}"]
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -167,10 +185,21 @@ def _from_cold(outcome: ColdOutcome, what: str) -> tuple[VerdictStatus, str]:
     return status, f"{what}: {outcome.detail}"
 
 
-def independent_verdict(problem: Problem, proof: str, header_imports: str, config: LeanConfig, *,
-                        timeout_s: float) -> IndependentVerdict:
-    """Check `proof` of the ORIGINAL `problem` in fresh Lean processes; see the module docstring."""
-    candidate = candidate_module(problem, proof)
+def independent_verdict(problem: Problem, proof: str, imports: tuple[str, ...] = (), *, timeout_s: float,
+                        config: LeanConfig | None = None) -> IndependentVerdict:
+    """Check `proof` of the ORIGINAL `problem` in fresh Lean processes; see the module docstring.
+
+    `imports` are modules a search added (each must pass `trusted_import`);
+    they go after the header's imports of the candidate module only.
+    """
+    config = config or LeanConfig.from_env()
+    untrusted = [m for m in imports if not trusted_import(m)]
+    if untrusted:
+        return IndependentVerdict(status="rejected", message=f"imports outside the trusted libraries: {untrusted}")
+    header_imports, _, header_bad = header_parts(problem.header)
+    if header_bad:
+        return IndependentVerdict(status="rejected", message=f"not allowed in the header: {header_bad[0].what}")
+    candidate = candidate_module(problem, proof, imports)
     verify, print_line = verify_module(problem, header_imports)
     file = f"-- {CANDIDATE_MODULE}\n{candidate}\n-- {VERIFY_MODULE}\n{verify}"
     if not _runnable(config.lean_cmd):
@@ -214,5 +243,6 @@ __all__ = [
     "independent_verdict",
     "parse_axioms",
     "read_verify",
+    "trusted_import",
     "verify_module",
 ]

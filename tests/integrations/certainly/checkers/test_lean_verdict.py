@@ -96,9 +96,19 @@ def test_axiom_policy_names_what_is_not_trusted() -> None:
 
 def test_without_lean_the_verdict_is_env_unavailable(tmp_path: Path) -> None:
     config = LeanConfig(project=tmp_path, lean_cmd=(str(tmp_path / "no-lean"),))
-    verdict = independent_verdict(PROBLEM, "by simp [two]", "import Mathlib", config, timeout_s=5)
+    verdict = independent_verdict(PROBLEM, "by simp [two]", timeout_s=5, config=config)
     assert verdict.status == "env_unavailable" and verdict.axioms == ()
     assert "-- ScillmCheck.Candidate" in verdict.file and "-- ScillmCheck.Verify" in verdict.file
+    added = independent_verdict(PROBLEM, "by simp [two]", ("Mathlib.Tactic.Ring",), timeout_s=5, config=config)
+    assert "import Mathlib\nimport Mathlib.Tactic.Ring\nopen Nat" in added.file
+
+
+@pytest.mark.parametrize("module", ["Evil.Module", "Mathlib.«x»", "Mathlib\nset_option debug.skipKernelTC true",
+                                    "Mathlib Evil", ""])
+def test_search_added_imports_must_be_plain_trusted_modules(tmp_path: Path, module: str) -> None:
+    config = LeanConfig(project=tmp_path, lean_cmd=(str(tmp_path / "no-lean"),))
+    verdict = independent_verdict(PROBLEM, "by simp [two]", (module,), timeout_s=5, config=config)
+    assert verdict.status == "rejected" and "trusted" in verdict.message
 
 
 async def test_confirm_rejects_attacks_before_running_anything(tmp_path: Path) -> None:
