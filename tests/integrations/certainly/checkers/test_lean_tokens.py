@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from scillm.integrations.certainly.checkers.lean_tokens import tokenize
+from tests.support.lean_replay import FIXTURES
 
 
 def _code(text: str) -> list[tuple[str, str]]:
@@ -75,3 +79,42 @@ def test_hash_commands_and_positions() -> None:
     lexed = tokenize("by\n  simp\n#eval 1 #[2]")
     hashes = [t for t in lexed.code if t.kind == "hash"]
     assert [(t.name, t.line, t.column) for t in hashes] == [("#eval", 3, 0)]
+
+
+def _transcripts() -> list[tuple[str, dict[str, Any]]]:
+    """(command, reply) pairs real Lean answered; the REPL joins a command's lines without newlines."""
+    pairs = []
+    for path in sorted(FIXTURES.glob("*.in")):
+        out = path.with_suffix(".expected.out")
+        if not out.exists():
+            continue
+        commands = [b for b in path.read_text(encoding="utf-8").split("\n\n") if b.strip()]
+        replies = [b for b in out.read_text(encoding="utf-8").split("\n\n") if b.strip()]
+        for command, reply in zip(commands, replies, strict=False):
+            cmd = json.loads(command.replace("\n", ""), strict=False).get("cmd")
+            if isinstance(cmd, str):
+                pairs.append((cmd, json.loads(reply)))
+    return pairs
+
+
+@pytest.mark.needs_shared
+def test_real_lean_commands_lex_cleanly_and_lean_ranges_fall_on_token_boundaries() -> None:
+    pairs = _transcripts()
+    assert len(pairs) > 80
+    checked = 0
+    for cmd, reply in pairs:
+        lexed = tokenize(cmd)
+        assert lexed.problems == [], cmd
+        starts = {t.start for t in lexed.tokens} | {len(cmd)}
+        ends = {t.end for t in lexed.tokens} | {len(cmd)}
+        offsets = [0]
+        for line in cmd.split("\n"):
+            offsets.append(offsets[-1] + len(line) + 1)
+        for message in reply.get("messages", []):
+            pos, end = message["pos"], message.get("endPos")
+            if not 1 <= pos["line"] < len(offsets) or end is None or not 1 <= end["line"] < len(offsets):
+                continue
+            assert offsets[pos["line"] - 1] + pos["column"] in starts, (cmd, message)
+            assert offsets[end["line"] - 1] + end["column"] in ends, (cmd, message)
+            checked += 1
+    assert checked > 50
