@@ -52,7 +52,7 @@ _BYPASS = frozenset({"unsafe", "implemented_by", "extern", "ofReduceBool", "ofRe
 _META = frozenset({"run_cmd", "run_elab", "run_meta", "run_tac", "by_elab", "elab", "elab_rules", "macro",
                    "macro_rules", "syntax", "declare_syntax_cat", "notation", "notation3", "infix", "infixl", "infixr",
                    "prefix", "postfix", "simproc", "dsimproc", "simproc_decl", "dsimproc_decl", "initialize",
-                   "builtin_initialize", "meta", "register_simp_attr", "register_option", "declare_config_elab"})
+                   "builtin_initialize", "meta", "register_simp_attr", "binder_predicate", "unif_hint", "register_option", "declare_config_elab"})
 _COMMANDS = frozenset({
     "theorem", "lemma", "def", "definition", "abbrev", "instance", "example", "opaque", "axiom", "structure",
     "class", "inductive", "coinductive", "namespace", "section", "end", "export", "attribute", "universe",
@@ -83,7 +83,8 @@ def _at(tok: Token, what: str) -> Violation:
 
 
 def _words(tok: Token) -> tuple[str, ...]:
-    return tok.parts if tok.kind == "ident" else (tok.name,)
+    """Name components, also split inside one escape: `«debug.skipKernelTC»` yields `skipKernelTC` too."""
+    return (*tok.parts, *tok.name.split(".")) if tok.kind == "ident" else (tok.name,)
 
 
 def _always(lexed: Lexed, allow_native_decide: bool) -> list[Violation]:
@@ -105,7 +106,7 @@ def _always(lexed: Lexed, allow_native_decide: bool) -> list[Violation]:
             found.append(_at(tok, f"`{tok.name}` (meta-programming)"))
         elif tok.name == "axiom":
             found.append(_at(tok, "`axiom`"))
-        elif len(words) > 1 and words[0] == "debug":
+        elif tok.name.startswith("debug."):
             found.append(_at(tok, f"`{tok.name}` (debug option)"))
     return found
 

@@ -25,6 +25,7 @@ HONEST = "by\n  decide"
 PROOF_ATTACKS = {
     "guillemet kernel option": "by\n  set_option «debug».«skipKernelTC» true in\n  decide",
     "dotted guillemet option": "by\n  set_option debug.«skipKernelTC» true in\n  decide",
+    "one guillemet for the dotted option": "by\n  set_option «debug.skipKernelTC» true in\n  decide",
     "open-in then simproc": "by decide\nopen Nat in\nsimproc cheat (_) := fun _ => pure .continue",
     "run_tac": "by run_tac Lean.Elab.Tactic.evalTactic (← `(tactic| decide))",
     "by_elab": "(by_elab pure (Lean.mkConst ``True.intro))",
@@ -58,6 +59,8 @@ DECLS_ATTACKS = {
     "instance through an abbrev": "abbrev MyNat := Nat\ninstance : Add MyNat := ⟨Nat.sub⟩",
     "instance attribute": "def myAdd : Add Nat := ⟨Nat.sub⟩\nattribute [instance] myAdd",
     "bv_decide": "theorem h : 1 + 1 = 2 := by bv_decide",
+    "binder predicate": 'binder_predicate x " > " y:term => `($x < $y)',
+    "unification hint": "unif_hint (n : Nat) where n =?= 2 ⊢ n + 0 =?= 3",
 }
 
 HEADER_ATTACKS = {
