@@ -130,7 +130,13 @@ async def test_real_lean_verdict() -> None:
     wrong = await checker.confirm(problem.model_copy(update={"statement": "1 = 2"}), "by decide")
     classical = await checker.confirm(problem.model_copy(update={"statement": "∀ p : Prop, p ∨ ¬p"}),
                                       "Classical.em")
+    with_decls = await checker.confirm(problem.model_copy(update={
+        "decls": "def double (n : Nat) : Nat := 2 * n", "statement": "double 2 = 4"}), "by decide")
+    hidden_hypothesis = await checker.confirm(problem.model_copy(update={
+        "decls": "variable (h : False)\ninclude h", "statement": "1 = 2"}), "h.elim")
     await checker.aclose()
     assert good.ok and good.checker is not None and good.checker.mode == "verdict"
     assert wrong.status == "failed"
     assert classical.ok and "Classical.choice" in classical.axioms
+    assert with_decls.ok, with_decls.first_error
+    assert not hidden_hypothesis.ok, "a theorem that gained a hypothesis does not have the problem's statement"
