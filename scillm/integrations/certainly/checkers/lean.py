@@ -99,8 +99,9 @@ def bad_input(problem: Problem, proof: object, max_chars: int) -> str | None:
     """Why the input cannot be checked at all, or None."""
     if not isinstance(proof, str):
         return f"the proof must be a string, not {type(proof).__name__}"
-    for what, text in (("statement", problem.statement), ("proof", proof)):
-        if not text.strip():
+    for what, text in (("statement", problem.statement), ("proof", proof), ("header", problem.header),
+                       ("declarations", problem.decls)):
+        if what in ("statement", "proof") and not text.strip():
             return f"the {what} is empty"
         if len(text) > max_chars:
             return f"the {what} has {len(text)} characters; the limit is {max_chars}"
@@ -178,7 +179,7 @@ class LeanChecker:
         if why is not None:
             return self._plain("failed", "parse_error", why, started=started, mode=mode)
         job = assemble(problem, proof)
-        forbidden = self._forbidden(problem, job)
+        forbidden = await asyncio.to_thread(self._forbidden, problem, job)
         if forbidden:
             return self._result(LeanVerdict("rejected", "forbidden", forbidden), started=started, mode=mode,
                                 code=job.code)
@@ -281,7 +282,7 @@ class LeanChecker:
         if why is not None:
             return self._plain("failed", "parse_error", why, started=started, mode="verdict")
         job = assemble(problem, proof)
-        forbidden = self._forbidden(problem, job)
+        forbidden = await asyncio.to_thread(self._forbidden, problem, job)
         if forbidden:
             return self._result(LeanVerdict("rejected", "forbidden", forbidden), started=started, mode="verdict",
                                 code=job.code)

@@ -42,7 +42,8 @@ class LeanConfig(BaseModel):
     max_rss_mb: int | None = Field(12_288, ge=64, description="Replace a session whose RSS passes this.")
     wait_s: float = Field(120.0, gt=0, description="How long a check waits for a free session.")
     allow_native_decide: bool = Field(False, description="Accept `native_decide` (trusts the compiler).")
-    max_input_chars: int = Field(1_000_000, ge=1, description="Longer statements or proofs are refused.")
+    max_input_chars: int = Field(200_000, ge=1,
+                                 description="Longer statements, proofs, headers or declarations are refused.")
 
     @classmethod
     def from_env(cls, **overrides: object) -> LeanConfig:

@@ -16,6 +16,7 @@ reported in `problems` instead of guessed at.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -100,14 +101,18 @@ def _split_name(raw: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-_MAX_STRING_NESTING = 8
+_LETTER_LIKE = "\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1\u03a2\u03a4-\u03a9\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f"
+_SUBSCRIPT = "\u2080-\u2089\u2090-\u209c\u1d62-\u1d6a\u2c7c"
+_ID_REST_RUN = re.compile(f"[A-Za-z0-9_'!?{_LETTER_LIKE}{_SUBSCRIPT}]*")
+_SPACE_RUN = re.compile(r"\s*")
+_PART = f"[A-Za-z_{_LETTER_LIKE}][A-Za-z0-9_'!?{_LETTER_LIKE}{_SUBSCRIPT}]*"
+_PLAIN_IDENT = re.compile(f"{_PART}(?:\\.{_PART})*")
 
 
 class _Lexer:
     def __init__(self, text: str) -> None:
         self.text = text
         self._line_starts = [0] + [k + 1 for k, ch in enumerate(text) if ch == "\n"]
-        self._nesting = 0
 
     def token(self, kind: TokenKind, start: int, end: int, name: str | None = None) -> Token:
         line = bisect.bisect_right(self._line_starts, start)
@@ -121,7 +126,7 @@ class _Lexer:
         while i < end:
             c = text[i]
             if c.isspace():
-                i += 1
+                i = min(_SPACE_RUN.match(text, i).end(), end)  # type: ignore[union-attr]
             elif text.startswith("--", i):
                 j = text.find("\n", i, end)
                 j = end if j < 0 else j
@@ -135,14 +140,20 @@ class _Lexer:
                 i = self._raw_string(i, end, out)
             elif c == "'" and not text.startswith("''", i):
                 i = self._char(i, end, out)
-            elif is_id_first(c) or c == "«":
+            elif (plain := _PLAIN_IDENT.match(text, i, end)) is not None:
+                j = plain.end()
+                if text.startswith(".«", j):
+                    i = self._ident(i, end, out)
+                else:
+                    out.tokens.append(self.token("ident", i, j))
+                    i = j
+            elif c == "«" or is_id_first(c):
                 i = self._ident(i, end, out)
             elif c.isascii() and c.isdigit():
                 i = self._number(i, end, out)
             elif c == "#" and i + 1 < end and is_id_first(text[i + 1]):
                 j = i + 1
-                while j < end and is_id_rest(text[j]):
-                    j += 1
+                j = min(_ID_REST_RUN.match(text, j).end(), end)  # type: ignore[union-attr]
                 out.tokens.append(self.token("hash", i, j))
                 i = j
             else:
@@ -183,35 +194,36 @@ class _Lexer:
             return end
         out.tokens.append(self.token("string", i, j + 1))
         if "{" in text[i:j]:
-            self._interpolation(i, j, end, out)
+            self._interpolation(i, j, out)
         return j + 1
 
-    def _interpolation(self, i: int, plain_end: int, end: int, out: Lexed) -> None:
-        if self._nesting >= _MAX_STRING_NESTING:
-            self._problem(out, i, plain_end + 1, "strings nested too deeply inside `{...}`")
-            return
-        self._nesting += 1
-        try:
-            inner, text, j = Lexed(), self.text, i + 1
-            while j < end and text[j] != '"':
-                if text[j] == "\\":
-                    j += 2
-                elif text[j] == "{":
-                    k = self.run(j + 1, end, inner, stop_at_brace=True)
-                    if k >= end:
-                        return
-                    j = k + 1
-                else:
-                    j += 1
-            if j >= end:
-                return
-            if j != plain_end:
-                self._problem(out, i, max(j, plain_end) + 1,
-                              "a string whose end depends on reading `{...}` as interpolation")
-            out.embedded.extend(t for t in [*inner.tokens, *inner.embedded] if t.kind != "comment")
-            out.problems.extend(inner.problems)
-        finally:
-            self._nesting -= 1
+    def _interpolation(self, i: int, plain_end: int, out: Lexed) -> None:
+        """Lex each `{...}` inside the plain string as code (Lean does after `s!`, `m!`, `throwError`).
+
+        Linear and bounded by the plain string: an unclosed `{` (a plain brace,
+        or interpolated code holding a string, which would move the string's
+        end) is reported instead of being guessed at.
+        """
+        text, depth, j, segment = self.text, 0, i + 1, i + 1
+        while j < plain_end:
+            c = text[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "{":
+                depth += 1
+                if depth == 1:
+                    segment = j + 1
+            elif c == "}" and depth:
+                depth -= 1
+                if depth == 0:
+                    inner = Lexed()
+                    self.run(segment, j, inner)
+                    out.embedded.extend(t for t in [*inner.tokens, *inner.embedded] if t.kind != "comment")
+                    out.problems.extend(inner.problems)
+            j += 1
+        if depth:
+            self._problem(out, i, plain_end + 1, "a string with an unclosed `{` (as interpolation its end would move)")
 
     def _raw_string_at(self, i: int, end: int) -> bool:
         j = i + 1
@@ -258,8 +270,7 @@ class _Lexer:
                     break
                 j = k + 1
             else:
-                while j < end and is_id_rest(text[j]):
-                    j += 1
+                j = min(_ID_REST_RUN.match(text, j).end(), end)  # type: ignore[union-attr]
             if j + 1 < end and text[j] == "." and (is_id_first(text[j + 1]) or text[j + 1] == "«"):
                 j += 1
                 continue
