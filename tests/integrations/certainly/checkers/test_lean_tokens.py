@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
 
+from scillm.integrations.certainly.checkers.lean_soundness import (
+    forbidden_in_decls,
+    forbidden_in_proof,
+    header_parts,
+)
 from scillm.integrations.certainly.checkers.lean_tokens import tokenize
 from tests.support.lean_replay import FIXTURES
 
@@ -119,3 +125,31 @@ def test_real_lean_commands_lex_cleanly_and_lean_ranges_fall_on_token_boundaries
             assert offsets[end["line"] - 1] + end["column"] in ends, (cmd, message)
             checked += 1
     assert checked > 50
+
+
+_FRAGMENTS = ['"', "'", "/-", "-/", "--", "«", "»", "r#\"", '"#', "r", "#", "{", "}", "\\", "s!", "\n", " ",
+              "x", ".", "1", "e", "by", "exact", "h'", "'a'", "'\\n'", "--x\n", "/- c -/", '"s"', "«n»", ":="]
+
+
+def _random_texts(count: int) -> list[str]:
+    rng = random.Random(20261201)
+    return ["".join(rng.choice(_FRAGMENTS) for _ in range(rng.randint(0, 24))) for _ in range(count)]
+
+
+def test_tokens_are_ordered_disjoint_and_cover_every_visible_character() -> None:
+    for text in _random_texts(3000):
+        tokens = tokenize(text).tokens
+        covered = set()
+        for before, after in zip(tokens, tokens[1:], strict=False):
+            assert before.end <= after.start, text
+        for tok in tokens:
+            assert 0 <= tok.start < tok.end <= len(text) and text[tok.start:tok.end] == tok.text
+            covered.update(range(tok.start, tok.end))
+        assert all(i in covered for i, c in enumerate(text) if not c.isspace()), text
+
+
+def test_nothing_written_before_a_line_can_hide_a_forbidden_word_on_it() -> None:
+    for text in _random_texts(3000):
+        assert forbidden_in_proof(text + "\nsorry"), repr(text)
+        assert forbidden_in_decls(text + "\naxiom cheat : False"), repr(text)
+        assert header_parts("import Lean\n" + text + "\nset_option debug.skipKernelTC true")[2], repr(text)
