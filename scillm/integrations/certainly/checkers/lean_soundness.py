@@ -52,7 +52,8 @@ _BYPASS = frozenset({"unsafe", "implemented_by", "extern", "ofReduceBool", "ofRe
 _META = frozenset({"run_cmd", "run_elab", "run_meta", "run_tac", "by_elab", "elab", "elab_rules", "macro",
                    "macro_rules", "syntax", "declare_syntax_cat", "notation", "notation3", "infix", "infixl", "infixr",
                    "prefix", "postfix", "simproc", "dsimproc", "simproc_decl", "dsimproc_decl", "initialize",
-                   "builtin_initialize", "meta", "register_simp_attr", "binder_predicate", "unif_hint", "register_option", "declare_config_elab"})
+                   "builtin_initialize", "meta", "register_simp_attr", "binder_predicate", "unif_hint",
+                   "register_option", "declare_config_elab"})
 _COMMANDS = frozenset({
     "theorem", "lemma", "def", "definition", "abbrev", "instance", "example", "opaque", "axiom", "structure",
     "class", "inductive", "coinductive", "namespace", "section", "end", "export", "attribute", "universe",
@@ -62,6 +63,7 @@ _COMMANDS = frozenset({
 })
 _OPEN_PARTS = frozenset({"(", ")", ",", "→", "->", "hiding", "renaming", "scoped"})
 _DECL_STARTS = _COMMANDS | _META | {"@["}
+_OPEN_STOPS = _DECL_STARTS | {"in"}
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def _set_option(code: list[Token], k: int) -> tuple[Violation | None, int]:
 def _open_end(code: list[Token], k: int) -> int:
     """Index after the names of an `open` at `code[k]`."""
     j = k + 1
-    while j < len(code) and (code[j].kind == "ident" and code[j].name not in _DECL_STARTS | {"in"}
+    while j < len(code) and (code[j].kind == "ident" and code[j].name not in _OPEN_STOPS
                              or code[j].name in _OPEN_PARTS):
         j += 1
     return j
