@@ -6,14 +6,16 @@ A `LeanSession` is one `repl` process (leanprover-community/repl, started as
 (as Kimina Lean Server does), so imports are never paid twice. Sessions live
 in the generic `SessionPool` (LRU by header, recycling, RSS cap, spares).
 
-Verdict, in order: bad input -> `failed`; forbidden text in proof or decls
-(`lean_soundness`) -> `rejected`; any Lean error -> `failed`; any `sorry`
-(REPL `sorries` or the warning) -> `rejected`; with `confirm`, `#print axioms`
-must list only `propext`, `Classical.choice`, `Quot.sound` and the proof must
-have exactly the requested type, else `rejected`. Timeouts kill the session
-(`timeout`), dead or confused REPLs are discarded (`crashed`); neither is
-ever `proved`. When the REPL cannot be started, `lake env lean --json` on a
-temporary file (`lean_cold`) answers instead.
+Verdict, in order: bad input -> `failed`; a header outside the allow-list or
+forbidden tokens in statement, decls or proof (`lean_soundness`, read by the
+`lean_tokens` tokenizer) -> `rejected`; any Lean error -> `failed`; any
+`sorry` (REPL `sorries` or the warning) -> `rejected`. That is the search
+check (`confirm=False`). `proved` comes only from the independent verdict
+(`lean_verdict`: fresh candidate and verification modules, `#print axioms`
+read by structure), which `confirm()` and `check(confirm=True)` run. Timeouts
+kill the session (`timeout`), dead or confused REPLs are discarded
+(`crashed`); neither is ever `proved`. When the REPL cannot be started,
+`lake env lean --json` on a temporary file (`lean_cold`) answers instead.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 from dataclasses import dataclass
 
 from scillm.integrations.certainly.checkers.lean_diagnostics import LeanVerdict, judge
-from scillm.integrations.certainly.checkers.lean_repl import ReplFault, ReplReply, ReplTimeout
+from scillm.integrations.certainly.checkers.lean_repl import ReplFault, ReplTimeout
 from scillm.integrations.certainly.checkers.lean_session import (
     LeanConfig,
     LeanHeaderError,
@@ -32,11 +34,12 @@ from scillm.integrations.certainly.checkers.lean_session import (
     backend_status,
 )
 from scillm.integrations.certainly.checkers.lean_soundness import (
-    ALLOWED_AXIOMS,
     forbidden_in_decls,
     forbidden_in_proof,
-    parse_axioms,
+    forbidden_in_statement,
+    header_parts,
 )
+from scillm.integrations.certainly.checkers.lean_verdict import IndependentVerdict, independent_verdict
 from scillm.integrations.certainly.checkers.pool import (
     PoolBusyError,
     PoolClosedError,
@@ -50,11 +53,8 @@ _IDENT = re.compile(r"^[A-Za-z_\u00C0-\u024F\u0370-\u03FF][\w.'!?\u00C0-\u024F\u
 
 def split_header(header: str) -> tuple[str, str]:
     """(import lines, everything else): imports go to the session, the rest before each check."""
-    imports: list[str] = []
-    rest: list[str] = []
-    for line in header.replace("\r\n", "\n").split("\n"):
-        (imports if line.strip().startswith("import ") else rest).append(line)
-    return "\n".join(imports).strip(), "\n".join(rest).strip()
+    imports, rest, _ = header_parts(header)
+    return imports, rest
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,9 @@ def bad_input(problem: Problem, proof: object, max_chars: int) -> str | None:
     """Why the input cannot be checked at all, or None."""
     if not isinstance(proof, str):
         return f"the proof must be a string, not {type(proof).__name__}"
-    for what, text in (("statement", problem.statement), ("proof", proof)):
-        if not text.strip():
+    for what, text in (("statement", problem.statement), ("proof", proof), ("header", problem.header),
+                       ("declarations", problem.decls)):
+        if what in ("statement", "proof") and not text.strip():
             return f"the {what} is empty"
         if len(text) > max_chars:
             return f"the {what} has {len(text)} characters; the limit is {max_chars}"
@@ -115,27 +116,8 @@ def bad_input(problem: Problem, proof: object, max_chars: int) -> str | None:
     return None
 
 
-def confirm_command(problem: Problem) -> str:
-    """Axioms of the theorem, and proof that it has exactly the requested type."""
-    return f"#print axioms {problem.theorem_name}\nexample : {problem.statement.strip()} := @{problem.theorem_name}"
-
-
-def axioms_verdict(reply: ReplReply, base: LeanVerdict) -> tuple[LeanVerdict, list[str]]:
-    """Turn the reply to `confirm_command` into the final verdict."""
-    errors = [m for m in reply.messages if m.severity == "error"]
-    if reply.is_error or errors:
-        text = reply.message or errors[0].data
-        note = Message(severity="error", text=f"the proof does not have the requested statement: {text}")
-        return LeanVerdict("rejected", "forbidden", [note, *base.messages]), []
-    axioms = next((a for m in reply.messages if (a := parse_axioms(m.data)) is not None), None)
-    if axioms is None:
-        note = Message(severity="error", text="`#print axioms` gave no readable answer; not accepting the proof")
-        return LeanVerdict("failed", "other", [note, *base.messages]), []
-    extra = sorted(set(axioms) - ALLOWED_AXIOMS)
-    if extra:
-        note = Message(severity="error", text=f"the proof depends on disallowed axioms: {', '.join(extra)}")
-        return LeanVerdict("rejected", "forbidden", [note, *base.messages]), axioms
-    return base, axioms
+_VERDICT_STATUS = {"proved": "proved", "failed": "failed", "rejected": "rejected", "error": "crashed",
+                   "timeout": "timeout", "env_unavailable": "env_unavailable"}
 
 
 class LeanChecker:
@@ -197,7 +179,7 @@ class LeanChecker:
         if why is not None:
             return self._plain("failed", "parse_error", why, started=started, mode=mode)
         job = assemble(problem, proof)
-        forbidden = self._forbidden(problem, job)
+        forbidden = await asyncio.to_thread(self._forbidden, problem, job)
         if forbidden:
             return self._result(LeanVerdict("rejected", "forbidden", forbidden), started=started, mode=mode,
                                 code=job.code)
@@ -207,11 +189,29 @@ class LeanChecker:
                                mode=mode, code=job.code)
         timeout_s = (timeout_ms or self.config.timeout_ms) / 1000
         run = self._check_cold if mode == "cold" else self._check_warm
-        return await asyncio.to_thread(run, problem, job, timeout_s, confirm, started)
+        searched = await asyncio.to_thread(run, problem, job, timeout_s, started)
+        if not confirm or searched.status != "proved":
+            return searched
+        return await asyncio.to_thread(self._verdict, problem, proof, job, timeout_s, started)
+
+    def _verdict(self, problem: Problem, proof: str, job: Assembled, timeout_s: float,
+                 started: float) -> CheckResult:
+        verdict: IndependentVerdict = independent_verdict(problem, proof, timeout_s=timeout_s, config=self.config)
+        status = _VERDICT_STATUS[verdict.status]
+        error_class = (None if status in ("proved", "env_unavailable") else "forbidden" if status == "rejected"
+                       else "timeout" if status == "timeout" else "other")
+        messages = [] if status == "proved" else [Message(severity="error", text=verdict.message)]
+        final = LeanVerdict(status, error_class, messages)  # type: ignore[arg-type]
+        return self._result(final, started=started, mode="verdict", code=job.code, axioms=list(verdict.axioms))
 
     def _forbidden(self, problem: Problem, job: Assembled) -> list[Message]:
         allow = self.config.allow_native_decide
         msgs = []
+        for v in header_parts(problem.header)[2]:
+            msgs.append(Message(severity="error", text=f"not allowed in the header: {v.what}",
+                                line=v.line, column=v.column))
+        for v in forbidden_in_statement(problem.statement.strip(), allow_native_decide=allow):
+            msgs.append(Message(severity="error", text=f"forbidden in the statement: {v.what}"))
         for v in forbidden_in_proof(job.body, allow_native_decide=allow):
             column = v.column + job.body_column if v.line == 1 else v.column
             msgs.append(Message(severity="error", text=f"forbidden in the proof: {v.what}",
@@ -221,8 +221,7 @@ class LeanChecker:
                                 line=job.decls_line + v.line - 1, column=v.column))
         return msgs
 
-    def _check_warm(self, problem: Problem, job: Assembled, timeout_s: float, confirm: bool,
-                    started: float) -> CheckResult:
+    def _check_warm(self, problem: Problem, job: Assembled, timeout_s: float, started: float) -> CheckResult:
         code = job.code
         if job.imports in self._header_errors:
             return self._plain("env_unavailable", None, self._header_errors[job.imports], started=started,
@@ -238,7 +237,7 @@ class LeanChecker:
                                mode="warm", code=code)
         except ReplFault as exc:
             if self.config.fallback_cold:
-                return self._check_cold(problem, job, timeout_s, confirm, started)
+                return self._check_cold(problem, job, timeout_s, started)
             return self._plain("env_unavailable", None, f"the Lean REPL could not start: {exc}",
                                started=started, mode="warm", code=code)
         except PoolBusyError as exc:
@@ -246,49 +245,53 @@ class LeanChecker:
         except PoolClosedError as exc:
             return self._plain("crashed", "other", str(exc), started=started, mode="warm", code=code)
         try:
-            return self._run_in(session, problem, job, timeout_s, confirm, started)
+            return self._run_in(session, job, timeout_s, started)
         finally:
             pool.release(session)
 
-    def _run_in(self, session: LeanSession, problem: Problem, job: Assembled, timeout_s: float,
-                confirm: bool, started: float) -> CheckResult:
+    def _run_in(self, session: LeanSession, job: Assembled, timeout_s: float, started: float) -> CheckResult:
         code = job.code
         try:
             reply = session.command(job.cmd, timeout_s)
-            if reply.is_error:
-                return self._plain("crashed", "other", f"the Lean REPL refused the command: {reply.message}",
-                                   started=started, mode="warm", code=code)
-            verdict = judge(reply.messages, reply.sorries, job.offset)
-            if verdict.status != "proved" or not confirm:
-                return self._result(verdict, started=started, mode="warm", code=code)
-            checked = session.command(confirm_command(problem), timeout_s, env_id=reply.env)
         except ReplTimeout as exc:
             return self._plain("timeout", "timeout", str(exc), started=started, mode="warm", code=code)
         except ReplFault as exc:
             return self._plain("crashed", "other", f"the Lean REPL failed: {exc}", started=started,
                                mode="warm", code=code)
-        final, axioms = axioms_verdict(checked, verdict)
-        return self._result(final, started=started, mode="warm", code=code, axioms=axioms)
+        if reply.is_error:
+            return self._plain("crashed", "other", f"the Lean REPL refused the command: {reply.message}",
+                               started=started, mode="warm", code=code)
+        return self._result(judge(reply.messages, reply.sorries, job.offset), started=started, mode="warm",
+                            code=code)
 
-    def _check_cold(self, problem: Problem, job: Assembled, timeout_s: float, confirm: bool,
-                    started: float) -> CheckResult:
+    def _check_cold(self, problem: Problem, job: Assembled, timeout_s: float, started: float) -> CheckResult:
         from scillm.integrations.certainly.checkers.lean_cold import run_cold
 
         code = job.code
-        outcome = run_cold(self.config, code, confirm_command(problem) if confirm else None, timeout_s)
+        outcome = run_cold(self.config, code, None, timeout_s)
         if outcome.status != "ran":
             error_class = "timeout" if outcome.status == "timeout" else None
             return self._plain(outcome.status, error_class, outcome.detail, started=started, mode="cold",
                                code=code)
-        verdict = judge(outcome.messages, [], 0)
-        if verdict.status != "proved" or not confirm:
-            return self._result(verdict, started=started, mode="cold", code=code)
-        final, axioms = axioms_verdict(ReplReply(messages=outcome.confirm_messages), verdict)
-        return self._result(final, started=started, mode="cold", code=code, axioms=axioms)
+        return self._result(judge(outcome.messages, [], 0), started=started, mode="cold", code=code)
 
     async def confirm(self, problem: Problem, proof: str) -> CheckResult:
-        """Re-check with the axiom and exact-statement guards."""
-        return await self.check(problem, proof, confirm=True)
+        """The independent verdict alone (after the same early rejections); the only way to `proved`."""
+        started = time.perf_counter()
+        why = bad_input(problem, proof, self.config.max_input_chars)
+        if why is not None:
+            return self._plain("failed", "parse_error", why, started=started, mode="verdict")
+        job = assemble(problem, proof)
+        forbidden = await asyncio.to_thread(self._forbidden, problem, job)
+        if forbidden:
+            return self._result(LeanVerdict("rejected", "forbidden", forbidden), started=started, mode="verdict",
+                                code=job.code)
+        return await asyncio.to_thread(self._verdict, problem, proof, job, self.config.timeout_ms / 1000, started)
+
+    def close(self) -> None:
+        """Stop every REPL this checker started (blocking; safe at interpreter exit)."""
+        if self._pool is not None:
+            self._pool.close()
 
     async def aclose(self) -> None:
         """Stop every REPL this checker started."""

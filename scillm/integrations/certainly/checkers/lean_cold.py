@@ -1,10 +1,10 @@
 """The cold Lean path: one `lake env lean --json` run on a temporary file per check.
 
 Used when no REPL can be started (or with `mode="cold"`), and as the slow
-baseline the warm pool is measured against. `lean --json` prints one
+baseline the warm pool is measured against; `run_module` compiles one
+module of the independent verdict (`lean_verdict`). `lean --json` prints one
 `{severity, pos, endPos, data, ...}` object per line, the same shape as REPL
-messages. The confirmation queries are appended after the theorem; their
-messages are told apart by line number.
+messages.
 """
 
 from __future__ import annotations
@@ -57,6 +57,45 @@ def _limit(memory_mb: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _spawn(config: LeanConfig, argv: list[str], timeout_s: float,
+           extra_env: dict[str, str] | None = None) -> tuple[str, bytes, bytes, int] | ColdOutcome:
+    """Run one Lean process in its own session under RLIMIT_AS; (argv0, stdout, stderr, rc) or a failed outcome."""
+    env = None
+    if extra_env:
+        env = dict(os.environ)
+        for key, value in extra_env.items():
+            env[key] = value if not env.get(key) else f"{value}{os.pathsep}{env[key]}"
+    try:
+        proc = subprocess.Popen(
+            argv, cwd=str(config.project) if config.project else None, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=lambda: _limit(config.memory_mb),
+        )
+    except OSError as exc:
+        return ColdOutcome("env_unavailable", f"cannot run {argv[0]!r}: {exc}")
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return ColdOutcome("timeout", f"lean did not finish within {timeout_s:.3g} s; killed")
+    return argv[0], out, err, proc.returncode
+
+
+def _outcome(spawned: tuple[str, bytes, bytes, int] | ColdOutcome) -> tuple[ColdOutcome, list[ReplMessage]]:
+    if isinstance(spawned, ColdOutcome):
+        return spawned, []
+    _, out, err, returncode = spawned
+    messages, other = parse_json_lines(out.decode("utf-8", "replace"))
+    stderr = err.decode("utf-8", "replace").strip()
+    if returncode < 0:
+        return ColdOutcome("crashed", f"lean was killed by signal {-returncode}: {stderr[-500:]}"), messages
+    if not messages and returncode != 0:
+        return ColdOutcome("crashed", f"lean exited {returncode} without messages: {(stderr or other)[-500:]}"), []
+    return ColdOutcome("ran", messages=messages), messages
+
+
 def run_cold(config: LeanConfig, code: str, confirm_cmd: str | None, timeout_s: float) -> ColdOutcome:
     """Write `code` (plus `confirm_cmd`) to a temporary file and run the cold checker on it."""
     text = code if confirm_cmd is None else f"{code}\n{confirm_cmd}"
@@ -66,27 +105,9 @@ def run_cold(config: LeanConfig, code: str, confirm_cmd: str | None, timeout_s: 
         path = os.path.join(tmp, "Check.lean")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
-        try:
-            proc = subprocess.Popen(
-                [*config.lean_cmd, path], cwd=str(config.project) if config.project else None,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                preexec_fn=lambda: _limit(config.memory_mb),
-            )
-        except OSError as exc:
-            return ColdOutcome("env_unavailable", f"cannot run {config.lean_cmd[0]!r}: {exc}")
-        try:
-            out, err = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            return ColdOutcome("timeout", f"lean did not finish within {timeout_s:.3g} s; killed")
-    messages, other = parse_json_lines(out.decode("utf-8", "replace"))
-    stderr = err.decode("utf-8", "replace").strip()
-    if proc.returncode < 0:
-        return ColdOutcome("crashed", f"lean was killed by signal {-proc.returncode}: {stderr[-500:]}")
-    if not messages and proc.returncode != 0:
-        return ColdOutcome("crashed", f"lean exited {proc.returncode} without messages: {(stderr or other)[-500:]}")
+        outcome, messages = _outcome(_spawn(config, [*config.lean_cmd, path], timeout_s))
+    if outcome.status != "ran":
+        return outcome
     import_errors = [m for m in messages if m.severity == "error" and m.pos.line <= import_lines]
     if import_errors:
         return ColdOutcome("env_unavailable", f"header did not load: {import_errors[0].data}")
@@ -97,4 +118,34 @@ def run_cold(config: LeanConfig, code: str, confirm_cmd: str | None, timeout_s: 
     )
 
 
-__all__ = ["ColdOutcome", "parse_json_lines", "run_cold"]
+def run_module(config: LeanConfig, root: str, module: str, text: str, timeout_s: float, *,
+               olean: bool) -> ColdOutcome:
+    """Elaborate `text` as module `module` under `root` (`-R root`), writing its `.olean` when asked.
+
+    `root` is put first on LEAN_PATH (Lake adds its own paths after it), so a
+    later module under `root` can `import` this one.
+    """
+    rel = module.replace(".", os.sep)
+    path = os.path.join(root, rel + ".lean")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text if text.endswith("\n") else text + "\n")
+    argv = [*config.lean_cmd, "-R", root]
+    if olean:
+        argv += ["-o", os.path.join(root, rel + ".olean")]
+    outcome, _ = _outcome(_spawn(config, [*argv, path], timeout_s, {"LEAN_PATH": root}))
+    return outcome
+
+
+def run_replay(config: LeanConfig, root: str, module: str, timeout_s: float) -> ColdOutcome:
+    """Re-check every declaration of a compiled module with the kernel (`replay_cmd`, e.g. lean4checker)."""
+    assert config.replay_cmd is not None
+    spawned = _spawn(config, [*config.replay_cmd, module], timeout_s, {"LEAN_PATH": root})
+    if isinstance(spawned, ColdOutcome):
+        return spawned
+    _, out, err, returncode = spawned
+    detail = (err or out).decode("utf-8", "replace").strip()[-500:]
+    return ColdOutcome("ran" if returncode == 0 else "crashed", detail)
+
+
+__all__ = ["ColdOutcome", "parse_json_lines", "run_cold", "run_module", "run_replay"]

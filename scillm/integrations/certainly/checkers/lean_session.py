@@ -28,7 +28,10 @@ class LeanConfig(BaseModel):
 
     project: Path | None = Field(None, description="Lake project holding the REPL (CERTAINLY_LEAN_PROJECT).")
     repl_cmd: tuple[str, ...] = Field(("lake", "env", "repl"), description="REPL command, run in `project`.")
-    lean_cmd: tuple[str, ...] = Field(("lake", "env", "lean", "--json"), description="Cold checker command.")
+    lean_cmd: tuple[str, ...] = Field(("lake", "env", "lean", "--json"),
+                                      description="Cold checker and independent-verdict command.")
+    replay_cmd: tuple[str, ...] | None = Field(
+        None, description="Kernel replay of the compiled candidate module (e.g. `lake env lean4checker`); off when None.")
     mode: Literal["warm", "cold"] = "warm"
     fallback_cold: bool = Field(True, description="Use the cold path when a REPL cannot be started.")
     pool_size: int | None = Field(None, ge=1, description="Sessions in all (default CERTAINLY_POOL_SIZE or cores).")
@@ -39,7 +42,8 @@ class LeanConfig(BaseModel):
     max_rss_mb: int | None = Field(12_288, ge=64, description="Replace a session whose RSS passes this.")
     wait_s: float = Field(120.0, gt=0, description="How long a check waits for a free session.")
     allow_native_decide: bool = Field(False, description="Accept `native_decide` (trusts the compiler).")
-    max_input_chars: int = Field(1_000_000, ge=1, description="Longer statements or proofs are refused.")
+    max_input_chars: int = Field(200_000, ge=1,
+                                 description="Longer statements, proofs, headers or declarations are refused.")
 
     @classmethod
     def from_env(cls, **overrides: object) -> LeanConfig:

@@ -48,17 +48,17 @@ async def test_a_clean_reply_is_proved_on_the_header_env(tmp_path: Path) -> None
     assert result.code == "import Lean\n" + check["cmd"]
 
 
-async def test_confirmation_runs_on_the_checked_env_and_needs_an_axiom_list(tmp_path: Path) -> None:
-    checker, log = _checker(tmp_path, [["import_lean#0", "file_env#1", "options#0"]])
+async def test_a_clean_search_check_is_not_proved_without_the_independent_verdict(tmp_path: Path) -> None:
+    checker, log = _checker(tmp_path, [["import_lean#0", "file_env#1"]], lean_cmd=(str(tmp_path / "no-lean"),))
     try:
         result = await checker.check(PROBLEM, PROOF)
+        confirmed = await checker.confirm(PROBLEM, PROOF)
     finally:
         await checker.aclose()
-    assert not result.ok and result.status == "failed"
-    assert "#print axioms" in (result.first_error or "")
-    confirm = logged_commands(log)[2]
-    assert confirm["env"] == 1
-    assert confirm["cmd"] == "#print axioms add_comm'\nexample : ∀ a b : Nat, a + b = b + a := @add_comm'"
+    assert (result.status, result.ok) == ("env_unavailable", False)
+    assert "independent verdict" in (result.first_error or "")
+    assert (confirmed.status, confirmed.ok) == ("env_unavailable", False)
+    assert [c.get("env") for c in logged_commands(log)] == [None, 0], "confirm() never asks the search REPL"
 
 
 async def test_lean_verdicts_are_mapped_to_the_full_source(tmp_path: Path) -> None:

@@ -5,30 +5,31 @@ from __future__ import annotations
 import pytest
 
 from scillm.integrations.certainly.checkers.lean_soundness import (
+    ATTRIBUTES_ALLOWED,
     blank_comments_and_strings,
     forbidden_in_decls,
     forbidden_in_proof,
+    header_parts,
     is_sorry_warning,
-    parse_axioms,
 )
 
 
 @pytest.mark.parametrize(
     ("proof", "what"),
     [
-        ("by sorry", "sorry"),
-        ("by\n  intro h\n  admit", "admit"),
-        ("by native_decide", "native_decide"),
-        ("by decide +native", "decide +native"),
-        ("by decide (config := { native := true })", "native := true"),
-        ("by\n  set_option debug.skipKernelTC true in\n  exact h", "debug.skipKernelTC"),
-        ("by exact Lean.ofReduceBool _ _ rfl", "ofReduceBool"),
-        ("trivial\n\naxiom cheat : False", "axiom"),
+        ("by sorry", "`sorry`"),
+        ("by\n  intro h\n  admit", "`admit`"),
+        ("by native_decide", "`native_decide`"),
+        ("by decide +native", "`native`"),
+        ("by decide (config := { native := true })", "`native`"),
+        ("by\n  set_option debug.skipKernelTC true in\n  exact h", "`debug.skipKernelTC` (bypasses the kernel)"),
+        ("by exact Lean.ofReduceBool _ _ rfl", "`Lean.ofReduceBool`"),
+        ("trivial\n\naxiom cheat : False", "`axiom`"),
         ("trivial\ntheorem other : 1 = 2 := cheat", "command `theorem`"),
         ("by simp\nend", "command `end`"),
-        ("by simp\n#eval 1", "`#` command"),
-        ("by\n  open Classical\n  simp", "command `open` (only `open ... in` is allowed)"),
-        ("by\n  set_option maxHeartbeats 0\n  simp", "command `set_option` (only `set_option ... in` is allowed)"),
+        ("by simp\n#eval 1", "`#eval` command"),
+        ("by\n  open Classical\n  simp", "command `open` (only `open ... in` is allowed in a proof)"),
+        ("by\n  set_option maxHeartbeats 0\n  simp", "command `set_option` (only `set_option ... in`"),
         ("by exact (unsafe_cast 1 : Nat)", None),
         ("by exact unsafeCast h", None),
     ],
@@ -38,7 +39,7 @@ def test_forbidden_constructs_in_proofs(proof: str, what: str | None) -> None:
     if what is None:
         assert found == []
     else:
-        assert what in found
+        assert any(f.startswith(what) for f in found), found
 
 
 @pytest.mark.parametrize(
@@ -62,14 +63,18 @@ def test_ordinary_proofs_pass(proof: str) -> None:
 
 def test_native_decide_allowed_by_flag() -> None:
     assert forbidden_in_proof("by native_decide", allow_native_decide=True) == []
-    assert [v.what for v in forbidden_in_proof("by native_decide; sorry", allow_native_decide=True)] == ["sorry"]
+    assert [v.what for v in forbidden_in_proof("by native_decide; sorry", allow_native_decide=True)] == [
+        "`sorry` (sorry)"]
 
 
 def test_decls_may_hold_commands_but_not_cheats() -> None:
     assert forbidden_in_decls("def double (n : Nat) := 2 * n\ntheorem helper : double 1 = 2 := rfl") == []
     found = forbidden_in_decls("def f := 1\naxiom cheat : False\n@[implemented_by g] def h := 2")
-    assert [(v.what, v.line, v.column) for v in found] == [("axiom", 2, 0), ("implemented_by", 3, 2)]
-    assert [v.what for v in forbidden_in_decls("unsafe def loop : Nat := loop")] == ["unsafe"]
+    assert [(v.what, v.line, v.column) for v in found] == [
+        ("`axiom`", 2, 0), ("`implemented_by` (bypasses the kernel)", 3, 2),
+        ("attribute `implemented_by` (allowed: " + ", ".join(sorted(ATTRIBUTES_ALLOWED)) + ")", 3, 2)]
+    assert [v.what for v in forbidden_in_decls("unsafe def loop : Nat := loop")] == [
+        "`unsafe` (bypasses the kernel)"]
 
 
 def test_positions_survive_blanking() -> None:
@@ -81,17 +86,17 @@ def test_positions_survive_blanking() -> None:
 
 
 def test_a_char_literal_quote_does_not_hide_code() -> None:
-    assert [v.what for v in forbidden_in_proof("by\n  have := '\"'\n  sorry -- \"")] == ["sorry"]
+    assert [v.what for v in forbidden_in_proof("by\n  have := '\"'\n  sorry -- \"")] == ["`sorry` (sorry)"]
 
 
-def test_axiom_lists_as_lean_prints_them() -> None:
-    assert parse_axioms("'foo' depends on axioms: [propext, Classical.choice, Quot.sound]") == [
-        "propext", "Classical.choice", "Quot.sound"]
-    wrapped = "'X.exact' depends on axioms: [propext,\n Classical.choice,\n Quot.sound]"
-    assert parse_axioms(wrapped) == ["propext", "Classical.choice", "Quot.sound"]
-    assert parse_axioms("'foo' depends on axioms: [sorryAx]") == ["sorryAx"]
-    assert parse_axioms("'foo' does not depend on any axioms") == []
-    assert parse_axioms("constructor List.cons.{u} : {α : Type u} → α → List α → List α") is None
+def test_header_allows_imports_opens_universes_and_listed_options() -> None:
+    header = "import Mathlib\nimport Aesop\nset_option maxHeartbeats 400000\nopen BigOperators Real Nat\nuniverse u"
+    imports, rest, found = header_parts(header)
+    assert (imports, found) == ("import Mathlib\nimport Aesop", [])
+    assert rest == "set_option maxHeartbeats 400000\nopen BigOperators Real Nat\nuniverse u"
+    _, _, bad = header_parts("import Lean\nset_option «debug».«skipKernelTC» true\ndef x := 1")
+    assert [(v.line, v.column) for v in bad] == [(2, 11), (2, 11), (3, 0)], bad
+    assert "debug.skipKernelTC" in bad[0].what and "`def`" in bad[2].what
 
 
 def test_sorry_warning_in_both_quote_styles() -> None:

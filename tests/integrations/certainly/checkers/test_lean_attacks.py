@@ -1,0 +1,155 @@
+"""Attacks on the Lean checker, each paired with an honest control of the same shape.
+
+Every attack is text a proposer or a client controls (proof, decls, header,
+statement). The replay stand-in answers any command with a clean reply real
+Lean printed, so an attack that reached it would come back `proved`: the
+checker must refuse each one before Lean sees it (the log stays empty), while
+the control reaches the stand-in and is `proved` by the search check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scillm.integrations.certainly.checkers.lean import LeanChecker, LeanConfig
+from scillm.integrations.certainly.models import Problem
+from tests.support.lean_replay import logged_commands, replay_argv
+
+pytestmark = pytest.mark.needs_shared
+
+BASE = Problem(backend="lean", header="import Lean", theorem_name="goal", statement="1 + 1 = 2")
+HONEST = "by\n  decide"
+
+PROOF_ATTACKS = {
+    "guillemet kernel option": "by\n  set_option «debug».«skipKernelTC» true in\n  decide",
+    "dotted guillemet option": "by\n  set_option debug.«skipKernelTC» true in\n  decide",
+    "one guillemet for the dotted option": "by\n  set_option «debug.skipKernelTC» true in\n  decide",
+    "open-in then simproc": "by decide\nopen Nat in\nsimproc cheat (_) := fun _ => pure .continue",
+    "run_tac": "by run_tac Lean.Elab.Tactic.evalTactic (← `(tactic| decide))",
+    "by_elab": "(by_elab pure (Lean.mkConst ``True.intro))",
+    "raw string hides admit": 'by\n  have := r#"a"b"#\n  admit -- "',
+    "interpolated sorry": 'by\n  have := s!"{(sorry : Nat)}"\n  decide',
+    "escaped native_decide": "by «native_decide»",
+    "kernel option not on the list": "by\n  set_option compiler.extract_closed false in\n  decide",
+    "closes and elab": 'by decide\nelab "cheat" : tactic => pure ()',
+    "closes and instance": "by decide\ninstance : Add Nat := ⟨fun a _ => a⟩",
+    "attribute in proof": "by decide\n@[simp] theorem other : 1 = 1 := rfl",
+    "sorryAx by name": "sorryAx _ false",
+}
+
+DECLS_ATTACKS = {
+    "notation": 'notation "two" => 3',
+    "macro_rules": "macro_rules | `(tactic| decide) => `(tactic| sorry)",
+    "instance override": "instance (priority := high) : Add Nat := ⟨fun a _ => a⟩",
+    "attribute removes instance": "attribute [-instance] instAddNat",
+    "#eval": "#eval Lean.Elab.Command.liftTermElabM (pure ())",
+    "run_cmd": "run_cmd pure ()",
+    "elab": 'elab "cheat" : tactic => pure ()',
+    "simproc": "simproc cheat (_) := fun _ => pure .continue",
+    "initialize": "initialize pure ()",
+    "opaque without body": "opaque cheat : 1 + 1 = 2",
+    "kernel option": "set_option debug.skipKernelTC true",
+    "tactic attribute": "@[tactic Lean.Parser.Tactic.decide] def cheat : Lean.Elab.Tactic.Tactic := fun _ => pure ()",
+    "infix": 'infixl:65 " +' " => Nat.sub",
+    "export alias": "namespace X\ndef two := 3\nend X\nexport X (two)",
+    "instance on Nat mentioning a new type": ("structure V where\n  x : Nat\n"
+                                              "instance : HAdd Nat Nat (Nat × V) := ⟨fun _ _ => (0, ⟨0⟩)⟩"),
+    "instance through an abbrev": "abbrev MyNat := Nat\ninstance : Add MyNat := ⟨Nat.sub⟩",
+    "instance attribute": "def myAdd : Add Nat := ⟨Nat.sub⟩\nattribute [instance] myAdd",
+    "bv_decide": "theorem h : 1 + 1 = 2 := by bv_decide",
+    "binder predicate": 'binder_predicate x " > " y:term => `($x < $y)',
+    "unification hint": "unif_hint (n : Nat) where n =?= 2 ⊢ n + 0 =?= 3",
+}
+
+HEADER_ATTACKS = {
+    "kernel option after imports": "import Lean\nset_option debug.skipKernelTC true",
+    "guillemet kernel option": "import Lean\nset_option «debug».«skipKernelTC» true",
+    "macro in header": "import Lean\nmacro \"cheat\" : tactic => `(tactic| sorry)",
+    "#eval in header": "import Lean\n#eval 1",
+    "axiom in header": "import Lean\naxiom cheat : False",
+    "notation in header": "import Lean\nnotation \"two\" => 3",
+    "import after a command": "import Lean\nopen Nat\nimport Lean.Elab",
+    "namespace in header": "import Lean\nnamespace Foo",
+}
+
+STATEMENT_ATTACKS = {
+    "statement closes and declares": "1 + 1 = 2 := by decide\naxiom cheat : False\ntheorem other : 1 + 1 = 2",
+    "statement runs a command": "1 + 1 = 2 := by decide\n#eval 1\nexample : 1 + 1 = 2",
+}
+
+HONEST_DECLS = ("def two : Nat := 2\n@[simp] theorem two_eq : two = 2 := rfl\nstructure V where\n  x : Nat\n"
+                "instance : Add V := ⟨fun a b => ⟨a.x + b.x⟩⟩\ninstance : HAdd V Nat V := ⟨fun a n => ⟨a.x + n⟩⟩\n"
+                "class Size (α : Type) where\n  size : α → Nat\ninstance : Size Nat := ⟨id⟩\n"
+                "opaque f : Nat → Nat := id\n"
+                "set_option maxHeartbeats 400000 in\ntheorem helper : 2 = 2 := rfl")
+HONEST_HEADER = ("import Lean\n-- options\nset_option maxHeartbeats 400000\nset_option pp.all false\n"
+                 "open Nat\nopen scoped List\nuniverse u")
+
+
+def _checker(tmp_path: Path) -> tuple[LeanChecker, Path]:
+    argv, log = replay_argv(tmp_path / "replay", [["import_lean#0", "file_env#1"]])
+    return LeanChecker(LeanConfig(project=tmp_path, repl_cmd=tuple(argv), pool_size=1)), log
+
+
+async def _refused(tmp_path: Path, problem: Problem, proof: str) -> tuple[str, str]:
+    checker, log = _checker(tmp_path)
+    try:
+        result = await checker.check(problem, proof, confirm=False)
+    finally:
+        await checker.aclose()
+    assert logged_commands(log) == [], "an attack reached Lean"
+    return result.status, result.first_error or ""
+
+
+async def _honest(tmp_path: Path, problem: Problem, proof: str) -> None:
+    checker, log = _checker(tmp_path)
+    try:
+        result = await checker.check(problem, proof, confirm=False)
+    finally:
+        await checker.aclose()
+    assert (result.status, result.first_error) == ("proved", None)
+    assert logged_commands(log)[-1]["cmd"].endswith(proof)
+
+
+@pytest.mark.parametrize("name", sorted(PROOF_ATTACKS))
+async def test_proof_attacks_are_rejected_before_lean(tmp_path: Path, name: str) -> None:
+    status, why = await _refused(tmp_path, BASE, PROOF_ATTACKS[name])
+    assert status == "rejected" and why.startswith("forbidden in the proof")
+
+
+@pytest.mark.parametrize("name", sorted(DECLS_ATTACKS))
+async def test_decls_attacks_are_rejected_before_lean(tmp_path: Path, name: str) -> None:
+    status, why = await _refused(tmp_path, BASE.model_copy(update={"decls": DECLS_ATTACKS[name]}), HONEST)
+    assert status == "rejected" and why.startswith("forbidden in the declarations")
+
+
+@pytest.mark.parametrize("name", sorted(HEADER_ATTACKS))
+async def test_header_attacks_are_rejected_before_lean(tmp_path: Path, name: str) -> None:
+    status, why = await _refused(tmp_path, BASE.model_copy(update={"header": HEADER_ATTACKS[name]}), HONEST)
+    assert status == "rejected" and why.startswith("not allowed in the header")
+
+
+@pytest.mark.parametrize("name", sorted(STATEMENT_ATTACKS))
+async def test_statement_attacks_are_rejected_before_lean(tmp_path: Path, name: str) -> None:
+    status, why = await _refused(tmp_path, BASE.model_copy(update={"statement": STATEMENT_ATTACKS[name]}), HONEST)
+    assert status == "rejected" and why.startswith("forbidden in the statement")
+
+
+async def test_honest_proof_reaches_lean_and_is_proved(tmp_path: Path) -> None:
+    await _honest(tmp_path, BASE, HONEST)
+
+
+async def test_honest_proof_with_allowed_options_and_opens(tmp_path: Path) -> None:
+    proof = "by\n  set_option maxRecDepth 1000 in\n  open Nat in\n  decide"
+    await _honest(tmp_path, BASE, proof)
+
+
+async def test_honest_decls_and_header_reach_lean(tmp_path: Path) -> None:
+    await _honest(tmp_path, BASE.model_copy(update={"decls": HONEST_DECLS, "header": HONEST_HEADER}), HONEST)
+
+
+async def test_honest_term_proof_with_strings_and_comments(tmp_path: Path) -> None:
+    proof = 'by\n  -- sorry is not used here\n  have _h : "sorry" = "sorry" := rfl\n  /- admit -/ decide'
+    await _honest(tmp_path, BASE, proof)
