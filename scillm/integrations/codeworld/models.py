@@ -62,6 +62,9 @@ class ScoringSpec(BaseModel):
     lang: Literal["py"] = "py"
     code: str = Field(min_length=1)
     entry: str = "score"
+    metrics: tuple[str, ...] = Field(
+        default=(), description="Metric names the function returns; a variant it fails on scores 0 on each "
+        "(names the function returned for other variants count too).")
 
 
 class AutogenConfig(BaseModel):
@@ -71,13 +74,13 @@ class AutogenConfig(BaseModel):
 
     enabled: bool = False
     n: int = Field(default=3, ge=1, le=32)
-    model: str | None = None
+    model: str | None = Field(default=None, description="An alias the server declared in CodeworldSettings.models.")
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-    api_base: str | None = None
-    api_key: str | None = None
-    custom_llm_provider: str | None = None
-    max_tokens: int = Field(default=1024, ge=16)
-    timeout_s: float = Field(default=60.0, gt=0)
+    api_base: str | None = Field(default=None, description="Server configuration: a request setting it is refused.")
+    api_key: str | None = Field(default=None, description="Server configuration: a request setting it is refused.")
+    custom_llm_provider: str | None = Field(default=None, description="Server configuration: refused in a request.")
+    max_tokens: int = Field(default=1024, ge=16, le=32768)
+    timeout_s: float = Field(default=60.0, gt=0, le=600)
 
 
 class CodeworldArgs(BaseModel):
@@ -99,7 +102,8 @@ class CodeworldArgs(BaseModel):
     repeats: int = Field(default=3, ge=1, le=100, description="Timed repeats per case; speed uses the median.")
     session_id: str | None = Field(default=None, description="Key of the plateau history across calls.")
     concurrency: int = Field(default=2, ge=1, le=64, description="Items evaluated at once.")
-    allow_unsandboxed: bool = False
+    allow_unsandboxed: bool = Field(default=False, description="Server configuration "
+                                    "(CodeworldSettings.allow_unsandboxed): a request setting it is refused.")
 
 
 class CaseRun(BaseModel):
@@ -111,7 +115,9 @@ class CaseRun(BaseModel):
     ok: bool = Field(description="Ran to completion without exception or timeout.")
     passed: bool = Field(description="ok and the output equals the expected value.")
     output: Any = None
-    time_ms: float | None = Field(default=None, description="Median wall time over repeats, when ok.")
+    output_dropped: bool = Field(default=False, description="The output was judged but not kept: over the output budget.")
+    time_ms: float | None = Field(default=None, description="Wall time per repeat measured outside the child, when ok.")
+    cpu_ms: float | None = Field(default=None, description="Kernel-accounted CPU time of the whole child.")
     error: str | None = None
     error_type: str | None = None
 
