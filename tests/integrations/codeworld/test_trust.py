@@ -1,0 +1,71 @@
+"""What a request may not do: choose where secrets go, switch the sandbox off, or dodge the judge."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from scillm.errors import InvalidRequestError
+from scillm.integrations.codeworld.api import arun_items
+from scillm.integrations.codeworld.judge import aggregate, rank
+from scillm.integrations.codeworld.models import VariantScore
+from scillm.integrations.codeworld.request_policy import RequestPolicyError, validate_request_args
+from tests.integrations.codeworld.tasks import sort_item
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ({"autogenerate": {"enabled": True, "model": "gpt", "api_base": "http://attacker.example"}},
+         "autogenerate.api_base"),
+        ({"autogenerate": {"enabled": True, "model": "gpt", "api_key": "sk-mine"}}, "autogenerate.api_key"),
+        ({"autogenerate": {"enabled": True, "model": "gpt", "custom_llm_provider": "openai_like"}},
+         "autogenerate.custom_llm_provider"),
+        ({"autogenerate": {"enabled": True, "model": "openai/gpt-4o"}}, "autogenerate.model"),
+        ({"allow_unsandboxed": True}, "allow_unsandboxed"),
+        ({"store_path": "/etc/passwd"}, "store_path"),
+    ],
+)
+def test_request_cannot_choose_secrets_destination_or_policy(args: dict[str, Any], field: str) -> None:
+    with pytest.raises(RequestPolicyError) as info:
+        validate_request_args(args)
+    assert info.value.field == field
+    assert isinstance(info.value, InvalidRequestError) and field in str(info.value)
+
+
+async def test_arun_items_refuses_request_chosen_api_base_and_unsandboxed() -> None:
+    with pytest.raises(InvalidRequestError, match="autogenerate.api_base"):
+        await arun_items([sort_item()], autogenerate={"enabled": True, "model": "m", "api_base": "http://x.example"})
+    with pytest.raises(InvalidRequestError, match="allow_unsandboxed"):
+        await arun_items([sort_item()], allow_unsandboxed=True)
+
+
+def _row(vid: str, agg: float, correctness: float = 0.0) -> VariantScore:
+    return VariantScore(variant_id=vid, scores={"correctness": correctness}, aggregate=agg, cases_passed=0,
+                        cases_run=1)
+
+
+def test_non_finite_aggregates_rank_last() -> None:
+    rows = [_row("nan", math.nan, 1.0), _row("good", 0.9, 1.0), _row("inf", math.inf, 1.0), _row("meh", 0.1)]
+    for mode in ("weighted", "lex"):
+        order = [r.variant_id for r in rank(rows, mode, {"nan": {"correctness": math.nan}, "good": {"correctness": 1.0},
+                                                         "inf": {"correctness": math.inf}, "meh": {}})]
+        assert order[:2] == ["good", "meh"], (mode, order)
+    assert aggregate({"correctness": math.nan, "speed": 1.0}, {}) == 0.0
+
+
+@pytest.mark.needs_bwrap
+async def test_failing_score_function_scores_zero_for_its_metrics() -> None:
+    scoring = """
+def score(task, context, outputs, timings):
+    if context["variant_id"] == "dedup":
+        raise RuntimeError("cannot score this one")
+    return {"quality": 1.0}
+"""
+    payload = await arun_items([sort_item()], scoring={"code": scoring}, repeats=1)
+    rows = {r["variant_id"]: r for r in payload["results"][0]["ranking"]}
+    assert rows["good"]["scores"]["quality"] == 1.0
+    assert rows["dedup"]["scores"]["quality"] == 0.0, "a failing score() must not drop its metric"
+    assert any("cannot score this one" in e for e in rows["dedup"]["errors"])
