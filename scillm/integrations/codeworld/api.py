@@ -24,7 +24,7 @@ from scillm.integrations.codeworld.judge import judge_runs
 from scillm.integrations.codeworld.manifest import build_manifest
 from scillm.integrations.codeworld.models import CodeTask, CodeworldArgs, ItemResult
 from scillm.integrations.codeworld.normalize import normalize_item
-from scillm.integrations.codeworld.request_policy import validate_request_args
+from scillm.integrations.codeworld.request_policy import RequestPolicyError, validate_request_args
 from scillm.integrations.codeworld.sandbox.base import Limits, Sandbox
 from scillm.integrations.codeworld.settings import CodeworldSettings
 from scillm.integrations.codeworld.store import PlateauStore, open_store
@@ -42,6 +42,20 @@ def parse_args(provider_args: dict[str, Any], settings: CodeworldSettings | None
     return args
 
 
+def check_trusted(sandbox: Any, store: Any, settings: Any) -> None:
+    """Refuse configuration objects that are not the real thing: a bridge spreading a JSON body as keyword
+    arguments must not let a request hand in a `settings`, `sandbox` or `store` of its own.
+
+    Raises:
+        RequestPolicyError: naming the keyword.
+    """
+    for name, value, kind in (("sandbox", sandbox, Sandbox), ("store", store, PlateauStore),
+                              ("settings", settings, CodeworldSettings)):
+        if value is not None and not isinstance(value, kind):
+            raise RequestPolicyError(name, f"is server configuration (a {kind.__name__} object); "
+                                           "a request may not set it")
+
+
 class CodeworldRun:
     """One call: its arguments, normalised items, sandbox and what was generated."""
 
@@ -49,6 +63,7 @@ class CodeworldRun:
                  store: PlateauStore | None = None, settings: CodeworldSettings | None = None) -> None:
         if not isinstance(items, (list, tuple)):
             raise InvalidRequestError(f"`items` must be a list of items, got {type(items).__name__}")
+        check_trusted(sandbox, store, settings)
         self.items = list(items)
         self.args = args
         self.settings = settings or CodeworldSettings()
@@ -160,6 +175,7 @@ async def arun_items_iter(
     settings: CodeworldSettings | None = None, **provider_args: Any
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield one result dict per item, in completion order (each carries its `index`)."""
+    check_trusted(sandbox, store, settings)
     run = CodeworldRun(items, parse_args(provider_args, settings), sandbox=sandbox, store=store, settings=settings)
     try:
         async for result in run.results():
@@ -180,6 +196,7 @@ async def arun_items(
         InvalidRequestError: the arguments or `items` themselves are unusable.
         SandboxUnavailableError: no isolating sandbox works and `allow_unsandboxed` is off.
     """
+    check_trusted(sandbox, store, settings)
     args = parse_args(provider_args, settings)
     run = CodeworldRun(items, args, sandbox=sandbox, store=store, settings=settings)
     started = time.perf_counter()
@@ -204,4 +221,4 @@ async def arun_items(
     }
 
 
-__all__ = ["CodeworldRun", "arun_items", "arun_items_iter", "parse_args"]
+__all__ = ["CodeworldRun", "arun_items", "arun_items_iter", "check_trusted", "parse_args"]

@@ -2,9 +2,13 @@
 
 Every execution goes through a `Sandbox` (a fresh child per evaluation);
 nothing the variants print or return is trusted beyond its JSON value.
-Speed comes from the wall time the zygote measured OUTSIDE the child, from
-its start marker to its exit, divided by `repeats`: a variant that patches
-its own clocks or forges its reply cannot make itself faster. Outputs kept in
+Speed comes from the CPU time the kernel accounted to the child from its
+start marker to its exit, read by the zygote OUTSIDE the child (`wait4`),
+divided by `repeats`: a variant that patches its own clocks or forges its
+reply cannot make itself faster, and with no threads, processes or sockets
+nothing can compute on its behalf off its clock. CPU time rather than wall
+time because it does not swing with the host's load; the wall time,
+measured outside as well, is reported beside it and bounds every run. Outputs kept in
 the result are bounded per item and per batch (`OutputBudget`); a value past
 the budget is still judged, only not echoed back.
 """
@@ -81,10 +85,11 @@ def case_run(case_index: int, case: Case, result: RunResult, repeats: int = 1,
             error_type=result.error_type or "crashed",
         )
     passed = outputs_match(result.value, case.expected) if case.has_expected else True
-    time_ms = result.wall_ms / repeats if result.wall_ms is not None and math.isfinite(result.wall_ms) else None
+    measured = result.cpu_ms if result.cpu_ms is not None else result.wall_ms
+    time_ms = measured / repeats if measured is not None and math.isfinite(measured) else None
     kept = budget is None or budget.take(result.reply_bytes)
     return CaseRun(case_index=case_index, ok=True, passed=passed, output=result.value if kept else None,
-                   output_dropped=not kept, time_ms=time_ms, cpu_ms=result.cpu_ms)
+                   output_dropped=not kept, time_ms=time_ms, wall_ms=result.wall_ms)
 
 
 class Evaluator:

@@ -116,8 +116,9 @@ class CaseRun(BaseModel):
     passed: bool = Field(description="ok and the output equals the expected value.")
     output: Any = None
     output_dropped: bool = Field(default=False, description="The output was judged but not kept: over the output budget.")
-    time_ms: float | None = Field(default=None, description="Wall time per repeat measured outside the child, when ok.")
-    cpu_ms: float | None = Field(default=None, description="Kernel-accounted CPU time of the whole child.")
+    time_ms: float | None = Field(
+        default=None, description="CPU time per repeat, kernel-accounted and read outside the child, when ok.")
+    wall_ms: float | None = Field(default=None, description="Wall time of the whole child, measured outside it.")
     error: str | None = None
     error_type: str | None = None
 

@@ -12,6 +12,7 @@ from scillm.integrations.codeworld.api import arun_items
 from scillm.integrations.codeworld.judge import aggregate, rank
 from scillm.integrations.codeworld.models import VariantScore
 from scillm.integrations.codeworld.request_policy import RequestPolicyError, validate_request_args
+from scillm.integrations.codeworld.settings import CodeworldSettings, ModelEndpoint
 from tests.integrations.codeworld.tasks import sort_item
 
 
@@ -69,3 +70,20 @@ def score(task, context, outputs, timings):
     assert rows["good"]["scores"]["quality"] == 1.0
     assert rows["dedup"]["scores"]["quality"] == 0.0, "a failing score() must not drop its metric"
     assert any("cannot score this one" in e for e in rows["dedup"]["errors"])
+
+
+@pytest.mark.parametrize("kwarg", ["sandbox", "store", "settings"])
+async def test_a_request_spread_as_keywords_cannot_supply_configuration_objects(kwarg: str) -> None:
+    body: dict[str, Any] = {kwarg: {"allow_unsandboxed": True, "backend": "unsandboxed"}}
+    with pytest.raises(RequestPolicyError) as info:
+        await arun_items([sort_item()], **body)
+    assert info.value.field == kwarg
+
+
+def test_declared_alias_is_accepted_and_undeclared_refused() -> None:
+    settings = CodeworldSettings(models={"fast": ModelEndpoint(model="openai/gpt-4o-mini", api_key="sk-server")})
+    args = validate_request_args({"autogenerate": {"enabled": True, "model": "fast"}}, settings)
+    assert args.autogenerate.model == "fast"
+    with pytest.raises(RequestPolicyError, match="declared: fast"):
+        validate_request_args({"autogenerate": {"enabled": True, "model": "slow"}}, settings)
+    assert "sk-server" not in repr(settings)
