@@ -6,10 +6,12 @@ with EPERM, so a class nobody thought of (a new signal path, io_uring, a new
 mount API) is closed by default. What is allowed is what a single-threaded
 CPython needs to compute, import the standard library and use its private
 scratch: memory, files by descriptor or path, time, its own signal mask.
-Three syscalls are allowed only with safe arguments: `prlimit64` on itself
+Four syscalls are allowed only with safe arguments: `prlimit64` on itself
 (pid 0), `fcntl` with commands that cannot name a signal target (no
 F_SETOWN/F_SETOWN_EX/F_SETSIG/F_SETLEASE/F_NOTIFY), `ioctl` with terminal and
-descriptor queries (no FIOSETOWN). Not allowed, among others: every way to
+descriptor queries (no FIOSETOWN), `prctl` with options about itself (no
+PR_SCHED_CORE). `memfd_create` is refused: memfd memory escapes RLIMIT_AS,
+and there is no memfd to exec. Not allowed, among others: every way to
 send a signal (kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo,
 pidfd_send_signal), process and thread creation (fork, vfork, clone; clone3
 answers ENOSYS), exec, sockets, ptrace, changing another process's
@@ -33,14 +35,13 @@ _ALLOWED = (
     "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename", "renameat", "renameat2", "link", "linkat",
     "symlink", "symlinkat", "chmod", "fchmod", "fchmodat", "umask", "truncate", "ftruncate", "fallocate",
     "fsync", "fdatasync", "flock", "utimensat", "fadvise64", "sendfile", "copy_file_range", "splice", "tee",
-    "memfd_create",
     "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
     "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2",
     "mmap", "munmap", "mprotect", "mremap", "madvise", "msync", "mincore", "brk",
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait", "rt_sigsuspend",
     "sigaltstack", "pause", "alarm", "getitimer", "setitimer",
     "nanosleep", "clock_nanosleep", "clock_gettime", "clock_getres", "gettimeofday", "time",
-    "futex", "set_robust_list", "get_robust_list", "set_tid_address", "rseq", "arch_prctl", "prctl",
+    "futex", "set_robust_list", "get_robust_list", "set_tid_address", "rseq", "arch_prctl",
     "restart_syscall", "sched_yield", "sched_getaffinity", "sched_getparam", "sched_getscheduler",
     "sched_get_priority_max", "sched_get_priority_min", "getcpu", "getpriority",
     "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getgroups", "getresuid",
@@ -109,6 +110,9 @@ _FCNTL_ALLOWED = (0, 1, 2, 3, 4, 5, 6, 7, 36, 37, 38, 1030, 1031, 1032, 1033, 10
 F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS. Without an owner, O_ASYNC signals nobody."""
 _IOCTL_ALLOWED = (0x5401, 0x5413, 0x541B, 0x5421, 0x5450, 0x5451)
 """TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO, FIONCLEX, FIOCLEX."""
+_PRCTL_ALLOWED = (1, 2, 3, 15, 16, 21, 23, 39, 0x53564D41)
+"""PR_SET/GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET/GET_NAME, PR_GET_SECCOMP, PR_CAPBSET_READ, PR_GET_NO_NEW_PRIVS,
+PR_SET_VMA (naming its own mappings). Not PR_SCHED_CORE, which can retag another process's scheduling."""
 
 _LD_W_ABS, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06
 _RET_KILL_PROCESS, _RET_ERRNO, _RET_ALLOW = 0x80000000, 0x00050000, 0x7FFF0000
@@ -179,6 +183,7 @@ def build_filter(machine: str | None = None) -> Filter:
         (_JEQ, "prlimit", None, table["prlimit64"]),
         (_JEQ, "fcntl", None, table["fcntl"]),
         (_JEQ, "ioctl", None, table["ioctl"]),
+        (_JEQ, "prctl", None, table["prctl"]),
         (_RET, None, None, _RET_ERRNO | _EPERM),
         "allow",
         (_RET, None, None, _RET_ALLOW),
@@ -196,6 +201,7 @@ def build_filter(machine: str | None = None) -> Filter:
         (_RET, None, None, _RET_ERRNO | _EPERM),
         *_arg_check("fcntl", _OFF_ARG1_LO, _FCNTL_ALLOWED),
         *_arg_check("ioctl", _OFF_ARG1_LO, _IOCTL_ALLOWED),
+        *_arg_check("prctl", _OFF_ARG0_LO, _PRCTL_ALLOWED),
     ]
     return _assemble(ops)
 
@@ -220,7 +226,8 @@ def _assemble(ops: list[_Op | str]) -> Filter:
 
 def allowed_syscalls() -> tuple[str, ...]:
     """Names of the syscalls the filter allows, for status and docs."""
-    return (*_ALLOWED, "prlimit64 (own process only)", "fcntl (no signal owner)", "ioctl (queries only)")
+    return (*_ALLOWED, "prlimit64 (own process only)", "fcntl (no signal owner)", "ioctl (queries only)",
+            "prctl (own process only)")
 
 
 __all__ = ["Filter", "SeccompUnavailable", "allowed_syscalls", "build_filter"]

@@ -134,6 +134,7 @@ def _serve(ctl: socket.socket, filt: seccomp.Filter, *, private_tmp: bool, scrat
         except OSError as exc:  # fork or pipe refused: report it, keep serving
             report = {"id": cmd["id"], "error": f"the worker could not run a child: {exc}"}
         ctl.send(json.dumps(report).encode())
+        del report  # the next child's frames must not see this one's timing
 
 
 def main(argv: list[str] | None = None) -> int:

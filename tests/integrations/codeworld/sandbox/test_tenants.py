@@ -51,17 +51,17 @@ def solve(x):
 _HEAP_PROBE = '''
 import ctypes, os
 def solve(x):
-    fd = os.memfd_create("probe")
-    step = 1 << 16
+    r, w = os.pipe()
+    step = 1 << 15
     center = id(x) & ~(step - 1)
     found = 0
     for addr in range(max(center - (256 << 20), step), center + (256 << 20), step):
         buf = (ctypes.c_char * step).from_address(addr)
         try:
-            n = os.pwrite(fd, buf, 0)
+            n = os.write(w, buf)
         except OSError:
             continue
-        data = os.pread(fd, n, 0)
+        data = os.read(r, n)
         i = data.find(H1)
         while i >= 0:
             if data[i + len(H1): i + len(H1) + len(H2)] == H2:
@@ -228,15 +228,15 @@ def solve():
             started += 1
         except RuntimeError:
             break
-    memfd = os.memfd_create("x")
-    os.write(memfd, b"#!/bin/sh\\necho pwned\\n")
     return {
         "io_uring_setup": _sys(425, 8, ctypes.addressof(params)),
         "io_uring_enter": _sys(426, 0, 1, 0, 0, 0, 0),
         "io_uring_register": _sys(427, 0, 0, 0, 0),
         "clone_thread": _sys(56, CLONE_THREAD_FLAGS, 0, 0, 0, 0),
         "clone3": _sys(435, 0, 0),
-        "execveat_memfd": _sys(322, memfd, ctypes.addressof(ctypes.create_string_buffer(b"")), 0, 0, 0x1000),
+        "memfd_create": _sys(319, ctypes.addressof(ctypes.create_string_buffer(b"x")), 0),
+        "execveat_empty_path": _sys(322, 1, ctypes.addressof(ctypes.create_string_buffer(b"")), 0, 0, 0x1000),
+        "prctl_sched_core": _sys(157, 62, 1, os.getppid(), 0, 0),
         "threads_started": started,
     }
 '''
