@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 import secrets
+
+import pytest
 
 from scillm.integrations.codeworld.api import arun_items
 from scillm.integrations.codeworld.sandbox import Limits, RunRequest, Sandbox
@@ -185,6 +188,7 @@ def solve():
     assert sandbox.status().worker_restarts == 0
 
 
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="raw syscall numbers below are x86_64's")
 async def test_no_signal_path_reaches_another_process(sandbox: Sandbox) -> None:
     code = _ERRNO_PROBE + '''
 import fcntl, struct
@@ -215,7 +219,8 @@ def solve():
     assert all(v == "Operation not permitted" for v in res.value.values()), res.value
 
 
-async def test_io_uring_memfd_exec_and_raw_clone_are_refused(sandbox: Sandbox) -> None:
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="raw syscall numbers below are x86_64's")
+async def test_io_uring_memfd_exec_raw_clone_and_scheduling_changes_are_refused(sandbox: Sandbox) -> None:
     code = _ERRNO_PROBE + '''
 import _thread, time
 CLONE_THREAD_FLAGS = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000
@@ -237,6 +242,12 @@ def solve():
         "memfd_create": _sys(319, ctypes.addressof(ctypes.create_string_buffer(b"x")), 0),
         "execveat_empty_path": _sys(322, 1, ctypes.addressof(ctypes.create_string_buffer(b"")), 0, 0, 0x1000),
         "prctl_sched_core": _sys(157, 62, 1, os.getppid(), 0, 0),
+        "setpriority": _sys(141, 0, os.getppid(), 19),
+        "sched_setaffinity": _sys(203, os.getppid(), 8, ctypes.addressof(ctypes.c_uint64(1))),
+        "sched_setscheduler": _sys(144, os.getppid(), 5, ctypes.addressof(ctypes.c_int(0))),
+        "sched_setattr": _sys(314, os.getppid(), ctypes.addressof(ctypes.create_string_buffer(56)), 0),
+        "ioprio_set": _sys(251, 1, os.getppid(), (3 << 13)),
+        "prlimit64_parent": _sys(302, os.getppid(), 7, ctypes.addressof(ctypes.create_string_buffer(16)), 0),
         "threads_started": started,
     }
 '''
@@ -306,3 +317,55 @@ async def test_output_is_capped_per_item_and_per_batch(sandbox: Sandbox) -> None
     size = len(json.dumps(payload))
     assert size < 3 * 2**20, f"a 40-byte variant produced a {size}-byte payload"
     assert all(r["best_variant"] == "honest" for r in payload["results"])
+
+
+_STEALER = """
+import gc, sys
+def solve(xs):
+    best = None
+    for obj in gc.get_objects():
+        if isinstance(obj, dict) and isinstance(obj.get("value"), list) and obj.get("ok") is True:
+            best = obj["value"]
+    f = sys._getframe()
+    while f is not None:
+        for name in ("result", "outcome", "reply", "value"):
+            got = f.f_locals.get(name)
+            if isinstance(got, dict) and isinstance(got.get("value"), list):
+                best = got["value"]
+        f = f.f_back
+    return best
+"""
+
+_POISONER = """
+import os, resource
+def solve(xs):
+    for fn in (lambda: resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE, (7, 7)),
+               lambda: os.setpriority(os.PRIO_PGRP, 0, 19),
+               lambda: os.sched_setaffinity(os.getppid(), {0})):
+        try:
+            fn()
+        except OSError:
+            pass
+    with open("/tmp/fill", "wb") as f:
+        try:
+            while True:
+                f.write(bytes(1 << 16))
+        except OSError:
+            pass
+    return xs
+"""
+
+
+@pytest.mark.parametrize("strategy", ["all", "bandit"])
+async def test_the_honest_variant_ranks_first_among_attackers(sandbox: Sandbox, strategy: str) -> None:
+    item = _ranked_item(stealer=_STEALER, forger=_FORGER, clock=_PATCHED_CLOCK, poisoner=_POISONER,
+                        nan="def solve(xs):\n    return float('nan')\n",
+                        deep="def solve(xs):\n    v = []\n    for _ in range(985):\n        v = [v]\n    return v\n")
+    payload = await arun_items([item], sandbox=sandbox, repeats=1, strategy=strategy,
+                               strategy_config={"timeout_ms": 3000, "rollouts": 40, "seed": 3})
+    json.dumps(payload, allow_nan=False)
+    result = payload["results"][0]
+    assert result["status"] == "ok" and result["best_variant"] == "honest", result["ranking"]
+    rows = {r["variant_id"]: r for r in result["ranking"]}
+    assert rows["honest"]["cases_passed"] == rows["honest"]["cases_run"] > 0
+    assert rows["stealer"]["cases_passed"] == 0
