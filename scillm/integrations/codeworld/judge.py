@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scillm.integrations.codeworld.models import (
+    DEFAULT_METRICS,
     DEFAULT_WEIGHTS,
     CaseRun,
     CodeTask,
@@ -156,6 +157,9 @@ async def user_scores(
         for k, v in value.items()
     ):
         return None, f"scoring function must return {{metric: number}}, got {_short(value)}"
+    clash = sorted(set(value) & set(DEFAULT_METRICS))
+    if clash:
+        return None, f"scoring function may not redefine built-in metric(s) {', '.join(clash)}"
     return {k: float(v) for k, v in value.items()}, None
 
 

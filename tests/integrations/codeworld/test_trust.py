@@ -87,3 +87,12 @@ def test_declared_alias_is_accepted_and_undeclared_refused() -> None:
     with pytest.raises(RequestPolicyError, match="declared: fast"):
         validate_request_args({"autogenerate": {"enabled": True, "model": "slow"}}, settings)
     assert "sk-server" not in repr(settings)
+
+
+@pytest.mark.needs_bwrap
+async def test_score_function_cannot_overwrite_builtin_metrics() -> None:
+    scoring = "def score(task, context, outputs, timings):\n    return {'correctness': 1.0, 'style': 0.5}\n"
+    payload = await arun_items([sort_item()], scoring={"code": scoring, "metrics": ["style"]}, repeats=1)
+    rows = {r["variant_id"]: r for r in payload["results"][0]["ranking"]}
+    assert rows["dedup"]["scores"]["correctness"] < 1.0 and rows["dedup"]["scores"]["style"] == 0.0
+    assert any("may not redefine built-in metric(s) correctness" in e for e in rows["dedup"]["errors"])

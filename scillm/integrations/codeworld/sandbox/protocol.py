@@ -73,10 +73,15 @@ def loads_untrusted(data: bytes, cap_bytes: int, max_depth: int = MAX_DEPTH) -> 
     if depth > max_depth:
         raise ProtocolFault(f"reply nested {depth} deep exceeds the limit of {max_depth}")
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float,
-                          parse_int=_bounded_int)
+        obj = json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float,
+                         parse_int=_bounded_int)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolFault(f"reply is not JSON: {str(exc)[:200]}") from exc
+    try:  # a lone surrogate (`"\ud800"`) parses, but no UTF-8 response could carry it later
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ProtocolFault("reply text holds a lone UTF-16 surrogate") from exc
+    return obj
 
 
 def _text(value: Any, name: str) -> str | None:

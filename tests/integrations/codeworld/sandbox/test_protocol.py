@@ -54,6 +54,12 @@ def test_tampered_self_reported_durations_are_dropped_not_trusted(durations: obj
     assert out["ok"] is True and out["durations_ms"] == []
 
 
+def test_lone_surrogates_are_refused_but_real_astral_characters_pass() -> None:
+    with pytest.raises(ProtocolFault, match="surrogate"):
+        decode_reply(b'{"ok": true, "value": "\\ud800"}', 1000, repeats=1)
+    assert decode_reply(b'{"ok": true, "value": "\\ud83d\\ude00"}', 1000, repeats=1)["value"] == "\U0001f600"
+
+
 def test_size_cap_and_garbage() -> None:
     with pytest.raises(ProtocolFault, match="exceeds the cap"):
         decode_reply(_reply(value="z" * 5000), 1000, repeats=1)

@@ -369,3 +369,12 @@ async def test_the_honest_variant_ranks_first_among_attackers(sandbox: Sandbox, 
     rows = {r["variant_id"]: r for r in result["ranking"]}
     assert rows["honest"]["cases_passed"] == rows["honest"]["cases_run"] > 0
     assert rows["stealer"]["cases_passed"] == 0
+
+
+async def test_a_lone_surrogate_result_is_that_variants_error(sandbox: Sandbox) -> None:
+    code = "def solve(xs):\n    return '\\ud800'\n"
+    res = await sandbox.run(RunRequest(code=code, args=[[1]]))
+    assert not res.ok and res.error_type == "protocol" and "surrogate" in (res.error or ""), res
+    payload = await arun_items([_ranked_item(surrogate=code)], sandbox=sandbox, repeats=1)
+    json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    assert payload["results"][0]["best_variant"] == "honest"
