@@ -23,6 +23,7 @@ import socket
 import tempfile
 import weakref
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import IO, Any
 
 from scillm.errors import InvalidRequestError, SandboxUnavailableError
@@ -53,6 +54,11 @@ class _Worker:
 
 def _failure(kind: ErrorType, text: str, backend: str, **extra: Any) -> RunResult:
     return RunResult(ok=False, error=text, error_type=kind, backend=backend, **extra)
+
+
+@lru_cache(maxsize=64)
+def _limits_json(lim: Limits) -> bytes:
+    return json.dumps(lim.model_dump(), separators=(",", ":")).encode()
 
 
 def _memfd(name: str, data: bytes = b"") -> int:
@@ -151,7 +157,7 @@ class ForkServerSandbox:
             try:
                 self._next_id += 1
                 request_id = self._next_id
-                cmd = json.dumps({"id": request_id, "limits": lim.model_dump(), "budget_ms": budget_ms}).encode()
+                cmd = b'{"id":%d,"budget_ms":%d,"limits":%s}' % (request_id, budget_ms, _limits_json(lim))
                 req_fd = _memfd("codeworld-request", body)
                 try:
                     socket.send_fds(worker.sock, [cmd], [out_fd, req_fd, rep_fd])
