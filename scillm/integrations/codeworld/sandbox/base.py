@@ -1,8 +1,9 @@
 """The sandbox contract: what a caller sends, what comes back, and the Protocol backends implement.
 
 Every backend runs untrusted code (variants, user scoring functions) in a
-fresh child forked from a warm worker that lives under OS isolation. This
-module holds no logic; callers type against `Sandbox`.
+fresh child forked from a warm zygote that lives under OS isolation and never
+holds any request or result. This module holds no logic; callers type
+against `Sandbox`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ ErrorType = Literal["exception", "timeout", "memory", "crashed", "protocol", "re
 - `timeout`: wall clock (`wall_ms` per repeat) or CPU (`cpu_s`) ran out; the child was killed.
 - `memory`: `MemoryError` under the address-space limit, or killed by it.
 - `crashed`: the child (or the worker) died without a reply (signal, `os._exit`, killed worker).
-- `protocol`: the reply was malformed, oversized or carried the wrong nonce.
+- `protocol`: the child's reply was oversized, too deep, not finite JSON or mistyped (or the zygote's report
+  did not answer the request, which also restarts the zygote).
 - `rejected`: the request was refused before running (size caps, bad entry name).
 """
 
