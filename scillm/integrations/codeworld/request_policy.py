@@ -77,9 +77,14 @@ def validate_request_args(args: Any, settings: CodeworldSettings | None = None) 
         field = ".".join(str(p) for p in first["loc"]) or "args"
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'args'}: {e['msg']}" for e in exc.errors())
         raise RequestPolicyError(field, f"invalid codeworld arguments: {detail}") from exc
+    server = settings or CodeworldSettings()
+    if parsed.strategy_config.timeout_ms > server.max_timeout_ms:
+        raise RequestPolicyError("strategy_config.timeout_ms",
+                                 f"{parsed.strategy_config.timeout_ms} exceeds this server's cap of "
+                                 f"{server.max_timeout_ms} ms (CodeworldSettings.max_timeout_ms)")
     alias = parsed.autogenerate.model
     if alias is not None:
-        declared = sorted((settings or CodeworldSettings()).models)
+        declared = sorted(server.models)
         if alias not in declared:
             raise RequestPolicyError(
                 "autogenerate.model",

@@ -36,6 +36,8 @@ class CodeworldSettings(BaseModel):
         default=False, description="Run in plain processes when no isolating sandbox works (trusted code only).")
     db_path: str | None = Field(default=None, description="SQLite plateau store; default CODEWORLD_DB or the cache.")
     redis_url: str | None = Field(default=None, description="Redis plateau store; default CODEWORLD_REDIS_URL.")
+    max_timeout_ms: int = Field(default=60_000, ge=10, le=600_000,
+                                description="Largest `strategy_config.timeout_ms` (wall per call) a request may ask for.")
     max_item_output_bytes: int = Field(default=DEFAULT_ITEM_OUTPUT_BYTES, ge=0,
                                        description="Reply bytes one item's results may echo back.")
     max_batch_output_bytes: int = Field(default=DEFAULT_BATCH_OUTPUT_BYTES, ge=0,

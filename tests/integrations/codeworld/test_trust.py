@@ -27,6 +27,8 @@ from tests.integrations.codeworld.tasks import sort_item
         ({"autogenerate": {"enabled": True, "model": "openai/gpt-4o"}}, "autogenerate.model"),
         ({"allow_unsandboxed": True}, "allow_unsandboxed"),
         ({"store_path": "/etc/passwd"}, "store_path"),
+        ({"strategy_config": {"timeout_ms": 600_000}}, "strategy_config.timeout_ms"),
+        ({"repeats": 0}, "repeats"),
     ],
 )
 def test_request_cannot_choose_secrets_destination_or_policy(args: dict[str, Any], field: str) -> None:
