@@ -33,11 +33,19 @@ def limits_for(timeout_ms: int, repeats: int) -> Limits:
 
 
 def outputs_match(output: Any, expected: Any) -> bool:
-    """JSON-level equality; tuples equal lists, floats equal within 1e-9 relative."""
+    """JSON-level equality; tuples equal lists, floats equal within 1e-9 relative, integers exactly.
+
+    Never raises on a hostile value: an integer too large for a float is compared exactly or not equal.
+    """
     if isinstance(expected, bool) or isinstance(output, bool):
         return type(output) is type(expected) and output == expected
+    if isinstance(expected, int) and isinstance(output, int):
+        return output == expected
     if isinstance(expected, (int, float)) and isinstance(output, (int, float)):
-        return math.isclose(output, expected, rel_tol=1e-9, abs_tol=1e-12)
+        try:
+            return math.isclose(output, expected, rel_tol=1e-9, abs_tol=1e-12)
+        except OverflowError:
+            return False
     if isinstance(expected, (list, tuple)) and isinstance(output, (list, tuple)):
         return len(output) == len(expected) and all(outputs_match(o, e) for o, e in zip(output, expected, strict=True))
     if isinstance(expected, dict) and isinstance(output, dict):
