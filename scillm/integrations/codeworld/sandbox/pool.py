@@ -87,6 +87,8 @@ def _exit_failure(status: int, cpu_ms: float, lim: Limits, stdout: str) -> tuple
             return "timeout", f"CPU limit of {lim.cpu_s} s exceeded"
         return "crashed", f"child killed by signal {signal.Signals(sig).name}"
     code = os.WEXITSTATUS(status)
+    if code == 0:
+        return "crashed", "child exited without a result"
     if code == _SETUP_FAILED and "could not start" in stdout:
         return "crashed", stdout.strip().splitlines()[-1][:500]
     return "crashed", f"child exited with status {code} without a result"
@@ -207,8 +209,11 @@ class ForkServerSandbox:
             return RunResult(ok=False, error_type="timeout", **base,
                              error=f"wall-clock limit of {lim.wall_ms * repeats} ms exceeded")
         size = os.fstat(rep_fd).st_size
-        if size == 0:
-            kind, text = _exit_failure(int(report["status"]), base["cpu_ms"] or 0.0, lim, stdout)
+        status = int(report["status"])
+        if size == 0 or not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+            # A reply counts only from a child that exited cleanly: one written before a crash, a CPU-limit
+            # kill or a failed exit is not a result, whatever it says.
+            kind, text = _exit_failure(status, base["cpu_ms"] or 0.0, lim, stdout)
             return RunResult(ok=False, error_type=kind, error=text, **base)
         if size > lim.max_output_bytes:
             return RunResult(ok=False, error_type="protocol", reply_bytes=size, **base,
