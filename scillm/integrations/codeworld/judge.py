@@ -2,10 +2,10 @@
 
 Built-in metrics, each in [0, 1]: `correctness` (share of cases passed),
 `robustness` (share that ran without exception or timeout), `speed` (per
-case, the fastest median time among variants over this variant's; a failed
-run scores 0) and `brevity` (fewest lines of code among variants over this
-variant's). The caller's own scoring function runs in the sandbox, never in
-this process, and adds metrics of its own.
+case, the fastest time among variants that PASSED it over this variant's; a
+failed or wrong run scores 0, so an instant wrong answer sets no pace) and
+`brevity` (fewest lines of code among variants over this variant's). The caller's own scoring function runs in the sandbox, never in
+this process, and adds metrics of its own, each in [0, 1] like the built-in ones.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def builtin_scores(variants: Mapping[str, str], runs: Mapping[str, Sequence[Case
     fastest: dict[int, float] = {}
     for vruns in runs.values():
         for run in vruns:
-            if run.ok and run.time_ms is not None and math.isfinite(run.time_ms):
+            if run.passed and run.time_ms is not None and math.isfinite(run.time_ms):
                 t = max(run.time_ms, 1e-6)
                 fastest[run.case_index] = min(fastest.get(run.case_index, math.inf), t)
     shortest = min((lines_of_code(c) for c in variants.values()), default=1)
@@ -56,7 +56,7 @@ def builtin_scores(variants: Mapping[str, str], runs: Mapping[str, Sequence[Case
         n = len(vruns)
         ratios = [
             fastest[r.case_index] / max(r.time_ms, 1e-6)
-            if r.ok and r.time_ms is not None and math.isfinite(r.time_ms) else 0.0
+            if r.passed and r.time_ms is not None and math.isfinite(r.time_ms) else 0.0
             for r in vruns
         ]
         out[vid] = {
@@ -74,7 +74,8 @@ def non_finite(scores: Mapping[str, float]) -> list[str]:
 
 
 def aggregate(scores: Mapping[str, float], weights: Mapping[str, float]) -> float:
-    """Weighted mean over the metrics present, normalised by their weights; 0 when any metric is not finite.
+    """Weighted mean over the metrics present, normalised by their weights; 0 when any metric is not finite
+    or the mean itself overflows.
 
     Metrics without a weight (the user's own) weigh 1; a weight of 0 drops a metric.
     """
@@ -89,7 +90,8 @@ def aggregate(scores: Mapping[str, float], weights: Mapping[str, float]) -> floa
             continue
         total += w * value
         norm += w
-    return total / norm if norm else 0.0
+    mean = total / norm if norm else 0.0
+    return mean if math.isfinite(mean) else 0.0
 
 
 def rank(rows: list[VariantScore], mode: JudgeMode, full: Mapping[str, Mapping[str, float]]) -> list[VariantScore]:
@@ -152,15 +154,33 @@ async def user_scores(
     if not result.ok:
         return None, f"scoring function failed: {result.error_type or 'Error'}: {result.error or ''}"
     value = result.value
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-        for k, v in value.items()
-    ):
-        return None, f"scoring function must return {{metric: number}}, got {_short(value)}"
-    clash = sorted(set(value) & set(DEFAULT_METRICS))
+    metrics = _metric_values(value)
+    if metrics is None:
+        return None, f"scoring function must return {{metric: number}}, each in [0, 1], got {_short(value)}"
+    reserved = {m.casefold() for m in (*DEFAULT_METRICS, "aggregate")}
+    clash = sorted(k for k in metrics if k.strip().casefold() in reserved)
     if clash:
         return None, f"scoring function may not redefine built-in metric(s) {', '.join(clash)}"
-    return {k: float(v) for k, v in value.items()}, None
+    return metrics, None
+
+
+def _metric_values(value: Any) -> dict[str, float] | None:
+    """`{name: float}` from a decoded reply, or None: bools, text, and numbers outside [0, 1] (the built-in
+    metrics' range, so one metric cannot outweigh the others by magnitude) are refused."""
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, float] = {}
+    for k, v in value.items():
+        if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, (int, float)):
+            return None
+        try:
+            number = float(v)
+        except OverflowError:
+            return None
+        if not 0.0 <= number <= 1.0:
+            return None
+        out[k] = number
+    return out
 
 
 def _jsonable_context(context: Mapping[str, Any]) -> dict[str, Any]:
