@@ -6,7 +6,7 @@ the provider adapter and the bridges; keep them free of logic.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +14,9 @@ Metric = Literal["correctness", "speed", "brevity", "robustness"]
 Strategy = Literal["all", "bandit", "mcts"]
 JudgeMode = Literal["weighted", "lex"]
 ItemStatus = Literal["ok", "error"]
+
+Weight = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+"""A metric's weight: finite and bounded, so a weighted sum of scores in range stays finite."""
 
 DEFAULT_METRICS: tuple[Metric, ...] = ("correctness", "speed", "brevity", "robustness")
 DEFAULT_WEIGHTS: dict[str, float] = {"correctness": 1.0, "robustness": 0.3, "speed": 0.2, "brevity": 0.1}
@@ -45,7 +48,7 @@ class CodeTask(BaseModel):
 class StrategyConfig(BaseModel):
     """Search budget: `rollouts` case executions in all, UCB constant, seed, per-run wall limit."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     rollouts: int = Field(default=64, ge=1, le=100_000)
     uct_c: float = Field(default=1.4, ge=0.0)
@@ -57,7 +60,7 @@ class StrategyConfig(BaseModel):
 class ScoringSpec(BaseModel):
     """The caller's own `score(task, context, outputs, timings) -> {metric: float}`, run in the sandbox."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     lang: Literal["py"] = "py"
     code: str = Field(min_length=1)
@@ -70,7 +73,7 @@ class ScoringSpec(BaseModel):
 class AutogenConfig(BaseModel):
     """LLM-generated variants: `n` first drafts from `model`, then improvement rounds."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     enabled: bool = False
     n: int = Field(default=3, ge=1, le=32)
@@ -86,7 +89,7 @@ class AutogenConfig(BaseModel):
 class CodeworldArgs(BaseModel):
     """Every provider argument `arun_items` accepts, validated once per call."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     strategy: Strategy = "all"
     strategy_config: StrategyConfig = Field(default_factory=StrategyConfig)
@@ -96,7 +99,7 @@ class CodeworldArgs(BaseModel):
         default=None, description="Judge preset: the built-in metrics plus `scoring`; `default` is the only one."
     )
     judge_mode: JudgeMode = "weighted"
-    weights: dict[str, float] = Field(default_factory=dict, description="Overrides of DEFAULT_WEIGHTS.")
+    weights: dict[str, Weight] = Field(default_factory=dict, description="Overrides of DEFAULT_WEIGHTS.")
     iterations: int = Field(default=0, ge=0, le=50, description="Improvement rounds after autogenerate.")
     autogenerate: AutogenConfig = Field(default_factory=AutogenConfig)
     repeats: int = Field(default=3, ge=1, le=100, description="Timed repeats per case; speed uses the median.")
