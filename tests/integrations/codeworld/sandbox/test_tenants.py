@@ -248,6 +248,14 @@ def solve():
         "sched_setattr": _sys(314, os.getppid(), ctypes.addressof(ctypes.create_string_buffer(56)), 0),
         "ioprio_set": _sys(251, 1, os.getppid(), (3 << 13)),
         "prlimit64_parent": _sys(302, os.getppid(), 7, ctypes.addressof(ctypes.create_string_buffer(16)), 0),
+        "prlimit64_init": _sys(302, 1, 7, ctypes.addressof(ctypes.create_string_buffer(16)), 0),
+        "ptrace_seize_parent": _sys(101, 0x4206, os.getppid(), 0, 0),
+        "process_vm_readv_parent": _sys(310, os.getppid(), 0, 0, 0, 0, 0),
+        "pidfd_open_parent": _sys(434, os.getppid(), 0),
+        "vfork": _sys(58),
+        "setpgid": _sys(109, 0, os.getppid()),
+        "mlock2": _sys(325, 0, 1 << 20, 0),
+        "personality": _sys(135, 0x0040000),
         "threads_started": started,
     }
 '''
