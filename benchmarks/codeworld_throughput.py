@@ -8,7 +8,10 @@ minimal root, tmpfs, empty environment, rlimits, no_new_privs, seccomp) and
 
 - fresh: every evaluation starts a new sandboxed interpreter (importing no
   more than it needs), evaluates once in it, and is torn down;
-- fork: 2 warm sandboxed workers; every evaluation forks a fresh child from one.
+- fork: 2 warm sandboxed zygotes; every evaluation forks a pristine child from
+  one (the zygote never holds a request or result), which mounts its own fresh
+  tmpfs, drops its capabilities, reads its own request from a memfd and is
+  timed from outside.
 
 Prints evaluations/s for each, the ratio, and whether the goals (>= 100/s,
 >= 5x) were met. Numbers are noisy on a shared machine.

@@ -4,6 +4,10 @@
 in input order, `run_manifest`); `arun_items_iter` yields each item's result
 as soon as it is ready. A bad item becomes an error result; only problems
 with the call itself (bad arguments, no sandbox) raise.
+
+Trust: `items` and the provider arguments (`**provider_args`) are the
+REQUEST and are treated as hostile (see `request_policy.py`); `settings`,
+`sandbox` and `store` are the caller's own configuration and are trusted.
 """
 
 from __future__ import annotations
@@ -13,44 +17,57 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
 from scillm.errors import InvalidRequestError, SandboxUnavailableError, ScillmError
 from scillm.integrations.codeworld.autogen import generate_and_improve, needs_model
-from scillm.integrations.codeworld.engine import Evaluator, limits_for
+from scillm.integrations.codeworld.engine import Evaluator, OutputBudget, limits_for
 from scillm.integrations.codeworld.judge import judge_runs
 from scillm.integrations.codeworld.manifest import build_manifest
 from scillm.integrations.codeworld.models import CodeTask, CodeworldArgs, ItemResult
 from scillm.integrations.codeworld.normalize import normalize_item
+from scillm.integrations.codeworld.request_policy import RequestPolicyError, validate_request_args
 from scillm.integrations.codeworld.sandbox.base import Limits, Sandbox
+from scillm.integrations.codeworld.settings import CodeworldSettings
 from scillm.integrations.codeworld.store import PlateauStore, open_store
 
 
-def parse_args(provider_args: dict[str, Any]) -> CodeworldArgs:
-    """Validate provider arguments; `mcts` is accepted as a synonym of `bandit`.
+def parse_args(provider_args: dict[str, Any], settings: CodeworldSettings | None = None) -> CodeworldArgs:
+    """Validate the request's provider arguments; `mcts` is accepted as a synonym of `bandit`.
 
     Raises:
-        InvalidRequestError: naming every argument that cannot be used.
+        InvalidRequestError: (a `RequestPolicyError`) naming the argument that cannot be used.
     """
-    try:
-        args = CodeworldArgs.model_validate(provider_args)
-    except ValidationError as exc:
-        fields = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'args'}: {e['msg']}" for e in exc.errors())
-        raise InvalidRequestError(f"invalid codeworld arguments: {fields}") from exc
+    args = validate_request_args(provider_args, settings)
     if needs_model(args) and not args.autogenerate.model:
         raise InvalidRequestError("autogenerate/iterations need `autogenerate.model` (a LiteLLM model string)")
     return args
+
+
+def check_trusted(sandbox: Any, store: Any, settings: Any) -> None:
+    """Refuse configuration objects that are not the real thing: a bridge spreading a JSON body as keyword
+    arguments must not let a request hand in a `settings`, `sandbox` or `store` of its own.
+
+    Raises:
+        RequestPolicyError: naming the keyword.
+    """
+    for name, value, kind in (("sandbox", sandbox, Sandbox), ("store", store, PlateauStore),
+                              ("settings", settings, CodeworldSettings)):
+        if value is not None and not isinstance(value, kind):
+            raise RequestPolicyError(name, f"is server configuration (a {kind.__name__} object); "
+                                           "a request may not set it")
 
 
 class CodeworldRun:
     """One call: its arguments, normalised items, sandbox and what was generated."""
 
     def __init__(self, items: Sequence[Any], args: CodeworldArgs, sandbox: Sandbox | None = None,
-                 store: PlateauStore | None = None) -> None:
+                 store: PlateauStore | None = None, settings: CodeworldSettings | None = None) -> None:
         if not isinstance(items, (list, tuple)):
             raise InvalidRequestError(f"`items` must be a list of items, got {type(items).__name__}")
+        check_trusted(sandbox, store, settings)
         self.items = list(items)
         self.args = args
+        self.settings = settings or CodeworldSettings()
+        self.budget = OutputBudget(self.settings.max_item_output_bytes, self.settings.max_batch_output_bytes)
         self.limits: Limits = limits_for(args.strategy_config.timeout_ms, args.repeats)
         self._sandbox = sandbox
         self._owns_sandbox = sandbox is None
@@ -71,14 +88,14 @@ class CodeworldRun:
         if self._sandbox is None:
             from scillm.integrations.codeworld.sandbox import get_sandbox
 
-            self._sandbox = get_sandbox(allow_unsandboxed=self.args.allow_unsandboxed, limits=self.limits)
+            self._sandbox = get_sandbox(allow_unsandboxed=self.settings.allow_unsandboxed, limits=self.limits)
         return self._sandbox
 
     def _plateau_store(self) -> PlateauStore | None:
         if not (needs_model(self.args) and self.args.session_id):
             return None
         if self._store is None:
-            self._store = open_store()
+            self._store = open_store(self.settings.redis_url, self.settings.db_path)
         return self._store
 
     async def _one(self, index: int) -> ItemResult:
@@ -86,11 +103,12 @@ class CodeworldRun:
         if task is None:
             return ItemResult(index=index, item_id=_item_id(self.items[index], index), status="error",
                               error=self.errors[index])
-        evaluator = Evaluator(self.sandbox, self.limits, self.args.repeats)
+        evaluator = Evaluator(self.sandbox, self.limits, self.args.repeats, self.budget)
         try:
             if needs_model(self.args):
                 store = self._plateau_store()
-                result, generated = await generate_and_improve(evaluator, index, task, self.args, store)
+                result, generated = await generate_and_improve(evaluator, index, task, self.args, store,
+                                                               self.settings)
                 self.generated[index] = generated
             elif not task.variants:
                 raise InvalidRequestError(f"item {index}: `context.code_variants` is empty and autogenerate is off")
@@ -153,10 +171,12 @@ def _item_id(item: Any, index: int) -> str:
 
 
 async def arun_items_iter(
-    items: Sequence[Any], *, sandbox: Sandbox | None = None, store: PlateauStore | None = None, **provider_args: Any
+    items: Sequence[Any], *, sandbox: Sandbox | None = None, store: PlateauStore | None = None,
+    settings: CodeworldSettings | None = None, **provider_args: Any
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield one result dict per item, in completion order (each carries its `index`)."""
-    run = CodeworldRun(items, parse_args(provider_args), sandbox=sandbox, store=store)
+    check_trusted(sandbox, store, settings)
+    run = CodeworldRun(items, parse_args(provider_args, settings), sandbox=sandbox, store=store, settings=settings)
     try:
         async for result in run.results():
             yield result.model_dump()
@@ -165,16 +185,20 @@ async def arun_items_iter(
 
 
 async def arun_items(
-    items: Sequence[Any], *, sandbox: Sandbox | None = None, store: PlateauStore | None = None, **provider_args: Any
+    items: Sequence[Any], *, sandbox: Sandbox | None = None, store: PlateauStore | None = None,
+    settings: CodeworldSettings | None = None, **provider_args: Any
 ) -> dict[str, Any]:
     """Evaluate every item; the payload carries results in input order and a replay manifest.
+
+    `provider_args` are the request (untrusted); `settings`, `sandbox`, `store` are trusted configuration.
 
     Raises:
         InvalidRequestError: the arguments or `items` themselves are unusable.
         SandboxUnavailableError: no isolating sandbox works and `allow_unsandboxed` is off.
     """
-    args = parse_args(provider_args)
-    run = CodeworldRun(items, args, sandbox=sandbox, store=store)
+    check_trusted(sandbox, store, settings)
+    args = parse_args(provider_args, settings)
+    run = CodeworldRun(items, args, sandbox=sandbox, store=store, settings=settings)
     started = time.perf_counter()
     try:
         collected = [r async for r in run.results()]
@@ -197,4 +221,4 @@ async def arun_items(
     }
 
 
-__all__ = ["CodeworldRun", "arun_items", "arun_items_iter", "parse_args"]
+__all__ = ["CodeworldRun", "arun_items", "arun_items_iter", "check_trusted", "parse_args"]

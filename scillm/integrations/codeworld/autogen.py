@@ -19,6 +19,7 @@ from scillm.errors import InvalidRequestError
 from scillm.integrations.codeworld.engine import Evaluator
 from scillm.integrations.codeworld.judge import judge_runs
 from scillm.integrations.codeworld.models import AutogenConfig, CaseRun, CodeTask, CodeworldArgs, ItemResult
+from scillm.integrations.codeworld.settings import CodeworldSettings
 from scillm.integrations.codeworld.store import PlateauStore, is_plateau
 
 PROMPT_VERSION = "v1"
@@ -55,25 +56,28 @@ def _cases_text(task: CodeTask, limit: int = 5, width: int = 300) -> str:
     return "\n".join(lines)
 
 
-async def ask_model(cfg: AutogenConfig, prompt: str) -> str:
-    """One chat completion through LiteLLM (scillm's registry when present); returns the text."""
-    if not cfg.model:
-        raise InvalidRequestError("autogenerate needs `autogenerate.model` (a LiteLLM model string)")
+async def ask_model(cfg: AutogenConfig, prompt: str, settings: CodeworldSettings) -> str:
+    """One chat completion through LiteLLM to the endpoint the server declared for `cfg.model`."""
+    endpoint = settings.endpoint(cfg.model or "")
+    if endpoint is None:
+        raise InvalidRequestError(f"autogenerate.model: {cfg.model!r} is not a model alias this server declares")
     try:
         from scillm.llms.registry import acompletion
     except ImportError:
         from litellm import acompletion
     kwargs: dict[str, Any] = {
-        "model": cfg.model,
+        "model": endpoint.model,
         "messages": [{"role": "user", "content": prompt}],
         "temperature": cfg.temperature,
         "max_tokens": cfg.max_tokens,
         "timeout": cfg.timeout_s,
     }
-    for key in ("api_base", "api_key", "custom_llm_provider"):
-        value = getattr(cfg, key)
-        if value is not None:
-            kwargs[key] = value
+    if endpoint.api_base is not None:
+        kwargs["api_base"] = endpoint.api_base
+    if endpoint.api_key is not None:
+        kwargs["api_key"] = endpoint.api_key.get_secret_value()
+    if endpoint.custom_llm_provider is not None:
+        kwargs["custom_llm_provider"] = endpoint.custom_llm_provider
     response = await acompletion(**kwargs)
     return str(response.choices[0].message.content or "")
 
@@ -82,8 +86,9 @@ class _Loop:
     """State of one item's generate-and-improve loop."""
 
     def __init__(self, evaluator: Evaluator, index: int, task: CodeTask, args: CodeworldArgs,
-                 store: PlateauStore | None) -> None:
+                 store: PlateauStore | None, settings: CodeworldSettings) -> None:
         self.evaluator = evaluator
+        self.settings = settings
         self.index = index
         self.task = task
         self.args = args
@@ -98,7 +103,7 @@ class _Loop:
     async def _draft(self, vid: str, prompt: str) -> str | None:
         """The model's code for one prompt, or None with a note saying why there is none."""
         try:
-            text = await ask_model(self.args.autogenerate, prompt)
+            text = await ask_model(self.args.autogenerate, prompt, self.settings)
         except InvalidRequestError:
             raise
         except Exception as exc:  # a remote LLM failure ends this draft, never the item
@@ -198,10 +203,11 @@ class _Loop:
 
 
 async def generate_and_improve(
-    evaluator: Evaluator, index: int, task: CodeTask, args: CodeworldArgs, store: PlateauStore | None
+    evaluator: Evaluator, index: int, task: CodeTask, args: CodeworldArgs, store: PlateauStore | None,
+    settings: CodeworldSettings | None = None,
 ) -> tuple[ItemResult, dict[str, str]]:
     """Run the autogenerate/iterations loop for one item; returns its result and the generated code."""
-    return await _Loop(evaluator, index, task, args, store).run()
+    return await _Loop(evaluator, index, task, args, store, settings or CodeworldSettings()).run()
 
 
 def needs_model(args: CodeworldArgs) -> bool:

@@ -2,19 +2,29 @@
 
 Every execution goes through a `Sandbox` (a fresh child per evaluation);
 nothing the variants print or return is trusted beyond its JSON value.
-Speed comes from the median of `repeats` timed calls inside the child.
+Speed comes from the CPU time the kernel accounted to the child from its
+start marker to its exit, read by the zygote OUTSIDE the child (`wait4`),
+divided by `repeats`: a variant that patches its own clocks or forges its
+reply cannot make itself faster, and with no threads, processes or sockets
+nothing can compute on its behalf off its clock. CPU time rather than wall
+time because it does not swing with the host's load; the wall time,
+measured outside as well, is reported beside it and bounds every run. Outputs kept in
+the result are bounded per item and per batch (`OutputBudget`); a value past
+the budget is still judged, only not echoed back.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from typing import Any
 
 from scillm.integrations.codeworld.models import Case, CaseRun, CodeTask, StrategyConfig
 from scillm.integrations.codeworld.sandbox.base import Limits, RunRequest, RunResult, Sandbox
 from scillm.integrations.codeworld.search import SearchStats, ucb_search
+
+DEFAULT_ITEM_OUTPUT_BYTES = 1_000_000
+DEFAULT_BATCH_OUTPUT_BYTES = 8_000_000
 
 
 def limits_for(timeout_ms: int, repeats: int) -> Limits:
@@ -23,11 +33,19 @@ def limits_for(timeout_ms: int, repeats: int) -> Limits:
 
 
 def outputs_match(output: Any, expected: Any) -> bool:
-    """JSON-level equality; tuples equal lists, floats equal within 1e-9 relative."""
+    """JSON-level equality; tuples equal lists, floats equal within 1e-9 relative, integers exactly.
+
+    Never raises on a hostile value: an integer too large for a float is compared exactly or not equal.
+    """
     if isinstance(expected, bool) or isinstance(output, bool):
         return type(output) is type(expected) and output == expected
+    if isinstance(expected, int) and isinstance(output, int):
+        return output == expected
     if isinstance(expected, (int, float)) and isinstance(output, (int, float)):
-        return math.isclose(output, expected, rel_tol=1e-9, abs_tol=1e-12)
+        try:
+            return math.isclose(output, expected, rel_tol=1e-9, abs_tol=1e-12)
+        except OverflowError:
+            return False
     if isinstance(expected, (list, tuple)) and isinstance(output, (list, tuple)):
         return len(output) == len(expected) and all(outputs_match(o, e) for o, e in zip(output, expected, strict=True))
     if isinstance(expected, dict) and isinstance(output, dict):
@@ -35,7 +53,36 @@ def outputs_match(output: Any, expected: Any) -> bool:
     return bool(output == expected)
 
 
-def case_run(case_index: int, case: Case, result: RunResult) -> CaseRun:
+class OutputBudget:
+    """How many reply bytes a batch, and each item in it, may echo back in its results."""
+
+    def __init__(self, per_item: int, per_batch: int) -> None:
+        self.per_item = per_item
+        self.left = per_batch
+
+    def item(self) -> ItemBudget:
+        """A fresh per-item allowance drawing on this batch's."""
+        return ItemBudget(self)
+
+
+class ItemBudget:
+    """One item's share of the batch's output budget."""
+
+    def __init__(self, batch: OutputBudget) -> None:
+        self.batch = batch
+        self.left = batch.per_item
+
+    def take(self, size: int) -> bool:
+        """Reserve `size` bytes; False (nothing reserved) when the item or the batch is out of budget."""
+        if size > self.left or size > self.batch.left:
+            return False
+        self.left -= size
+        self.batch.left -= size
+        return True
+
+
+def case_run(case_index: int, case: Case, result: RunResult, repeats: int = 1,
+             budget: ItemBudget | None = None) -> CaseRun:
     """Turn a sandbox result into a verdict on one case; a failure is never counted correct."""
     if not result.ok:
         return CaseRun(
@@ -46,18 +93,23 @@ def case_run(case_index: int, case: Case, result: RunResult) -> CaseRun:
             error_type=result.error_type or "crashed",
         )
     passed = outputs_match(result.value, case.expected) if case.has_expected else True
-    time_ms = statistics.median(result.durations_ms) if result.durations_ms else None
-    return CaseRun(case_index=case_index, ok=True, passed=passed, output=result.value, time_ms=time_ms)
+    measured = result.cpu_ms if result.cpu_ms is not None else result.wall_ms
+    time_ms = measured / repeats if measured is not None and math.isfinite(measured) else None
+    kept = budget is None or budget.take(result.reply_bytes)
+    return CaseRun(case_index=case_index, ok=True, passed=passed, output=result.value if kept else None,
+                   output_dropped=not kept, time_ms=time_ms, wall_ms=result.wall_ms)
 
 
 class Evaluator:
     """One sandbox and its limits, with a count of the executions spent."""
 
-    def __init__(self, sandbox: Sandbox, limits: Limits, repeats: int = 3) -> None:
+    def __init__(self, sandbox: Sandbox, limits: Limits, repeats: int = 3,
+                 budget: OutputBudget | None = None) -> None:
         self.sandbox = sandbox
         self.limits = limits
         self.repeats = repeats
         self.evaluations = 0
+        self.budget = (budget or OutputBudget(DEFAULT_ITEM_OUTPUT_BYTES, DEFAULT_BATCH_OUTPUT_BYTES)).item()
 
     async def call(self, code: str, entry: str, args: list[Any], repeats: int = 1) -> RunResult:
         """Run `entry(*args)` from `code` once in a fresh sandboxed child."""
@@ -68,7 +120,7 @@ class Evaluator:
         """One variant on one case, timed over `repeats` calls."""
         case = task.cases[case_index]
         result = await self.call(task.variants[variant_id], task.entry, list(case.args), self.repeats)
-        return case_run(case_index, case, result)
+        return case_run(case_index, case, result, self.repeats, self.budget)
 
     async def run_all(self, task: CodeTask, variant_ids: Sequence[str]) -> dict[str, list[CaseRun]]:
         """Every variant on every case, spread over the sandbox's worker pool."""
@@ -81,7 +133,7 @@ class Evaluator:
         results = await self.sandbox.run_many(reqs, self.limits) if reqs else []
         runs: dict[str, list[CaseRun]] = {vid: [] for vid in variant_ids}
         for (vid, i), result in zip(pairs, results, strict=True):
-            runs[vid].append(case_run(i, task.cases[i], result))
+            runs[vid].append(case_run(i, task.cases[i], result, self.repeats, self.budget))
         return runs
 
     async def run_bandit(
@@ -99,4 +151,5 @@ class Evaluator:
         return runs, stats
 
 
-__all__ = ["Evaluator", "case_run", "limits_for", "outputs_match"]
+__all__ = ["DEFAULT_BATCH_OUTPUT_BYTES", "DEFAULT_ITEM_OUTPUT_BYTES", "Evaluator", "ItemBudget", "OutputBudget",
+           "case_run", "limits_for", "outputs_match"]

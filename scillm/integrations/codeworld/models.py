@@ -6,7 +6,7 @@ the provider adapter and the bridges; keep them free of logic.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +14,9 @@ Metric = Literal["correctness", "speed", "brevity", "robustness"]
 Strategy = Literal["all", "bandit", "mcts"]
 JudgeMode = Literal["weighted", "lex"]
 ItemStatus = Literal["ok", "error"]
+
+Weight = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+"""A metric's weight: finite and bounded, so a weighted sum of scores in range stays finite."""
 
 DEFAULT_METRICS: tuple[Metric, ...] = ("correctness", "speed", "brevity", "robustness")
 DEFAULT_WEIGHTS: dict[str, float] = {"correctness": 1.0, "robustness": 0.3, "speed": 0.2, "brevity": 0.1}
@@ -45,7 +48,7 @@ class CodeTask(BaseModel):
 class StrategyConfig(BaseModel):
     """Search budget: `rollouts` case executions in all, UCB constant, seed, per-run wall limit."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     rollouts: int = Field(default=64, ge=1, le=100_000)
     uct_c: float = Field(default=1.4, ge=0.0)
@@ -57,33 +60,36 @@ class StrategyConfig(BaseModel):
 class ScoringSpec(BaseModel):
     """The caller's own `score(task, context, outputs, timings) -> {metric: float}`, run in the sandbox."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     lang: Literal["py"] = "py"
     code: str = Field(min_length=1)
     entry: str = "score"
+    metrics: tuple[str, ...] = Field(
+        default=(), description="Metric names the function returns; a variant it fails on scores 0 on each "
+        "(names the function returned for other variants count too).")
 
 
 class AutogenConfig(BaseModel):
     """LLM-generated variants: `n` first drafts from `model`, then improvement rounds."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     enabled: bool = False
     n: int = Field(default=3, ge=1, le=32)
-    model: str | None = None
+    model: str | None = Field(default=None, description="An alias the server declared in CodeworldSettings.models.")
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-    api_base: str | None = None
-    api_key: str | None = None
-    custom_llm_provider: str | None = None
-    max_tokens: int = Field(default=1024, ge=16)
-    timeout_s: float = Field(default=60.0, gt=0)
+    api_base: str | None = Field(default=None, description="Server configuration: a request setting it is refused.")
+    api_key: str | None = Field(default=None, description="Server configuration: a request setting it is refused.")
+    custom_llm_provider: str | None = Field(default=None, description="Server configuration: refused in a request.")
+    max_tokens: int = Field(default=1024, ge=16, le=32768)
+    timeout_s: float = Field(default=60.0, gt=0, le=600)
 
 
 class CodeworldArgs(BaseModel):
     """Every provider argument `arun_items` accepts, validated once per call."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     strategy: Strategy = "all"
     strategy_config: StrategyConfig = Field(default_factory=StrategyConfig)
@@ -93,13 +99,14 @@ class CodeworldArgs(BaseModel):
         default=None, description="Judge preset: the built-in metrics plus `scoring`; `default` is the only one."
     )
     judge_mode: JudgeMode = "weighted"
-    weights: dict[str, float] = Field(default_factory=dict, description="Overrides of DEFAULT_WEIGHTS.")
+    weights: dict[str, Weight] = Field(default_factory=dict, description="Overrides of DEFAULT_WEIGHTS.")
     iterations: int = Field(default=0, ge=0, le=50, description="Improvement rounds after autogenerate.")
     autogenerate: AutogenConfig = Field(default_factory=AutogenConfig)
     repeats: int = Field(default=3, ge=1, le=100, description="Timed repeats per case; speed uses the median.")
     session_id: str | None = Field(default=None, description="Key of the plateau history across calls.")
     concurrency: int = Field(default=2, ge=1, le=64, description="Items evaluated at once.")
-    allow_unsandboxed: bool = False
+    allow_unsandboxed: bool = Field(default=False, description="Server configuration "
+                                    "(CodeworldSettings.allow_unsandboxed): a request setting it is refused.")
 
 
 class CaseRun(BaseModel):
@@ -111,7 +118,10 @@ class CaseRun(BaseModel):
     ok: bool = Field(description="Ran to completion without exception or timeout.")
     passed: bool = Field(description="ok and the output equals the expected value.")
     output: Any = None
-    time_ms: float | None = Field(default=None, description="Median wall time over repeats, when ok.")
+    output_dropped: bool = Field(default=False, description="The output was judged but not kept: over the output budget.")
+    time_ms: float | None = Field(
+        default=None, description="CPU time per repeat, kernel-accounted and read outside the child, when ok.")
+    wall_ms: float | None = Field(default=None, description="Wall time of the whole child, measured outside it.")
     error: str | None = None
     error_type: str | None = None
 

@@ -29,7 +29,7 @@ async def test_ranks_three_sorts_wrong_one_last_slow_one_behind() -> None:
     assert good["scores"]["correctness"] == 1.0 and slow["scores"]["correctness"] == 1.0
     assert dedup["cases_passed"] == 1 and dedup["cases_run"] == 6
     assert dedup["errors"][0].startswith("case 1: wrong output")
-    assert good["scores"]["speed"] > 5 * slow["scores"]["speed"]
+    assert good["scores"]["speed"] > 2 * slow["scores"]["speed"]
     assert good["scores"]["brevity"] == 1.0 > slow["scores"]["brevity"]
     assert result["outputs"]["good"][0] == [1, 2, 3]
     assert all(t is not None and t > 0 for t in result["timings"]["slow"])

@@ -14,6 +14,7 @@ import pytest
 
 from scillm.integrations.codeworld.api import arun_items
 from scillm.integrations.codeworld.autogen import extract_code
+from scillm.integrations.codeworld.settings import CodeworldSettings, ModelEndpoint
 from scillm.integrations.codeworld.store import PlateauStore, RedisPlateauStore, SqlitePlateauStore
 from tests.integrations.codeworld.tasks import SORT_DEDUP, SORT_GOOD, SORT_SLOW, sort_cases
 from tests.support.llm_server import LLMServer, Reply
@@ -24,8 +25,14 @@ def _fenced(code: str) -> str:
 
 
 def _model(server: LLMServer, **extra: Any) -> dict[str, Any]:
-    return {"model": "test-model", "custom_llm_provider": "openai_like", "api_base": server.base_url,
-            "api_key": server.api_key, "temperature": 0.0, **extra}
+    """The request side: only the alias the server declared (see `_settings`)."""
+    return {"model": "test-model", "temperature": 0.0, **extra}
+
+
+def _settings(server: LLMServer) -> CodeworldSettings:
+    """The server side: where the alias points and with which key."""
+    return CodeworldSettings(models={"test-model": ModelEndpoint(
+        model="test-model", custom_llm_provider="openai_like", api_base=server.base_url, api_key=server.api_key)})
 
 
 def _task(**variants: str) -> dict[str, Any]:
@@ -42,14 +49,18 @@ def test_extract_code_prefers_the_block_defining_the_entry() -> None:
 
 @pytest.mark.needs_bwrap
 async def test_generates_then_improves_the_best(llm_server: LLMServer) -> None:
+    improvements = iter([  # the first is correct but longer than need be, so never "perfect" on its own
+        "def solve(xs):\n    ys = list(xs)\n    return sorted(ys)\n", SORT_GOOD])
+
     def reply(body: dict[str, Any]) -> str:
         prompt = body["messages"][-1]["content"]
         if "Variant 1 of 2" in prompt:
             return _fenced(SORT_DEDUP)
-        return _fenced(SORT_SLOW if "Variant 2 of 2" in prompt else SORT_GOOD)
+        return _fenced(SORT_SLOW if "Variant 2 of 2" in prompt else next(improvements))
 
     llm_server.responder = reply
-    payload = await arun_items([_task()], autogenerate=_model(llm_server, enabled=True, n=2), iterations=2)
+    payload = await arun_items([_task()], autogenerate=_model(llm_server, enabled=True, n=2), iterations=2,
+                               settings=_settings(llm_server))
     (result,) = payload["results"]
     assert result["status"] == "ok", result["error"]
     auto = result["autogen"]
@@ -91,7 +102,8 @@ async def test_plateau_stops_rounds_and_persists_per_session(llm_server: LLMServ
     llm_server.responder = lambda body: _fenced(SORT_SLOW)  # the model never gets better
     kwargs: dict[str, Any] = {"autogenerate": _model(llm_server), "iterations": 5, "session_id": "s-42",
                               "metrics": ["correctness", "brevity"], "repeats": 1}
-    first = await arun_items([_task(slow=SORT_SLOW, dedup=SORT_DEDUP)], store=plateau_store, **kwargs)
+    first = await arun_items([_task(slow=SORT_SLOW, dedup=SORT_DEDUP)], store=plateau_store, settings=_settings(llm_server),
+                               **kwargs)
     auto = first["results"][0]["autogen"]
     assert auto["stopped"] == "plateau" and auto["plateau"] is True
     assert auto["generated"] == ["imp0", "imp1"]
@@ -99,7 +111,8 @@ async def test_plateau_stops_rounds_and_persists_per_session(llm_server: LLMServ
     assert auto["store"] == plateau_store.backend and auto["session_id"] == "s-42:sort"
     assert len(plateau_store.recent("s-42:sort")) == 3
 
-    second = await arun_items([_task(slow=SORT_SLOW, dedup=SORT_DEDUP)], store=plateau_store, **kwargs)
+    second = await arun_items([_task(slow=SORT_SLOW, dedup=SORT_DEDUP)], store=plateau_store, settings=_settings(llm_server),
+                               **kwargs)
     assert second["results"][0]["autogen"]["stopped"] == "plateau"
     assert second["results"][0]["autogen"]["generated"] == []
     assert len(llm_server.chat_requests()) == 2  # no new model call: the session had plateaued
@@ -110,7 +123,8 @@ async def test_model_failure_leaves_a_per_item_error(llm_server: LLMServer) -> N
     llm_server.responder = lambda body: (
         Reply.error(400, "bad model") if "Variant 1 of 2" in body["messages"][-1]["content"] else "no code here, sorry"
     )
-    payload = await arun_items([_task(), {"oops": 1}], autogenerate=_model(llm_server, enabled=True, n=2))
+    payload = await arun_items([_task(), {"oops": 1}], autogenerate=_model(llm_server, enabled=True, n=2),
+                               settings=_settings(llm_server))
     assert payload["summary"] == {"items": 2, "succeeded": 0, "failed": 2}
     err = payload["results"][0]["error"]
     assert "gen0: model call failed" in err and "gen1: the reply had no code block" in err
@@ -119,7 +133,8 @@ async def test_model_failure_leaves_a_per_item_error(llm_server: LLMServer) -> N
 @pytest.mark.needs_bwrap
 async def test_generated_ids_never_overwrite_given_variants(llm_server: LLMServer) -> None:
     llm_server.responder = lambda body: _fenced(SORT_GOOD)
-    payload = await arun_items([_task(gen0=SORT_SLOW)], autogenerate=_model(llm_server, enabled=True, n=1), repeats=1)
+    payload = await arun_items([_task(gen0=SORT_SLOW)], autogenerate=_model(llm_server, enabled=True, n=1), repeats=1,
+                               settings=_settings(llm_server))
     (result,) = payload["results"]
     assert result["autogen"]["generated"] == ["gen0-2"]
     assert {r["variant_id"] for r in result["ranking"]} == {"gen0", "gen0-2"}

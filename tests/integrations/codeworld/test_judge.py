@@ -20,7 +20,7 @@ def test_builtin_metrics() -> None:
         "slow": [_run(0, t=4.0), _run(1, ok=False)],
     }
     s = builtin_scores(variants, runs)
-    assert s["fast"] == {"correctness": 0.5, "robustness": 1.0, "speed": 1.0, "brevity": 1.0}
+    assert s["fast"] == {"correctness": 0.5, "robustness": 1.0, "speed": 0.5, "brevity": 1.0}  # a wrong run: 0
     assert s["slow"]["correctness"] == 0.5
     assert s["slow"]["robustness"] == 0.5
     assert s["slow"]["speed"] == pytest.approx((1.0 / 4.0 + 0.0) / 2)

@@ -1,8 +1,9 @@
 """The sandbox contract: what a caller sends, what comes back, and the Protocol backends implement.
 
 Every backend runs untrusted code (variants, user scoring functions) in a
-fresh child forked from a warm worker that lives under OS isolation. This
-module holds no logic; callers type against `Sandbox`.
+fresh child forked from a warm zygote that lives under OS isolation and never
+holds any request or result. This module holds no logic; callers type
+against `Sandbox`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ ErrorType = Literal["exception", "timeout", "memory", "crashed", "protocol", "re
 - `timeout`: wall clock (`wall_ms` per repeat) or CPU (`cpu_s`) ran out; the child was killed.
 - `memory`: `MemoryError` under the address-space limit, or killed by it.
 - `crashed`: the child (or the worker) died without a reply (signal, `os._exit`, killed worker).
-- `protocol`: the reply was malformed, oversized or carried the wrong nonce.
+- `protocol`: the child's reply was oversized, too deep, not finite JSON or mistyped (or the zygote's report
+  did not answer the request, which also restarts the zygote).
 - `rejected`: the request was refused before running (size caps, bad entry name).
 """
 
@@ -31,8 +33,12 @@ class Limits(BaseModel):
     wall_ms: int = Field(default=2000, ge=1, description="Wall-clock budget per repeat; the child is SIGKILLed past it.")
     cpu_s: int = Field(default=2, ge=1, description="RLIMIT_CPU of the child, in seconds, over all repeats.")
     memory_mb: int = Field(default=512, ge=32, description="RLIMIT_AS of the child, in MiB.")
-    tmpfs_mb: int = Field(default=16, ge=1, description="Size cap of the private writable /tmp, and RLIMIT_FSIZE.")
-    max_output_bytes: int = Field(default=1_000_000, ge=1024, description="Cap on the JSON reply and on captured stdout.")
+    tmpfs_mb: int = Field(default=16, ge=1, le=1024,
+                          description="Size of the fresh tmpfs each child gets on /tmp, and RLIMIT_FSIZE.")
+    max_output_bytes: int = Field(default=1_000_000, ge=1024, le=64 * 1024 * 1024,
+                                  description="Cap on one child's JSON reply (its return value and error text).")
+    max_stdout_bytes: int = Field(default=65536, ge=0, le=16 * 1024 * 1024,
+                                  description="How much of what a child printed is kept.")
     open_files: int = Field(default=64, ge=8, description="RLIMIT_NOFILE of the child.")
 
 
@@ -62,12 +68,18 @@ class RunResult(BaseModel):
     traceback: str | None = Field(default=None, description="Formatted traceback of an exception, capped.")
     durations_ms: list[float] = Field(
         default_factory=list,
-        description="Wall time of each completed call, measured inside the child around the call "
-        "(the code under test could tamper with these; `cpu_ms` it cannot).",
+        description="Per-call times the child reported about itself: the code under test can forge them, "
+        "so they are shown, never scored.",
+    )
+    wall_ms: float | None = Field(
+        default=None, description="Wall time from the child's start marker (before any untrusted code) to its "
+        "exit, measured by the zygote outside the child: what speed is scored from.",
     )
     cpu_ms: float | None = Field(
-        default=None, description="User+system CPU time of the whole child as the kernel accounted it (not forgeable)."
+        default=None, description="User+system CPU time of the child after its start marker, as the kernel "
+        "accounted it to the zygote's wait4 (not forgeable).",
     )
+    reply_bytes: int = Field(default=0, description="Size of the child's reply as the host read it.")
     stdout: str = Field(default="", description="What the code printed (stdout and stderr), capped; never parsed.")
     backend: str = Field(default="", description="Name of the sandbox backend that ran it.")
 

@@ -1,12 +1,14 @@
 """Bubblewrap command line for the warm worker: the strongest backend.
 
 All namespaces unshared (user, pid, net, ipc, uts, cgroup, mount), uid/gid
-65534, every capability dropped, no further user namespaces, a new session,
-death with the parent, an empty environment (bwrap itself is also started
-with `env={}`: otherwise `/proc/1/environ` leaked the caller's keys), a
-read-only root with only the interpreter, its standard library and shared
-libraries, a read-only minimal `/dev`, no `/proc`, and a private size-capped
-tmpfs at `/tmp` (the only writable place, wiped by the worker after each child).
+65534, no further user namespaces, a new session, death with the parent, an
+empty environment (bwrap itself is also started with `env={}`: otherwise
+`/proc/1/environ` leaked the caller's keys), a read-only root with only the
+interpreter, its standard library and shared libraries, a read-only minimal
+`/dev`, no `/proc`, and nothing writable at all. The zygote keeps one
+capability, CAP_SYS_ADMIN inside the sandbox's own user namespace, only so
+that each child can mount its own fresh tmpfs on `/tmp` in its own mount
+namespace; the child drops it (and every other) before its request is read.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ from scillm.integrations.codeworld.sandbox.interpreter import (
 
 MECHANISMS = [
     "bubblewrap", "user+pid+net+ipc+uts+cgroup+mount namespaces", "uid 65534", "no capabilities",
-    "read-only minimal root", "private tmpfs", "empty environment", "rlimits", "no_new_privs", "seccomp",
+    "read-only minimal root", "fresh tmpfs per child (own mount namespace)", "empty environment", "rlimits", "no_new_privs", "seccomp",
     "wall-clock SIGKILL",
 ]
 
 
-def command(python_args: list[str], *, tmpfs_mb: int) -> list[str]:
+def command(python_args: list[str]) -> list[str]:
     """`bwrap ... python -I -S <python_args>`; raises FileNotFoundError when bwrap is missing."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -36,7 +38,8 @@ def command(python_args: list[str], *, tmpfs_mb: int) -> list[str]:
     files = interpreter_files()
     argv = [
         bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
-        "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL", "--clearenv", "--hostname", "codeworld",
+        "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN",
+        "--clearenv", "--hostname", "codeworld",
     ]
     for path in files.binds:
         argv += ["--ro-bind", path, path]
@@ -48,8 +51,7 @@ def command(python_args: list[str], *, tmpfs_mb: int) -> list[str]:
         argv += ["--ro-bind", host_path, f"{WORKER_DIR_INSIDE}/{name}"]
     argv += [
         "--dev", "/dev", "--remount-ro", "/dev",
-        "--size", str(tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp",
-        "--remount-ro", "/", "--chdir", "/tmp",
+        "--dir", "/tmp", "--remount-ro", "/", "--chdir", "/",
         files.executable, "-I", "-S", *python_args,
     ]
     return argv
@@ -59,7 +61,7 @@ def command(python_args: list[str], *, tmpfs_mb: int) -> list[str]:
 def probe() -> str | None:
     """None when bubblewrap can start the interpreter here, else why not."""
     try:
-        argv = command(["-c", "import json, ctypes"], tmpfs_mb=1)
+        argv = command(["-c", "import json, ctypes"])
     except FileNotFoundError as exc:
         return f"{exc} (apt-get install bubblewrap)"
     try:

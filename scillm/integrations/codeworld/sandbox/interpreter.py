@@ -23,7 +23,7 @@ DEFAULT_PREIMPORT = (
 )
 """Standard modules a worker imports once so that forked children need not."""
 
-WORKER_MODULES = ("worker.py", "protocol.py", "seccomp.py", "rootfs.py")
+WORKER_MODULES = ("worker.py", "child.py", "seccomp.py", "rootfs.py")
 """Standard-library-only modules the worker imports inside the sandbox."""
 
 

@@ -24,23 +24,21 @@ def mechanisms(name: str) -> list[str]:
     return {"bwrap": bwrap.MECHANISMS, "unshare": unshare.MECHANISMS}.get(name, unsandboxed.MECHANISMS)
 
 
-def worker_command(
-    name: str, *, req_fd: int, rep_fd: int, nonce: str, tmpfs_mb: int, private_dir: str, preimport: tuple[str, ...]
-) -> list[str]:
+def worker_command(name: str, *, ctl_fd: int, nonce: str, private_dir: str, preimport: tuple[str, ...]) -> list[str]:
     """Command line that starts one warm worker under backend `name`.
 
     `private_dir` is an empty host directory owned by the pool: the mount point
     of the unshare backend's root, or the unsandboxed worker's scratch space.
     """
-    fds = ["--req-fd", str(req_fd), "--rep-fd", str(rep_fd), "--nonce", nonce, "--preimport", ",".join(preimport)]
+    fds = ["--ctl-fd", str(ctl_fd), "--nonce", nonce, "--preimport", ",".join(preimport)]
     if name == "bwrap":
-        return bwrap.command([f"{WORKER_DIR_INSIDE}/worker.py", *fds], tmpfs_mb=tmpfs_mb)
+        return bwrap.command([f"{WORKER_DIR_INSIDE}/worker.py", *fds])
     script = worker_sources()["worker.py"]
     if name == "unshare":
-        return unshare.command([script, *fds, *unshare.worker_args(private_dir, tmpfs_mb=tmpfs_mb)])
+        return unshare.command([script, *fds, *unshare.worker_args(private_dir)])
     scratch = os.path.join(private_dir, f"worker-{nonce[:16]}")
     os.mkdir(scratch, 0o700)
-    return unsandboxed.command([script, *fds, "--tmp", scratch])
+    return unsandboxed.command([script, *fds, "--scratch", scratch])
 
 
 __all__ = ["mechanisms", "probe", "worker_command"]

@@ -3,9 +3,10 @@
 Runs in the worker right after `unshare --user --map-root-user --mount ...`
 started it, while it still holds namespace capabilities: a tmpfs root with
 read-only binds of the interpreter, its standard library and shared libraries,
-the worker's modules, four device nodes and a size-capped `/tmp`; then
-pivot_root, detach the host root, remount `/` read-only and drop every
-capability. Standard library only.
+the worker's modules, four device nodes and an empty `/tmp` mount point; then
+pivot_root, detach the host root and remount `/` read-only. The zygote keeps
+its namespace capabilities (each child mounts its own tmpfs on `/tmp` in its
+own mount namespace, then drops them all). Standard library only.
 """
 
 from __future__ import annotations
@@ -20,9 +21,6 @@ _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
 _MNT_DETACH = 0x2
 _ST_FLAGS = ((os.ST_NOSUID, _MS_NOSUID), (os.ST_NODEV, _MS_NODEV), (os.ST_NOEXEC, _MS_NOEXEC))
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
-_SYS_CAPSET = {"x86_64": 126, "aarch64": 91}
-_PR_CAPBSET_DROP = 24
-_CAP_VERSION_3 = 0x20080522
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -60,13 +58,6 @@ def _bind_ro(src: str, root: str, dest: str) -> None:
     _mount(None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | locked)
 
 
-def _drop_capabilities() -> None:
-    for cap in range(64):
-        if _libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            break
-    header = (ctypes.c_uint32 * 2)(_CAP_VERSION_3, 0)
-    data = (ctypes.c_uint32 * 6)()
-    _check(_libc.syscall(_SYS_CAPSET[platform.machine()], header, data), "capset")
 
 
 def enter(spec: dict[str, Any]) -> None:
@@ -89,15 +80,11 @@ def enter(spec: dict[str, Any]) -> None:
         if os.path.exists(dev):
             _bind_ro(dev, root, dev)
     os.makedirs(root + "/tmp", exist_ok=True)
-    _mount("tmpfs", root + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV,
-           f"size={int(spec['tmpfs_mb'])}m,mode=1777")
     os.chdir(root)
     _check(_libc.syscall(_SYS_PIVOT_ROOT[arch], b".", b"."), "pivot_root")
     _check(_libc.umount2(b".", _MNT_DETACH), "detaching the host root")
     os.chdir("/")
     _mount(None, "/", None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
-    os.chdir("/tmp")
-    _drop_capabilities()
 
 
 __all__ = ["RootfsError", "enter"]

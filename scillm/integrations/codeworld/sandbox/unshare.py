@@ -2,8 +2,9 @@
 
 A user namespace (so the namespace root is nobody outside it and `setns`
 back to the host is refused), plus pid, net, ipc, uts and mount namespaces;
-the worker then builds a minimal read-only root itself (`rootfs.py`),
-pivots into it and drops every capability. The environment is empty for
+the worker then builds a minimal read-only root itself (`rootfs.py`) and
+pivots into it; each child gets its own mount namespace with a fresh tmpfs
+on `/tmp` and drops every capability before reading its request. The environment is empty for
 `unshare` and for the interpreter.
 """
 
@@ -22,12 +23,12 @@ from scillm.integrations.codeworld.sandbox.interpreter import (
 )
 
 MECHANISMS = [
-    "unshare", "user+pid+net+ipc+uts+mount namespaces", "no capabilities", "read-only minimal root (pivot_root)",
-    "private tmpfs", "empty environment", "rlimits", "no_new_privs", "seccomp", "wall-clock SIGKILL",
+    "unshare", "user+pid+net+ipc+uts+mount namespaces", "no capabilities in the child",
+    "read-only minimal root (pivot_root)", "fresh tmpfs per child (own mount namespace)", "empty environment", "rlimits", "no_new_privs", "seccomp", "wall-clock SIGKILL",
 ]
 
 
-def rootfs_spec(root_dir: str, *, tmpfs_mb: int) -> dict[str, object]:
+def rootfs_spec(root_dir: str) -> dict[str, object]:
     """What `rootfs.enter` mounts, as JSON-able data passed on the worker's command line."""
     files = interpreter_files()
     return {
@@ -37,7 +38,6 @@ def rootfs_spec(root_dir: str, *, tmpfs_mb: int) -> dict[str, object]:
         "links": [list(link) for link in files.lib_links],
         "worker_files": worker_sources(),
         "worker_dir": WORKER_DIR_INSIDE,
-        "tmpfs_mb": tmpfs_mb,
     }
 
 
@@ -52,9 +52,9 @@ def command(python_args: list[str]) -> list[str]:
     ]
 
 
-def worker_args(root_dir: str, *, tmpfs_mb: int) -> list[str]:
+def worker_args(root_dir: str) -> list[str]:
     """Extra worker arguments: build the root at `root_dir` (an empty host directory) first."""
-    return ["--rootfs", json.dumps(rootfs_spec(root_dir, tmpfs_mb=tmpfs_mb))]
+    return ["--rootfs", json.dumps(rootfs_spec(root_dir))]
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +66,7 @@ def probe() -> str | None:
             "import json, sys; sys.path.insert(0, sys.argv[1]); import rootfs; "
             "rootfs.enter(json.loads(sys.argv[2]))"
         )
-        spec = json.dumps(rootfs_spec(root_dir, tmpfs_mb=1))
+        spec = json.dumps(rootfs_spec(root_dir))
         try:
             argv = command(["-c", code, sources["rootfs.py"].rsplit("/", 1)[0], spec])
         except FileNotFoundError as exc:

@@ -1,285 +1,151 @@
-"""The warm worker inside the sandbox: forks a fresh, locked-down child per evaluation.
+"""The zygote inside the sandbox: forks one pristine child per evaluation and times it from outside.
 
-Run as a script (`python -I -S worker.py --req-fd N --rep-fd M --nonce X`)
-inside bubblewrap or `unshare`; standard library only. The worker itself
-never runs user code: it reads a request frame, forks, and the child drops
-to rlimits + no_new_privs + seccomp, closes every inherited descriptor but
-its result pipe, sends stdout/stderr to an unlinked file, runs the code and
-exits. The worker enforces the wall clock with SIGKILL, reads the kernel's
-CPU accounting, and answers on its own pipe with the request's nonce.
+Run as a script (`python -I -S worker.py --ctl-fd N --nonce X`) inside
+bubblewrap or `unshare`; standard library only. The zygote never reads a
+request, a case, an expected output or a result: per evaluation the host
+sends it only limits and three fresh descriptors (request, reply, stdout)
+over a socket; it forks, and the child reads its own request from its own
+descriptor and writes its own reply to its own descriptor, which only the
+host reads. So a child's memory, frames and heap hold nothing of any other
+evaluation. The zygote itself runs no untrusted code: it waits for the
+child's start marker, enforces the wall clock with SIGKILL from outside, reaps
+the child with `wait4` for the kernel's CPU accounting, and reports wall and
+CPU time measured from the marker to the child's exit. Nothing a child can
+do reaches it: seccomp denies every signal path, ptrace and changes to other
+processes' limits, priority or affinity, and there is no /proc.
 """
 
 from __future__ import annotations
 
 import argparse
-import builtins
-import contextlib
-import ctypes
 import gc
 import json
 import os
-import resource
 import select
 import shutil
 import signal
+import socket
 import sys
+import tempfile
 import time
-import traceback
 from typing import Any
 
 if __package__:
-    from . import protocol, seccomp
+    from . import child, seccomp
 else:  # run as a script inside the sandbox, next to its sibling modules
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import protocol  # type: ignore[no-redef]
+    import child  # type: ignore[no-redef]
     import seccomp  # type: ignore[no-redef]
 
-_START_GRACE_MS = 250
-_TRACEBACK_CAP = 8000
-_MAX_FD = 65536
-_PR_SET_PDEATHSIG = 1
-_libc = ctypes.CDLL(None, use_errno=True)
+REQUEST_CAP_BYTES = 16 * 1024 * 1024
+_SETUP_MS = 5000
+"""Time a child may take to lock down and read its request before it counts as hung."""
 
 
-def _limit_child(limits: dict[str, Any]) -> None:
-    mem = int(limits["memory_mb"]) * 1024 * 1024
-    cpu = int(limits["cpu_s"])
-    fsize = int(limits["tmpfs_mb"]) * 1024 * 1024
-    nofile = int(limits["open_files"])
-    for res, value in (
-        (resource.RLIMIT_AS, (mem, mem)),
-        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
-        (resource.RLIMIT_FSIZE, (fsize, fsize)),
-        (resource.RLIMIT_NOFILE, (nofile, nofile)),
-        (resource.RLIMIT_CORE, (0, 0)),
-    ):
-        resource.setrlimit(res, value)
-
-
-def _outcome(nonce: str, **fields: Any) -> dict[str, Any]:
-    return {"nonce": nonce, "ok": False, "value": None, "error": None, "error_type": None,
-            "traceback": None, "durations_ms": [], **fields}
-
-
-def _exception_outcome(nonce: str, exc: BaseException, durations: list[float]) -> dict[str, Any]:
-    kind = "memory" if isinstance(exc, MemoryError) else "exception"
-    try:
-        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-_TRACEBACK_CAP:]
-    except BaseException:  # a hostile __str__ must not turn into a crash report
-        text, tb = type(exc).__name__, None
-    return _outcome(nonce, error=text, error_type=kind, traceback=tb, durations_ms=durations)
-
-
-def _run_user_code(req: dict[str, Any], nonce: str) -> dict[str, Any]:
-    durations: list[float] = []
-    try:
-        namespace: dict[str, Any] = {"__name__": "__codeworld__", "__builtins__": builtins}
-        exec(compile(req["code"], "<variant>", "exec"), namespace)
-        func = namespace.get(req["entry"])
-        if not callable(func):
-            return _outcome(nonce, error=f"NameError: no callable {req['entry']!r} defined by the code",
-                            error_type="exception")
-        args_json = json.dumps(req["args"])
-        value: Any = None
-        for i in range(int(req["repeats"])):
-            args = json.loads(args_json)
-            start = time.perf_counter_ns()
-            result = func(*args) if isinstance(args, list) else func(args)
-            durations.append((time.perf_counter_ns() - start) / 1e6)
-            if i == 0:
-                value = result
-    except BaseException as exc:
-        return _exception_outcome(nonce, exc, durations)
-    try:
-        json.dumps(value)
-    except BaseException as exc:
-        return _outcome(nonce, error=f"TypeError: return value of {req['entry']}() is not JSON-serialisable: "
-                        f"{type(exc).__name__}", error_type="exception", durations_ms=durations)
-    return _outcome(nonce, ok=True, value=value, durations_ms=durations)
-
-
-def _child(req: dict[str, Any], result_w: int, out_fd: int, nonce: str, filt: seccomp.Filter,
-           tmp_dir: str, parent: int) -> None:
-    """Never returns: lock down, run, report on `result_w`, exit."""
-    code = 0
-    try:
-        os.dup2(out_fd, 1)
-        os.dup2(out_fd, 2)
-        os.dup2(result_w, 3)
-        os.closerange(4, _MAX_FD)
-        os.close(0)
-        if _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0 or os.getppid() != parent:
-            raise OSError("worker gone before the child was locked down")
-        os.chdir(tmp_dir)
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        _limit_child(req["limits"])
-        filt.install()
-        outcome = _run_user_code(req, nonce)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        cap = int(req["limits"]["max_output_bytes"])
-        frame = protocol.encode_frame(outcome)
-        if len(frame) > cap:
-            frame = protocol.encode_frame(_outcome(
-                nonce, error=f"ValueError: reply of {len(frame)} bytes exceeds max_output_bytes={cap}",
-                error_type="exception", durations_ms=outcome["durations_ms"]))
-        view = memoryview(frame)
-        while view:
-            view = view[os.write(3, view):]
-    except BaseException:
-        code = 70
-    finally:
-        os._exit(code)
-
-
-def _wipe(tmp_dir: str) -> None:
-    """Remove everything a child left in the scratch directory, so the next child starts clean."""
-    for entry in os.scandir(tmp_dir):
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
-
-
-def _wait_child(pid: int, result_r: int, deadline: float, cap: int) -> tuple[bytes, bool, bool, int, float]:
-    """Collect the child's reply; SIGKILL it at the deadline. Returns (data, timed_out, oversized, status, cpu_ms)."""
+def _wait(pid: int, marker_r: int, budget_ms: int) -> dict[str, Any]:
+    """Wait for the start marker, then for the exit; SIGKILL past the budget. Never reads untrusted bytes."""
     pidfd = os.pidfd_open(pid)
-    data = bytearray()
-    timed_out = oversized = False
-    pipe_open = True
+    started: tuple[int, int] | None = None
+    timed_out = False
+    exited_at: int | None = None
+    deadline = time.monotonic_ns() + _SETUP_MS * 1_000_000
+    phase = "setup"
     try:
+        marker_open = True
         while True:
-            remaining = deadline - time.monotonic()
+            remaining = (deadline - time.monotonic_ns()) / 1e9
             if remaining <= 0:
                 timed_out = True
+                os.kill(pid, signal.SIGKILL)
                 break
-            watch = [pidfd] + ([result_r] if pipe_open else [])
-            ready, _, _ = select.select(watch, [], [], remaining)
-            if result_r in ready:
-                chunk = os.read(result_r, 65536)
-                if not chunk:
-                    pipe_open = False
-                data += chunk
-                if len(data) > cap:
-                    oversized = True
-                    break
-            elif pidfd in ready:
+            ready, _, _ = select.select([pidfd] + ([marker_r] if marker_open else []), [], [], remaining)
+            if marker_open and marker_r in ready:
+                data = os.read(marker_r, child.MARKER.size)
+                marker_open = False
+                if len(data) == child.MARKER.size:
+                    started = child.MARKER.unpack(data)
+                    phase = "run"
+                    deadline = started[0] + budget_ms * 1_000_000
+                continue
+            if pidfd in ready:
+                exited_at = time.monotonic_ns()
                 break
-        if timed_out or oversized:
-            os.kill(pid, signal.SIGKILL)
         _, status, usage = os.wait4(pid, 0)
-        while pipe_open and not timed_out and not oversized:
-            chunk = os.read(result_r, 65536)
-            if not chunk:
-                break
-            data += chunk
-            if len(data) > cap:
-                oversized = True
-                break
     finally:
         os.close(pidfd)
-    return bytes(data), timed_out, oversized, status, (usage.ru_utime + usage.ru_stime) * 1000.0
+    cpu_ns = int((usage.ru_utime + usage.ru_stime) * 1e9)
+    end = exited_at if exited_at is not None else time.monotonic_ns()
+    return {
+        "started": started is not None,
+        "phase": phase,
+        "timed_out": timed_out,
+        "status": status,
+        "wall_ns": end - started[0] if started else None,
+        "cpu_ns": max(cpu_ns - started[1], 0) if started else cpu_ns,
+    }
 
 
-def _classify_exit(status: int, cpu_ms: float, limits: dict[str, Any]) -> tuple[str, str]:
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_ms >= limits["cpu_s"] * 1000 * 0.9):
-            return "timeout", f"CPU limit of {limits['cpu_s']} s exceeded"
-        return "crashed", f"child killed by signal {signal.Signals(sig).name}"
-    return "crashed", f"child exited with status {os.WEXITSTATUS(status)} without a result"
-
-
-_ERROR_TYPES = (None, "exception", "timeout", "memory", "crashed", "protocol", "rejected")
-
-
-def _checked_outcome(raw: dict[str, Any]) -> dict[str, Any]:
-    """Keep only well-typed fields of a child's reply: the child ran untrusted code and may have written it."""
-    durations = raw.get("durations_ms")
-    checks = (
-        isinstance(raw.get("ok"), bool),
-        raw.get("error_type") in _ERROR_TYPES,
-        isinstance(raw.get("error"), (str, type(None))),
-        isinstance(raw.get("traceback"), (str, type(None))),
-        isinstance(durations, list) and all(isinstance(d, (int, float)) for d in durations),
-    )
-    if not all(checks):
-        raise protocol.ProtocolFault("child reply has missing or mistyped fields")
-    keys = ("nonce", "ok", "value", "error", "error_type", "traceback", "durations_ms")
-    return {key: raw.get(key) for key in keys}
-
-
-def evaluate(req: dict[str, Any], filt: seccomp.Filter, tmp_dir: str = "/tmp") -> dict[str, Any]:
-    """Run one request in a fresh child and return the RunResult fields."""
-    limits = req["limits"]
-    cap = int(limits["max_output_bytes"])
-    child_nonce = protocol.new_nonce()
-    out_path = os.path.join(tmp_dir, f".cw-out-{child_nonce}")
-    out_fd = os.open(out_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    os.unlink(out_path)
-    result_r, result_w = os.pipe()
-    budget_ms = int(limits["wall_ms"]) * int(req["repeats"]) + _START_GRACE_MS
-    deadline = time.monotonic() + budget_ms / 1000.0
-    parent = os.getpid()
-    sys.stdout.flush()  # nothing buffered in the worker may surface in a child's captured output
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        os.close(result_r)
-        _child(req, result_w, out_fd, child_nonce, filt, tmp_dir, parent)
-    os.close(result_w)
+def evaluate(cmd: dict[str, Any], fds: list[int], filt: seccomp.Filter, *, private_tmp: bool,
+             scratch_root: str | None) -> dict[str, Any]:
+    """Fork one child on the host's descriptors (stdout, request, reply) and report how it ended."""
+    marker_r, marker_w = os.pipe()
+    scratch = tempfile.mkdtemp(dir=scratch_root) if scratch_root else None
+    zygote = os.getpid()
     try:
-        data, timed_out, oversized, status, cpu_ms = _wait_child(pid, result_r, deadline, cap + 64)
-        stdout = os.pread(out_fd, cap, 0).decode("utf-8", "replace")
+        pid = os.fork()
+        if pid == 0:
+            child.run((fds[0], fds[1], fds[2], marker_w), cmd["limits"], filt, zygote=zygote,
+                      private_tmp=private_tmp, scratch=scratch, request_cap=REQUEST_CAP_BYTES)
+        os.close(marker_w)
+        for fd in fds:
+            os.close(fd)
+        report = _wait(pid, marker_r, int(cmd["budget_ms"]))
     finally:
-        os.close(result_r)
-        os.close(out_fd)
-        _wipe(tmp_dir)
-    base = {"cpu_ms": cpu_ms, "stdout": stdout}
-    if timed_out:
-        return {**_outcome(child_nonce, error=f"wall-clock limit of {budget_ms} ms exceeded",
-                           error_type="timeout"), **base}
-    if oversized:
-        return {**_outcome(child_nonce, error=f"child reply exceeds max_output_bytes={cap}",
-                           error_type="protocol"), **base}
-    if not data:
-        kind, text = _classify_exit(status, cpu_ms, limits)
-        return {**_outcome(child_nonce, error=text, error_type=kind), **base}
-    try:
-        length = protocol.parse_header(data[: protocol.HEADER_SIZE], cap)
-        body = data[protocol.HEADER_SIZE:]
-        if len(body) != length:
-            raise protocol.ProtocolFault(f"child reply has {len(body)} body bytes, header says {length}")
-        outcome = _checked_outcome(protocol.decode_body(body, child_nonce))
-    except protocol.ProtocolFault as exc:
-        return {**_outcome(child_nonce, error=f"malformed child reply: {exc}", error_type="protocol"), **base}
-    return {**outcome, **base}
+        os.close(marker_r)
+        if scratch is not None:
+            _remove(scratch)
+    return {"id": cmd["id"], **report}
 
 
-def _serve(req_fd: int, rep_fd: int, filt: seccomp.Filter, tmp_dir: str) -> None:
+def _remove(path: str) -> None:
+    """Remove a child's scratch directory even where it made subdirectories unreadable (unsandboxed only)."""
+    for root, dirs, _ in os.walk(path):
+        for name in dirs:
+            try:
+                os.chmod(os.path.join(root, name), 0o700, follow_symlinks=False)
+            except OSError:
+                pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _serve(ctl: socket.socket, filt: seccomp.Filter, *, private_tmp: bool, scratch_root: str | None) -> None:
     while True:
-        req = protocol.read_frame_fd(req_fd, protocol.REQUEST_CAP_BYTES)
-        if req is None:
+        msg, fds, _, _ = socket.recv_fds(ctl, 65536, 3)
+        if not msg:
             return
+        cmd = json.loads(msg)
+        if len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            ctl.send(json.dumps({"id": cmd.get("id"), "error": f"expected 3 descriptors, got {len(fds)}"}).encode())
+            continue
         try:
-            result = evaluate(req, filt, tmp_dir)
+            report = evaluate(cmd, fds, filt, private_tmp=private_tmp, scratch_root=scratch_root)
         except OSError as exc:  # fork or pipe refused: report it, keep serving
-            result = _outcome("", error=f"the worker could not run a child: {exc}", error_type="crashed")
-        result.pop("nonce", None)
-        protocol.write_frame_fd(rep_fd, {"nonce": req["nonce"], "result": result})
+            report = {"id": cmd["id"], "error": f"the worker could not run a child: {exc}"}
+        ctl.send(json.dumps(report).encode())
+        del report  # the next child's frames must not see this one's timing
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point inside the sandbox."""
     parser = argparse.ArgumentParser(prog="codeworld-worker")
-    parser.add_argument("--req-fd", type=int, required=True)
-    parser.add_argument("--rep-fd", type=int, required=True)
+    parser.add_argument("--ctl-fd", type=int, required=True)
     parser.add_argument("--nonce", required=True)
-    parser.add_argument("--tmp", default="/tmp", help="this worker's own scratch directory, wiped after every child")
+    parser.add_argument("--scratch", default=None,
+                        help="unsandboxed only: make a fresh directory per child here instead of a private tmpfs")
     parser.add_argument("--preimport", default="",
-                        help="comma-separated modules imported once in the worker, so children start warm")
+                        help="comma-separated modules imported once in the zygote, so children start warm")
     parser.add_argument("--rootfs", default=None, help="JSON spec: build a minimal root and pivot into it first")
     ns = parser.parse_args(argv)
     if ns.rootfs:
@@ -291,9 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     for name in filter(None, ns.preimport.split(",")):
         __import__(name)
     filt = seccomp.build_filter()
+    ctl = socket.socket(fileno=ns.ctl_fd)
+    ctl.setblocking(True)
+    os.chdir("/" if ns.scratch is None else ns.scratch)
+    gc.collect()
     gc.freeze()  # children's collections then leave the inherited heap alone: fewer copy-on-write faults
-    protocol.write_frame_fd(ns.rep_fd, {"nonce": ns.nonce, "ready": True, "pid": os.getpid()})
-    _serve(ns.req_fd, ns.rep_fd, filt, ns.tmp)
+    ctl.send(json.dumps({"nonce": ns.nonce, "ready": True, "pid": os.getpid()}).encode())
+    _serve(ctl, filt, private_tmp=ns.scratch is None, scratch_root=ns.scratch)
     return 0
 
 

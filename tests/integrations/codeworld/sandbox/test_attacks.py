@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from scillm.integrations.codeworld.sandbox import Limits, RunRequest, RunResult, Sandbox
+from scillm.integrations.codeworld.sandbox.child import REP_FD
 from scillm.integrations.codeworld.sandbox.interpreter import worker_sources
 
 _ATTEMPTS = '''
@@ -91,15 +92,13 @@ def solve():
         f = f.f_back
     outer = frames[-1].f_globals
     forged = []
-    proto = outer.get("protocol")
+    os_mod = outer["os"]
     for fr in frames:
-        ns, req = fr.f_locals.get("ns"), fr.f_locals.get("req")
-        if ns is not None and proto is not None:
-            nonce = req["nonce"] if isinstance(req, dict) else "x"
-            for fd in (ns.rep_fd, ns.req_fd):
-                forged.append(_try(lambda fd=fd: proto.write_frame_fd(
-                    fd, {"nonce": nonce, "result": {"ok": True, "value": "FORGED"}})))
-    os_ns = vars(outer["os"])
+        ns = fr.f_locals.get("ns")
+        if ns is not None and hasattr(ns, "ctl_fd"):
+            report = ('{"id": 1, "started": true, "status": 0, "wall_ns": 1, "cpu_ns": 1}').encode()
+            forged.append(_try(lambda fd=ns.ctl_fd: os_mod.write(fd, report)))
+    os_ns = vars(os_mod)
     return {"escaped": "os" in outer, "frames": len(frames), "forged": forged,
             **_attempts(os_ns, outer["__builtins__"]["open"] if isinstance(outer["__builtins__"], dict)
                         else outer["__builtins__"].open)}
@@ -156,9 +155,9 @@ async def test_language_escapes_reach_os_but_nothing_outside(
     value = _assert_contained(res, secret, host_secret, marker)
     assert Path(worker_sources()["worker.py"]).read_bytes() == worker_src
     if body is _TRACEBACK_FRAMES:
-        assert value["forged"], "the payload should have found the worker's protocol and fds"
+        assert value["forged"], "the payload should have found the zygote's control socket number"
         assert all(outcome[0] == "err" for outcome in value["forged"]), value["forged"]
-        assert res.value != "FORGED"
+        assert sandbox.status().worker_restarts == 0
     if body is _FORMAT_STRING:
         leaked = value["leaked_env"]
         assert leaked.startswith("environ({"), leaked
@@ -243,8 +242,9 @@ async def test_memory_bombs_are_stopped(sandbox: Sandbox, code: str) -> None:
     "def solve():\n    return sum(range(10**10))\n",
     "def solve():\n    while True:\n        pass\n",
     "import time\ndef solve():\n    time.sleep(60)\n",
-    "import threading, time\ndef solve():\n    threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start()\n"
-    "    time.sleep(60)\n",
+    "import threading, time\ndef solve():\n    try:\n"
+    "        threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start()\n"
+    "    except RuntimeError:\n        pass\n    time.sleep(60)\n",
 ], ids=["sum-range", "while-true", "sleep", "thread-spin"])
 async def test_cpu_bombs_and_sleeps_time_out(sandbox: Sandbox, code: str) -> None:
     start = time.monotonic()
@@ -267,11 +267,12 @@ def solve(mode):
     for fd in (1, 2):
         os.write(fd, FRAME)
     if mode == "channel":
-        os.write(3, FRAME)
+        os.write(REPLY_FD, FRAME)
     if mode == "fail":
         raise RuntimeError("real failure")
     return "honest"
 '''
+    code = f"REPLY_FD = {REP_FD}\n" + code
     res = await sandbox.run(RunRequest(code=code, args=["ok"]))
     assert res.ok and res.value == "honest"
     assert "FORGED" in res.stdout

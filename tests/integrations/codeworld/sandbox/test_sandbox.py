@@ -71,7 +71,7 @@ async def test_timeouts_name_the_limit_that_ran_out(sandbox: Sandbox) -> None:
     assert res.error_type == "timeout" and not res.ok and "wall-clock" in (res.error or "")
     res = await sandbox.run(spin, Limits(wall_ms=5000, cpu_s=1))
     assert res.error_type == "timeout" and "CPU limit" in (res.error or "")
-    assert res.cpu_ms is not None and res.cpu_ms >= 900
+    assert res.cpu_ms is not None and res.cpu_ms >= 500
     assert time.monotonic() - start < 10
 
 
