@@ -17,6 +17,7 @@ import anyio
 from scillm.bridges.engines import Engine
 
 OnResult = Callable[[int, Any], Awaitable[None]]
+_SECRET_ARGS = frozenset({"api_key", "api_base"})
 
 
 @dataclass
@@ -98,7 +99,8 @@ def partial_payload(engine_name: str, outcome: RunOutcome, kwargs: dict[str, Any
         "results": outcome.results,
         "statistics": {"duration_ms": round(outcome.elapsed_s * 1000, 3)},
         "run_manifest": {"engine": engine_name, "max_seconds": max_seconds, "produced_by": "bridge",
-                         "args": {k: v for k, v in kwargs.items() if isinstance(v, str | int | float | bool)}},
+                         "args": {k: v for k, v in kwargs.items()
+                                  if isinstance(v, str | int | float | bool) and k not in _SECRET_ARGS}},
     }
 
 
