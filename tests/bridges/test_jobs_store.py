@@ -51,9 +51,10 @@ def test_results_are_stored_once_and_count_against_the_byte_budget(tmp_path: Pat
     assert view.results == [big, big] and view.reply is not None and view.reply.results == [big, big]
     second = store.create(1)
     store.add_result(second, 0, {"text": "y" * 5000})
-    store.create(1)  # over budget: the finished job is evicted to make room
+    third = store.create(1)  # over budget: the finished job is evicted to make room
     with pytest.raises(JobNotFound):
         store.status(job)
+    store.add_result(third, 0, {"text": "z" * 6000})
     with pytest.raises(BusyError):  # only unfinished jobs are left, and they are over the budget
         store.create(1)
 
