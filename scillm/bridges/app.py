@@ -160,8 +160,10 @@ def create_app(settings: BridgeSettings, engine_loader: EngineLoader = load_engi
 
     @app.get("/healthz")
     async def healthz(request: Request, refresh: bool = False) -> JSONResponse:
-        """`{"ok": ...}` (seed shape); details (versions, paths, pool) only for an authorised caller."""
+        """`{"ok": ...}` (seed shape); details (versions, paths, pool) only with the token (a wrong one is 401)."""
         state = bridge_state(request)
+        if "authorization" in request.headers:
+            check_auth(request)
         authorised = token_ok(request, settings.token)
         health = await _refresh_health(state) if refresh and authorised else state.health
         ready = state.engine is not None and bool(health.get("ready", False))
