@@ -84,7 +84,7 @@ class Admission:
 
     def observe(self, seconds: float) -> None:
         """Fold one finished run into the mean used for Retry-After."""
-        self.mean_run_s = 0.8 * self.mean_run_s + 0.2 * max(0.0, seconds)
+        self.mean_run_s = 0.5 * self.mean_run_s + 0.5 * max(0.0, seconds)
 
     def retry_after_s(self) -> int:
         """Estimated seconds until a place frees up: the queue ahead, drained by every slot at the mean rate."""
