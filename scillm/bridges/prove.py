@@ -120,7 +120,8 @@ def _args(body: ProveRequest, aliases: dict[str, str]) -> dict[str, Any]:
 
 def _attempt(raw: dict[str, Any]) -> ProveAttempt:
     ok = raw.get("status") == "proved"
-    score = 1.0 if ok else float(raw.get("score") or 0.0)
+    priority = max(0.0, float(raw.get("score") or 0.0))
+    score = 1.0 if ok else priority / (priority + 10.0)
     message = raw.get("message")
     return ProveAttempt(round=int(raw.get("round", 0)), candidate_id=f"r{raw.get('round', 0)}_c{raw.get('candidate_id', 0)}",
                         proof_block=str(raw.get("proof", "")), lean_ok=ok, error_class=raw.get("error_class"),
