@@ -18,9 +18,8 @@ from typing import Any
 import anyio
 from anyio.abc import TaskGroup
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
-
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scillm.bridges.admission import Admission

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -29,7 +30,7 @@ def error_response(exc: BridgeHTTPError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
-def from_status(status_code: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+def from_status(status_code: int, detail: Any, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """The documented body for an HTTP error raised by the framework itself (404, 405, ...)."""
     message = detail if isinstance(detail, str) else f"HTTP {status_code}"
     return error_response(BridgeHTTPError(status_code, _TYPES.get(status_code, "http_error"), message,

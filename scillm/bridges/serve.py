@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from scillm.bridges.settings import DEFAULT_PORTS, BridgeSettings, EngineName
 
@@ -73,7 +74,7 @@ def refusal(settings: BridgeSettings) -> str | None:
     return f"refusing to start: {warning} (pass --insecure-no-token to start anyway)"
 
 
-def uvicorn_config(settings: BridgeSettings, app: object, log_level: str = "warning") -> object:
+def uvicorn_config(settings: BridgeSettings, app: Any, log_level: str = "warning") -> Any:
     """The uvicorn config with the connection limits the settings name."""
     import uvicorn
 
@@ -97,7 +98,7 @@ def serve(settings: BridgeSettings, log_level: str = "warning") -> int:
     if warning:
         print(f"WARNING: {warning}", file=sys.stderr, flush=True)
     config = uvicorn_config(settings, create_app(settings), log_level)
-    uvicorn.Server(config).run()  # type: ignore[arg-type]
+    uvicorn.Server(config).run()
     return 0
 
 

@@ -21,7 +21,7 @@ class LiveBridge:
 
         self.settings = settings.model_copy(update={"host": "127.0.0.1", "port": 0})
         config = uvicorn_config(self.settings, create_app(self.settings, **app_kwargs), "error")
-        self._server = uvicorn.Server(config)  # type: ignore[arg-type]
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self.base_url = ""
 
