@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -100,20 +101,38 @@ def tree_rss_bytes(pid: int) -> int:
     return total
 
 
+async def _raw_post(base: str, path: str, payload: bytes) -> int:
+    """One HTTP/1.1 POST on its own connection; the status code.
+
+    A bare asyncio client, so the burst measures the server: httpx's
+    connection pool costs seconds of client-side time at 500 concurrent
+    requests, which would hide the server's answer time.
+    """
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode()
+        writer.write(head + payload)
+        await writer.drain()
+        status_line = await reader.readline()
+        await reader.read()
+        return int(status_line.split()[1])
+    finally:
+        writer.close()
+
+
 async def load(base: str, n: int) -> None:
-    body = {"items": [{"requirement_text": "1 + 1 = 2"}], "provider": {"args": ARGS}}
-    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+    payload = json.dumps({"items": [{"requirement_text": "1 + 1 = 2"}], "provider": {"args": ARGS}}).encode()
 
-        async def one() -> tuple[int | str, float]:
-            started = time.perf_counter()
-            try:
-                response = await client.post(f"{base}/bridge/complete", json=body)
-                return response.status_code, time.perf_counter() - started
-            except httpx.HTTPError as exc:
-                return type(exc).__name__, time.perf_counter() - started
+    async def one() -> tuple[int | str, float]:
+        started = time.perf_counter()
+        try:
+            return await _raw_post(base, "/bridge/complete", payload), time.perf_counter() - started
+        except (OSError, ValueError, IndexError) as exc:
+            return type(exc).__name__, time.perf_counter() - started
 
-        outcomes = await asyncio.gather(*(one() for _ in range(n)))
+    outcomes = await asyncio.gather(*(one() for _ in range(n)))
     counts: dict[str, int] = {}
     for code, _ in outcomes:
         counts[str(code)] = counts.get(str(code), 0) + 1
@@ -151,9 +170,18 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=100)
     parser.add_argument("--load", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only-load", action="store_true", help="skip the direct vs bridge comparison")
     args = parser.parse_args()
     items = coq_items(args.items)
     proc, base = start_bridge(max_concurrent=4, queue_size=32)
+    if args.only_load:
+        try:
+            asyncio.run(run_bridge(base, items[:4]))
+            memory_after_burst(proc.pid, base, args.load)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+        return 0
     try:
         asyncio.run(run_direct(items[:4]))
         asyncio.run(run_bridge(base, items[:4]))

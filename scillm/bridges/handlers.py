@@ -112,7 +112,7 @@ async def finish(engine: ModuleEngine, items: list[Any], kwargs: dict[str, Any],
     return built if built is not None else partial_payload(engine.name, outcome, kwargs, max_seconds)
 
 
-async def _watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
+async def watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
     """Cancel the work when the client goes away (the body is already consumed)."""
     while True:
         message = await request.receive()
@@ -164,7 +164,7 @@ async def _run_reserved(request: Request, state: BridgeState, engine: ModuleEngi
             scope.cancel()
 
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_watch_disconnect, request, tg.cancel_scope)
+        tg.start_soon(watch_disconnect, request, tg.cancel_scope)
         tg.start_soon(_work, tg.cancel_scope)
     if failure is not None:
         raise engine_failure(failure) from failure
@@ -180,4 +180,5 @@ async def _run_reserved(request: Request, state: BridgeState, engine: ModuleEngi
     return JSONResponse(payload, status_code=200)
 
 
-__all__ = ["busy", "deadline_of", "engine_failure", "finish", "prepare", "read_request", "reserve", "run_sync"]
+__all__ = ["busy", "deadline_of", "engine_failure", "finish", "prepare", "read_request", "reserve", "run_sync",
+           "watch_disconnect"]
