@@ -147,6 +147,11 @@ async def load(base: str, n: int) -> None:
     print(f"load: latency all p50 {p(latencies, 0.5):.1f} ms, p99 {p(latencies, 0.99):.1f} ms; "
           f"200s p50 {p(ok_latencies, 0.5):.1f} ms, p99 {p(ok_latencies, 0.99):.1f} ms")
     print(f"load: 429 latency p50 {p(busy_latencies, 0.5):.1f} ms over {len(busy_latencies)} refusals (goal <= 50 ms)")
+    text = httpx.get(f"{base}/metrics", timeout=30).text
+    spent = {key: float(line.rsplit(" ", 1)[1]) for line in text.splitlines() for key in ("sum", "count")
+             if line.startswith(f"scillm_bridge_answer_seconds_{key}{{") and 'code="429"' in line}
+    if spent.get("count"):
+        print(f"load: server time per 429 (accept to answer, in the app) {1000 * spent['sum'] / spent['count']:.2f} ms")
 
 
 def memory_after_burst(pid: int, base: str, n: int) -> None:
