@@ -1,15 +1,18 @@
 """Bridge overhead and load: the same 100 Coq items direct vs through the certainly bridge,
-then 200 concurrent small requests against it.
+then a burst of concurrent small requests against it, with the server tree's memory around it.
 
-Prints the measured ratio (goal <= 1.15) and the load run's status counts and p50/p99 latency
-(goal: every request answered 200 or 429, nothing dropped, no 5xx). Numbers are noisy on a
-shared machine; run it twice. Usage: python benchmarks/bridge_overhead.py [--items 100] [--load 200]
+Prints the measured ratio (goal <= 1.15), the burst's status counts and p50/p99 latency (goal:
+every request answered 200 or 429, nothing dropped, no 5xx), the 429 latency p50 (goal <= 50 ms)
+and the RSS of the bridge process and its children before the burst, right after it and once it
+is back within 10% of the baseline (goal: within 30 s). Numbers are noisy on a shared machine.
+Usage: python benchmarks/bridge_overhead.py [--items 100] [--load 500]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -39,7 +42,7 @@ def free_port() -> int:
 def start_bridge(max_concurrent: int, queue_size: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     cmd = [sys.executable, "-m", "scillm.bridges", "certainly", "--port", str(port),
-           "--max-concurrent", str(max_concurrent), "--queue-size", str(queue_size)]
+           "--max-concurrent", str(max_concurrent), "--queue-size", str(queue_size), "--jobs-path", ":memory:"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -65,31 +68,77 @@ async def run_bridge(base: str, items: list[Any]) -> tuple[float, list[str]]:
     body = {"items": items, "provider": {"name": "certainly", "args": ARGS}}
     async with httpx.AsyncClient(timeout=600) as client:
         started = time.perf_counter()
-        response = await client.post(f"{base}/bridge", json=body)
+        response = await client.post(f"{base}/bridge/complete", json=body)
         elapsed = time.perf_counter() - started
     response.raise_for_status()
     return elapsed, [r["status"] for r in response.json()["results"]]
 
 
-async def load(base: str, n: int) -> None:
-    body = {"items": [{"requirement_text": "1 + 1 = 2"}], "provider": {"args": ARGS}}
-    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-
-        async def one() -> tuple[int | str, float]:
-            started = time.perf_counter()
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of `pid` and every descendant (coqtop sessions included), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
             try:
-                response = await client.post(f"{base}/bridge", json=body)
-                return response.status_code, time.perf_counter() - started
-            except httpx.HTTPError as exc:
-                return type(exc).__name__, time.perf_counter() - started
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent and p not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    total = 0
+    for p in tree:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
 
-        outcomes = await asyncio.gather(*(one() for _ in range(n)))
+
+async def _raw_post(base: str, path: str, payload: bytes) -> int:
+    """One HTTP/1.1 POST on its own connection; the status code.
+
+    A bare asyncio client, so the burst measures the server: httpx's
+    connection pool costs seconds of client-side time at 500 concurrent
+    requests, which would hide the server's answer time.
+    """
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode()
+        writer.write(head + payload)
+        await writer.drain()
+        status_line = await reader.readline()
+        await reader.read()
+        return int(status_line.split()[1])
+    finally:
+        writer.close()
+
+
+async def load(base: str, n: int) -> None:
+    payload = json.dumps({"items": [{"requirement_text": "1 + 1 = 2"}], "provider": {"args": ARGS}}).encode()
+
+    async def one() -> tuple[int | str, float]:
+        started = time.perf_counter()
+        try:
+            return await _raw_post(base, "/bridge/complete", payload), time.perf_counter() - started
+        except (OSError, ValueError, IndexError) as exc:
+            return type(exc).__name__, time.perf_counter() - started
+
+    outcomes = await asyncio.gather(*(one() for _ in range(n)))
     counts: dict[str, int] = {}
     for code, _ in outcomes:
         counts[str(code)] = counts.get(str(code), 0) + 1
     latencies = sorted(t for _, t in outcomes)
     ok_latencies = sorted(t for code, t in outcomes if code == 200)
+    busy_latencies = sorted(t for code, t in outcomes if code == 429)
     p = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))] * 1000 if xs else float("nan")  # noqa: E731
     answered = sum(v for k, v in counts.items() if k in ("200", "429"))
     bad = {k: v for k, v in counts.items() if k not in ("200", "429")}
@@ -97,16 +146,47 @@ async def load(base: str, n: int) -> None:
     print(f"load: all answered 200/429: {answered == n}; 5xx or dropped: {bad or 'none'}")
     print(f"load: latency all p50 {p(latencies, 0.5):.1f} ms, p99 {p(latencies, 0.99):.1f} ms; "
           f"200s p50 {p(ok_latencies, 0.5):.1f} ms, p99 {p(ok_latencies, 0.99):.1f} ms")
+    print(f"load: 429 latency p50 {p(busy_latencies, 0.5):.1f} ms over {len(busy_latencies)} refusals (goal <= 50 ms)")
+    text = httpx.get(f"{base}/metrics", timeout=30).text
+    spent = {key: float(line.rsplit(" ", 1)[1]) for line in text.splitlines() for key in ("sum", "count")
+             if line.startswith(f"scillm_bridge_answer_seconds_{key}{{") and 'code="429"' in line}
+    if spent.get("count"):
+        print(f"load: server time per 429 (accept to answer, in the app) {1000 * spent['sum'] / spent['count']:.2f} ms")
+
+
+def memory_after_burst(pid: int, base: str, n: int) -> None:
+    baseline = tree_rss_bytes(pid)
+    asyncio.run(load(base, n))
+    after = tree_rss_bytes(pid)
+    mib = 1 << 20
+    print(f"rss: server tree {baseline / mib:.0f} MiB before the burst, {after / mib:.0f} MiB right after")
+    started = time.monotonic()
+    current = after
+    while current > 1.10 * baseline and time.monotonic() - started < 30:
+        time.sleep(1)
+        current = tree_rss_bytes(pid)
+    back = current <= 1.10 * baseline
+    print(f"rss: {current / mib:.0f} MiB after {time.monotonic() - started:.0f} s "
+          f"({100 * (current / baseline - 1):+.1f}% of baseline; back within 10%: {back}; goal within 30 s)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100)
-    parser.add_argument("--load", type=int, default=200)
+    parser.add_argument("--load", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only-load", action="store_true", help="skip the direct vs bridge comparison")
     args = parser.parse_args()
     items = coq_items(args.items)
     proc, base = start_bridge(max_concurrent=4, queue_size=32)
+    if args.only_load:
+        try:
+            asyncio.run(run_bridge(base, items[:4]))
+            memory_after_burst(proc.pid, base, args.load)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+        return 0
     try:
         asyncio.run(run_direct(items[:4]))
         asyncio.run(run_bridge(base, items[:4]))
@@ -125,7 +205,7 @@ def main() -> int:
         print(f"direct: median {d_med:.2f} s over {args.rounds} rounds {[round(x, 2) for x in direct_s]}")
         print(f"bridge: median {b_med:.2f} s over {args.rounds} rounds {[round(x, 2) for x in bridge_s]}")
         print(f"ratio bridge/direct: {b_med / d_med:.3f} (goal <= 1.15)")
-        asyncio.run(load(base, args.load))
+        memory_after_burst(proc.pid, base, args.load)
     finally:
         proc.terminate()
         proc.wait(timeout=15)

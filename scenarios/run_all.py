@@ -9,7 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = ["certainly_direct", "certainly_bridge", "certainly_router", "lean4_alias",
-             "codeworld_direct", "codeworld_bridge", "batch_json"]
+             "codeworld_direct", "codeworld_bridge", "batch_json", "prove_route"]
 
 
 def run_one(name: str, timeout_s: float = 300) -> tuple[str, float, str]:

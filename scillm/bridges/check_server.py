@@ -1,10 +1,14 @@
 """`create_check_app(checker)`: a LeanWorker-style `POST /check` service around any `Checker`.
 
 One machine with provers serves a team: `RemoteChecker` on the other side
-speaks the same wire models (`checkers/remote.py`). Routes are thin: the
-checker is passed in (no import-time globals), a malformed body is answered
-422 by validation, an unexpected checker exception 500 (the client reports
-`crashed`, never `proved`). FastAPI is imported by this module only.
+speaks the same wire models (`checkers/remote.py`). The service holds itself
+to the bridges' rules: the same bearer-token check (any case of `Bearer`,
+constant-time compare), JSON bodies only, size-capped and read under a
+deadline, a Host allow-list, the documented error shape for every non-200,
+and no API documentation for callers without the token. Every check runs the
+full verdict (axioms, exact statement): the request's `confirm` field is
+accepted for compatibility and ignored. A checker that raises answers 500
+(the client reports `crashed`, never `proved`).
 
 Run it: `uvicorn --factory 'scillm.bridges.check_server:coq_app'`.
 """
@@ -12,14 +16,20 @@ Run it: `uvicorn --factory 'scillm.bridges.check_server:coq_app'`.
 from __future__ import annotations
 
 import asyncio
-import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from scillm.bridges.app import install_error_handlers, require_token, token_ok
+from scillm.bridges.body import read_json
+from scillm.bridges.guard import HostGuard
+from scillm.bridges.http_errors import BridgeHTTPError, field_errors
+from scillm.bridges.openapi import install, json_body
+from scillm.bridges.settings import LOOPBACK_HOSTS
 from scillm.config import env
 from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.checkers.remote import CheckReply, CheckRequest
@@ -27,7 +37,9 @@ from scillm.integrations.certainly.models import Backend
 
 
 def create_check_app(
-    checker: Checker, *, token: str | None = None, default_backend: Backend = "coq", close_checker: bool = False
+    checker: Checker, *, token: str | None = None, default_backend: Backend = "coq", close_checker: bool = False,
+    max_body_bytes: int = 1024 * 1024, body_timeout_s: float = 15.0,
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS,
 ) -> FastAPI:
     """The app; `token` (default `SCILLM_BRIDGE_TOKEN`) is required as a Bearer token when set."""
     required = token if token is not None else env("SCILLM_BRIDGE_TOKEN")
@@ -41,29 +53,43 @@ def create_check_app(
             if close_checker:
                 await checker.aclose()
 
-    def authorize(request: Request) -> None:
-        if not required:
-            return
-        given = request.headers.get("authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {required}".encode()):
-            raise HTTPException(status_code=401, detail="missing or wrong bearer token")
+    app = FastAPI(title="scillm check server", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    install_error_handlers(app)
+    app.add_middleware(HostGuard, allowed=allowed_hosts)
 
-    app = FastAPI(title="scillm check server", lifespan=lifespan)
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi(request: Request) -> JSONResponse:
+        require_token(request, required)
+        return JSONResponse(app.openapi())
 
-    @app.get("/healthz", dependencies=[Depends(authorize)])
-    async def healthz() -> dict[str, Any]:
+    @app.get("/healthz")
+    async def healthz(request: Request) -> JSONResponse:
+        """`{"ok": ...}`; the checker's details only for an authorised caller (a wrong token is 401)."""
+        if "authorization" in request.headers:
+            require_token(request, required)
         status = await asyncio.to_thread(checker.status)
-        return {"ok": status.available, "checker": checker.name, "backend": status.model_dump()}
+        if not token_ok(request, required):
+            return JSONResponse({"ok": status.available})
+        return JSONResponse({"ok": status.available, "checker": checker.name, "backend": status.model_dump()})
 
-    @app.post("/check", response_model=CheckReply, dependencies=[Depends(authorize)])
-    async def check(body: CheckRequest) -> CheckReply:
+    @app.post("/check", response_model=CheckReply, openapi_extra=json_body(CheckRequest))
+    async def check(request: Request) -> JSONResponse:
+        require_token(request, required)
+        data = await read_json(request, max_body_bytes, body_timeout_s)
         try:
+            body = CheckRequest.model_validate(data)
             problem = body.to_problem(default_backend)
         except ValidationError as exc:
-            raise HTTPException(status_code=422, detail=exc.errors(include_url=False)) from exc
-        result = await checker.check(problem, body.proof, timeout_ms=body.timeout_ms, confirm=body.confirm)
-        return CheckReply.from_result(result)
+            problems = [(".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()]
+            raise field_errors(problems, "request does not match the check schema") from exc
+        try:
+            result = await checker.check(problem, body.proof, timeout_ms=body.timeout_ms, confirm=True)
+        except Exception as exc:
+            raise BridgeHTTPError(500, "checker_error", f"the checker failed: {type(exc).__name__}: {exc}") from exc
+        reply: dict[str, Any] = CheckReply.from_result(result).model_dump(mode="json")
+        return JSONResponse(reply)
 
+    install(app, [CheckRequest])
     return app
 
 

@@ -146,7 +146,7 @@ class BridgeClient:
         if max_seconds is not None and max_seconds > self.timeout_s:
             return await self.arun_job(request)
         read_timeout = self.timeout_s if max_seconds is None else max_seconds + 10.0
-        response = await self._send("POST", "/bridge", json=request.model_dump(mode="json"),
+        response = await self._send("POST", "/bridge/complete", json=request.model_dump(mode="json"),
                                     timeout=httpx.Timeout(read_timeout, connect=10.0))
         payload: dict[str, Any] = response.json()
         return payload

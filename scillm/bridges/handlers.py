@@ -1,9 +1,10 @@
 """What a work route does: read and validate the body, take a slot, run the engine, answer.
 
 Shared by the certainly and codeworld routes so that both bridges give the
-same status codes for the same faults: 400 malformed JSON, 413 too large,
-422 schema errors (with the field path), 429 busy, 501 no engine, 504
-deadline with the results so far.
+same status codes for the same faults: 400 malformed JSON, 408 body too slow,
+413 too large, 415 not JSON, 422 schema or policy errors (with the field
+path), 429 busy (checked before the body is read, so refusals are fast), 501
+no engine, 504 deadline with the results so far.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from scillm.bridges.admission import BusyError
-from scillm.bridges.app import BridgeHTTPError, BridgeState, bridge_state, check_auth
+from scillm.bridges.admission import BusyError, Reservation
+from scillm.bridges.app import BridgeState, bridge_state, check_auth
+from scillm.bridges.body import finite, read_json, require_json
 from scillm.bridges.engines import ModuleEngine
+from scillm.bridges.http_errors import BridgeHTTPError, field_errors
+from scillm.bridges.policy import certainly_kwargs, codeworld_kwargs, door_check_certainly
 from scillm.bridges.runner import RunOutcome, collect, partial_payload
 from scillm.bridges.schema import BridgeReply, BridgeRequest, ErrorBody, ErrorDetail, TimeoutReply
 from scillm.errors import (
@@ -29,20 +33,7 @@ from scillm.errors import (
     InvalidRequestError,
     SandboxUnavailableError,
 )
-
-
-async def _read_capped(request: Request, cap: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise BridgeHTTPError(413, "too_large", f"request body is {declared} bytes; this bridge accepts at most {cap}")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise BridgeHTTPError(413, "too_large", f"request body exceeds {cap} bytes; split the batch")
-        chunks.append(chunk)
-    return b"".join(chunks)
+from scillm.integrations.certainly.options import RequestFieldError
 
 
 def _details(exc: ValidationError) -> list[ErrorDetail]:
@@ -50,15 +41,9 @@ def _details(exc: ValidationError) -> list[ErrorDetail]:
 
 
 async def read_request(request: Request, state: BridgeState) -> BridgeRequest:
-    """The validated body, or the 400/413/422 that says exactly what is wrong with it."""
+    """The validated body, or the 400/408/413/415/422 that says exactly what is wrong with it."""
     limits = state.settings
-    raw = await _read_capped(request, limits.max_body_bytes)
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise BridgeHTTPError(400, "invalid_json", f"request body is not valid JSON{where}: {exc}",
-                              details=[ErrorDetail(loc="body", msg=str(exc))]) from exc
+    data = await read_json(request, limits.max_body_bytes, limits.body_timeout_s)
     try:
         body = BridgeRequest.model_validate(data)
     except ValidationError as exc:
@@ -75,11 +60,23 @@ async def read_request(request: Request, state: BridgeState) -> BridgeRequest:
     if oversized:
         raise BridgeHTTPError(422, "item_too_large", f"{len(oversized)} item(s) exceed {limits.max_item_bytes} bytes: "
                               + ", ".join(d.loc for d in oversized[:5]), details=oversized)
+    if body.options.max_seconds is not None and body.options.max_seconds > limits.max_item_seconds:
+        raise field_errors([("options.max_seconds", f"at most {limits.max_item_seconds:g} on this server")],
+                           "request asks for more than this server allows")
     return body
 
 
-def engine_kwargs(engine: ModuleEngine, body: BridgeRequest) -> dict[str, Any]:
-    return engine.engine_kwargs(body.provider.args, body.options.model_dump())
+def prepare(state: BridgeState, engine: ModuleEngine, body: BridgeRequest) -> dict[str, Any]:
+    """The engine keywords for this request after the server's policy and the door checks; 422 otherwise."""
+    try:
+        if engine.name == "certainly":
+            kwargs = certainly_kwargs(body.provider.args, body.options.model_dump(), state.settings)
+            door_check_certainly(list(body.items))
+        else:
+            kwargs = codeworld_kwargs(body.provider.args, state.settings)
+    except RequestFieldError as exc:
+        raise field_errors(exc.problems, "request refused by the server's policy") from exc
+    return engine.engine_kwargs(kwargs, body.options.model_dump())
 
 
 def deadline_of(state: BridgeState, body: BridgeRequest) -> float:
@@ -87,7 +84,7 @@ def deadline_of(state: BridgeState, body: BridgeRequest) -> float:
 
 
 def busy(state: BridgeState, exc: BusyError) -> BridgeHTTPError:
-    retry = str(state.settings.retry_after_s)
+    retry = str(state.admission.retry_after_s())
     return BridgeHTTPError(429, "busy", f"bridge is at capacity ({exc}); retry after {retry} s",
                            headers={"Retry-After": retry})
 
@@ -101,6 +98,8 @@ def engine_failure(exc: Exception) -> BridgeHTTPError:
         return BridgeHTTPError(503, "backend_unavailable", message)
     if isinstance(exc, InvalidRequestError | ConfigError):
         return BridgeHTTPError(422, "invalid_request", message, details=[ErrorDetail(loc="provider.args", msg=str(exc))])
+    if isinstance(exc, ValueError | TypeError):
+        return BridgeHTTPError(422, "invalid_request", message, details=[ErrorDetail(loc="body", msg=str(exc))])
     return BridgeHTTPError(500, "engine_error", message)
 
 
@@ -113,7 +112,7 @@ async def finish(engine: ModuleEngine, items: list[Any], kwargs: dict[str, Any],
     return built if built is not None else partial_payload(engine.name, outcome, kwargs, max_seconds)
 
 
-async def _watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
+async def watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
     """Cancel the work when the client goes away (the body is already consumed)."""
     while True:
         message = await request.receive()
@@ -122,13 +121,30 @@ async def _watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
             return
 
 
+def reserve(state: BridgeState) -> Reservation:
+    try:
+        return state.admission.reserve()
+    except BusyError as exc:
+        raise busy(state, exc) from exc
+
+
 async def run_sync(request: Request) -> JSONResponse:
-    """POST /bridge: run every item now and answer with the engine payload."""
+    """POST /bridge/complete: run every item now and answer with the engine payload."""
     state = bridge_state(request)
     check_auth(request)
-    body = await read_request(request, state)
-    engine = state.require_engine()
-    kwargs = engine_kwargs(engine, body)
+    require_json(request)
+    reservation = reserve(state)
+    try:
+        body = await read_request(request, state)
+        engine = state.require_engine()
+        kwargs = prepare(state, engine, body)
+        return await _run_reserved(request, state, engine, body, kwargs, reservation)
+    finally:
+        reservation.release()
+
+
+async def _run_reserved(request: Request, state: BridgeState, engine: ModuleEngine, body: BridgeRequest,
+                        kwargs: dict[str, Any], reservation: Reservation) -> JSONResponse:
     max_seconds = deadline_of(state, body)
     outcome: RunOutcome | None = None
     failure: Exception | None = None
@@ -140,7 +156,7 @@ async def run_sync(request: Request) -> JSONResponse:
         nonlocal outcome, failure
         queued_at = time.perf_counter()
         try:
-            async with state.admission.slot():
+            async with reservation.run():
                 outcome = await collect(engine, list(body.items), kwargs, max_seconds, _record, queued_at)
         except Exception as exc:
             failure = exc
@@ -148,15 +164,13 @@ async def run_sync(request: Request) -> JSONResponse:
             scope.cancel()
 
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_watch_disconnect, request, tg.cancel_scope)
+        tg.start_soon(watch_disconnect, request, tg.cancel_scope)
         tg.start_soon(_work, tg.cancel_scope)
-    if isinstance(failure, BusyError):
-        raise busy(state, failure) from failure
     if failure is not None:
         raise engine_failure(failure) from failure
     if outcome is None:
         raise BridgeHTTPError(499, "client_closed", "client disconnected; the work was cancelled")
-    payload = await finish(engine, list(body.items), kwargs, outcome, max_seconds)
+    payload = finite(await finish(engine, list(body.items), kwargs, outcome, max_seconds))
     if outcome.timed_out:
         error = ErrorBody(type="timeout", message=f"max_seconds={max_seconds:g} passed with {outcome.completed} of "
                           f"{len(body.items)} items finished; unfinished items are marked timeout")
@@ -166,4 +180,5 @@ async def run_sync(request: Request) -> JSONResponse:
     return JSONResponse(payload, status_code=200)
 
 
-__all__ = ["busy", "deadline_of", "engine_failure", "engine_kwargs", "finish", "read_request", "run_sync"]
+__all__ = ["busy", "deadline_of", "engine_failure", "finish", "prepare", "read_request", "reserve", "run_sync",
+           "watch_disconnect"]

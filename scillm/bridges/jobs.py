@@ -1,161 +1,132 @@
 """Async jobs for long batches: 202 + id, status polling, server-sent events as results finish.
 
-A job runs in the app's lifespan task group (never an untracked task), holds
-one admission slot while it runs, and keeps its results in input order.
-Finished jobs are forgotten after `job_ttl_s` or when more than `max_jobs`
-are kept.
+A 202 means the job already holds its admission place (taken before the
+body was read), so an accepted job is never refused later for capacity. It
+runs in the app's lifespan task group (never an untracked task) and writes
+each result to the job store as it finishes, so a restart keeps them; on
+shutdown a running job is marked `failed` with `server_restarted` instead of
+being waited for.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from scillm.bridges.admission import BusyError
-from scillm.bridges.app import BridgeHTTPError, BridgeState, bridge_state, check_auth
+from scillm.bridges.admission import BusyError, Reservation
+from scillm.bridges.app import BridgeState, bridge_state, check_auth
+from scillm.bridges.body import finite, require_json
 from scillm.bridges.engines import ModuleEngine
-from scillm.bridges.handlers import busy, deadline_of, engine_failure, engine_kwargs, finish, read_request
+from scillm.bridges.handlers import busy, deadline_of, engine_failure, finish, prepare, read_request, reserve
+from scillm.bridges.http_errors import BridgeHTTPError
+from scillm.bridges.job_store import FINAL, JobNotFound, JobStore
+from scillm.bridges.openapi import json_body
 from scillm.bridges.runner import collect
-from scillm.bridges.schema import BridgeReply, BridgeRequest, ErrorBody, JobCreated, JobState, JobStatus
+from scillm.bridges.schema import BridgeRequest, ErrorBody, JobCreated
 
 router = APIRouter()
 
-_FINAL: set[str] = {"done", "failed", "timeout", "cancelled"}
+
+class JobSignals:
+    """In-memory wake-ups for event readers; the data itself lives in the store."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, anyio.Event] = {}
+
+    def wait_for(self, job_id: str) -> anyio.Event:
+        return self._events.setdefault(job_id, anyio.Event())
+
+    def notify(self, job_id: str) -> None:
+        event = self._events.pop(job_id, None)
+        if event is not None:
+            event.set()
 
 
-@dataclass
-class Job:
-    """One batch: its results so far, an event log for SSE readers, and its final reply."""
-
-    id: str
-    total: int
-    status: JobState = "queued"
-    results: list[Any] = field(default_factory=list)
-    completed: int = 0
-    reply: dict[str, Any] | None = None
-    error: ErrorBody | None = None
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    finished_at: float | None = None
-    changed: anyio.Event = field(default_factory=anyio.Event)
-
-    def publish(self, kind: str, data: dict[str, Any]) -> None:
-        self.events.append((kind, data))
-        self.changed.set()
-        self.changed = anyio.Event()
-
-    def view(self) -> JobStatus:
-        return JobStatus(id=self.id, status=self.status, total=self.total, completed=self.completed,
-                         results=self.results, reply=BridgeReply(**self.reply) if self.reply else None,
-                         error=self.error)
+def _store(state: BridgeState) -> JobStore:
+    store: JobStore = state.jobs
+    return store
 
 
-class JobStore:
-    """Jobs by id, bounded in count and age."""
-
-    def __init__(self, max_jobs: int, ttl_s: float) -> None:
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self.max_jobs = max_jobs
-        self.ttl_s = ttl_s
-
-    def __len__(self) -> int:
-        return len(self._jobs)
-
-    def running_count(self) -> int:
-        return sum(1 for j in self._jobs.values() if j.status not in _FINAL)
-
-    def _prune(self) -> None:
-        now = time.monotonic()
-        for job_id, job in list(self._jobs.items()):
-            if job.finished_at is not None and now - job.finished_at > self.ttl_s:
-                del self._jobs[job_id]
-        for job_id, job in list(self._jobs.items()):
-            if len(self._jobs) < self.max_jobs:
-                break
-            if job.status in _FINAL:
-                del self._jobs[job_id]
-
-    def create(self, total: int) -> Job:
-        self._prune()
-        if len(self._jobs) >= self.max_jobs:
-            raise BusyError(f"{len(self._jobs)} jobs still running; the bridge keeps at most {self.max_jobs}")
-        job = Job(id=uuid.uuid4().hex, total=total, results=[None] * total)
-        self._jobs[job.id] = job
-        return job
-
-    def get(self, job_id: str) -> Job:
-        job = self._jobs.get(job_id)
-        if job is None:
-            raise BridgeHTTPError(404, "job_not_found", f"no job {job_id!r}; it never existed or was forgotten")
-        return job
+def _get(state: BridgeState, job_id: str) -> None:
+    try:
+        _store(state).status(job_id)
+    except JobNotFound:
+        raise BridgeHTTPError(404, "job_not_found", f"no job {job_id!r}; it never existed or its time to live "
+                              "passed") from None
 
 
-async def _run_job(state: BridgeState, engine: ModuleEngine, job: Job, body: BridgeRequest) -> None:
-    kwargs = engine_kwargs(engine, body)
+async def _run_job(state: BridgeState, engine: ModuleEngine, job_id: str, body: BridgeRequest,
+                   kwargs: dict[str, Any], reservation: Reservation) -> None:
+    store, signals = _store(state), state.job_signals
     max_seconds = deadline_of(state, body)
     items = list(body.items)
 
     async def _on_result(index: int, result: Any) -> None:
-        job.results[index] = result
-        job.completed += 1
+        store.add_result(job_id, index, finite(result))
         state.metrics.record_result(result)
-        job.publish("result", {"index": index, "result": result})
+        signals.notify(job_id)
 
     queued_at = time.perf_counter()
     try:
-        try:
-            async with state.admission.slot():
-                job.status = "running"
-                job.publish("status", {"status": "running"})
-                outcome = await collect(engine, items, kwargs, max_seconds, _on_result, queued_at)
-        except BusyError as exc:
-            job.status, job.error = "failed", ErrorBody(type="busy", message=str(exc))
-            return
-        job.reply = await finish(engine, items, kwargs, outcome, max_seconds)
-        job.results = list(job.reply.get("results", outcome.results))
+        async with reservation.run():
+            store.set_status(job_id, "running")
+            signals.notify(job_id)
+            outcome = await collect(engine, items, kwargs, max_seconds, _on_result, queued_at)
+        reply = finite(await finish(engine, items, kwargs, outcome, max_seconds))
         if outcome.timed_out:
-            job.status = "timeout"
-            job.error = ErrorBody(type="timeout", message=f"max_seconds={max_seconds:g} passed with "
-                                  f"{outcome.completed} of {len(items)} items finished")
+            error = ErrorBody(type="timeout", message=f"max_seconds={max_seconds:g} passed with "
+                              f"{outcome.completed} of {len(items)} items finished")
+            store.finish(job_id, "timeout", reply=reply, results=list(reply.get("results", outcome.results)),
+                         error=error)
         else:
-            job.status = "done"
+            store.finish(job_id, "done", reply=reply, results=list(reply.get("results", outcome.results)))
     except anyio.get_cancelled_exc_class():
-        job.status = "cancelled"
+        with anyio.CancelScope(shield=True):
+            if state.shutting_down:
+                store.finish(job_id, "failed", error=ErrorBody(
+                    type="server_restarted", message="the server stopped before this job finished; "
+                    "results finished before that are kept"))
+            else:
+                store.finish(job_id, "cancelled")
         raise
     except Exception as exc:
-        job.status, job.error = "failed", engine_failure(exc).body
+        store.finish(job_id, "failed", error=engine_failure(exc).body)
     finally:
-        job.finished_at = time.monotonic()
-        job.publish("done", job.view().model_dump(mode="json"))
+        reservation.release()
+        signals.notify(job_id)
 
 
-@router.post("/bridge/jobs", status_code=202)
+@router.post("/bridge/jobs", status_code=202, openapi_extra=json_body(BridgeRequest))
 async def create_job(request: Request) -> JSONResponse:
     """Start a batch in the background; 202 with the id and where to follow it."""
     state = bridge_state(request)
     check_auth(request)
-    body = await read_request(request, state)
-    engine = state.require_engine()
-    if state.admission.running + state.admission.waiting >= state.admission.max_concurrent + state.admission.queue_size:
-        raise busy(state, BusyError("every slot and queue place is taken"))
+    require_json(request)
+    reservation = reserve(state)
+    started = False
     try:
-        job = state.jobs.create(len(body.items))
-    except BusyError as exc:
-        raise busy(state, exc) from exc
-    assert state.tasks is not None
-    state.tasks.start_soon(_run_job, state, engine, job, body)
-    created = JobCreated(id=job.id, status=job.status, status_url=f"/bridge/jobs/{job.id}",
-                         events_url=f"/bridge/jobs/{job.id}/events")
-    return JSONResponse(created.model_dump(mode="json"), status_code=202,
-                        headers={"Location": created.status_url})
+        body = await read_request(request, state)
+        engine = state.require_engine()
+        kwargs = prepare(state, engine, body)
+        try:
+            job_id = _store(state).create(len(body.items))
+        except BusyError as exc:
+            raise busy(state, exc) from exc
+        assert state.tasks is not None
+        state.tasks.start_soon(_run_job, state, engine, job_id, body, kwargs, reservation)
+        started = True
+    finally:
+        if not started:
+            reservation.release()
+    created = JobCreated(id=job_id, status="queued", status_url=f"/bridge/jobs/{job_id}",
+                         events_url=f"/bridge/jobs/{job_id}/events")
+    return JSONResponse(created.model_dump(mode="json"), status_code=202, headers={"Location": created.status_url})
 
 
 @router.get("/bridge/jobs/{job_id}")
@@ -163,24 +134,31 @@ async def job_status(job_id: str, request: Request) -> JSONResponse:
     """Status and the results finished so far (null where not yet)."""
     state = bridge_state(request)
     check_auth(request)
-    return JSONResponse(state.jobs.get(job_id).view().model_dump(mode="json"))
+    _get(state, job_id)
+    return JSONResponse(_store(state).view(job_id).model_dump(mode="json"))
 
 
-async def _sse(job: Job) -> AsyncIterator[bytes]:
-    cursor = 0
+async def _sse(state: BridgeState, job_id: str) -> AsyncIterator[bytes]:
+    store, cursor = _store(state), 0
     while True:
-        while cursor < len(job.events):
-            kind, data = job.events[cursor]
-            cursor += 1
-            yield f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
-            if kind == "done":
-                return
-        waiter = job.changed
-        if cursor < len(job.events):
+        waiter = state.job_signals.wait_for(job_id)
+        try:
+            events = store.events_after(job_id, cursor)
+            final = store.status(job_id) in FINAL
+        except JobNotFound:
+            return
+        for seq, index, result in events:
+            cursor = seq
+            yield f"event: result\ndata: {json.dumps({'index': index, 'result': result})}\n\n".encode()
+        if final:
+            view = store.view(job_id).model_dump(mode="json")
+            yield f"event: done\ndata: {json.dumps(view)}\n\n".encode()
+            return
+        if events:
             continue
-        with anyio.move_on_after(15):
+        with anyio.move_on_after(15) as scope:
             await waiter.wait()
-        if cursor == len(job.events):
+        if scope.cancelled_caught:
             yield b": keep-alive\n\n"
 
 
@@ -189,9 +167,9 @@ async def job_events(job_id: str, request: Request) -> StreamingResponse:
     """Server-sent events: `result` per finished item (replayed from the start), then `done`."""
     state = bridge_state(request)
     check_auth(request)
-    job = state.jobs.get(job_id)
-    return StreamingResponse(_sse(job), media_type="text/event-stream",
+    _get(state, job_id)
+    return StreamingResponse(_sse(state, job_id), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-__all__ = ["Job", "JobStore", "router"]
+__all__ = ["JobSignals", "router"]

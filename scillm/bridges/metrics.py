@@ -63,11 +63,15 @@ class BridgeMetrics:
         self.check_latency = Histogram()
         self.request_latency = Histogram()
         self.gauges: dict[str, Callable[[], float]] = {}
+        self.seconds_by_code: dict[int, list[float]] = {}
 
     def record_request(self, route: str, status_code: int, seconds: float) -> None:
         key = (route, status_code)
         self.requests[key] = self.requests.get(key, 0) + 1
         self.request_latency.observe(seconds)
+        spent = self.seconds_by_code.setdefault(status_code, [0.0, 0.0])
+        spent[0] += seconds
+        spent[1] += 1
 
     def record_result(self, result: Any) -> None:
         self.items += 1
@@ -99,6 +103,11 @@ class BridgeMetrics:
         out += ["# HELP scillm_bridge_request_seconds Wall time of answered work requests.",
                 "# TYPE scillm_bridge_request_seconds histogram"]
         out += self.request_latency.render("scillm_bridge_request_seconds", e)
+        out += ["# HELP scillm_bridge_answer_seconds Server time of answered requests, by status code.",
+                "# TYPE scillm_bridge_answer_seconds summary"]
+        for code, (total, count) in sorted(self.seconds_by_code.items()):
+            out += [f'scillm_bridge_answer_seconds_sum{{{e},code="{code}"}} {total:.6f}',
+                    f'scillm_bridge_answer_seconds_count{{{e},code="{code}"}} {count:g}']
         for name, read in sorted(self.gauges.items()):
             out += [f"# TYPE scillm_bridge_{name} gauge", f"scillm_bridge_{name}{{{e}}} {read():g}"]
         return "\n".join(out) + "\n"

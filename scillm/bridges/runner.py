@@ -17,6 +17,7 @@ import anyio
 from scillm.bridges.engines import Engine
 
 OnResult = Callable[[int, Any], Awaitable[None]]
+_SECRET_ARGS = frozenset({"api_key", "api_base"})
 
 
 @dataclass
@@ -57,18 +58,28 @@ async def collect(
 ) -> RunOutcome:
     """Stream `engine.arun_items_iter` into an ordered list until done or `max_seconds`.
 
+    Prover work still in flight when the run ends early (deadline, or the
+    caller cancelled because the client went away) is killed, not left
+    running in threads: the next request finds the pool free.
+
     `started_at` (a `time.perf_counter()` value) counts time already spent,
     e.g. waiting in the admission queue, against `max_seconds`.
     """
+    from scillm.integrations.certainly.checkers.session import tracking_provers
+
     outcome = RunOutcome(results=[None] * len(items))
     start = time.perf_counter() if started_at is None else started_at
-    with anyio.move_on_after(max(0.0, max_seconds - (time.perf_counter() - start))) as scope:
-        async for index, result in engine.arun_items_iter(items, kwargs):
-            if 0 <= index < len(items) and index not in outcome.done:
-                outcome.results[index] = result
-                outcome.done.add(index)
-                if on_result is not None:
-                    await on_result(index, result)
+    with tracking_provers() as in_flight:
+        try:
+            with anyio.move_on_after(max(0.0, max_seconds - (time.perf_counter() - start))) as scope:
+                async for index, result in engine.arun_items_iter(items, kwargs):
+                    if 0 <= index < len(items) and index not in outcome.done:
+                        outcome.results[index] = result
+                        outcome.done.add(index)
+                        if on_result is not None:
+                            await on_result(index, result)
+        finally:
+            in_flight.kill_all()
     outcome.elapsed_s = time.perf_counter() - start
     if scope.cancelled_caught or len(outcome.done) < len(items):
         outcome.timed_out = scope.cancelled_caught
@@ -98,7 +109,8 @@ def partial_payload(engine_name: str, outcome: RunOutcome, kwargs: dict[str, Any
         "results": outcome.results,
         "statistics": {"duration_ms": round(outcome.elapsed_s * 1000, 3)},
         "run_manifest": {"engine": engine_name, "max_seconds": max_seconds, "produced_by": "bridge",
-                         "args": {k: v for k, v in kwargs.items() if isinstance(v, str | int | float | bool)}},
+                         "args": {k: v for k, v in kwargs.items()
+                                  if isinstance(v, str | int | float | bool) and k not in _SECRET_ARGS}},
     }
 
 

@@ -32,10 +32,14 @@ class BridgeOptions(_Frozen):
     session_id: str | None = Field(None, max_length=256, description="Caller's session key, passed to the engine.")
     track_id: str | None = Field(None, max_length=256, description="Caller's trace id, echoed in the run manifest.")
     model: str | None = Field(None, max_length=256, description="Model string the caller used (certainly/coq, ...).")
+    no_llm: bool | None = Field(None, description="certainly: prove with the offline portfolio only.")
+    simple: bool | None = Field(None, description="certainly: one round, no repairs.")
+    max_refinements: int | None = Field(None, ge=0, le=100, description="certainly: repair rounds after the first.")
+    explain_failures: bool | None = Field(None, description="certainly: ask the server's LLM to explain failures.")
 
 
 class BridgeRequest(_Frozen):
-    """POST /bridge and POST /bridge/jobs body."""
+    """POST /bridge/complete (alias /bridge) and POST /bridge/jobs body."""
 
     messages: list[dict[str, Any]] = Field(default_factory=list, description="Chat messages, for engines that read them.")
     items: list[Any] = Field(..., min_length=1, description="Work items; one result each, in order.")

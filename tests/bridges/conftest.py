@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,12 +16,13 @@ StartBridge = Callable[..., LiveBridge]
 
 
 @pytest.fixture
-def start_bridge() -> Iterator[StartBridge]:
+def start_bridge(tmp_path: Path) -> Iterator[StartBridge]:
     """`start_bridge("codeworld", max_concurrent=1, ...)` -> a started LiveBridge, closed after the test."""
     started: list[LiveBridge] = []
 
     def _start(engine: str = "certainly", *, engine_loader: Callable[[str], Any] | None = None,
                **overrides: Any) -> LiveBridge:
+        overrides.setdefault("jobs_path", str(tmp_path / f"jobs-{len(started)}.sqlite3"))
         settings = BridgeSettings.model_validate({"engine": engine, **overrides})
         bridge = LiveBridge(settings, engine_loader=engine_loader or load_engine).start()
         started.append(bridge)

@@ -17,10 +17,10 @@ class LiveBridge:
         import uvicorn
 
         from scillm.bridges.app import create_app
+        from scillm.bridges.serve import uvicorn_config
 
         self.settings = settings.model_copy(update={"host": "127.0.0.1", "port": 0})
-        config = uvicorn.Config(create_app(self.settings, **app_kwargs), host="127.0.0.1", port=0,
-                                log_level="error", lifespan="on", timeout_graceful_shutdown=2)
+        config = uvicorn_config(self.settings, create_app(self.settings, **app_kwargs), "error")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self.base_url = ""

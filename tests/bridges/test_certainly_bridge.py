@@ -54,7 +54,7 @@ def test_http_only_env_forces_the_bridge(start_bridge: StartBridge, monkeypatch:
     assert payload["_direct_mode"] is False
     assert payload["results"][0]["status"] == "proved"
     metrics = httpx.get(f"{base}/metrics").text
-    assert 'route="/bridge",code="200"} 1' in metrics
+    assert 'route="/bridge/complete",code="200"} 1' in metrics
 
 
 def test_healthz_names_coq_and_its_version(start_bridge: StartBridge) -> None:

@@ -86,7 +86,9 @@ def test_malformed_and_unauthorized_requests(served: _Served) -> None:
     missing = {k: v for k, v in body.items() if k != "stmt"}
     assert httpx.post(f"{served.base_url}/check", json=missing, headers=auth).status_code == 422
     assert httpx.post(f"{served.base_url}/check", json={**body, "timeout_ms": -5}, headers=auth).status_code == 422
-    assert httpx.post(f"{served.base_url}/check", content=b"{not json", headers=auth).status_code == 422
+    as_json = {**auth, "Content-Type": "application/json"}
+    assert httpx.post(f"{served.base_url}/check", content=b"{not json", headers=as_json).status_code == 400
+    assert httpx.post(f"{served.base_url}/check", content=b"{}", headers=auth).status_code == 415
     assert httpx.post(f"{served.base_url}/check", json=body).status_code == 401
     plain = {"imports": ["Require Import Arith."], "stmt": "2 + 2 = 4", "proof": "reflexivity.",
              "theorem_name": "four"}

@@ -77,7 +77,7 @@ def test_streamed_body_over_cap_is_413_without_content_length(bridge: str) -> No
             yield b'"' + b"z" * 100 + b'",'
         yield b'"end"]}'
 
-    r = httpx.post(f"{bridge}/bridge", content=chunks())
+    r = httpx.post(f"{bridge}/bridge", content=chunks(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
 
 
@@ -103,7 +103,8 @@ def test_token_required_when_set(start_bridge: StartBridge) -> None:
     assert httpx.get(f"{base}/bridge/jobs/x").status_code == 401
     ok = httpx.post(f"{base}/bridge", json={"items": [ITEM]}, headers={"Authorization": "Bearer s3cret"})
     assert ok.status_code == 501
-    assert httpx.get(f"{base}/healthz").json()["auth"] is True
+    assert "auth" not in httpx.get(f"{base}/healthz").json()
+    assert httpx.get(f"{base}/healthz", headers={"Authorization": "Bearer s3cret"}).json()["auth"] is True
 
 
 def test_metrics_count_answers_by_route_and_code(bridge: str) -> None:

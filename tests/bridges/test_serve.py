@@ -14,6 +14,7 @@ import pytest
 
 from scillm.bridges.serve import exposure_warning
 from scillm.bridges.settings import BridgeSettings
+from tests.bridges.conftest import StartBridge
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,3 +76,30 @@ def test_import_scillm_and_the_client_stay_free_of_web_servers() -> None:
             "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette', 'litellm') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_non_loopback_without_token_refuses_to_start() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SCILLM_BRIDGE_TOKEN"}
+    out = subprocess.run([sys.executable, "-m", "scillm.bridges.certainly", "--host", "0.0.0.0",
+                          "--port", str(_free_port())], cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "refusing to start" in out.stderr and "--insecure-no-token" in out.stderr
+
+
+def test_insecure_no_token_starts_anyway_with_a_warning() -> None:
+    from scillm.bridges.serve import refusal
+
+    assert refusal(BridgeSettings(engine="certainly", host="0.0.0.0")) is not None
+    assert refusal(BridgeSettings(engine="certainly", host="0.0.0.0", insecure_no_token=True)) is None
+    assert refusal(BridgeSettings(engine="certainly", host="0.0.0.0", token="t")) is None
+    assert refusal(BridgeSettings(engine="certainly", host="127.0.0.1")) is None
+
+
+def test_healthz_without_token_shows_readiness_only(start_bridge: StartBridge) -> None:
+    base = start_bridge("certainly", token="s3cret").base_url
+    anonymous = httpx.get(f"{base}/healthz")
+    assert set(anonymous.json()) == {"ok", "ready", "status"}
+    assert "/" not in anonymous.text
+    assert httpx.get(f"{base}/healthz", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    full = httpx.get(f"{base}/healthz", headers={"Authorization": "BEARER s3cret"}).json()
+    assert full["ok"] is True and "health" in full and "pool" in full

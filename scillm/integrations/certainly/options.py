@@ -135,4 +135,210 @@ def build_options(
     return opts
 
 
-__all__ = ["STRATEGIES", "RunOptions", "build_options", "parse_flags"]
+
+
+class RequestCaps(BaseModel):
+    """The most a request may ask of this server; the server's operator sets these, never a request.
+
+    `model_aliases` maps the names a request may put in `model` to the LiteLLM
+    model the server really calls (with the server's own base URL and key).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_rounds: int = Field(default=8, ge=1)
+    candidates_per_round: int = Field(default=16, ge=1)
+    repairs_per_round: int = Field(default=4, ge=0)
+    timeout_ms_per_check: int = Field(default=20_000, ge=1)
+    max_total_checks: int = Field(default=128, ge=1)
+    max_seconds: float = Field(default=300.0, gt=0)
+    check_concurrency: int = Field(default=8, ge=1)
+    concurrency: int = Field(default=4, ge=1)
+    max_tactics: int = Field(default=64, ge=0)
+    max_tactic_chars: int = Field(default=2000, ge=1)
+    model_aliases: dict[str, str] = Field(default_factory=dict)
+
+
+class RequestFieldError(InvalidRequestError):
+    """A request set an option it may not set, or beyond the server's cap; `problems` = [(field, reason)]."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{loc}: {msg}" for loc, msg in problems))
+
+
+_SERVER_ONLY = {
+    "api_base": "the LLM endpoint is a server setting (--llm-api-base); a request cannot choose it",
+    "api_key": "LLM keys are server settings; a request cannot send or redirect one",
+    "cache": "cache location is a server setting; a request may only send cache=false",
+    "request_timeout": "use options.max_seconds for the request's deadline",
+}
+_BOOLS = ("tactics_only", "simple", "no_llm", "explain_failures", "deterministic")
+_STRINGS = ("session_id", "track_id")
+_BUDGET_CAPS = ("max_rounds", "candidates_per_round", "repairs_per_round", "timeout_ms_per_check",
+                "max_total_checks", "max_seconds", "check_concurrency")
+
+
+class _Checker:
+    """Collects (field, reason) while a request's options are read."""
+
+    def __init__(self, caps: RequestCaps, where: str) -> None:
+        self.caps = caps
+        self.where = where
+        self.problems: list[tuple[str, str]] = []
+
+    def bad(self, key: str, msg: str) -> None:
+        self.problems.append((f"{self.where}.{key}", msg))
+
+    def number(self, key: str, value: Any, cap: float, *, integer: bool, low: float) -> Any:
+        kind = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            self.bad(key, f"must be {'an integer' if integer else 'a number'}, got {type(value).__name__}")
+        elif not low <= value <= cap:
+            self.bad(key, f"must be between {low:g} and {cap:g} on this server, got {value!r}")
+        else:
+            return value
+        return None
+
+
+def _from_flags(raw: Any, check: _Checker) -> dict[str, Any]:
+    try:
+        parsed = parse_flags(raw)
+    except InvalidRequestError as exc:
+        check.bad("flags", str(exc))
+        return {}
+    for key in ("max_refinements", "best_of"):
+        if key in parsed:
+            value = str(parsed[key])
+            parsed[key] = int(value) if value.isdigit() else value
+    return parsed
+
+
+def _string_list(key: str, value: Any, check: _Checker, *, limit: int, chars: int) -> list[str] | None:
+    if isinstance(value, str) and key == "strategies":
+        value = [s.strip() for s in value.split(",") if s.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        check.bad(key, "must be a list of strings")
+    elif len(value) > limit or any(len(v) > chars for v in value):
+        check.bad(key, f"at most {limit} entries of {chars} characters on this server")
+    else:
+        return value
+    return None
+
+
+def _budget(raw: Any, check: _Checker, prefix: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        check.bad(prefix.rstrip("."), "must be an object with budget fields")
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in _BUDGET_CAPS:
+            check.bad(f"{prefix}{key}", f"unknown budget field; known: {', '.join(_BUDGET_CAPS)}")
+            continue
+        low = 0 if key == "repairs_per_round" else 1
+        got = check.number(f"{prefix}{key}", value, getattr(check.caps, key), integer=key != "max_seconds",
+                           low=low if key != "max_seconds" else 0.001)
+        if got is not None:
+            out[key] = got
+    return out
+
+
+def request_options(args: dict[str, Any], caps: RequestCaps, *, where: str = "provider.args") -> dict[str, Any]:
+    """The `build_options` keywords a request may set, each typed and within `caps`.
+
+    Everything else (LLM base URL and key, cache paths, unknown names) is
+    refused, naming the field, so a request can never move a server secret or
+    touch a host path.
+
+    Raises:
+        RequestFieldError: listing every refused field.
+    """
+    check = _Checker(caps, where)
+    flat: dict[str, Any] = {}
+    for key, value in args.items():
+        if key == "options" and isinstance(value, dict):
+            flat.update(value)
+        elif key == "flags":
+            flat.update(_from_flags(value, check))
+        else:
+            flat[key] = value
+    out: dict[str, Any] = {}
+    budget: dict[str, Any] = {}
+    for key, value in flat.items():
+        if key in _SERVER_ONLY and not (key == "cache" and value is False):
+            check.bad(key, _SERVER_ONLY[key])
+        elif key == "cache":
+            out["cache"] = False
+        elif key in _BOOLS:
+            if isinstance(value, bool):
+                out[key] = value
+            else:
+                check.bad(key, f"must be true or false, got {type(value).__name__}")
+        elif key in _STRINGS:
+            if value is None or (isinstance(value, str) and len(value) <= 256):
+                out[key] = value
+            else:
+                check.bad(key, "must be a string of at most 256 characters")
+        elif key == "backend":
+            if value in ("coq", "rocq", "lean", "lean4"):
+                out[key] = "lean" if str(value).startswith("lean") else "coq"
+            else:
+                check.bad(key, "must be coq or lean")
+        elif key == "model":
+            if value is None:
+                continue
+            if not isinstance(value, str) or value not in caps.model_aliases:
+                names = ", ".join(sorted(caps.model_aliases)) or "none are configured"
+                check.bad(key, f"models are chosen by the server; allowed names: {names}")
+            else:
+                out[key] = caps.model_aliases[value]
+        elif key == "temperature":
+            got = check.number(key, value, 2.0, integer=False, low=0.0)
+            if got is not None:
+                out[key] = float(got)
+        elif key == "concurrency":
+            got = check.number(key, value, caps.concurrency, integer=True, low=1)
+            if got is not None:
+                out[key] = got
+        elif key in ("strategies", "tactics"):
+            listed = _string_list(key, value, check, limit=caps.max_tactics if key == "tactics" else len(STRATEGIES),
+                                  chars=caps.max_tactic_chars)
+            bad = sorted(set(listed or []) - STRATEGIES) if key == "strategies" else []
+            if bad:
+                check.bad(key, f"unknown strategies {bad}; known: {sorted(STRATEGIES)}")
+            elif listed is not None:
+                out[key] = listed
+        elif key == "budget":
+            budget.update(_budget(value, check, "budget."))
+        elif key in _BUDGET_CAPS:
+            budget.update(_budget({key: value}, check, ""))
+        elif key == "max_refinements":
+            got = check.number(key, value, caps.max_rounds - 1, integer=True, low=0)
+            if got is not None:
+                budget["max_rounds"] = got + 1
+        elif key == "best_of":
+            got = check.number(key, value, caps.candidates_per_round, integer=True, low=1)
+            if got is not None:
+                budget["candidates_per_round"] = got
+        else:
+            check.bad(key, "not an option a request may set")
+    if check.problems:
+        raise RequestFieldError(check.problems)
+    if budget:
+        out["budget"] = budget
+    return out
+
+
+def capped_budget(budget: dict[str, Any] | None, caps: RequestCaps) -> dict[str, Any]:
+    """The server's defaults for every budget field the request left out, never above `caps`."""
+    merged = dict(budget or {})
+    for key in _BUDGET_CAPS:
+        default = Budget.model_fields[key].default
+        cap = getattr(caps, key)
+        if key not in merged and default is not None and default > cap:
+            merged[key] = cap
+    return merged
+
+
+__all__ = ["STRATEGIES", "RequestCaps", "RequestFieldError", "RunOptions", "build_options", "capped_budget",
+           "parse_flags", "request_options"]

@@ -58,7 +58,7 @@ class CheckRequest(BaseModel):
     keyword: str = "Theorem"
     """Extension: declaration keyword as written in the source."""
     confirm: bool = True
-    """Extension: run the axiom and exact-statement guards on a passing proof."""
+    """Extension, kept for compatibility: the server always runs the full verdict, whatever this says."""
 
     @classmethod
     def from_problem(cls, problem: Problem, proof: str, *, timeout_ms: int | None, confirm: bool) -> CheckRequest:

@@ -21,13 +21,15 @@ enforced by the pool), so it works under any event loop via `asyncio.to_thread`.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import resource
 import select
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 
@@ -65,6 +67,50 @@ class Session(Protocol):
     def rss_bytes(self) -> int | None:
         """Resident memory of the process, or None when unknown."""
         ...
+
+
+class InFlight:
+    """The prover processes answering requests made in one caller's context, so that caller can stop them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._procs: set[ProverProcess] = set()
+
+    def add(self, proc: ProverProcess) -> None:
+        with self._lock:
+            self._procs.add(proc)
+
+    def discard(self, proc: ProverProcess) -> None:
+        with self._lock:
+            self._procs.discard(proc)
+
+    def kill_all(self) -> int:
+        """Kill every process still answering; the waiting check sees it die and its session is retired."""
+        with self._lock:
+            procs = list(self._procs)
+            self._procs.clear()
+        for proc in procs:
+            proc.kill()
+        return len(procs)
+
+
+_IN_FLIGHT: contextvars.ContextVar[InFlight | None] = contextvars.ContextVar("scillm_prover_in_flight", default=None)
+
+
+@contextlib.contextmanager
+def tracking_provers() -> Iterator[InFlight]:
+    """Record the provers that serve requests made in this context (threads from `asyncio.to_thread` included).
+
+    A cancelled caller (a client that went away, a deadline) kills exactly its
+    own in-flight prover work with `kill_all()` instead of leaving it running
+    in a thread.
+    """
+    tracker = InFlight()
+    token = _IN_FLIGHT.set(tracker)
+    try:
+        yield tracker
+    finally:
+        _IN_FLIGHT.reset(token)
 
 
 class ProverProcess:
@@ -125,6 +171,17 @@ class ProverProcess:
         """Read the merged output until `done(buffer)` holds; kill on deadline, EOF or flood."""
         if self._proc is None or self._proc.stdout is None:
             raise ProcessDied("process not started")
+        tracker = _IN_FLIGHT.get()
+        if tracker is not None:
+            tracker.add(self)
+        try:
+            return self._read_until(done, deadline)
+        finally:
+            if tracker is not None:
+                tracker.discard(self)
+
+    def _read_until(self, done: Callable[[bytearray], bool], deadline: float) -> bytes:
+        assert self._proc is not None and self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
         buf = bytearray()
         while True:
@@ -174,4 +231,5 @@ class ProverProcess:
         return None
 
 
-__all__ = ["OutputTooLarge", "ProcessDied", "ProcessTimeout", "ProverProcess", "Session"]
+__all__ = ["InFlight", "OutputTooLarge", "ProcessDied", "ProcessTimeout", "ProverProcess", "Session",
+           "tracking_provers"]

@@ -1,0 +1,126 @@
+"""Reading a request body safely: JSON only, size-capped, under a deadline, with bounded values.
+
+Python's `json` accepts `NaN`/`Infinity`, turns `1e999` into infinity,
+recurses without bound and refuses huge integers by raising; each of those
+would be a 500 later. Here each is a 4xx at the door instead, and a body that
+arrives too slowly (or never completes its Content-Length) is answered 408
+and the connection closed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import anyio
+from starlette.requests import ClientDisconnect, Request
+
+from scillm.bridges.http_errors import BridgeHTTPError
+from scillm.bridges.schema import ErrorDetail
+
+MAX_DEPTH = 64
+MAX_INT_DIGITS = 100
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number; send a finite number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"{text[:40]} does not fit a finite 64-bit float")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Refused(f"an integer of {len(text)} digits; at most {MAX_INT_DIGITS} are accepted")
+    return int(text)
+
+
+def _depth_ok(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return False
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return True
+
+
+def parse_json(raw: bytes) -> Any:
+    """The decoded body; 400 when it is not JSON, 422 for values no JSON reply could carry."""
+    try:
+        data = json.loads(raw, parse_constant=_constant, parse_float=_float, parse_int=_int)
+    except _Refused as exc:
+        raise BridgeHTTPError(422, "invalid_number", str(exc), details=[ErrorDetail(loc="body", msg=str(exc))]) from None
+    except RecursionError:
+        msg = f"JSON nested deeper than {MAX_DEPTH} levels"
+        raise BridgeHTTPError(422, "too_deep", msg, details=[ErrorDetail(loc="body", msg=msg)]) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise BridgeHTTPError(400, "invalid_json", f"request body is not valid JSON{where}: {exc}",
+                              details=[ErrorDetail(loc="body", msg=str(exc))]) from None
+    if not _depth_ok(data, MAX_DEPTH):
+        msg = f"JSON nested deeper than {MAX_DEPTH} levels"
+        raise BridgeHTTPError(422, "too_deep", msg, details=[ErrorDetail(loc="body", msg=msg)])
+    return data
+
+
+def require_json(request: Request) -> None:
+    """415 unless the body is declared `application/json` (a browser form cannot send that cross-site)."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind != "application/json" and not (kind.startswith("application/") and kind.endswith("+json")):
+        raise BridgeHTTPError(415, "unsupported_media_type",
+                              f"send the body as JSON with 'Content-Type: application/json' (got {kind or 'none'!r})")
+
+
+async def read_body(request: Request, cap: int, timeout_s: float) -> bytes:
+    """The whole body, at most `cap` bytes, received within `timeout_s`; else 413 or 408 (connection closed)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        raise BridgeHTTPError(413, "too_large", f"request body is {declared} bytes; this server accepts at most {cap}",
+                              headers={"Connection": "close"})
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with anyio.fail_after(timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > cap:
+                    raise BridgeHTTPError(413, "too_large", f"request body exceeds {cap} bytes; split the batch",
+                                          headers={"Connection": "close"})
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BridgeHTTPError(408, "request_timeout", f"the request body was not received within {timeout_s:g} s",
+                              headers={"Connection": "close"}) from None
+    except ClientDisconnect:
+        raise BridgeHTTPError(400, "client_closed", "the client closed the connection before sending the body") from None
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, cap: int, timeout_s: float) -> Any:
+    require_json(request)
+    return parse_json(await read_body(request, cap, timeout_s))
+
+
+__all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "finite", "parse_json", "read_body", "read_json", "require_json"]
+
+
+def finite(value: Any) -> Any:
+    """`value` with every NaN/infinite float replaced by null, so a reply can always be encoded."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
