@@ -70,8 +70,13 @@ def test_every_minif2f_file_splits() -> None:
         pytest.skip(f"{SHARED} is absent")
     files = sorted(SHARED.glob("*.v"))
     assert files
-    kinds = {normalize_item(f.read_text(), 0, backend="coq").kind for f in files}
-    assert kinds == {"file"}
+    norms = {f.stem: normalize_item({"text": f.read_text(), "theorem_name": f.stem}, 0, backend="coq") for f in files}
+    assert {n.kind for n in norms.values()} == {"file"}
+    assert all(n.problem is not None and n.problem.theorem_name == stem for stem, n in norms.items())
+    unnamed = {f.stem: normalize_item(f.read_text(), 0, backend="coq") for f in files}
+    two_open = {stem for stem, n in unnamed.items() if n.kind == "invalid"}
+    assert two_open == {"imo_1966_p5"}, two_open
+    assert "several open theorems: imo_1966_p5, imo_1966_p5'" in (unnamed["imo_1966_p5"].error or "")
 
 
 def test_lemma_names_and_english_are_recognised() -> None:
