@@ -15,7 +15,9 @@ coqtop by a property test:
   a dot, a bullet or a plain brace, runs of one bullet character (`-`, `++`,
   `***`) are sentences of their own; `{` and `}` are sentences, and so are
   goal selectors before a brace (`2: {`, `[x]: {`, `all: {`, `1-2,4: {`);
-  after a selector brace a `-` is an operator again, not a bullet.
+  after a selector brace a `-` is an operator again, not a bullet. Selector
+  braces are cut outside proofs too, where Coq reads them as part of a
+  failing command: one cut more than Coq only means more text is checked.
 
 Whatever Coq would read differently from this lexer is refused with a
 `LexError` rather than guessed: runs of four or more dots, `...` glued to the

@@ -130,6 +130,8 @@ def _refused_everywhere(cmd: Command, where: str) -> str | None:
         if not rest.startswith(_SAFE_ADD):
             return f"`Add {rest}` changes load paths or state; not allowed in {where}"
         return None
+    if head in ("Require", "From", "Import", "Export") and any(w.split(".")[0] == "Ltac2" for w in cmd.words):
+        return f"Ltac2 changes how proofs are read and parsed; not allowed in {where}"
     if head in IO_COMMANDS:
         return f"`{head}` touches files, code or the session; not allowed in {where}"
     if head in ("Set", "Unset"):

@@ -166,6 +166,7 @@ def _reason(check: object, text: str) -> str | None:
     ("Set Nested Proofs Allowed.", "Nested Proofs Allowed"),
     ("Definition x := 1.", "not allowed in the header"),
     ("Profile Import Nat.", "Profile"),
+    ("From Ltac2 Require Import Ltac2.", "Ltac2"),
 ])
 def test_header_is_an_allow_list_seen_through_prefixes(text: str, fragment: str) -> None:
     reason = _reason(check_header, text)
