@@ -52,6 +52,7 @@ STANDARD_SKELETONS = _set(
     _+_ _-_ _*_ _/_ -_ _^_ _=_ _<>_ _<=_ _<_ _>=_ _>_ _<=_<=_ _<=_<_ _<_<=_ _<_<_ _/\\_ _\\/_ ~_ _->_ _<->_
     _::_ _++_ _==_ _=?_ _<=?_ _<?_ _&&_ _||_ _mod_ (_|_) _|_ [] [_] [_;.._;_] {_|_} _! _÷_ _≤_ _≥_ _≠_ _∧_
     _∨_ ¬_ _→_ _↔_ _×_ _%_ _=_:>_ _=_:_ exists_,_ ∃_,_ ∀_,_ _²_ _² √_ /_ _?=_ _^-1 _<->_ _-_<_ _<=_=_
+    forall_,_ exists!_,_ fun_=>_ if_then_else_ let_:=_in_ _=_%_ _<>_:>_ {_:_|_} {_&_} _+{_} {_}+{_}
     """
 )
 _LITERAL = re.compile(r"^'(.*)'$")
@@ -76,8 +77,11 @@ def notation_skeleton(notation: str) -> tuple[str, list[str]]:
         if m is not None:
             shape.append(m.group(1))
             literals.append(m.group(1))
-        elif _IDENT.match(tok):
+        elif _IDENT.match(tok) and tok not in PRELUDE_NAMES:
             shape.append("_")
+        elif _IDENT.match(tok):
+            shape.append(tok)
+            literals.append(tok)
         else:
             shape.append(tok)
             literals.append(tok)

@@ -76,6 +76,8 @@ _SAFE_ADD = ("Ring", "Field", "Morphism", "Parametric Morphism", "Relation", "Pa
 _KERNEL_ATTRIBUTE = re.compile(r"\b(?:bypass_check|typing)\b")
 _CHANNEL_MARKUP = re.compile(r"</?\s*(?:prompt|infomsg|warning)\b", re.I)
 _PROOF_OPENERS = frozenset({"Proof."})
+# Capitalised proof-mode commands that only act on the goals of the proof at hand.
+PROOF_COMMANDS = frozenset({"Unshelve"})
 _PROOF_CLOSERS = frozenset({"Qed.", "Defined."})
 _FUNCTOR_PARAM = re.compile(r"^\s*Module\s+(?:Type\s+)?(?:Import\s+|Export\s+)?[A-Za-z_][\w']*\s*[(\[]")
 
@@ -176,7 +178,9 @@ def check_proof_sentences(sentences: list[Sentence]) -> Violation | None:
         v = _tactic_violation(s, "the proof")
         if v is not None:
             return v
-        if cmd.kind != "tactic":
+        plain_proof_command = not cmd.prefixes and not cmd.attributes and (
+            " ".join(cmd.body.split()).rstrip(".").rstrip() in PROOF_COMMANDS)
+        if cmd.kind != "tactic" and not plain_proof_command:
             word = " ".join((*cmd.prefixes, *cmd.words[:1])) or cmd.body[:20]
             inner = _refused_everywhere(cmd, "the proof")
             why = f" ({inner})" if inner else ""
@@ -258,6 +262,7 @@ __all__ = [
     "FORBIDDEN_COMMANDS",
     "FORBIDDEN_TACTIC_WORDS",
     "HARMLESS_OPTIONS",
+    "PROOF_COMMANDS",
     "Violation",
     "axiom_allowed",
     "check_decls",

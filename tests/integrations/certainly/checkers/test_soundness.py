@@ -212,6 +212,8 @@ def test_honest_headers_pass(text: str) -> None:
     ('Infix "+" := Nat.sub.', "standard notation"),
     ('Reserved Notation "x + y" (at level 50).', "standard notation"),
     ("Local Notation \"'False'\" := True.", "False"),
+    ('Notation "False" := True.', "False"),
+    ("Notation \"'forall' x , P\" := (x) (at level 200, x binder).", "standard notation"),
     ("Inductive t := True | B.", "True"),
     ("Module Nat. Definition add := 0. End Nat.", "Nat"),
     ("Number Notation nat f g : nat_scope.", "literals"),
@@ -248,3 +250,8 @@ def test_honest_decls_pass(text: str) -> None:
 ])
 def test_proofs_hold_only_tactics(text: str) -> None:
     assert check_proof_sentences(split_sentences(text)) is not None
+
+
+def test_unshelve_is_the_one_capitalised_proof_command() -> None:
+    assert check_proof_sentences(split_sentences("eapply f. Unshelve. exact 0.")) is None
+    assert check_proof_sentences(split_sentences("Time Unshelve.")) is not None
