@@ -3,7 +3,8 @@
 An item is `{"requirement_text": ...}` (alias `text`, `requirement`) or a bare
 string, plus optional `id`, `backend`, `header`, `decls`, `theorem_name`,
 `tactics`, `strategies`, `metadata`. The requirement is one of: a formal
-statement, a whole file with one open theorem, a library lemma name
+statement, a whole file with exactly one open theorem (the file keeps its own
+imports and decls, so `header`/`decls` cannot come with it), a library lemma name
 (`Nat.add_comm`, looked up with the prover) or plain English (formalised by
 an LLM, else reported `needs_llm`). Pure text logic except `lookup_coq_lemma`.
 """
@@ -102,17 +103,16 @@ def _split_top_colon(text: str) -> tuple[str, str] | None:
     return None
 
 
-def split_coq_file(text: str) -> Problem:
-    """The Problem of the first theorem in a Coq file (the checkers' splitter; a missing closer is fine).
+def split_coq_file(text: str, theorem_name: str | None = None) -> Problem:
+    """The Problem of the theorem `theorem_name` of a Coq file, or of its single open theorem when None.
 
-    Raises `SplitError` when the file cannot be cut.
+    Open means its proof ends with `Admitted.` or `Abort.`, or the file ends after its statement or
+    `Proof.`. Raises `SplitError` naming the theorems when none or several are open, or when the file
+    cannot be cut.
     """
     from scillm.integrations.certainly.checkers.split import split_file
 
-    if not re.search(r"\b(?:Qed|Defined|Admitted|Abort|Save)\s*\.\s*$", text.rstrip()):
-        text = text.rstrip() + ("\nAdmitted." if re.search(r"\bProof\s*\.\s*$", text.rstrip())
-                                else "\nProof.\nAdmitted.")
-    return split_file(text).problem
+    return split_file(text, theorem_name).problem
 
 
 def split_lean_file(text: str) -> tuple[str, str, str, str] | None:
@@ -182,16 +182,17 @@ def _classify(text: str, item: dict[str, Any], common: dict[str, Any], backend: 
     if backend == "coq" and _COQ_DECL.search(text):
         from scillm.integrations.certainly.checkers.split import SplitError
 
+        given = [f for f in ("header", "decls") if item.get(f) is not None]
+        if given:
+            return NormalizedItem(**common, kind="invalid", error=(
+                f"item {' and '.join(f'`{f}`' for f in given)} cannot be combined with a whole Coq file: the file "
+                "keeps its own imports, scopes and definitions; put them in the file"))
         try:
-            split = split_coq_file(text)
+            split = split_coq_file(text, item.get("theorem_name"))
         except SplitError as exc:
             return NormalizedItem(**common, kind="invalid", error=f"cannot read the Coq theorem: {exc}")
-        if isinstance(header, str):
-            split = split.model_copy(update={"header": header})
-        elif not split.header and not split.decls:
+        if not split.header and not split.decls:
             split = split.model_copy(update={"header": default_header(split.statement, "coq")})
-        if decls:
-            split = split.model_copy(update={"decls": "\n".join(d for d in (split.decls, decls) if d)})
         return NormalizedItem(**common, kind="file", problem=split)
     if backend == "lean" and _LEAN_DECL.search(text):
         lsplit = split_lean_file(text)

@@ -159,7 +159,7 @@ async def test_repeated_run_is_answered_from_the_cache(coq: object) -> None:
 
 @pytest.mark.needs_coq
 async def test_broken_header_stops_the_search(coq: object) -> None:
-    out = await prove_problem(_problem("True", header="Require Import Arith.\nCheck nonexistent_thing."),
+    out = await prove_problem(_problem("True", header="Require Import Arith.\nImport Nonexistent_module."),
                               PortfolioProposer(), coq, Budget())  # type: ignore[arg-type]
     assert out.status == "error"
     assert out.stats.checks == 1

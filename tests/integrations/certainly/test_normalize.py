@@ -70,8 +70,13 @@ def test_every_minif2f_file_splits() -> None:
         pytest.skip(f"{SHARED} is absent")
     files = sorted(SHARED.glob("*.v"))
     assert files
-    kinds = {normalize_item(f.read_text(), 0, backend="coq").kind for f in files}
-    assert kinds == {"file"}
+    norms = {f.stem: normalize_item({"text": f.read_text(), "theorem_name": f.stem}, 0, backend="coq") for f in files}
+    assert {n.kind for n in norms.values()} == {"file"}
+    assert all(n.problem is not None and n.problem.theorem_name == stem for stem, n in norms.items())
+    unnamed = {f.stem: normalize_item(f.read_text(), 0, backend="coq") for f in files}
+    two_open = {stem for stem, n in unnamed.items() if n.kind == "invalid"}
+    assert two_open == {"imo_1966_p5"}, two_open
+    assert "several open theorems: imo_1966_p5, imo_1966_p5'" in (unnamed["imo_1966_p5"].error or "")
 
 
 def test_lemma_names_and_english_are_recognised() -> None:
@@ -128,3 +133,63 @@ async def test_library_lemma_statement_is_looked_up_with_coq() -> None:
     assert await lookup_coq_lemma("Nat.add_comm") == "forall n m : nat, n + m = m + n"
     with pytest.raises(LookupError, match="does not know"):
         await lookup_coq_lemma("No.such_lemma")
+
+
+WARMUP = "Theorem warmup : True.\nProof. exact I. Qed.\n\nTheorem main : {stmt}.\nProof.\nAdmitted.\n"
+Z_FILE = "From Coq Require Import ZArith.\nOpen Scope Z_scope.\nTheorem t : {stmt}.\nProof.\nAdmitted.\n"
+DECL_FILE = "Definition f := {value}.\nTheorem t : f = 1.\nProof.\n"
+# (case, attack item, honest twin): each attack was `proved` when a whole file's first theorem was the
+# target and item header/decls silently replaced or extended the file's own.
+FILE_CASES = [
+    ("closed-warmup-is-not-the-target",
+     {"text": WARMUP.format(stmt="1 = 2"), "tactics": ["exact I.", "reflexivity."]},
+     {"text": WARMUP.format(stmt="2 = 2"), "tactics": ["exact I.", "reflexivity."]}),
+    ("item-header-cannot-replace-the-files-scopes",
+     {"text": Z_FILE.format(stmt="0 - 1 = 0"), "header": "Require Import Arith.", "tactics": ["reflexivity."]},
+     {"text": Z_FILE.format(stmt="0 - 1 = -1"), "tactics": ["reflexivity."]}),
+    ("item-decls-cannot-extend-the-file",
+     {"text": DECL_FILE.format(value=0), "decls": "Notation \"'f'\" := 1.", "tactics": ["reflexivity."]},
+     {"text": DECL_FILE.format(value=1), "tactics": ["reflexivity."]}),
+]
+
+
+@pytest.mark.needs_coq
+def test_whole_file_attacks_are_not_proved_and_honest_files_are() -> None:
+    import scillm
+
+    items = [{"id": f"{case}:{side}", **item} for case, attack, honest in FILE_CASES
+             for side, item in (("attack", attack), ("honest", honest))]
+    response = scillm.certainly_prove(items=items, backend="coq",
+                                      options={"tactics_only": True, "max_rounds": 1, "cache": False})
+    results = response.additional_kwargs["certainly"]["results"]
+    by_id = {r["item_id"]: r for r in results}
+    for case, _, _ in FILE_CASES:
+        attack, honest = by_id[f"{case}:attack"], by_id[f"{case}:honest"]
+        assert attack["status"] != "proved", (case, attack)
+        assert honest["status"] == "proved", (case, honest)
+    assert by_id["closed-warmup-is-not-the-target:attack"]["status"] == "failed"
+    for case in ("item-header-cannot-replace-the-files-scopes", "item-decls-cannot-extend-the-file"):
+        assert by_id[f"{case}:attack"]["status"] == "error"
+        assert "cannot be combined with a whole Coq file" in by_id[f"{case}:attack"]["explanation"]
+
+
+def test_whole_file_with_item_header_or_decls_is_invalid() -> None:
+    for extra in ({"header": ""}, {"decls": "Definition g := 2."}, {"header": "Require Import Arith.", "decls": "x"}):
+        norm = normalize_item({"text": "Theorem t : 1 = 1.\nProof.\n", **extra}, 0, backend="coq")
+        assert norm.kind == "invalid"
+        assert norm.error is not None and "cannot be combined with a whole Coq file" in norm.error
+
+
+def test_whole_file_target_rules_through_normalize() -> None:
+    norm = normalize_item(WARMUP.format(stmt="1 = 2"), 0, backend="coq")
+    assert norm.problem is not None
+    assert (norm.problem.theorem_name, norm.problem.statement) == ("main", "1 = 2")
+    assert "Theorem warmup" in norm.problem.decls
+    several = normalize_item("Lemma a : True.\nAdmitted.\nLemma b : True.\nProof.\n", 0, backend="coq")
+    assert several.kind == "invalid" and several.error is not None and "a, b" in several.error
+    named = normalize_item({"text": "Lemma a : True.\nAdmitted.\nLemma b : 1 = 1.\nProof.\n", "theorem_name": "b"},
+                           0, backend="coq")
+    assert named.problem is not None and named.problem.statement == "1 = 1"
+    z = normalize_item(Z_FILE.format(stmt="0 - 1 = -1"), 0, backend="coq")
+    assert z.problem is not None
+    assert z.problem.header == "From Coq Require Import ZArith.\nOpen Scope Z_scope."

@@ -1,12 +1,30 @@
-"""Client-side Coq lexer: cut a script into sentences before anything reaches coqtop.
+"""Client-side Coq lexer: cut a script into sentences exactly where Coq 8.16 does.
 
-coqtop itself would let an unterminated comment or string, or a missing final
-`.`, swallow whatever we send next (the sentinel included), so every script is
-cut here first. The lexer knows nested comments, strings (`""` escapes),
-bullets (`-`, `++`, `***`), braces, goal selectors before a brace (`2: {`,
-`[x]: {`) and that only a `.` followed by a blank or the end ends a sentence
-(`Nat.add`, `..` and `...` do not). Positions are reported 1-based for lines
-and 0-based for columns, in the coordinates of the text given.
+coqtop would let an unterminated comment or string, or a missing final `.`,
+swallow whatever we send next, and a sentence boundary we miss is a command
+we never checked, so every script is cut here first. The rules follow Coq's
+own lexer (`parsing/cLexer.ml`) and grammar, and are measured against a real
+coqtop by a property test:
+
+* a sentence ends at a `.` or `...` token followed by a blank (space, tab,
+  CR, LF; not other Unicode spaces) or the end of input; `..` is a token of
+  its own and does not end one (`Nat.add`, `1.5`, `x.(f)` do not either);
+* nested comments `(* (* *) *)` with strings inside, strings with `""`
+  escapes; `(*` inside a string is not a comment;
+* at the start of a sentence, and only when the previous sentence ended with
+  a dot, a bullet or a plain brace, runs of one bullet character (`-`, `++`,
+  `***`) are sentences of their own; `{` and `}` are sentences, and so are
+  goal selectors before a brace (`2: {`, `[x]: {`, `all: {`, `1-2,4: {`);
+  after a selector brace a `-` is an operator again, not a bullet. Selector
+  braces are cut outside proofs too, where Coq reads them as part of a
+  failing command: one cut more than Coq only means more text is checked.
+
+Whatever Coq would read differently from this lexer is refused with a
+`LexError` rather than guessed: runs of four or more dots, `...` glued to the
+next token, `..` glued to a symbol before it (a notation token such as `+.`
+would turn its second dot into an end), and a comment glued to a symbol
+before it (`.(* c *)` is the keyword `.(` followed by `*`, not a comment).
+Positions are 1-based lines and 0-based columns in the text given.
 """
 
 from __future__ import annotations
@@ -17,8 +35,12 @@ from typing import Literal
 
 SentenceKind = Literal["bullet", "brace", "command"]
 
-_SELECTOR_BRACE = re.compile(r"(?:\d+|\[[A-Za-z_][\w']*\])\s*:\s*\{")
-_BULLET = re.compile(r"(-+|\++|\*+)")
+BLANKS = frozenset(" \t\n\r")
+_BULLET = re.compile(r"-+|\++|\*+")
+_SELECTOR_WORD = re.compile(r"all(?![\w'])|!")
+_IDENT = re.compile(r"[A-Za-z_][\w']*")
+_NUMBER = re.compile(r"[0-9]+")
+_COMMENT_AFTER = frozenset("\"'_()[]{},;")
 
 
 class LexError(ValueError):
@@ -49,6 +71,11 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - start
 
 
+def _error(text: str, offset: int, message: str) -> LexError:
+    line, col = _position(text, offset)
+    return LexError(message, offset, line, col)
+
+
 def _skip_comment(text: str, i: int) -> int:
     """Index just past the comment opening at `i` (nested comments and strings inside)."""
     depth = 0
@@ -67,8 +94,7 @@ def _skip_comment(text: str, i: int) -> int:
             i = _skip_string(text, i)
         else:
             i += 1
-    line, col = _position(text, start)
-    raise LexError("unterminated comment", start, line, col)
+    raise _error(text, start, "unterminated comment")
 
 
 def _skip_string(text: str, i: int) -> int:
@@ -83,14 +109,13 @@ def _skip_string(text: str, i: int) -> int:
                 continue
             return i + 1
         i += 1
-    line, col = _position(text, start)
-    raise LexError("unterminated string", start, line, col)
+    raise _error(text, start, "unterminated string")
 
 
 def _skip_blank(text: str, i: int) -> int:
     n = len(text)
     while i < n:
-        if text[i].isspace():
+        if text[i] in BLANKS:
             i += 1
         elif text.startswith("(*", i):
             i = _skip_comment(text, i)
@@ -99,28 +124,83 @@ def _skip_blank(text: str, i: int) -> int:
     return i
 
 
+def _is_symbol(ch: str) -> bool:
+    """A character Coq lexes by longest match against its keyword table."""
+    return not (ch in BLANKS or ch.isalnum() or ch in _COMMENT_AFTER)
+
+
+def _blank_or_end(text: str, i: int) -> bool:
+    return i >= len(text) or text[i] in BLANKS
+
+
 def _sentence_end(text: str, i: int) -> int:
-    """Index just past the `.` that ends the command sentence starting at `i`."""
+    """Index just past the `.` or `...` that ends the command sentence starting at `i`."""
     start = i
     n = len(text)
     while i < n:
         c = text[i]
         if text.startswith("(*", i):
+            if i > start and _is_symbol(text[i - 1]):
+                raise _error(text, i, f"comment glued to `{text[i - 1]}`; Coq would not read it as a comment "
+                             "(put a blank before `(*`)")
             i = _skip_comment(text, i)
         elif c == '"':
             i = _skip_string(text, i)
         elif c == ".":
-            if i + 1 < n and text[i + 1] == ".":
-                while i < n and text[i] == ".":
-                    i += 1
-                continue
-            if i + 1 >= n or text[i + 1].isspace():
-                return i + 1
-            i += 1
+            j = i
+            while j < n and text[j] == ".":
+                j += 1
+            run = j - i
+            if run == 1 or run == 3:
+                if _blank_or_end(text, j):
+                    return j
+                if run == 3:
+                    raise _error(text, i, "`...` must be followed by a blank")
+            elif run == 2:
+                if i > start and _is_symbol(text[i - 1]) and _blank_or_end(text, j):
+                    raise _error(text, i, f"`..` glued to `{text[i - 1]}` is ambiguous (put a blank before it)")
+            else:
+                raise _error(text, i, f"a run of {run} dots; Coq reads `...` then `.` here")
+            i = j
         else:
             i += 1
-    line, col = _position(text, start)
-    raise LexError("sentence does not end with '.'", start, line, col)
+    raise _error(text, start, "sentence does not end with '.'")
+
+
+def _selector_brace_end(text: str, i: int) -> int | None:
+    """End of a goal selector followed by `{` at `i` (`2: {`, `[x]: {`, `all: {`, `1-2, 4: {`), or None."""
+    m = _SELECTOR_WORD.match(text, i)
+    if m is not None:
+        j = m.end()
+    elif text.startswith("[", i):
+        j = _skip_blank(text, i + 1)
+        m = _IDENT.match(text, j)
+        if m is None:
+            return None
+        j = _skip_blank(text, m.end())
+        if not text.startswith("]", j):
+            return None
+        j += 1
+    else:
+        j = i
+        while True:
+            m = _NUMBER.match(text, j)
+            if m is None:
+                return None
+            j = _skip_blank(text, m.end())
+            if text.startswith("-", j):
+                m = _NUMBER.match(text, _skip_blank(text, j + 1))
+                if m is None:
+                    return None
+                j = _skip_blank(text, m.end())
+            if not text.startswith(",", j):
+                break
+            j = _skip_blank(text, j + 1)
+    j = _skip_blank(text, j)
+    if not text.startswith(":", j):
+        return None
+    j = _skip_blank(text, j + 1)
+    return j + 1 if text.startswith("{", j) and not text.startswith("{|", j) else None
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -128,21 +208,23 @@ def split_sentences(text: str) -> list[Sentence]:
     out: list[Sentence] = []
     i = _skip_blank(text, 0)
     n = len(text)
+    after_end = True
     while i < n:
         c = text[i]
-        m_sel = _SELECTOR_BRACE.match(text, i)
-        if c in "{}":
+        kind: SentenceKind
+        sel_end = _selector_brace_end(text, i)
+        if c == "}" or (c == "{" and (after_end or not text.startswith("{|", i))):
             end, kind = i + 1, "brace"
-        elif m_sel is not None:
-            end, kind = m_sel.end(), "brace"
-        elif c in "-+*" and not text.startswith("(*", i):
+        elif sel_end is not None:
+            end, kind, after_end = sel_end, "brace", False
+        elif after_end and c in "-+*":
             m_bullet = _BULLET.match(text, i)
             assert m_bullet is not None
             end, kind = m_bullet.end(), "bullet"
         else:
-            end, kind = _sentence_end(text, i), "command"
+            end, kind, after_end = _sentence_end(text, i), "command", True
         line, col = _position(text, i)
-        out.append(Sentence(text=text[i:end], kind=kind, offset=i, line=line, column=col))  # type: ignore[arg-type]
+        out.append(Sentence(text=text[i:end], kind=kind, offset=i, line=line, column=col))
         i = _skip_blank(text, end)
     return out
 
@@ -173,4 +255,5 @@ def words_outside_strings(sentence: str) -> list[str]:
     return re.findall(r"[A-Za-z_][\w']*", text)
 
 
-__all__ = ["LexError", "Sentence", "SentenceKind", "split_sentences", "strip_comments", "words_outside_strings"]
+__all__ = ["BLANKS", "LexError", "Sentence", "SentenceKind", "split_sentences", "strip_comments",
+           "words_outside_strings"]

@@ -1,12 +1,15 @@
 """Cut a whole Coq file into header, decls, statement and proof.
 
-Benchmark data (miniF2F and the like) comes as `.v` files; checkers want a
-`Problem` and a proof body. The header is the leading run of import/scope/
-option sentences (what a warm session loads once); everything else before the
-theorem is decls; the theorem's binders become a `forall`; the proof runs
-from after the statement to its closing `Qed.`/`Defined.`/`Admitted.`/`Abort.`
-(so a file whose proof is `Admitted.` is rejected, as it must be), or to the
-end of the file when there is no closer (statement-only files end `Proof.`).
+Benchmark data (miniF2F and the like) and clients send whole `.v` files. The
+theorem to prove is the one left OPEN: its proof ends with `Admitted.` or
+`Abort.`, or the file ends after its statement or `Proof.`. Theorems already
+closed with `Qed.`/`Defined.` are context, not targets (a closed `warmup :
+True` must not stand in for an open `main : 1 = 2`); none or several open is
+an error that names them. Everything before the target is kept exactly as the
+file wrote it, in order: the header is its leading run of imports, scopes and
+harmless options (what a warm session loads once), the rest is decls. The
+target's binders become a `forall`; its proof runs to its closer (so a file
+whose proof is `Admitted.` is rejected by the checker, as it must be).
 """
 
 from __future__ import annotations
@@ -21,14 +24,15 @@ from scillm.integrations.certainly.checkers.sentences import (
     split_sentences,
     strip_comments,
 )
+from scillm.integrations.certainly.checkers.soundness import check_header
 from scillm.integrations.certainly.models import CheckResult, Problem
 
-_HEADER_WORDS = frozenset({"Require", "From", "Import", "Export", "Open", "Set", "Unset", "Declare", "Local", "Global"})
-_CLOSERS = frozenset({"Qed.", "Defined.", "Admitted.", "Abort.", "Save."})
+_CLOSED = re.compile(r"^(?:Qed|Defined|Save(?:\s+[A-Za-z_][\w']*)?)\s*\.$")
+_OPEN = re.compile(r"^(?:Admitted|Abort(?:\s+All|\s+[A-Za-z_][\w']*)?)\s*\.$")
 
 
 class SplitError(ValueError):
-    """The file has no theorem of that name, or cannot be lexed."""
+    """The file has no theorem to take (none or several open, or none of that name), or cannot be lexed."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,18 @@ class SplitFile:
     proof_line: int
 
 
-def _words(s: Sentence) -> list[str]:
-    return strip_comments(s.text).split()
+@dataclass(frozen=True)
+class TheoremSpan:
+    """Where one theorem's statement is, and how its proof ends (`closed`, `open`)."""
+
+    index: int
+    name: str
+    closer: int | None
+    closed: bool
+
+
+def _norm(s: Sentence) -> str:
+    return " ".join(strip_comments(s.text).split())
 
 
 def _theorem_parts(text: str) -> tuple[str, str, str] | None:
@@ -69,36 +83,64 @@ def _statement(rest: str) -> str:
     raise SplitError("theorem has no ':' before its statement")
 
 
+def theorem_spans(sentences: list[Sentence]) -> list[TheoremSpan]:
+    """Every theorem-like sentence with the sentence that closes its proof (None: runs to the end)."""
+    starts = [i for i, s in enumerate(sentences) if _theorem_parts(strip_comments(s.text))]
+    spans: list[TheoremSpan] = []
+    for k, i in enumerate(starts):
+        limit = starts[k + 1] if k + 1 < len(starts) else len(sentences)
+        closer, closed = None, False
+        for j in range(i + 1, limit):
+            text = _norm(sentences[j])
+            if _CLOSED.match(text) or _OPEN.match(text):
+                closer, closed = j, bool(_CLOSED.match(text))
+                break
+        parts = _theorem_parts(strip_comments(sentences[i].text))
+        assert parts is not None
+        spans.append(TheoremSpan(index=i, name=parts[1], closer=closer, closed=closed))
+    return spans
+
+
+def _choose(spans: list[TheoremSpan], theorem_name: str | None) -> TheoremSpan:
+    if not spans:
+        raise SplitError("no theorem in the file (expected `Theorem name : statement.`)")
+    if theorem_name is not None:
+        named = [t for t in spans if t.name == theorem_name]
+        if not named:
+            raise SplitError(f"no theorem named {theorem_name!r} in the file (found: "
+                             f"{', '.join(t.name for t in spans)})")
+        return named[0]
+    open_ = [t for t in spans if not t.closed]
+    if len(open_) == 1:
+        return open_[0]
+    if not open_:
+        if len(spans) == 1:
+            return spans[0]
+        raise SplitError(f"no open theorem: {', '.join(t.name for t in spans)} are all closed with Qed/Defined; "
+                         "leave the one to prove open (end it with `Admitted.`, or end the file after `Proof.`)")
+    raise SplitError(f"several open theorems: {', '.join(t.name for t in open_)}; leave exactly one open "
+                     "(close the others with a proof and `Qed.`)")
+
+
 def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
-    """Cut `text`; `theorem_name=None` takes the first theorem-like sentence."""
+    """Cut `text` at the theorem named `theorem_name`, or at the single open theorem when None."""
     if not isinstance(text, str) or not text.strip():
         raise SplitError("file text is empty or not a string")
     try:
         sentences = split_sentences(text)
     except LexError as exc:
         raise SplitError(f"cannot lex the file: {exc}") from exc
-    idx = None
-    for i, s in enumerate(sentences):
-        parts = _theorem_parts(strip_comments(s.text))
-        if parts and (theorem_name is None or parts[1] == theorem_name):
-            idx = i
-            break
-    if idx is None:
-        raise SplitError(f"no theorem named {theorem_name!r} in the file" if theorem_name else "no theorem in the file")
+    target = _choose(theorem_spans(sentences), theorem_name)
+    idx = target.index
     keyword, name, rest = _theorem_parts(strip_comments(sentences[idx].text)) or ("", "", "")
     statement = _statement(rest)
     before = sentences[:idx]
     n_header = 0
-    while n_header < len(before) and (_words(before[n_header]) or [""])[0] in _HEADER_WORDS:
+    while n_header < len(before) and check_header([before[n_header]]) is None:
         n_header += 1
-    header = "\n".join(s.text for s in before[:n_header])
-    decls = "\n".join(s.text for s in before[n_header:])
-    end = None
-    for j in range(idx + 1, len(sentences)):
-        if " ".join(_words(sentences[j])) in _CLOSERS:
-            end = j
-            break
-    body = sentences[idx + 1: len(sentences) if end is None else end + 1]
+    header = _source(text, before[:n_header])
+    decls = _source(text, before[n_header:])
+    body = sentences[idx + 1: len(sentences) if target.closer is None else target.closer + 1]
     if body:
         start, stop, line = body[0].offset, body[-1].offset + len(body[-1].text), body[0].line
     else:
@@ -106,6 +148,13 @@ def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
         line = sentences[idx].line + sentences[idx].text.count("\n") + 1
     problem = Problem(backend="coq", header=header, decls=decls, theorem_name=name, statement=statement, keyword=keyword)
     return SplitFile(problem=problem, proof=text[start:stop], proof_line=line)
+
+
+def _source(text: str, sentences: list[Sentence]) -> str:
+    """The file's own text from the first to the last of `sentences` (comments between them kept)."""
+    if not sentences:
+        return ""
+    return text[sentences[0].offset: sentences[-1].offset + len(sentences[-1].text)]
 
 
 async def check_file(text: str, theorem_name: str | None = None, *, checker: object | None = None,
@@ -128,4 +177,4 @@ async def check_file(text: str, theorem_name: str | None = None, *, checker: obj
             await chk.aclose()
 
 
-__all__ = ["SplitError", "SplitFile", "check_file", "split_file"]
+__all__ = ["SplitError", "SplitFile", "TheoremSpan", "check_file", "split_file", "theorem_spans"]

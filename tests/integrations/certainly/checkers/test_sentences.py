@@ -17,7 +17,31 @@ def test_plain_tactics_and_qualified_names() -> None:
 
 
 def test_dots_that_do_not_end_a_sentence() -> None:
-    assert texts("apply (f ..). exact x...y.\nauto.") == ["apply (f ..).", "exact x...y.", "auto."]
+    assert texts("apply (f ..). exact x.(f) 1.5 Nat.add.\nauto.") == [
+        "apply (f ..).", "exact x.(f) 1.5 Nat.add.", "auto."]
+
+
+def test_ellipsis_ends_a_sentence_like_proof_with() -> None:
+    assert texts("idtac... Axiom cheat : False.") == ["idtac...", "Axiom cheat : False."]
+    assert texts("auto...") == ["auto..."]
+
+
+def test_only_coq_blanks_end_a_sentence() -> None:
+    assert texts("idtac.\x0cidtac. auto.\tauto.\r\nauto.") == ["idtac.\x0cidtac.", "auto.", "auto.", "auto."]
+    assert texts("idtac.\u00a0Axiom c : False.") == ["idtac.\u00a0Axiom c : False."]
+
+
+def test_comment_glued_to_a_dot_is_the_projection_keyword_not_a_comment() -> None:
+    with pytest.raises(LexError, match="comment glued"):
+        split_sentences('idtac.(* x. Axiom cheat : False. *) idtac.')
+    assert texts("split;(* c *) auto. f (x)(* c *) .") == ["split;(* c *) auto.", "f (x)(* c *) ."]
+
+
+@pytest.mark.parametrize("src", ["idtac.... Axiom cheat : False.", "exact x...y.", "idtac...Axiom c : False.",
+                                 "exact (1 +.. Axiom c : False.", "idtac ....."])
+def test_dot_runs_coq_reads_otherwise_are_refused(src: str) -> None:
+    with pytest.raises(LexError):
+        split_sentences(src)
 
 
 def test_nested_comments_and_strings_hide_dots() -> None:
@@ -33,6 +57,19 @@ def test_bullets_braces_and_selectors() -> None:
         ("command", "auto."), ("brace", "}"), ("bullet", "++"), ("command", "auto."), ("brace", "2: {"),
         ("command", "auto."), ("brace", "}"), ("command", "all: auto."),
     ]
+
+
+def test_selector_braces_with_comments_and_ranges() -> None:
+    got = split_sentences("1 (* a *) : (* b *) { idtac. }\n[ x ] : { idtac. }\nall: { idtac. }\n2 - 3, 4 : { idtac. }")
+    assert [s.text for s in got if s.kind == "brace" and s.text != "}"] == [
+        "1 (* a *) : (* b *) {", "[ x ] : {", "all: {", "2 - 3, 4 : {"]
+
+
+def test_after_a_selector_brace_a_dash_is_not_a_bullet() -> None:
+    got = split_sentences("1: { - idtac. } - idtac. { - idtac.")
+    assert [(s.kind, s.text) for s in got] == [
+        ("brace", "1: {"), ("command", "- idtac."), ("brace", "}"), ("bullet", "-"), ("command", "idtac."),
+        ("brace", "{"), ("bullet", "-"), ("command", "idtac.")]
 
 
 def test_positions_are_line_and_column_of_the_source() -> None:

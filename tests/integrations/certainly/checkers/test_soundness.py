@@ -14,7 +14,12 @@ import pytest
 from scillm.integrations.certainly.checkers import get_checker
 from scillm.integrations.certainly.checkers.coq import CoqChecker, parse_assumptions
 from scillm.integrations.certainly.checkers.sentences import split_sentences
-from scillm.integrations.certainly.checkers.soundness import check_proof_sentences, check_vernacular
+from scillm.integrations.certainly.checkers.soundness import (
+    check_decls,
+    check_header,
+    check_proof_sentences,
+    check_vernacular,
+)
 from scillm.integrations.certainly.models import Problem
 
 pytestmark = pytest.mark.needs_coq
@@ -139,3 +144,114 @@ def test_whitelist_and_blacklist_as_pure_text() -> None:
     assert check_proof_sentences(split_sentences("Time auto.")) is not None
     assert check_vernacular(split_sentences("Require Import Lia. Declare Scope s. Add Ring r : t."), "decls") is None
     assert check_vernacular(split_sentences("Global Axiom x : False."), "decls") is not None
+
+
+def _reason(check: object, text: str) -> str | None:
+    v = check(split_sentences(text))  # type: ignore[operator]
+    return None if v is None else v.reason
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ('Time Redirect "/tmp/x" Print nat.', "Redirect"),
+    ('Time Cd "/".', "Cd"),
+    ('Time Load "/etc/passwd".', "Load"),
+    ("Timeout 5 Axiom c : False.", "assumption"),
+    ("#[local] Axiom c : False.", "assumption"),
+    ("Fail Fail Axiom c : False.", "assumption"),
+    ('Succeed Declare ML Module "x".', "Declare ML"),
+    ('Add Rec LoadPath "/" as X.', "load paths"),
+    ('Instructions Extraction "f" nat.', "Extraction"),
+    ("Local Unset Universe Checking.", "kernel"),
+    ("Set Default Timeout 5.", "Default Timeout"),
+    ("Set Nested Proofs Allowed.", "Nested Proofs Allowed"),
+    ("Definition x := 1.", "not allowed in the header"),
+    ("Profile Import Nat.", "Profile"),
+    ("From Ltac2 Require Import Ltac2.", "Ltac2"),
+])
+def test_header_is_an_allow_list_seen_through_prefixes(text: str, fragment: str) -> None:
+    reason = _reason(check_header, text)
+    assert reason is not None and fragment in reason, reason
+
+
+@pytest.mark.parametrize("text", [
+    "From Coq Require Import Arith Lia List Bool.\nImport ListNotations.",
+    "Require Import Reals.\nOpen Scope R_scope.",
+    "Set Implicit Arguments. Unset Strict Implicit. Unset Printing Implicit Defensive.",
+    "Local Open Scope Z_scope. Close Scope Z_scope. Require Export Coq.ZArith.ZArith.",
+    'Set Warnings "-notation-overridden". Set Bullet Behavior "Strict Subproofs".',
+])
+def test_honest_headers_pass(text: str) -> None:
+    assert _reason(check_header, text) is None
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("Conjectures c : False.", "assumption"),
+    ("Axioms a b : False.", "assumption"),
+    ("Parameters p : False.", "assumption"),
+    ("Hypotheses h : False.", "assumption"),
+    ("Variables x : nat.", "assumption"),
+    ("Context (x : False).", "assumption"),
+    ("Global Axiom x : False.", "assumption"),
+    ("Declare Instance i : Foo.", "assumption"),
+    ("Declare Module X : T.", "assumption"),
+    ("Module F (X : T). End F.", "module parameters"),
+    ("Module Type G [X : T]. End G.", "module parameters"),
+    ("#[bypass_check(guard)] Fixpoint f (n : nat) : nat := f n.", "kernel"),
+    ("Typing Flags.", "kernel"),
+    ("Register foo as bar.", "Register"),
+    ("Primitive x := #int63_add.", "Primitive"),
+    ("Extraction Language OCaml.", "Extraction"),
+    ('Add ML Path "/x".', "load paths"),
+    ("Check nat.", "not allowed in decls"),
+    ("Lemma x : True. Proof. admit. Qed.", "admit"),
+    ("Lemma x : True. Admitted.", "Admitted"),
+    ("Time Definition x := 1.", "prefix"),
+    ("Notation False := True.", "False"),
+    ("Definition False := True.", "False"),
+    ('Notation "x + y" := (x).', "standard notation"),
+    ('Infix "+" := Nat.sub.', "standard notation"),
+    ('Reserved Notation "x + y" (at level 50).', "standard notation"),
+    ("Local Notation \"'False'\" := True.", "False"),
+    ('Notation "False" := True.', "False"),
+    ("Notation \"'forall' x , P\" := (x) (at level 200, x binder).", "standard notation"),
+    ("Inductive t := True | B.", "True"),
+    ("Module Nat. Definition add := 0. End Nat.", "Nat"),
+    ("Number Notation nat f g : nat_scope.", "literals"),
+    ("Delimit Scope R_scope with nat.", "standard notations"),
+    ("Arguments plus : simpl never.", "standard constant"),
+])
+def test_decls_refusals_name_the_class(text: str, fragment: str) -> None:
+    reason = _reason(check_decls, text)
+    assert reason is not None and fragment in reason, reason
+
+
+@pytest.mark.parametrize("text", [
+    "Definition f n := n + 1.",
+    "Fixpoint sum_to (n : nat) : nat := match n with 0 => 0 | S k => n + sum_to k end.",
+    "Lemma helper : 1 = 1. Proof. reflexivity. Qed.\nLemma h2 : True. Proof. - exact I. Defined.",
+    "Inductive ev : nat -> Prop := ev0 : ev 0 | evS n : ev n -> ev (S (S n)).",
+    "Require Import Classical. Existing Instance foo. Hint Resolve foo : core. Section S. End S.",
+    "Program Definition f := 1. Export Set Implicit Arguments. Add Ring r : t. Declare Scope my_scope.",
+    'Notation "x +++ y" := (x + y) (at level 50). Notation double n := (n + n). Arguments Nat.add : simpl never.',
+    "Module M. Definition x := 1. End M. Ltac crush := auto. #[local] Instance e : Easy := {}.",
+])
+def test_honest_decls_pass(text: str) -> None:
+    assert _reason(check_decls, text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "idtac... Axiom cheat : False. exact cheat.",
+    "1: Axiom c : False.",
+    "all: #[local] Axiom c : False.",
+    "Time lia.",
+    "Timeout 3 lia.",
+    "Fail idtac.",
+    'Redirect "x" idtac.',
+])
+def test_proofs_hold_only_tactics(text: str) -> None:
+    assert check_proof_sentences(split_sentences(text)) is not None
+
+
+def test_unshelve_is_the_one_capitalised_proof_command() -> None:
+    assert check_proof_sentences(split_sentences("eapply f. Unshelve. exact 0.")) is None
+    assert check_proof_sentences(split_sentences("Time Unshelve.")) is not None

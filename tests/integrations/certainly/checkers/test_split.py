@@ -34,9 +34,39 @@ def test_header_decls_binders_and_proof() -> None:
     assert part.proof_line == 9
 
 
-def test_picks_named_theorem_and_first_by_default() -> None:
+def test_picks_named_theorem_and_refuses_to_guess_among_closed_ones() -> None:
     assert split_file(FILE, "other").problem.statement == "True"
-    assert split_file(FILE).problem.theorem_name == "double_even"
+    with pytest.raises(SplitError, match="no open theorem: double_even, other"):
+        split_file(FILE)
+
+
+def test_the_target_is_the_open_theorem_and_closed_ones_are_context() -> None:
+    text = ("Require Import Arith.\nTheorem warmup : True.\nProof. exact I. Qed.\n"
+            "(* the one to prove *)\nTheorem main : 1 = 2.\nProof.\nAdmitted.\n")
+    part = split_file(text)
+    assert (part.problem.theorem_name, part.problem.statement) == ("main", "1 = 2")
+    assert part.problem.header == "Require Import Arith."
+    assert part.problem.decls == "Theorem warmup : True.\nProof. exact I. Qed."
+    assert split_file("Lemma a : True. Proof. exact I. Qed.\nLemma b : 1 = 1.\nProof.\n").problem.theorem_name == "b"
+    assert split_file("Lemma a : 1 = 1. Proof. Abort.\nLemma b : True. Proof. exact I. Qed.").problem.theorem_name == "a"
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("Lemma a : True. Admitted.\nLemma b : True.\nProof.\n", "several open theorems: a, b"),
+    ("Lemma a : True. Proof. exact I. Qed.\nLemma b : True. Proof. exact I. Defined.", "no open theorem: a, b"),
+])
+def test_none_or_several_open_theorems_are_named(text: str, fragment: str) -> None:
+    with pytest.raises(SplitError, match=fragment):
+        split_file(text)
+
+
+def test_everything_before_the_target_is_kept_as_written() -> None:
+    text = ("From Coq Require Import ZArith.\nOpen Scope Z_scope.\nDefinition f (x : Z) := x - 1.\n"
+            "Local Open Scope Z_scope. (* again *)\nNotation g := f.\nTheorem t : forall x : Z, g x < x.\n")
+    p = split_file(text).problem
+    assert p.header == "From Coq Require Import ZArith.\nOpen Scope Z_scope."
+    assert p.decls == "Definition f (x : Z) := x - 1.\nLocal Open Scope Z_scope. (* again *)\nNotation g := f."
+    assert p.statement == "forall x : Z, g x < x"
 
 
 def test_admitted_proof_is_kept_for_the_checker_to_reject() -> None:
