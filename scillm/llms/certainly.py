@@ -28,6 +28,15 @@ OPENAI_KEYS = frozenset({
 PROVIDER_KEYS = frozenset({"raise_on_unavailable"})
 
 
+def _litellm_keys() -> frozenset[str]:
+    """LiteLLM's own call parameters (Router and Proxy add some), which the engine never sees."""
+    try:
+        from litellm.types.utils import all_litellm_params
+    except ImportError:
+        return frozenset({"max_retries", "metadata", "model_info", "litellm_call_id"})
+    return frozenset(all_litellm_params)
+
+
 def _items_from_messages(messages: list[dict[str, Any]]) -> list[Any]:
     """Without `items`, the last user message is the requirement (or a JSON list of items)."""
     for msg in reversed(messages or []):
@@ -46,9 +55,10 @@ def _items_from_messages(messages: list[dict[str, Any]]) -> list[Any]:
 
 def prepare(model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """(items, engine keyword arguments) after validation; raises InvalidRequestError."""
-    from scillm.integrations.certainly.api import OPTION_KEYS, backend_name, check_options
+    from scillm.integrations.certainly.api import CALL_KEYS, OPTION_KEYS, backend_name, check_options
 
-    run = {k: v for k, v in params.items() if k not in OPENAI_KEYS | PROVIDER_KEYS}
+    ignored = (OPENAI_KEYS | _litellm_keys() | PROVIDER_KEYS) - OPTION_KEYS - CALL_KEYS
+    run = {k: v for k, v in params.items() if k not in ignored}
     check_options(run, where=f"completion(model={model!r})")
     items = run.pop("items", None)
     if items is None:

@@ -237,22 +237,22 @@ async def astream(
         yield "done", payload
         return
     engine = load_engine(kind)
+    api = importlib.import_module(f"scillm.integrations.{kind}.api")
     batch = [items] if isinstance(items, str | dict) else list(items)
     kwargs = engine.engine_kwargs(args, options)
     started = time.monotonic()
     results: list[Any] = [None] * len(batch)
-    events = engine.arun_items_iter(batch, kwargs)
+    events = api.arun_items_iter(batch, **kwargs)
     try:
-        async for index, result in events:
+        async for event in events:
+            index, result = event if isinstance(event, tuple) else (event.get("index", -1), event)
             if isinstance(result, dict):
                 result["_direct_mode"] = True
             if 0 <= index < len(results):
                 results[index] = result
             yield "item", result
-    finally:
-        close = getattr(events, "aclose", None)
-        if close is not None:
-            await close()
+    finally:  # closed early: cancel the unfinished items before returning
+        await events.aclose()
     done = [r for r in results if r is not None]
     elapsed = time.monotonic() - started
     built = await engine.build_payload(batch, done, kwargs, elapsed)

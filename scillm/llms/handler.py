@@ -79,12 +79,14 @@ class ProviderHandler(CustomLLM):
                       ) -> AsyncIterator[GenericStreamingChunk]:
         name = full_model(self.provider, model)
         usage_mod.register_costs()
-        events = self._module().astream(self.provider, name, messages, params)
+        chunks = streaming.chunks(self._module().astream(self.provider, name, messages, params))
         try:
-            async for chunk in streaming.chunks(events):
+            async for chunk in chunks:
                 yield chunk
         except ScillmError as exc:
             raise self._twin(exc, name) from exc
+        finally:  # a consumer that stops early closes this generator: close the items' too
+            await chunks.aclose()
 
     async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         return await self._complete(model, messages, self._params(kwargs))

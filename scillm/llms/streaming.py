@@ -14,7 +14,7 @@ import asyncio
 import json
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from typing import Any
 
 from litellm.types.utils import GenericStreamingChunk
@@ -45,7 +45,7 @@ def final_chunk(payload: dict[str, Any], tally: usage_mod.TokenTally | None) -> 
     )
 
 
-async def chunks(events: AsyncIterator[Event]) -> AsyncIterator[GenericStreamingChunk]:
+async def chunks(events: AsyncIterator[Event]) -> AsyncGenerator[GenericStreamingChunk, None]:
     """Provider events to LiteLLM chunks; closing this closes `events` (which cancels the items)."""
     with usage_mod.tracking() as tally:
         try:

@@ -63,7 +63,10 @@ def tracking() -> Iterator[TokenTally]:
     try:
         yield tally
     finally:
-        _tally.reset(token)
+        try:
+            _tally.reset(token)
+        except ValueError:  # a stream closed from another context (e.g. at loop shutdown)
+            pass
 
 
 def record(response: Any) -> None:

@@ -392,8 +392,12 @@ async def arun_items_iter(items: Any, **kwargs: Any) -> AsyncIterator[tuple[int,
     """Yield `(index, result)` as each item finishes; closing the iterator early cancels the rest."""
     items = _check_items(items)
     opts = build_options(**kwargs)
-    async for pair in _iter_results(items, opts):
-        yield pair
+    results = _iter_results(items, opts)
+    try:
+        async for pair in results:
+            yield pair
+    finally:  # closing this iterator must cancel the items now, not when the garbage collector runs
+        await results.aclose()
 
 
 def health() -> dict[str, Any]:
