@@ -14,7 +14,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -281,7 +281,7 @@ def _timeout_result(item: Any, index: int, seconds: float | None) -> dict[str, A
     return make_result(norm, "timeout", explanation=f"the run's request_timeout ({seconds} s) ran out first")
 
 
-async def _iter_results(items: list[Any], opts: RunOptions) -> AsyncIterator[tuple[int, dict[str, Any]]]:
+async def _iter_results(items: list[Any], opts: RunOptions) -> AsyncGenerator[tuple[int, dict[str, Any]], None]:
     ctx = _Context(opts)
     gate = asyncio.Semaphore(opts.concurrency)
 
