@@ -35,7 +35,7 @@ AUTO = "auto"
 def full_model(provider: str, model: str) -> str:
     """`<provider>/<suffix>`; a bare provider name (or LiteLLM's alias target) is `<provider>/auto`."""
     suffix = model.split("/", 1)[1] if model.startswith(provider + "/") else model
-    return f"{provider}/{AUTO if suffix in ('', provider) else suffix}"
+    return f"{provider}/{suffix or AUTO}"
 
 
 class ProviderHandler(CustomLLM):

@@ -86,7 +86,7 @@ def normalise_call(model: str, kwargs: dict[str, Any]) -> str:
     if provider is None and model in PROVIDERS:
         kwargs["custom_llm_provider"] = provider = model
     if provider in PROVIDERS and "/" not in model:
-        return f"{provider}/{model}"
+        return f"{provider}/{AUTO if model == provider else model}"
     return model
 
 
