@@ -24,13 +24,13 @@ register_providers()
 CONFIG_YAML = """\
 model_list:
   - model_name: certainly
-    litellm_params: {model: certainly}
+    litellm_params: {model: certainly/auto}
   - model_name: certainly/*
     litellm_params: {model: certainly/*}
   - model_name: lean4
-    litellm_params: {model: lean4}
+    litellm_params: {model: lean4/auto}
   - model_name: codeworld
-    litellm_params: {model: codeworld}
+    litellm_params: {model: codeworld/auto}
   - model_name: codeworld/*
     litellm_params: {model: codeworld/*}
 
@@ -39,6 +39,9 @@ litellm_settings:
     - {provider: certainly, custom_handler: scillm.proxy.certainly}
     - {provider: lean4, custom_handler: scillm.proxy.lean4}
     - {provider: codeworld, custom_handler: scillm.proxy.codeworld}
+
+general_settings:
+  master_key: os.environ/LITELLM_MASTER_KEY
 """
 
 __all__ = ["CONFIG_YAML", "certainly", "codeworld", "lean4"]

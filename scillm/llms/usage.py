@@ -23,10 +23,10 @@ import litellm
 
 # provider -> the model names a response can carry (bare names are aliased to `<provider>/auto`)
 MODELS: dict[str, tuple[str, ...]] = {
-    "certainly": ("certainly", "certainly/auto", "certainly/coq", "certainly/rocq", "certainly/lean",
+    "certainly": ("certainly/auto", "certainly/coq", "certainly/rocq", "certainly/lean",
                   "certainly/lean4"),
-    "lean4": ("lean4", "lean4/auto", "lean4/coq", "lean4/lean", "lean4/lean4"),
-    "codeworld": ("codeworld", "codeworld/auto", "codeworld/all", "codeworld/bandit", "codeworld/mcts"),
+    "lean4": ("lean4/auto", "lean4/coq", "lean4/lean", "lean4/lean4"),
+    "codeworld": ("codeworld/auto", "codeworld/all", "codeworld/bandit", "codeworld/mcts"),
 }
 
 _ZERO = {"input_cost_per_token": 0.0, "output_cost_per_token": 0.0, "cache_creation_input_token_cost": 0.0,
