@@ -18,7 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "prove theorems with a real proof checker (no input: the bundled examples)"),
     "skills": ("scillm.skills.commands", "list, install or uninstall bundled agent skills"),
     "bridge": ("scillm.bridges.serve", "serve the certainly or codeworld engine over HTTP"),
-    "doctor": ("scillm.doctor", "check provers, sandbox, bridges and LLM keys; --strict for CI"),
+    "doctor": ("scillm.doctor", "check provers, sandbox, bridges, LiteLLM and LLM keys; --strict for CI"),
+    "batch": ("scillm.batch_cli", "run a JSONL or messages_list batch of chat requests to JSONL, resumable"),
 }
 
 

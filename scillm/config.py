@@ -29,6 +29,9 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("CHUTES_API_KEY", None, "API key for CHUTES_API_BASE; used when no api_key is passed.", "llm"),
     EnvVar("CHUTES_MODEL_ID", None, "Default model id for batch requests without a model.", "llm"),
     EnvVar("CHUTES_TEXT_MODEL", None, "Fallback default model id when CHUTES_MODEL_ID is unset.", "llm"),
+    EnvVar("OPENROUTER_API_KEY", None, "OpenRouter key; the paved chat helpers use OpenRouter when it is the only key set.", "llm"),
+    EnvVar("OPENROUTER_API_BASE", "https://openrouter.ai/api/v1", "OpenRouter base URL used with OPENROUTER_API_KEY.", "llm"),
+    EnvVar("OPENROUTER_MODEL", "openai/gpt-4o-mini", "Default model of the paved chat helpers on OpenRouter.", "llm"),
     EnvVar("CHUTES_FALLBACK_MODELS", None, "Comma-separated model ids pinned as Router fallbacks by chutes_router_json.", "llm"),
     EnvVar("SCILLM_JSON_STRICT", "0", "1: a json_object completion raises JsonParseError on non-JSON replies.", "llm"),
     EnvVar("SCILLM_REPAIR_INVALID_JSON", "0", "1: batch functions try json-repair on invalid JSON replies.", "llm"),
@@ -65,6 +68,13 @@ def env(name: str, default: str | None = None) -> str | None:
     if value is None or value == "":
         return default if default is not None else spec.default
     return value
+
+
+def env_is_set(name: str) -> bool:
+    """True when the user set a declared variable (to anything non-empty), not just its default."""
+    if name not in _BY_NAME:
+        raise KeyError(f"{name} is not declared in scillm.config.ENV_VARS")
+    return bool(os.environ.get(name))
 
 
 def env_bool(name: str) -> bool:

@@ -2,9 +2,11 @@
 
 The checks come from `readiness.yml` (the working directory's, else the
 copy shipped in the package): prover binaries and versions, the sandbox
-backend, the engines, configured bridges' `/healthz`, and an LLM preflight
-when a key is set. `--strict` exits 1 when a component named in
-READINESS_EXPECT (or `--expect`) is missing.
+backend, the engines, configured bridges' `/healthz`, an LLM preflight
+when a key is set, and LiteLLM itself (version, inside the range scillm
+declares, and a real call through scillm's registered provider). `--strict`
+exits 1 when a component named in READINESS_EXPECT (or `--expect`) is
+missing, when LiteLLM fails its check, or when no engine is usable at all.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CheckKind = Literal["certainly_backend", "engine", "sandbox", "binary", "bridge", "llm"]
+CheckKind = Literal["certainly_backend", "engine", "sandbox", "binary", "bridge", "llm", "litellm"]
+ENGINES = ("certainly", "codeworld")
 Status = Literal["ok", "missing", "skipped"]
 
 
@@ -154,9 +157,63 @@ def _check_llm(spec: CheckSpec) -> tuple[Status, str]:
     return "missing", f"{model} at {base} failed preflight: {reasons or 'unknown'}"
 
 
+def litellm_range() -> str | None:
+    """The LiteLLM specifier scillm's installed metadata declares (e.g. `>=1.60`), or None."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+
+    try:
+        requires = importlib.metadata.requires("scillm") or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    for line in requires:
+        req = Requirement(line)
+        if req.name.lower() == "litellm" and req.marker is None:
+            return str(req.specifier)
+    return None
+
+
+def _probe_registration() -> str | None:
+    """None when a call reaches scillm's handler through LiteLLM and comes back as scillm's error, else why not."""
+    import litellm
+
+    from scillm.llms.errors import LLMInvalidRequestError
+    from scillm.llms.registry import register_providers
+
+    register_providers()
+    try:
+        litellm.completion(model="certainly/auto", messages=[{"role": "user", "content": "doctor"}], items=[])
+    except LLMInvalidRequestError as exc:
+        return None if "items must be a non-empty list" in str(exc) else f"unexpected answer: {exc}"
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc)[:300]}"
+    return "the call returned instead of reaching scillm's handler"
+
+
+def _check_litellm(spec: CheckSpec) -> tuple[Status, str]:
+    import importlib.metadata
+
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    version = importlib.metadata.version("litellm")
+    wanted = litellm_range()
+    in_range = wanted is None or Version(version) in SpecifierSet(wanted)
+    fix = f"pip install 'litellm{wanted or ''}'"
+    if not in_range:
+        return "missing", f"LiteLLM {version} is outside scillm's supported range {wanted}; fix: {fix}"
+    why = _probe_registration()
+    if why is not None:
+        return "missing", (f"LiteLLM {version} (range {wanted or 'undeclared'}): provider registration does not "
+                           f"work: {why}; fix: install a release the suite passes on ({fix}, e.g. the floor "
+                           f"{wanted.lstrip('>=') if wanted else ''}) and report the break")
+    return "ok", f"LiteLLM {version} (supported range {wanted or 'undeclared'}); providers registered and answering"
+
+
 _RUNNERS: dict[str, Callable[[CheckSpec], tuple[Status, str]]] = {
     "certainly_backend": _check_backend, "engine": _check_engine, "sandbox": _check_sandbox,
-    "binary": _check_binary, "bridge": _check_bridge, "llm": _check_llm,
+    "binary": _check_binary, "bridge": _check_bridge, "llm": _check_llm, "litellm": _check_litellm,
 }
 
 
@@ -216,6 +273,11 @@ def run(args: argparse.Namespace) -> int:
     ready = components(results)
     expected = [c.strip() for c in (args.expect or env("READINESS_EXPECT") or "").split(",") if c.strip()]
     missing = [c for c in expected if ready.get(c, "missing") == "missing"]
+    if ready.get("litellm") == "missing" and "litellm" not in missing:
+        missing.append("litellm")
+    usable = [c for c in ENGINES if ready.get(c, "missing") != "missing"]
+    if not usable:
+        missing.append("any engine (certainly or codeworld)")
     if args.json:
         print(json.dumps({"checks": [r.model_dump() for r in results], "components": ready,
                           "expected": expected, "missing": missing}, indent=2))

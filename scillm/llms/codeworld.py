@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from scillm.errors import InvalidRequestError
+from scillm.names import did_you_mean
 
 _STRATEGIES = {"all", "bandit", "mcts"}
 
@@ -24,19 +26,7 @@ def _wants_json(params: dict[str, Any]) -> bool:
     return False
 
 
-async def acomplete(provider: str, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
-    """Run `params["items"]` through the codeworld engine and wrap the payload in a ModelResponse.
-
-    `model` is the full model string (`codeworld`, `codeworld/mcts`); the part
-    after the slash selects the strategy. `params` holds every extra keyword
-    argument the caller passed (`items`, `strategy`, `metrics`, ...); keys
-    codeworld does not know (LiteLLM's own) are ignored. The payload is in
-    `response.additional_kwargs["codeworld"]`; the message content is a
-    one-line summary, or the payload as JSON under a JSON response_format.
-    """
-    from litellm import ModelResponse
-
-    from scillm.integrations.codeworld.api import arun_items
+def _prepare(model: str, params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     from scillm.integrations.codeworld.models import CodeworldArgs
 
     items = params.get("items")
@@ -44,10 +34,38 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]], p
         raise InvalidRequestError("the codeworld provider needs `items=[{task, context: {code_variants, cases}}]`")
     args = {k: v for k, v in params.items() if k in CodeworldArgs.model_fields}
     _, _, suffix = model.partition("/")
-    if suffix:
+    if suffix and suffix != "auto":
         if suffix not in _STRATEGIES:
-            raise InvalidRequestError(f"unknown codeworld model {model!r}; use codeworld, codeworld/bandit or codeworld/mcts")
+            raise InvalidRequestError(f"unknown codeworld model {model!r}{did_you_mean(suffix, _STRATEGIES)}; "
+                                      "use codeworld, codeworld/all, codeworld/bandit or codeworld/mcts")
         args.setdefault("strategy", suffix)
+    return items, args
+
+
+def _summary(items: list[Any], results: list[Any], args: dict[str, Any], elapsed_s: float) -> dict[str, Any]:
+    ok = sum(1 for r in results if isinstance(r, dict) and r.get("status") == "ok")
+    ordered = sorted(results, key=lambda r: r.get("index", 0) if isinstance(r, dict) else 0)
+    return {"summary": {"items": len(results), "succeeded": ok, "failed": len(results) - ok},
+            "statistics": {"strategy": args.get("strategy"), "duration_ms": round(elapsed_s * 1000, 3)},
+            "results": ordered}
+
+
+async def acomplete(provider: str, model: str, messages: list[dict[str, Any]],
+                    params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Run `params["items"]` through the codeworld engine: (ModelResponse, payload).
+
+    `model` is the full model string (`codeworld/auto`, `codeworld/mcts`); the
+    part after the slash selects the strategy. `params` holds every extra
+    keyword argument the caller passed (`items`, `strategy`, `metrics`, ...);
+    keys codeworld does not know (LiteLLM's own) are ignored. The payload is
+    in `response.additional_kwargs["codeworld"]`; the message content is a
+    one-line summary, or the payload as JSON under a JSON response_format.
+    """
+    from litellm import ModelResponse
+
+    from scillm.integrations.codeworld.api import arun_items
+
+    items, args = _prepare(model, params)
     if params.get("sandbox") is not None:  # a caller's own sandbox object can only run in-process
         payload = await arun_items(items, sandbox=params["sandbox"], **args)
     else:  # direct when a sandbox works here, else the HTTP bridge (see scillm.llms.fallback)
@@ -61,7 +79,22 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]], p
         choices=[{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
     )
     response.additional_kwargs = {"codeworld": payload}  # type: ignore[attr-defined]
-    return response
+    return response, payload
 
 
-__all__ = ["acomplete"]
+async def astream(provider: str, model: str, messages: list[dict[str, Any]],
+                  params: dict[str, Any]) -> AsyncGenerator[tuple[str, Any], None]:
+    """`("item", result)` per evaluated item (as-completed), then `("done", payload)`."""
+    from scillm.llms import fallback
+
+    items, args = _prepare(model, params)
+    events = fallback.astream("codeworld", items, args, provider=provider, model=model, messages=messages,
+                              api_base=params.get("api_base"), summarize=_summary)
+    try:
+        async for event in events:
+            yield event
+    finally:
+        await events.aclose()
+
+
+__all__ = ["acomplete", "astream"]

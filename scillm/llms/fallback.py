@@ -3,25 +3,36 @@
 Direct mode runs the engine in this process when it can (engine built, a
 prover or an isolating sandbox present). Otherwise the batch goes to the
 HTTP bridge at `api_base`, else `LEAN4_BRIDGE_BASE` (lean4) /
-`CERTAINLY_BRIDGE_BASE`, else `CODEWORLD_BASE`. `SCILLM_CERTAINLY_HTTP_ONLY=1`
-forces HTTP; `SCILLM_CERTAINLY_DIRECT_STRICT=1` raises instead of falling
-back. Every payload says which mode produced it in `_direct_mode`. Nothing
-here ever starts a container.
+`CERTAINLY_BRIDGE_BASE`, else `CODEWORLD_BASE` -- but only when one of those
+is configured: with no bridge named, a missing prover or sandbox is reported
+as itself (which one, how to install it), never as an unreachable default
+port. `SCILLM_CERTAINLY_HTTP_ONLY=1` forces HTTP;
+`SCILLM_CERTAINLY_DIRECT_STRICT=1` raises instead of falling back. Every
+payload says which mode produced it in `_direct_mode`. Nothing here ever
+starts a container.
 """
 
 from __future__ import annotations
 
 import importlib
 import shutil
+import time
+from collections.abc import AsyncGenerator
 from typing import Any, Literal
 
-from scillm.config import env, env_bool
+from scillm.config import env, env_bool, env_is_set
 from scillm.errors import BackendUnavailableError, EngineNotReadyError, ScillmError
 
 Kind = Literal["certainly", "codeworld"]
 Mode = Literal["auto", "direct", "http"]
 
 DEFAULT_BASES: dict[str, str] = {"certainly": "http://127.0.0.1:8787", "codeworld": "http://127.0.0.1:8887"}
+INSTALL: dict[str, str] = {
+    "coq": "install Coq 8.16+ (apt-get install coq) so coqtop, coqc and coqchk are on PATH",
+    "lean": "install Lean 4 (elan) with a Lake project holding the REPL and set CERTAINLY_LEAN_PROJECT",
+    "sandbox": "install bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces",
+}
+_BRIDGE_VARS = {"certainly": ("CERTAINLY_BRIDGE_BASE", "LEAN4_BRIDGE_BASE"), "codeworld": ("CODEWORLD_BASE",)}
 
 
 def bridge_base(kind: Kind, provider: str | None = None, api_base: str | None = None) -> str:
@@ -32,6 +43,33 @@ def bridge_base(kind: Kind, provider: str | None = None, api_base: str | None = 
         return (env("CODEWORLD_BASE") or DEFAULT_BASES["codeworld"]).rstrip("/")
     lean = env("LEAN4_BRIDGE_BASE") if provider == "lean4" else None
     return (lean or env("CERTAINLY_BRIDGE_BASE") or DEFAULT_BASES["certainly"]).rstrip("/")
+
+
+def bridge_configured(kind: Kind, provider: str | None = None, api_base: str | None = None) -> bool:
+    """True when the caller named a bridge: `api_base`, or the bridge variable for this provider."""
+    if api_base:
+        return True
+    if kind == "codeworld":
+        return env_is_set("CODEWORLD_BASE")
+    return env_is_set("CERTAINLY_BRIDGE_BASE") or (provider == "lean4" and env_is_set("LEAN4_BRIDGE_BASE"))
+
+
+def _backend_name(value: Any) -> str | None:
+    name = str(value or "").lower()
+    return {"coq": "coq", "rocq": "coq", "lean": "lean", "lean4": "lean"}.get(name)
+
+
+def _certainly_reason(engine_args: dict[str, Any]) -> str | None:
+    """None when the backend this call needs works here (any backend when none is named), else why not."""
+    named = _backend_name(engine_args.get("backend")) or _backend_name(env("CERTAINLY_BACKEND"))
+    if named is not None:
+        why = _certainly_backend_reason(named)
+        return None if why is None else f"the {named} prover is missing ({why}); {INSTALL[named]}"
+    reasons = {b: _certainly_backend_reason(b) for b in ("coq", "lean")}
+    if any(r is None for r in reasons.values()):
+        return None
+    return (f"no proof checker is installed here (coq: {reasons['coq']}; lean: {reasons['lean']}); "
+            f"{INSTALL['coq']}")
 
 
 def _certainly_backend_reason(backend: str) -> str | None:
@@ -66,15 +104,20 @@ def direct_unavailable(kind: Kind, engine_args: dict[str, Any]) -> str | None:
         return str(exc)
     try:
         if kind == "certainly":
-            backend = str(engine_args.get("backend") or env("CERTAINLY_BACKEND") or "coq")
-            return _certainly_backend_reason(backend)
-        return _codeworld_sandbox_reason(bool(engine_args.get("allow_unsandboxed")))
+            return _certainly_reason(engine_args)
+        why = _codeworld_sandbox_reason(bool(engine_args.get("allow_unsandboxed")))
+        return None if why is None else f"no isolating sandbox works here ({why}); {INSTALL['sandbox']}"
     except (ImportError, AttributeError) as exc:
         return f"the {kind} engine cannot probe its backends here: {exc}"
 
 
-def choose_mode(kind: Kind, engine_args: dict[str, Any], mode: Mode = "auto") -> tuple[Literal["direct", "http"], str | None]:
-    """`("direct", None)` or `("http", why direct was not used)`; raises under DIRECT_STRICT."""
+def choose_mode(kind: Kind, engine_args: dict[str, Any], mode: Mode = "auto", *,
+                bridge: bool = True) -> tuple[Literal["direct", "http"], str | None]:
+    """`("direct", None)` or `("http", why direct was not used)`.
+
+    `bridge` says whether a bridge was configured; without one a missing
+    backend raises BackendUnavailableError naming it and its install step.
+    """
     if mode == "http" or (kind == "certainly" and env_bool("SCILLM_CERTAINLY_HTTP_ONLY")):
         return "http", "HTTP forced"
     reason = direct_unavailable(kind, engine_args)
@@ -82,6 +125,10 @@ def choose_mode(kind: Kind, engine_args: dict[str, Any], mode: Mode = "auto") ->
         return "direct", None
     if mode == "direct" or (kind == "certainly" and env_bool("SCILLM_CERTAINLY_DIRECT_STRICT")):
         raise BackendUnavailableError(f"{kind} cannot run in this process and HTTP fallback is off: {reason}")
+    if not bridge:
+        var = _BRIDGE_VARS[kind][0]
+        raise BackendUnavailableError(f"{kind} cannot run here: {reason}; or run `scillm bridge {kind}` where "
+                                      f"it is installed and set {var} (or api_base=...) to its URL")
     return "http", reason
 
 
@@ -116,7 +163,7 @@ async def arun(
 
     args = dict(engine_args or {})
     options = {"max_seconds": max_seconds, "session_id": session_id, "track_id": track_id}
-    chosen, why = choose_mode(kind, args, mode)
+    chosen, why = choose_mode(kind, args, mode, bridge=bridge_configured(kind, provider, api_base))
     if chosen == "direct":
         engine = load_engine(kind)
         payload = await engine.arun_items(items, engine.engine_kwargs(args, options))
@@ -157,4 +204,64 @@ async def _arun_http(kind: Kind, items: list[Any], args: dict[str, Any], options
             raise to_litellm_error(exc, provider=provider or kind, model=model or kind) from exc
 
 
-__all__ = ["DEFAULT_BASES", "arun", "bridge_base", "choose_mode", "direct_unavailable"]
+async def astream(
+    kind: Kind,
+    items: Any,
+    engine_args: dict[str, Any] | None = None,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    messages: list[dict[str, Any]] | None = None,
+    api_base: str | None = None,
+    max_seconds: float | None = None,
+    summarize: Any = None,
+) -> AsyncGenerator[tuple[str, Any], None]:
+    """`("item", result)` as each item finishes, then `("done", payload)`.
+
+    Direct mode streams from the engine's as-completed iterator, so closing
+    this generator cancels the unfinished items; over HTTP the batch runs on
+    the bridge and its results follow one by one. `summarize(items,
+    results, args, elapsed_s)` builds the payload for engines without their
+    own builder.
+    """
+    from scillm.bridges.engines import load_engine
+
+    args = dict(engine_args or {})
+    options = {"max_seconds": max_seconds}
+    chosen, _ = choose_mode(kind, args, bridge=bridge_configured(kind, provider, api_base))
+    if chosen == "http":
+        payload = await arun(kind, items, args, provider=provider, model=model, messages=messages,
+                             api_base=api_base, max_seconds=max_seconds, mode="http")
+        for result in payload.get("results") or []:
+            yield "item", result
+        yield "done", payload
+        return
+    engine = load_engine(kind)
+    api = importlib.import_module(f"scillm.integrations.{kind}.api")
+    batch = [items] if isinstance(items, str | dict) else list(items)
+    kwargs = engine.engine_kwargs(args, options)
+    started = time.monotonic()
+    results: list[Any] = [None] * len(batch)
+    events = api.arun_items_iter(batch, **kwargs)
+    try:
+        async for event in events:
+            index, result = event if isinstance(event, tuple) else (event.get("index", -1), event)
+            if isinstance(result, dict):
+                result["_direct_mode"] = True
+            if 0 <= index < len(results):
+                results[index] = result
+            yield "item", result
+    finally:  # closed early: cancel the unfinished items before returning
+        await events.aclose()
+    done = [r for r in results if r is not None]
+    elapsed = time.monotonic() - started
+    built = await engine.build_payload(batch, done, kwargs, elapsed)
+    if built is None and summarize is not None:
+        built = summarize(batch, done, kwargs, elapsed)
+    payload = dict(built or {"results": done})
+    payload["_direct_mode"] = True
+    yield "done", payload
+
+
+__all__ = ["DEFAULT_BASES", "INSTALL", "arun", "astream", "bridge_base", "bridge_configured", "choose_mode",
+           "direct_unavailable"]

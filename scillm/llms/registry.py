@@ -1,9 +1,8 @@
 """Registers scillm's providers with LiteLLM on first use and exposes LiteLLM's own entry points.
 
 `certainly`, `lean4` and `codeworld` go through LiteLLM's custom-provider
-mechanism (`litellm.custom_provider_map` + a `CustomLLM` handler); each
-handler hands the call to the provider module's `acomplete(provider, model,
-messages, params)` with every extra keyword argument untouched in `params`.
+mechanism (`litellm.custom_provider_map` + a `CustomLLM` handler, see
+`scillm.llms.handler`), with every extra keyword argument untouched.
 `completion`/`acompletion` are LiteLLM's functions behind the thinnest
 wrapper that (1) accepts a bare model name for a scillm provider, (2) routes
 `custom_llm_provider="openai_like"` to any OpenAI-compatible host, and (3)
@@ -13,7 +12,6 @@ normalisation applied to its deployments; `ModelResponse` is LiteLLM's.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Any
 
@@ -22,73 +20,64 @@ from scillm.config import set_default
 set_default("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import litellm  # noqa: E402
-from litellm import CustomLLM, ModelResponse  # noqa: E402
+from litellm import ModelResponse  # noqa: E402
 
-from scillm.errors import ScillmError  # noqa: E402
-from scillm.llms import openai_like  # noqa: E402
+from scillm.errors import InvalidRequestError  # noqa: E402
+from scillm.llms import openai_like, usage  # noqa: E402
 from scillm.llms.errors import to_litellm  # noqa: E402
+from scillm.llms.handler import AUTO, PROVIDERS, ProviderHandler  # noqa: E402
 from scillm.llms.sync import run_sync  # noqa: E402
+from scillm.names import suggest  # noqa: E402
 from scillm.paved import jsonmode  # noqa: E402
 
-# provider name -> module holding `acomplete(provider, model, messages, params)`
-PROVIDERS: dict[str, str] = {
-    "certainly": "scillm.llms.certainly",
-    "lean4": "scillm.llms.certainly",
-    "codeworld": "scillm.llms.codeworld",
-}
-
 _register_lock = threading.Lock()
+_handlers: dict[str, ProviderHandler] = {}
 
 
-class ProviderHandler(CustomLLM):
-    """LiteLLM handler for one scillm provider; dispatches to the provider module's `acomplete`."""
-
-    def __init__(self, provider: str) -> None:
-        super().__init__()
-        self.provider = provider
-
-    def _full_model(self, model: str) -> str:
-        return self.provider if model in ("", self.provider) else f"{self.provider}/{model}"
-
-    async def _dispatch(self, model: str, messages: list[Any], optional_params: dict[str, Any]) -> Any:
-        full_model = self._full_model(model)
-        module = importlib.import_module(PROVIDERS[self.provider])
-        try:
-            result = await module.acomplete(self.provider, full_model, messages, dict(optional_params))
-        except ScillmError as exc:
-            raise to_litellm(exc, provider=self.provider, model=full_model) from exc
-        return result if isinstance(result, ModelResponse) else ModelResponse(**result)
-
-    @staticmethod
-    def _params(kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The caller's extra kwargs, plus `api_base`/`api_key`, which LiteLLM carries outside them."""
-        params = dict(kwargs.get("optional_params") or {})
-        for key in ("api_base", "api_key"):
-            if kwargs.get(key) and key not in params:
-                params[key] = kwargs[key]
-        return params
-
-    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        return await self._dispatch(model, messages, self._params(kwargs))
-
-    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        return run_sync(self._dispatch(model, messages, self._params(kwargs)))
+def handler(provider: str) -> ProviderHandler:
+    """The one handler instance of a scillm provider (shared by registration and `scillm.proxy`)."""
+    with _register_lock:
+        if provider not in _handlers:
+            _handlers[provider] = ProviderHandler(provider)
+        return _handlers[provider]
 
 
 def register_providers() -> None:
-    """Register `certainly`, `lean4`, `codeworld` with LiteLLM (idempotent, thread-safe)."""
+    """Register `certainly`, `lean4`, `codeworld` with LiteLLM (idempotent, thread-safe).
+
+    Uses only LiteLLM's public settings: an entry per provider in
+    `litellm.custom_provider_map` (LiteLLM re-reads it on every call), an
+    alias `<provider>` -> `<provider>/auto` in `litellm.model_alias_map` so a
+    bare `model="certainly"` works in plain `litellm.completion`, and a zero
+    price per model name (`litellm.register_model`) for `completion_cost`.
+    """
+    handlers = {p: handler(p) for p in PROVIDERS}
     with _register_lock:
         present = {item.get("provider") for item in litellm.custom_provider_map}
         missing = [p for p in PROVIDERS if p not in present]
-        if not missing and all(p in litellm._custom_providers for p in PROVIDERS):
-            return
-        litellm.custom_provider_map = [
-            *litellm.custom_provider_map,
-            *({"provider": p, "custom_handler": ProviderHandler(p)} for p in missing),  # type: ignore[list-item]
-        ]
-        from litellm.utils import custom_llm_setup
+        if missing:
+            litellm.custom_provider_map = [
+                *litellm.custom_provider_map,
+                *({"provider": p, "custom_handler": handlers[p]} for p in missing),  # type: ignore[list-item]
+            ]
+        aliases = {p: f"{p}/{AUTO}" for p in PROVIDERS if p not in litellm.model_alias_map}
+        if aliases:
+            litellm.model_alias_map = {**litellm.model_alias_map, **aliases}
+    usage.register_costs()
 
-        custom_llm_setup()
+
+def check_provider(model: str, kwargs: dict[str, Any]) -> None:
+    """A "did you mean" error for a misspelt scillm provider (`certianly/coq`), before LiteLLM's generic one."""
+    provider = kwargs.get("custom_llm_provider") or (model.split("/", 1)[0] if "/" in model else None)
+    if not provider or provider in PROVIDERS or provider == openai_like.PROVIDER:
+        return
+    if provider in litellm.provider_list or any(i.get("provider") == provider for i in litellm.custom_provider_map):
+        return
+    close = suggest(str(provider), [*PROVIDERS, openai_like.PROVIDER])
+    if close is not None:
+        raise to_litellm(InvalidRequestError(
+            f"unknown provider {provider!r} in model {model!r}; did you mean {close!r}? "
+            f"(scillm providers: {', '.join(PROVIDERS)}, plus openai_like)"), provider=str(provider), model=model)
 
 
 def normalise_call(model: str, kwargs: dict[str, Any]) -> str:
@@ -97,7 +86,7 @@ def normalise_call(model: str, kwargs: dict[str, Any]) -> str:
     if provider is None and model in PROVIDERS:
         kwargs["custom_llm_provider"] = provider = model
     if provider in PROVIDERS and "/" not in model:
-        return f"{provider}/{model}"
+        return f"{provider}/{AUTO if model == provider else model}"
     return model
 
 
@@ -119,6 +108,7 @@ def _check_strict(response: Any, model: str, provider: str | None, response_form
 def completion(model: str, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:
     """LiteLLM `completion` with scillm's providers registered (see the module docstring)."""
     register_providers()
+    check_provider(model, kwargs)
     strict_json = kwargs.pop("strict_json", None)
     provider = kwargs.get("custom_llm_provider")
     if openai_like.is_openai_like(model, provider):
@@ -126,12 +116,14 @@ def completion(model: str, messages: list[dict[str, Any]] | None = None, **kwarg
         provider = openai_like.PROVIDER
     else:
         response = litellm.completion(model=normalise_call(model, kwargs), messages=messages or [], **kwargs)
+    usage.record(response)
     return _check_strict(response, model, provider, kwargs.get("response_format"), strict_json)
 
 
 async def acompletion(model: str, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:
     """LiteLLM `acompletion` with scillm's providers registered (see the module docstring)."""
     register_providers()
+    check_provider(model, kwargs)
     strict_json = kwargs.pop("strict_json", None)
     provider = kwargs.get("custom_llm_provider")
     if openai_like.is_openai_like(model, provider):
@@ -140,6 +132,7 @@ async def acompletion(model: str, messages: list[dict[str, Any]] | None = None, 
     else:
         response = await litellm.acompletion(model=normalise_call(model, kwargs), messages=messages or [],
                                              **kwargs)
+    usage.record(response)
     return _check_strict(response, model, provider, kwargs.get("response_format"), strict_json)
 
 
@@ -150,6 +143,7 @@ def normalise_deployment(deployment: dict[str, Any]) -> dict[str, Any]:
     if openai_like.is_openai_like(model, params.get("custom_llm_provider")):
         params = openai_like.to_openai_kwargs(model, params)
     elif model:
+        check_provider(model, params)
         params["model"] = normalise_call(model, params)
     return {**deployment, "litellm_params": params}
 
@@ -168,4 +162,5 @@ def Router(model_list: list[dict[str, Any]] | None = None, **kwargs: Any) -> lit
     return litellm.Router(model_list=deployments or None, **kwargs)  # type: ignore[arg-type]
 
 
-__all__ = ["ModelResponse", "Router", "acompletion", "completion", "register_providers", "run_sync"]
+__all__ = ["PROVIDERS", "ModelResponse", "ProviderHandler", "Router", "acompletion", "check_provider", "completion",
+           "handler", "register_providers", "run_sync"]

@@ -295,20 +295,44 @@ async def _iterate(items: list[_Item], opts: _Options) -> AsyncIterator[dict[str
         await client.aclose()
 
 
+_KEYWORDS = ("api_base", "api_key", "custom_llm_provider", "concurrency", "timeout", "wall_time_s",
+             "default_max_tokens", "default_temperature", "response_format", "tenacious", "schema",
+             "retry_invalid_json", "repair_invalid_json", "backoff_base_s", "backoff_max_s")
+_WRONG_KEYWORDS = {
+    "messages_list": "pass requests=[{'messages': m} for m in messages_list] (one dict per request; "
+                     "`scillm batch --messages-list FILE` builds them from a JSON file)",
+    "messages": "pass requests=[{'messages': messages}] (one dict per request)",
+    "model": "put 'model' inside each request dict, or set CHUTES_MODEL_ID",
+    "max_tokens": "use default_max_tokens=... or put 'max_tokens' in each request dict",
+    "temperature": "use default_temperature=... or put 'temperature' in each request dict",
+}
+
+
+def _check_keywords(unknown: dict[str, Any], where: str) -> None:
+    from scillm.names import check_keywords
+
+    check_keywords(unknown, _KEYWORDS, where=where, hints=_WRONG_KEYWORDS)
+
+
 def parallel_acompletions_iter(
-    requests: Iterable[Any], *, api_base: str | None = None, api_key: str | None = None,
+    requests: Iterable[Any] | None = None, *, api_base: str | None = None, api_key: str | None = None,
     custom_llm_provider: str = "openai_like", concurrency: int = 6, timeout: float = 20,
     wall_time_s: float = 900, default_max_tokens: int | None = None, default_temperature: float | None = None,
     response_format: Any = None, tenacious: bool = True, schema: Schema | None = None,
     retry_invalid_json: int = 0, repair_invalid_json: bool | None = None,
-    backoff_base_s: float = 0.5, backoff_max_s: float = 8.0,
+    backoff_base_s: float = 0.5, backoff_max_s: float = 8.0, **unknown: Any,
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield one result dict per request (plus `ok`) as each finishes.
 
     Raises ConfigError (a ValueError) at once when a request has no base URL,
-    key or model after env defaults. Closing the iterator early (`break`,
-    `aclose()`) cancels every outstanding request.
+    key or model after env defaults, and InvalidRequestError (a ValueError)
+    for a keyword this function does not take, naming the right one.
+    Closing the iterator early (`break`, `aclose()`) cancels every
+    outstanding request.
     """
+    _check_keywords(unknown, "parallel_acompletions_iter")
+    if requests is None:
+        raise ConfigError("parallel_acompletions_iter needs requests=[{'messages': [...]}, ...]")
     if concurrency < 1:
         raise ConfigError(f"concurrency must be >= 1, got {concurrency}")
     items = _prepare(requests, api_base, api_key, custom_llm_provider, default_max_tokens,
@@ -319,16 +343,20 @@ def parallel_acompletions_iter(
     return _iterate(items, opts)
 
 
-async def parallel_acompletions(requests: Iterable[Any], **kwargs: Any) -> BatchResults:
-    """Run every request; results in request order, counters in `.summary`.
+async def parallel_acompletions(requests: Iterable[Any] | None = None, **kwargs: Any) -> BatchResults:
+    """Run every request; results in request order, counters in `.summary` and on the first result.
 
-    Takes the same keyword arguments as `parallel_acompletions_iter`.
+    Takes the same keyword arguments as `parallel_acompletions_iter`; the
+    first result's `summary` key holds the same counters as `.summary`.
     """
+    _check_keywords({k: v for k, v in kwargs.items() if k not in _KEYWORDS}, "parallel_acompletions")
     results: list[dict[str, Any]] = []
     async for res in parallel_acompletions_iter(requests, **kwargs):
         results.append(res)
     out = BatchResults(sorted(results, key=lambda r: r["index"]))
     out.summary = summarize(out)
+    if out:
+        out[0]["summary"] = out.summary
     return out
 
 

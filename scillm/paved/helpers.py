@@ -28,8 +28,24 @@ _JSON_FORMAT = {"type": "json_object"}
 _QUOTA_WORDS = ("quota", "insufficient", "billing", "credit", "balance")
 
 
-def _messages(messages: Messages) -> list[dict[str, Any]]:
-    return [{"role": "user", "content": messages}] if isinstance(messages, str) else list(messages)
+def _messages(messages: Messages, system: str | None = None) -> list[dict[str, Any]]:
+    out = [{"role": "user", "content": messages}] if isinstance(messages, str) else list(messages)
+    return [{"role": "system", "content": system}, *out] if system else out
+
+
+def chat_endpoint(api_base: str | None, api_key: str | None, model: str | None) -> tuple[str, str, str]:
+    """(base, key, model) for the chat helpers: arguments, then SCILLM_/CHUTES_ settings, then OpenRouter.
+
+    OpenRouter (`OPENROUTER_API_BASE`, `OPENROUTER_MODEL`) is the default
+    when `OPENROUTER_API_KEY` is the only credential set; any argument or
+    SCILLM_/CHUTES_ setting takes precedence.
+    """
+    own = api_base or api_key or openai_like.default_api_base() or openai_like.default_api_key()
+    if not own and env("OPENROUTER_API_KEY"):
+        return (str(env("OPENROUTER_API_BASE")), str(env("OPENROUTER_API_KEY")),
+                model or openai_like.default_model() or str(env("OPENROUTER_MODEL")))
+    base, key = openai_like.resolve_endpoint(api_base, api_key)
+    return base, key, _model(model)
 
 
 def _model(model: str | None) -> str:
@@ -162,20 +178,25 @@ def sanity_preflight(api_base: str | None, api_key: str | None, model: str, para
 
 
 async def chat(messages: Messages, *, model: str | None = None, api_base: str | None = None,
-               api_key: str | None = None, **kwargs: Any) -> str:
-    """One chat turn against an OpenAI-compatible host; returns the reply text."""
+               api_key: str | None = None, system: str | None = None, **kwargs: Any) -> str:
+    """One chat turn (a prompt string or a messages list); returns the reply text.
+
+    The endpoint comes from `chat_endpoint`: OpenRouter when only
+    `OPENROUTER_API_KEY` is set.
+    """
     from scillm.llms.registry import acompletion
 
-    resp = await acompletion(model=_model(model), messages=_messages(messages), custom_llm_provider="openai_like",
-                             api_base=api_base, api_key=api_key, **kwargs)
+    base, key, chosen = chat_endpoint(api_base, api_key, model)
+    resp = await acompletion(model=chosen, messages=_messages(messages, system), custom_llm_provider="openai_like",
+                             api_base=base, api_key=key, **kwargs)
     return str(resp.choices[0].message.content or "")
 
 
 async def chat_json(messages: Messages, *, model: str | None = None, api_base: str | None = None,
                     api_key: str | None = None, schema: Schema | None = None, **kwargs: Any) -> Any:
     """One JSON-mode chat turn; returns the parsed value or raises JsonParseError (never raw text)."""
-    chosen = _model(model)
-    text = await chat(messages, model=chosen, api_base=api_base, api_key=api_key,
+    base, key, chosen = chat_endpoint(api_base, api_key, model)
+    text = await chat(messages, model=chosen, api_base=base, api_key=key,
                       response_format=kwargs.pop("response_format", _JSON_FORMAT), **kwargs)
     try:
         return jsonmode.load(text, schema=schema)[0]
@@ -237,6 +258,6 @@ def chutes_router_json(messages: Messages, *, model: str | None = None, fallback
         raise jsonmode.parse_error(text, str(exc), model=chain[0], provider=openai_like.PROVIDER) from exc
 
 
-__all__ = ["alist_models_openai_like", "analyze_image", "analyze_image_json", "chat", "chat_json",
+__all__ = ["alist_models_openai_like", "analyze_image", "analyze_image_json", "chat", "chat_endpoint", "chat_json",
            "chutes_chat_json", "chutes_router_json", "image_url", "list_models_openai_like",
            "sanity_preflight"]

@@ -27,7 +27,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     async def record(provider: str, model: str, messages: list[Any], params: dict[str, Any]) -> Any:
         seen.append({"provider": provider, "model": model, "messages": messages, "params": params,
                      "loop_running": asyncio.get_running_loop().is_running()})
-        return {"model": model, "choices": [{"message": {"role": "assistant", "content": f"{provider}:{model}"}}]}
+        return ({"model": model, "choices": [{"message": {"role": "assistant", "content": f"{provider}:{model}"}}]},
+                {"results": []})
 
     monkeypatch.setattr(certainly_provider, "acomplete", record)
     monkeypatch.setattr(codeworld_provider, "acomplete", record)
@@ -46,7 +47,27 @@ def test_register_providers_is_idempotent() -> None:
     names = [item["provider"] for item in litellm.custom_provider_map]
     for provider in ("certainly", "lean4", "codeworld"):
         assert names.count(provider) == 1
-        assert provider in litellm._custom_providers
+        assert litellm.model_alias_map[provider] == f"{provider}/auto"
+
+
+def test_plain_litellm_completion_reaches_a_bare_provider_name(calls: list[dict[str, Any]]) -> None:
+    scillm.register_providers()
+    resp = litellm.completion(model="certainly", messages=MESSAGES, items=[1])
+    assert resp.choices[0].message.content == "certainly:certainly/auto"
+    resp = litellm.completion(model="certainly", custom_llm_provider="certainly", messages=MESSAGES, items=[1])
+    assert resp.choices[0].message.content == "certainly:certainly/auto"
+    resp = litellm.completion(model="lean4/coq", messages=MESSAGES, items=[1])
+    assert calls[-1]["provider"] == "lean4" and calls[-1]["model"] == "lean4/coq"
+
+
+@pytest.mark.parametrize("model", ["certianly/coq", "certainlyy", "codewrld/mcts", "lean/coq"])
+def test_a_misspelt_provider_gets_did_you_mean(model: str) -> None:
+    with pytest.raises(litellm.BadRequestError, match="did you mean") as info:
+        scillm.completion(model=model, custom_llm_provider=None if "/" in model else model, messages=MESSAGES)
+    assert "unknown provider" in str(info.value)
+    with pytest.raises(litellm.BadRequestError, match="did you mean"):
+        scillm.Router(model_list=[{"model_name": "x", "litellm_params": {"model": model if "/" in model
+                                                                         else model + "/coq"}}])
 
 
 @pytest.mark.parametrize(("kwargs", "provider", "model"), [
@@ -59,6 +80,7 @@ def test_register_providers_is_idempotent() -> None:
 def test_sync_completion_passes_extra_kwargs_untouched(calls: list[dict[str, Any]], kwargs: dict[str, Any],
                                                        provider: str, model: str) -> None:
     resp = scillm.completion(messages=MESSAGES, **kwargs, **EXTRA)
+    model = model if "/" in model else f"{model}/auto"
     assert isinstance(resp, litellm.ModelResponse)
     assert resp.choices[0].message.content == f"{provider}:{model}"
     assert calls[-1]["provider"] == provider and calls[-1]["model"] == model
@@ -68,7 +90,7 @@ def test_sync_completion_passes_extra_kwargs_untouched(calls: list[dict[str, Any
 
 async def test_async_completion_passes_extra_kwargs_untouched(calls: list[dict[str, Any]]) -> None:
     resp = await scillm.acompletion(model="certainly", custom_llm_provider="certainly", messages=MESSAGES, **EXTRA)
-    assert resp.choices[0].message.content == "certainly:certainly"
+    assert resp.choices[0].message.content == "certainly:certainly/auto"
     assert calls[-1]["params"] == EXTRA
 
 
@@ -119,7 +141,7 @@ async def test_router_dispatches_to_scillm_providers(calls: list[dict[str, Any]]
     assert resp.choices[0].message.content == "certainly:certainly/coq"
     assert calls[-1]["params"]["items"] == [{"x": 1}]
     resp = router.completion(model="bare", messages=MESSAGES, items=[{"x": 2}])
-    assert resp.choices[0].message.content == "certainly:certainly"
+    assert resp.choices[0].message.content == "certainly:certainly/auto"
 
 
 async def test_router_falls_back_from_a_provider_that_is_not_ready(monkeypatch: pytest.MonkeyPatch,

@@ -269,7 +269,8 @@ async def test_other_providers_go_through_litellm(monkeypatch: pytest.MonkeyPatc
     import scillm.llms.codeworld as codeworld_provider
 
     async def answer(provider: str, model: str, messages: list[Any], params: dict[str, Any]) -> Any:
-        return {"choices": [{"message": {"role": "assistant", "content": f"{model}:{messages[0]['content']}"}}]}
+        return ({"choices": [{"message": {"role": "assistant", "content": f"{model}:{messages[0]['content']}"}}]},
+                {"results": []})
 
     monkeypatch.setattr(codeworld_provider, "acomplete", answer)
     results = await parallel_acompletions([{"model": "codeworld/mcts", "messages": [{"role": "user",

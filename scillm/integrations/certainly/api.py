@@ -11,9 +11,38 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from scillm.errors import RequireProvedError
+from scillm.errors import InvalidRequestError, RequireProvedError
 from scillm.integrations.certainly.engine import arun_items, arun_items_iter, build_payload, health
-from scillm.integrations.certainly.options import build_options
+from scillm.integrations.certainly.loop import Budget
+from scillm.integrations.certainly.options import RunOptions, build_options
+from scillm.names import check_keywords, did_you_mean
+
+# every run option a call may pass as a keyword argument (also inside `options={...}`)
+OPTION_KEYS: frozenset[str] = frozenset({*RunOptions.model_fields, *Budget.model_fields, "max_refinements",
+                                         "best_of", "budget"})
+# keyword arguments of the certainly entry points besides the run options
+CALL_KEYS: frozenset[str] = frozenset({"items", "flags", "options", "strategies", "tactics", "response_format",
+                                       "require_proved"})
+_BACKENDS = {"coq": "coq", "rocq": "coq", "lean": "lean", "lean4": "lean", "auto": None}
+
+
+def backend_name(value: Any) -> str | None:
+    """`coq`, `lean` or None (auto) for a backend a caller named; a typo gets a "did you mean"."""
+    if value is None or value == "":
+        return None
+    key = str(value).strip().lower()
+    if key not in _BACKENDS:
+        raise InvalidRequestError(f"unknown backend {value!r}{did_you_mean(key, _BACKENDS)}; "
+                                  "choose coq, lean (alias lean4) or auto")
+    return _BACKENDS[key]
+
+
+def check_options(kwargs: dict[str, Any], *, where: str) -> None:
+    """The one validator of certainly keyword arguments and `options={...}` keys, for every entry point."""
+    check_keywords(kwargs, OPTION_KEYS | CALL_KEYS, where=where)
+    options = kwargs.get("options")
+    if isinstance(options, dict):
+        check_keywords(options, OPTION_KEYS, where=f"{where} options={{...}}")
 
 
 def to_model_response(payload: dict[str, Any], *, model: str = "certainly", response_format: Any = None) -> Any:
@@ -60,8 +89,9 @@ async def acertainly_prove(
     model: str | None = None, **extra: Any,
 ) -> Any:
     """Async `certainly_prove`."""
+    check_options({**extra, "options": options}, where="certainly_prove")
     kwargs = _engine_kwargs(flags, strategies, tactics, options, request_timeout, max_seconds, session_id,
-                            track_id, api_base, backend, model, extra)
+                            track_id, api_base, backend_name(backend), model, extra)
     payload = await arun_items(items, **kwargs)
     if require_proved:
         raise_unless_proved(payload)
@@ -108,6 +138,9 @@ async def certainly_prove_iter(
     Leaving the loop early (break, exception) cancels the unfinished items.
     """
     kwargs.pop("require_proved", None)
+    check_options(kwargs, where="certainly_prove_iter")
+    if "backend" in kwargs:
+        kwargs["backend"] = backend_name(kwargs["backend"])
     opts = build_options(concurrency=concurrency, **kwargs)
     async for index, result in arun_items_iter(items, concurrency=concurrency, **kwargs):
         payload = build_payload([result], [result], opts, result["stats"]["time_ms"])
@@ -127,7 +160,11 @@ async def certainly_prove_simple_iter(
 
 
 __all__ = [
+    "CALL_KEYS",
+    "OPTION_KEYS",
     "acertainly_prove",
+    "backend_name",
+    "check_options",
     "arun_items",
     "arun_items_iter",
     "certainly_prove",

@@ -14,13 +14,14 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime, timezone
 from typing import Any
 
 from scillm.config import env
 from scillm.errors import InvalidRequestError
 from scillm.integrations.certainly.checkers.base import Checker
+from scillm.integrations.certainly.lean_syntax import looks_like_lean
 from scillm.integrations.certainly.loop import ProveOutcome, prove_problem
 from scillm.integrations.certainly.models import Backend, BackendStatus, Problem
 from scillm.integrations.certainly.normalize import (
@@ -34,6 +35,7 @@ from scillm.integrations.certainly.options import RunOptions, build_options
 from scillm.integrations.certainly.proposers.base import Proposer
 from scillm.integrations.certainly.proposers.llm import LLMProposer, prompt_versions
 from scillm.integrations.certainly.proposers.portfolio import PortfolioProposer
+from scillm.names import did_you_mean
 
 SCHEMA = "certainly.run/1"
 _INSTALL = {"coq": "install Coq 8.16+ (apt-get install coq) so coqtop/coqc are on PATH",
@@ -55,17 +57,27 @@ def backend_statuses() -> dict[str, BackendStatus]:
                 "lean": BackendStatus(name="lean", available=False, reason=_INSTALL["lean"])}
 
 
-def choose_backend(item_backend: Any, call_backend: str | None, statuses: dict[str, BackendStatus]) -> Backend:
-    """Item `backend` > call `backend` / model suffix > CERTAINLY_BACKEND > Lean if available, else Coq."""
+def choose_backend(item_backend: Any, call_backend: str | None, statuses: dict[str, BackendStatus],
+                   text: Any = None) -> Backend:
+    """Item `backend` > call `backend` / model suffix > CERTAINLY_BACKEND > Lean syntax > Lean if available, else Coq."""
     for value in (item_backend, call_backend, env("CERTAINLY_BACKEND")):
-        if value:
+        if value and str(value).lower() != "auto":
             name = str(value).lower()
             name = "lean" if name in ("lean", "lean4") else "coq" if name in ("coq", "rocq") else name
             if name not in ("coq", "lean"):
-                raise InvalidRequestError(f"unknown backend {value!r}; choose coq or lean")
+                hint = did_you_mean(str(value), ("coq", "rocq", "lean", "lean4", "auto"))
+                raise InvalidRequestError(f"unknown backend {value!r}{hint}; choose coq, lean or auto")
             return "coq" if name == "coq" else "lean"
+    if isinstance(text, str) and looks_like_lean(text):
+        return "lean"
     lean = statuses.get("lean")
     return "lean" if lean is not None and lean.available else "coq"
+
+
+def _item_text(item: Any) -> Any:
+    if isinstance(item, dict):
+        return item.get("requirement_text") or item.get("text") or item.get("statement")
+    return item
 
 
 def _process_wide_cache() -> Any:
@@ -240,7 +252,7 @@ async def prove_item(item: Any, index: int, ctx: _Context) -> dict[str, Any]:
     """One item to one result; never raises for bad input or a failed proof."""
     try:
         backend = choose_backend(item.get("backend") if isinstance(item, dict) else None,
-                                 ctx.opts.backend, ctx.statuses)
+                                 ctx.opts.backend, ctx.statuses, _item_text(item))
     except InvalidRequestError as exc:
         norm = normalize_item(item, index, backend="coq")
         return make_result(norm, "error", explanation=str(exc))
@@ -269,7 +281,7 @@ def _timeout_result(item: Any, index: int, seconds: float | None) -> dict[str, A
     return make_result(norm, "timeout", explanation=f"the run's request_timeout ({seconds} s) ran out first")
 
 
-async def _iter_results(items: list[Any], opts: RunOptions) -> AsyncIterator[tuple[int, dict[str, Any]]]:
+async def _iter_results(items: list[Any], opts: RunOptions) -> AsyncGenerator[tuple[int, dict[str, Any]], None]:
     ctx = _Context(opts)
     gate = asyncio.Semaphore(opts.concurrency)
 
@@ -380,8 +392,12 @@ async def arun_items_iter(items: Any, **kwargs: Any) -> AsyncIterator[tuple[int,
     """Yield `(index, result)` as each item finishes; closing the iterator early cancels the rest."""
     items = _check_items(items)
     opts = build_options(**kwargs)
-    async for pair in _iter_results(items, opts):
-        yield pair
+    results = _iter_results(items, opts)
+    try:
+        async for pair in results:
+            yield pair
+    finally:  # closing this iterator must cancel the items now, not when the garbage collector runs
+        await results.aclose()
 
 
 def health() -> dict[str, Any]:

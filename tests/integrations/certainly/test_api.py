@@ -9,7 +9,7 @@ import pytest
 
 import scillm
 from scillm.errors import InvalidRequestError, RequireProvedError
-from scillm.integrations.certainly import is_available, prove_requirement
+from scillm.integrations.certainly import is_available, prove_requirement_sync
 from scillm.integrations.certainly.engine import arun_items, choose_backend
 from scillm.integrations.certainly.models import BackendStatus
 from scillm.integrations.certainly.options import build_options, parse_flags
@@ -150,11 +150,11 @@ async def test_simple_iterator_checks_one_candidate(monkeypatch: pytest.MonkeyPa
 def test_prove_requirement_lemma_name_and_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CERTAINLY_BACKEND", "coq")
     assert is_available() is True
-    out = prove_requirement("Nat.add_comm")
+    out = prove_requirement_sync("Nat.add_comm")
     assert out["ok"] and out["best"]["backend"] == "coq"
     assert "forall n m : nat, n + m = m + n" in out["best"]["code"]
     assert out["best"]["compile_ms"] is not None
-    miss = prove_requirement("forall n : nat, n = n + 1", tactics=["lia"], options={"tactics_only": True})
+    miss = prove_requirement_sync("forall n : nat, n = n + 1", tactics=["lia"], options={"tactics_only": True})
     assert not miss["ok"] and miss["diagnosis"]
     assert [a["proof"] for a in miss["attempts"]] == ["lia."]
     simple = scillm.certainly_prove_simple(items=[ITEMS[1]]).additional_kwargs["certainly"]
