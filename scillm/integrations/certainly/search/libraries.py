@@ -1,0 +1,97 @@
+"""Which decision-procedure libraries a search may add before the theorem, and which are installed.
+
+The search may extend a problem's header with `Require Import` of trusted
+standard or Debian libraries so that `lia`/`lra`/`nia`/`psatz` are always in
+reach; the independent verdict re-checks the ORIGINAL statement with those
+imports, so an import can never change what is proved. The trusted list
+comes from `checkers/trusted.py` when that module is present.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import re
+import shutil
+import subprocess
+
+from scillm.integrations.certainly.models import Problem
+
+#: Logical module paths this package may add; filtered by the checkers' trusted list when it exists.
+SEARCH_IMPORTS: tuple[str, ...] = (
+    "Coq.micromega.Lia", "Coq.micromega.Lra", "Coq.micromega.Psatz", "Coq.ZArith.ZArith",
+)
+_FALLBACK_TRUSTED = frozenset({
+    "Coq.micromega.Lia", "Coq.micromega.Lra", "Coq.micromega.Psatz", "Coq.ZArith.ZArith",
+    "Coq.Reals.Reals", "Coq.QArith.QArith", "Coq.Arith.Arith",
+})
+#: Debian package -> a file whose presence under Coq's `user-contrib` shows it is installed.
+DEBIAN_LIBRARIES: dict[str, str] = {
+    "libcoq-coquelicot": "Coquelicot/Coquelicot.vo",
+    "libcoq-mathcomp-ssreflect": "mathcomp/ssreflect/ssreflect.vo",
+    "libcoq-mathcomp-algebra": "mathcomp/algebra/ssralg.vo",
+    "libcoq-hammer": "Hammer/Tactics/Tactics.vo",
+    "libcoq-interval": "Interval/Tactic.vo",
+    "libcoq-flocq": "Flocq/Core/Core.vo",
+}
+_IMPORT_LINE = re.compile(r"^(?:From\s+\S+\s+)?Require\s+(?:Import|Export)?\s*(.*)$")
+
+
+def trusted_imports() -> frozenset[str]:
+    """The logical paths a search may add (the checkers' `TRUSTED_IMPORTS` when that module exists)."""
+    try:
+        module = importlib.import_module("scillm.integrations.certainly.checkers.trusted")
+    except ImportError:
+        return _FALLBACK_TRUSTED
+    found = getattr(module, "TRUSTED_IMPORTS", None)
+    return frozenset(found) if isinstance(found, frozenset) else _FALLBACK_TRUSTED
+
+
+@functools.lru_cache(maxsize=1)
+def _coq_lib_dir() -> str | None:
+    if shutil.which("coqc") is None:
+        return None
+    try:
+        out = subprocess.run(["coqc", "-where"], capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
+
+
+def installed_coq_libraries() -> dict[str, bool]:
+    """Debian package name -> whether Coq can load it here (for `scillm doctor` and test skips)."""
+    root = _coq_lib_dir()
+    found: dict[str, bool] = {}
+    for package, marker in DEBIAN_LIBRARIES.items():
+        found[package] = root is not None and os.path.isfile(os.path.join(root, "user-contrib", marker))
+    found["coinor-csdp"] = shutil.which("csdp") is not None
+    return found
+
+
+def search_imports(problem: Problem) -> tuple[str, ...]:
+    """The trusted imports worth adding for `problem`: its decision procedures, minus what it loads already."""
+    trusted = trusted_imports()
+    return tuple(m for m in SEARCH_IMPORTS if m in trusted)
+
+
+def with_imports(problem: Problem, imports: tuple[str, ...]) -> Problem:
+    """`problem` with `Require Import <imports>.` appended to its header (before decls and theorem)."""
+    if not imports:
+        return problem
+    line = "Require Import " + " ".join(imports) + "."
+    header = f"{problem.header.rstrip()}\n{line}" if problem.header.strip() else line
+    return problem.model_copy(update={"header": header})
+
+
+def validate_imports(imports: tuple[str, ...]) -> tuple[str, ...]:
+    """`imports` when every entry is trusted, else ValueError naming the first that is not."""
+    trusted = trusted_imports()
+    for name in imports:
+        if name not in trusted:
+            raise ValueError(f"import {name!r} is not a trusted library")
+    return imports
+
+
+__all__ = ["DEBIAN_LIBRARIES", "SEARCH_IMPORTS", "installed_coq_libraries", "search_imports", "trusted_imports",
+           "validate_imports", "with_imports"]
