@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import importlib
 import os
-import re
 import shutil
 import subprocess
 
@@ -35,7 +34,6 @@ DEBIAN_LIBRARIES: dict[str, str] = {
     "libcoq-interval": "Interval/Tactic.vo",
     "libcoq-flocq": "Flocq/Core/Core.vo",
 }
-_IMPORT_LINE = re.compile(r"^(?:From\s+\S+\s+)?Require\s+(?:Import|Export)?\s*(.*)$")
 
 
 def trusted_imports() -> frozenset[str]:
