@@ -29,7 +29,12 @@ from scillm.integrations.certainly.proposers.base import Candidate, Proposer
 from scillm.integrations.certainly.proposers.extract import proof_key
 from scillm.integrations.certainly.search.best_first import SearchResult, StepProposer, best_first_search
 from scillm.integrations.certainly.search.gate import core_gate
-from scillm.integrations.certainly.search.libraries import search_imports, validate_imports, with_imports
+from scillm.integrations.certainly.search.libraries import (
+    meaning_probe,
+    search_imports,
+    validate_imports,
+    with_imports,
+)
 
 ItemStatus = Literal["proved", "failed", "timeout", "error", "needs_llm", "env_unavailable", "rejected"]
 
@@ -151,6 +156,7 @@ class _Run:
         self.next_id = 0
         self.env_problem: CheckResult | None = None
         self.header_problem: CheckResult | None = None
+        self.meaning: dict[tuple[str, ...], CheckResult] = {}
 
     def remaining_s(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
@@ -275,16 +281,35 @@ class _Run:
         async with core_gate():
             return await self.checker.check(target, cand.proof, timeout_ms=timeout, confirm=False)
 
+    async def same_meaning(self, imports: tuple[str, ...]) -> CheckResult:
+        """Whether the statement elaborates to the same term with `imports` added (checked once per run)."""
+        if imports not in self.meaning:
+            probe, proof = meaning_probe(self.problem, imports)
+            result = await self.checker.check(probe, proof, confirm=False)
+            if not result.ok:
+                text = "the added imports change what the statement means (or it is not a Prop)"
+                result = CheckResult(ok=False, status="rejected", error_class="forbidden", code=result.code,
+                                     messages=[Message(severity="error", text=text)])
+            self.meaning[imports] = result
+        return self.meaning[imports]
+
     async def confirm(self, round_no: int, cand: Candidate, result: CheckResult) -> CheckResult:
         target = self.target(cand)
         if isinstance(target, CheckResult):
             return target
         left = self.remaining_s()
         slack = 0.04 * (self.budget.max_seconds or 0.0)
+
+        async def _both() -> CheckResult:
+            if cand.imports and self.problem.backend == "coq":
+                same = await self.same_meaning(cand.imports)
+                if not same.ok:
+                    return same
+            return await self.checker.confirm(target, cand.proof)
+
         try:
             async with core_gate():
-                confirmed = await asyncio.wait_for(self.checker.confirm(target, cand.proof),
-                                                   None if left is None else max(0.0, left) + slack)
+                confirmed = await asyncio.wait_for(_both(), None if left is None else max(0.0, left) + slack)
         except asyncio.TimeoutError:
             confirmed = CheckResult(ok=False, status="timeout", error_class="timeout",
                                     messages=[Message(severity="error", text="confirmation ran past the deadline")])

@@ -82,6 +82,25 @@ def with_imports(problem: Problem, imports: tuple[str, ...]) -> Problem:
     return problem.model_copy(update={"header": header})
 
 
+def meaning_probe(problem: Problem, imports: tuple[str, ...]) -> tuple[Problem, str]:
+    """A problem and proof that check exactly when `imports` leave the statement's meaning unchanged.
+
+    The statement is elaborated once before the imports (as a definition) and
+    once after them; `eq_refl` type-checks only when the two are convertible,
+    so a proof of the extended problem is a proof of the original statement.
+    """
+    stmt = problem.statement.strip()
+    decls = "\n".join(p for p in (
+        problem.decls.strip(),
+        f"Definition scillm_original_statement : Prop := ({stmt}).",
+        "Require Import " + " ".join(imports) + ".",
+    ) if p)
+    probe = problem.model_copy(update={"decls": decls, "theorem_name": "scillm_same_statement",
+                                       "keyword": "Theorem",
+                                       "statement": f"scillm_original_statement = ({stmt})"})
+    return probe, "exact eq_refl."
+
+
 def validate_imports(imports: tuple[str, ...]) -> tuple[str, ...]:
     """`imports` when every entry is trusted, else ValueError naming the first that is not."""
     trusted = trusted_imports()
@@ -91,5 +110,5 @@ def validate_imports(imports: tuple[str, ...]) -> tuple[str, ...]:
     return imports
 
 
-__all__ = ["DEBIAN_LIBRARIES", "SEARCH_IMPORTS", "installed_coq_libraries", "search_imports", "trusted_imports",
-           "validate_imports", "with_imports"]
+__all__ = ["DEBIAN_LIBRARIES", "SEARCH_IMPORTS", "installed_coq_libraries", "meaning_probe", "search_imports",
+           "trusted_imports", "validate_imports", "with_imports"]
