@@ -29,12 +29,8 @@ from scillm.integrations.certainly.proposers.base import Candidate, Proposer
 from scillm.integrations.certainly.proposers.extract import proof_key
 from scillm.integrations.certainly.search.best_first import SearchResult, StepProposer, best_first_search
 from scillm.integrations.certainly.search.gate import core_gate
-from scillm.integrations.certainly.search.libraries import (
-    meaning_probe,
-    search_imports,
-    validate_imports,
-    with_imports,
-)
+from scillm.integrations.certainly.search.import_guard import ImportGuard
+from scillm.integrations.certainly.search.libraries import search_imports, with_imports
 
 ItemStatus = Literal["proved", "failed", "timeout", "error", "needs_llm", "env_unavailable", "rejected"]
 
@@ -46,6 +42,7 @@ _KNOWN_GOOD = re.compile(r"\b(?:lia|nia|lra|nra|auto|intuition|firstorder|congru
                          r"omega|simp|linarith|norm_num|decide|aesop)\b")
 _EXCERPT = 300
 _SEARCH_CAP_S = 300.0
+_FLAT_BEFORE_SEARCH_MS = 3000
 
 
 class Budget(BaseModel):
@@ -101,6 +98,7 @@ class ProveOutcome(BaseModel):
     stats: LoopStats = Field(default_factory=LoopStats)
     explanation: str | None = None
     error: str | None = None
+    imports: tuple[str, ...] = Field(default=(), description="Trusted imports the proof was checked with.")
 
 
 Explainer = Callable[[Problem, str, CheckResult], Awaitable[str | None]]
@@ -156,7 +154,11 @@ class _Run:
         self.next_id = 0
         self.env_problem: CheckResult | None = None
         self.header_problem: CheckResult | None = None
-        self.meaning: dict[tuple[str, ...], CheckResult] = {}
+        self.guard = ImportGuard(problem, self._probe)
+        self.used_imports: dict[str, tuple[str, ...]] = {}
+        self.searches = (budget.search and problem.backend == "coq" and isinstance(proposer, StepProposer)
+                         and not getattr(proposer, "tactics_only", False))
+        self.searched = False
 
     def remaining_s(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
@@ -259,52 +261,52 @@ class _Run:
                 self.seen.difference_update(_key(c, self.problem) for c in self.carry)
         return winner
 
-    def target(self, cand: Candidate) -> Problem | CheckResult:
-        """The problem this candidate is checked against: the header extended by its trusted imports."""
+    async def target(self, cand: Candidate) -> Problem | CheckResult:
+        """The problem this candidate is checked against: with the largest meaning-preserving part of its imports."""
         if not cand.imports or self.problem.backend != "coq":
             return self.problem
         try:
-            return with_imports(self.problem, validate_imports(cand.imports))
+            imports = await self.guard.safe(cand.imports)
         except ValueError as exc:
             return CheckResult(ok=False, status="rejected", error_class="forbidden",
                                messages=[Message(severity="error", text=str(exc))])
+        self.used_imports[_key(cand, self.problem)] = imports
+        return with_imports(self.problem, imports)
+
+    async def _probe(self, probe: Problem, proof: str) -> CheckResult:
+        return await self.checker.check(probe, proof, confirm=False)
 
     async def check(self, cand: Candidate) -> CheckResult:
         """One warm check (no confirm) under the core gate, its timeout cut to the time left."""
-        target = self.target(cand)
-        if isinstance(target, CheckResult):
-            return target
         left = self.remaining_s()
         timeout = self.budget.timeout_ms_per_check
+        if self.searches and not self.searched:
+            timeout = min(timeout, _FLAT_BEFORE_SEARCH_MS)
         if left is not None:
             timeout = max(1, min(timeout, int(left * 1000)))
-        async with core_gate():
+        slack = 0.04 * (self.budget.max_seconds or 0.0)
+
+        async def _one() -> CheckResult:
+            target = await self.target(cand)
+            if isinstance(target, CheckResult):
+                return target
             return await self.checker.check(target, cand.proof, timeout_ms=timeout, confirm=False)
 
-    async def same_meaning(self, imports: tuple[str, ...]) -> CheckResult:
-        """Whether the statement elaborates to the same term with `imports` added (checked once per run)."""
-        if imports not in self.meaning:
-            probe, proof = meaning_probe(self.problem, imports)
-            result = await self.checker.check(probe, proof, confirm=False)
-            if not result.ok:
-                text = "the added imports change what the statement means (or it is not a Prop)"
-                result = CheckResult(ok=False, status="rejected", error_class="forbidden", code=result.code,
-                                     messages=[Message(severity="error", text=text)])
-            self.meaning[imports] = result
-        return self.meaning[imports]
+        try:
+            async with core_gate():
+                return await asyncio.wait_for(_one(), None if left is None else max(0.0, left) + slack)
+        except asyncio.TimeoutError:
+            return CheckResult(ok=False, status="timeout", error_class="timeout",
+                               messages=[Message(severity="error", text="the check ran past the deadline")])
 
     async def confirm(self, round_no: int, cand: Candidate, result: CheckResult) -> CheckResult:
-        target = self.target(cand)
-        if isinstance(target, CheckResult):
-            return target
         left = self.remaining_s()
         slack = 0.04 * (self.budget.max_seconds or 0.0)
 
         async def _both() -> CheckResult:
-            if cand.imports and self.problem.backend == "coq":
-                same = await self.same_meaning(cand.imports)
-                if not same.ok:
-                    return same
+            target = await self.target(cand)
+            if isinstance(target, CheckResult):
+                return target
             return await self.checker.confirm(target, cand.proof)
 
         try:
@@ -328,7 +330,7 @@ class _Run:
         """Best-first search driven by the proposer; its first script that checks and confirms wins."""
         assert isinstance(self.proposer, StepProposer)
         proposer: StepProposer = self.proposer
-        imports = search_imports(self.problem)
+        imports = await self.guard.safe(search_imports(self.problem))
         left = self.remaining_s()
         reserve = 0.0 if left is None else min(3.0, 0.1 * (self.budget.max_seconds or left))
         deadline = time.monotonic() + (_SEARCH_CAP_S if left is None else max(0.0, left - reserve))
@@ -351,6 +353,7 @@ class _Run:
                 won.append((cand, confirmed))
             return confirmed.ok
 
+        self.searched = True
         found: SearchResult = await best_first_search(self.problem, [proposer], deadline=deadline, imports=imports,
                                                       verify=verify)
         self.stats.search_steps += found.attempts
@@ -365,7 +368,7 @@ def _key(cand: Candidate, problem: Problem) -> str:
 def _proved(run: _Run, cand: Candidate, confirmed: CheckResult) -> ProveOutcome:
     run.stats.time_ms = round((time.monotonic() - run.started) * 1000, 3)
     return ProveOutcome(status="proved", proof=cand.proof, result=confirmed, attempts=run.attempts,
-                        stats=run.stats)
+                        stats=run.stats, imports=run.used_imports.get(_key(cand, run.problem), ()))
 
 
 def _final_status(run: _Run) -> ItemStatus:
@@ -408,6 +411,7 @@ async def prove_problem(
     """Search for a proof of `problem` within `budget` (and the call's monotonic `deadline`); never raises."""
     budget = budget or Budget()
     run = _Run(problem, proposer, checker, budget, deadline)
+    run.searches = run.searches and not simple
     rounds = 1 if simple else budget.max_rounds
     error: str | None = None
     try:
@@ -425,9 +429,7 @@ async def prove_problem(
                     return _proved(run, won[0], confirmed)
             if run.env_problem is not None or run.header_problem is not None:
                 break
-            if (round_no == 1 and budget.search and not simple and problem.backend == "coq"
-                    and isinstance(proposer, StepProposer) and not getattr(proposer, "tactics_only", False)
-                    and not run.out_of_time()):
+            if round_no == 1 and run.searches and not simple and not run.out_of_time():
                 found = await run.search(round_no)
                 if found is not None:
                     return _proved(run, *found)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import re
 import shutil
 import subprocess
 
@@ -34,6 +35,9 @@ DEBIAN_LIBRARIES: dict[str, str] = {
     "libcoq-interval": "Interval/Tactic.vo",
     "libcoq-flocq": "Flocq/Core/Core.vo",
 }
+
+
+_OPEN_SCOPE = re.compile(r"^\s*(?:Local\s+|Global\s+)?Open\s+Scope\s+([A-Za-z_][\w]*)\s*\.", re.M)
 
 
 def trusted_imports() -> frozenset[str]:
@@ -73,30 +77,45 @@ def search_imports(problem: Problem) -> tuple[str, ...]:
     return tuple(m for m in SEARCH_IMPORTS if m in trusted)
 
 
+def _import_lines(problem: Problem, imports: tuple[str, ...]) -> list[str]:
+    # Importing re-opens the libraries' scopes; re-open the header's own so its notations keep precedence.
+    scopes = _OPEN_SCOPE.findall(problem.header)
+    return ["Require Import " + " ".join(imports) + ".", *(f"Open Scope {sc}." for sc in scopes)]
+
+
 def with_imports(problem: Problem, imports: tuple[str, ...]) -> Problem:
-    """`problem` with `Require Import <imports>.` appended to its header (before decls and theorem)."""
+    """`problem` with `imports` loaded by its header and imported just before the theorem.
+
+    The header gains `Require <imports>.` (so the header-keyed pool keeps one
+    warm session with them loaded); the decls gain `Require Import <imports>.`
+    after them, then the header's `Open Scope`s again. The decls are thus
+    elaborated as before, and only the theorem sees the imported names.
+    """
     if not imports:
         return problem
-    line = "Require Import " + " ".join(imports) + "."
-    header = f"{problem.header.rstrip()}\n{line}" if problem.header.strip() else line
-    return problem.model_copy(update={"header": header})
+    load = "Require " + " ".join(imports) + "."
+    header = f"{problem.header.rstrip()}\n{load}" if problem.header.strip() else load
+    decls = "\n".join(p for p in (problem.decls.strip(), *_import_lines(problem, imports)) if p)
+    return problem.model_copy(update={"header": header, "decls": decls})
 
 
 def meaning_probe(problem: Problem, imports: tuple[str, ...]) -> tuple[Problem, str]:
     """A problem and proof that check exactly when `imports` leave the statement's meaning unchanged.
 
-    The statement is elaborated once before the imports (as a definition) and
-    once after them; `eq_refl` type-checks only when the two are convertible,
-    so a proof of the extended problem is a proof of the original statement.
+    Laid out like `with_imports`, with the statement also elaborated just
+    before the import (as a definition); `eq_refl` type-checks only when the
+    two elaborations are convertible, so a proof of the extended problem is a
+    proof of the statement as the original context reads it.
     """
     stmt = problem.statement.strip()
+    extended = with_imports(problem, imports)
     decls = "\n".join(p for p in (
         problem.decls.strip(),
         f"Definition scillm_original_statement : Prop := ({stmt}).",
-        "Require Import " + " ".join(imports) + ".",
+        *_import_lines(problem, imports),
     ) if p)
-    probe = problem.model_copy(update={"decls": decls, "theorem_name": "scillm_same_statement",
-                                       "keyword": "Theorem",
+    probe = problem.model_copy(update={"header": extended.header, "decls": decls,
+                                       "theorem_name": "scillm_same_statement", "keyword": "Theorem",
                                        "statement": f"scillm_original_statement = ({stmt})"})
     return probe, "exact eq_refl."
 

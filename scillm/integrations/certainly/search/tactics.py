@@ -26,8 +26,9 @@ _NUMERAL = re.compile(r"(?<![\w.'])(\d{1,6})(?![\w.'])")
 _EXISTS = re.compile(r"^exists\s+([A-Za-z_][\w']*)(?:\s*:\s*([A-Za-z_][\w.]*))?\s*,")
 _DEF = re.compile(r"^\s*(?:Definition|Fixpoint|Function)\s+([A-Za-z_][\w']*)", re.MULTILINE)
 _BOUND = re.compile(r"^\(?\s*([A-Za-z_][\w']*)\s*(<|<=)\s*(\d{1,3})\s*\)?(?:%\w+)?$")
+_RANGE = re.compile(r"^\(?\s*(\d{1,3})\s*(<|<=)\s*([A-Za-z_][\w']*)\s*(<|<=)\s*(\d{1,3})\s*\)?(?:%\w+)?$")
 _LOWER = re.compile(r"^\(?\s*(\d{1,3})\s*(<|<=)\s*([A-Za-z_][\w']*)\s*\)?(?:%\w+)?$")
-_MOD = re.compile(r"\b([A-Za-z_][\w']*)\s+mod\s+(\d{1,2})\b")
+_MODULUS = re.compile(r"\bmod\s+(\d{1,2})\b")
 _SQRT = re.compile(r"\bsqrt\s+(\([^()]*(?:\([^()]*\)[^()]*)*\)|[A-Za-z_][\w']*|\d+)")
 _FORALL_ARITY = re.compile(r"^forall\s+(.*?),")
 
@@ -76,14 +77,16 @@ def closers(shape: Shape) -> list[str]:
         out += ["apply injective_projections; simpl; ring.", "apply injective_projections; simpl; lra.",
                 "apply injective_projections; simpl; field; lra."]
     if shape.real:
-        out += ["nra.", "field; lra.", "simpl; lra."]
+        out += ["nra.", "field; lra.", "simpl in *; lra.", "simpl in *; nra."]
         if shape.csdp:
             out.append("psatz R 2.")
     if shape.integer or not shape.real:
         out += ["nia.", "simpl; lia.", "simpl in *; lia."]
         if shape.modulo:
             out += ["Z.to_euclidean_division_equations; nia.", "zify; Z.to_euclidean_division_equations; nia."]
-        out += ["apply Nat2Z.inj; vm_compute; reflexivity.", "compute; lia."]
+        out += ["apply Nat2Z.inj; vm_compute; reflexivity.", "compute; lia.",
+                "apply Nat2Z.inj; rewrite ?Nat2Z.inj_mod, ?Nat2Z.inj_pow, ?Nat2Z.inj_add, ?Nat2Z.inj_mul; "
+                "vm_compute; reflexivity."]
     out += ["auto.", "tauto.", "compute; lra." if shape.real else "simpl; ring."]
     return out
 
@@ -108,7 +111,7 @@ def witnesses(state: GoalState, problem: Problem, limit: int = 24) -> list[str]:
 
 def _hyp_tactics(state: GoalState) -> list[str]:
     out: list[str] = []
-    consts = _numerals(state.conclusion)[:4] or _numerals(state.text)[:4]
+    consts = list(dict.fromkeys(_numerals(state.conclusion) + _numerals(state.text)))[:5]
     for hyp in state.hypotheses:
         ty = hyp.type
         for name in hyp.names:
@@ -124,6 +127,8 @@ def _hyp_tactics(state: GoalState) -> list[str]:
                 out.append(f"apply {name}.")
             elif " = " in ty and "forall" not in ty:
                 out += [f"rewrite {name}.", f"rewrite <- {name}.", f"rewrite {name} in *."]
+                if "/" in ty:
+                    out.append(f"field_simplify in {name}.")
             elif "->" in ty:
                 out.append(f"apply {name}.")
     return list(dict.fromkeys(out))
@@ -148,6 +153,12 @@ def _case_splits(state: GoalState) -> list[str]:
         lo = _LOWER.match(ty)
         if lo:
             lower[lo.group(3)] = int(lo.group(1)) + (1 if lo.group(2) == "<" else 0)
+        rg = _RANGE.match(ty)
+        if rg and (rg.group(3) in nats or rg.group(3) in ints):
+            lo_v = int(rg.group(1)) + (1 if rg.group(2) == "<" else 0)
+            hi_v = int(rg.group(5)) - (1 if rg.group(4) == "<" else 0)
+            if 0 < hi_v - lo_v + 1 <= 40:
+                out += _split_values(rg.group(3), list(range(lo_v, hi_v + 1)))
     for hyp in state.hypotheses:
         ty = re.sub(r"%\w+", "", hyp.type).strip()
         m = _BOUND.match(ty)
@@ -163,9 +174,10 @@ def _case_splits(state: GoalState) -> list[str]:
             continue
         if 0 < hi - lo_v + 1 <= 16:
             out += _split_values(var, list(range(lo_v, hi + 1)))
-    for var, modulus in dict.fromkeys(_MOD.findall(state.text)):
-        m_int = int(modulus)
-        if (var in nats or var in ints) and 1 < m_int <= 12:
+    moduli = list(dict.fromkeys(int(m) for m in _MODULUS.findall(state.text)))
+    pairs = [(v, m) for m in moduli for v in [*nats, *ints] if re.search(rf"\b{re.escape(v)}\b", state.conclusion)]
+    for var, m_int in pairs[:4]:
+        if 1 < m_int <= 12:
             bound = (f"Nat.mod_upper_bound {var} {m_int}" if var in nats
                      else f"Z.mod_pos_bound {var} {m_int}")
             cases = " \\/ ".join(f"{var} mod {m_int} = {r}" for r in range(m_int))
