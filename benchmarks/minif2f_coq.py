@@ -104,7 +104,7 @@ def _family_table(proved: list[dict[str, object]]) -> list[str]:
     for family, rx in FAMILIES.items():
         uses = [r for r in proved if rx.search(str(r["proof"]))]
         if uses:
-            search = sum(1 for r in uses if r["origin"].startswith("search"))  # type: ignore[union-attr]
+            search = sum(1 for r in uses if str(r["origin"]).startswith("search"))
             lines.append(f"  {family:<15} in {len(uses):>3} proofs ({search} found by the stepwise search)")
     return lines
 
