@@ -163,6 +163,12 @@ class _Run:
     def remaining_s(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
 
+    def hard_left_s(self) -> float | None:
+        """Time left before the hard end: the deadline plus 4% of `max_seconds` for the winner's last check."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline + 0.04 * (self.budget.max_seconds or 0.0) - time.monotonic())
+
     def out_of_time(self) -> bool:
         left = self.remaining_s()
         return left is not None and left <= 0
@@ -284,7 +290,6 @@ class _Run:
             timeout = min(timeout, _FLAT_BEFORE_SEARCH_MS)
         if left is not None:
             timeout = max(1, min(timeout, int(left * 1000)))
-        slack = 0.04 * (self.budget.max_seconds or 0.0)
 
         async def _one() -> CheckResult:
             target = await self.target(cand)
@@ -294,14 +299,12 @@ class _Run:
 
         try:
             async with core_gate():
-                return await asyncio.wait_for(_one(), None if left is None else max(0.0, left) + slack)
+                return await asyncio.wait_for(_one(), self.hard_left_s())
         except asyncio.TimeoutError:
             return CheckResult(ok=False, status="timeout", error_class="timeout",
                                messages=[Message(severity="error", text="the check ran past the deadline")])
 
     async def confirm(self, round_no: int, cand: Candidate, result: CheckResult) -> CheckResult:
-        left = self.remaining_s()
-        slack = 0.04 * (self.budget.max_seconds or 0.0)
 
         async def _both() -> CheckResult:
             target = await self.target(cand)
@@ -311,7 +314,7 @@ class _Run:
 
         try:
             async with core_gate():
-                confirmed = await asyncio.wait_for(_both(), None if left is None else max(0.0, left) + slack)
+                confirmed = await asyncio.wait_for(_both(), self.hard_left_s())
         except asyncio.TimeoutError:
             confirmed = CheckResult(ok=False, status="timeout", error_class="timeout",
                                     messages=[Message(severity="error", text="confirmation ran past the deadline")])

@@ -120,6 +120,10 @@ def _hyp_tactics(state: GoalState) -> list[str]:
             elif "\\/" in ty and not ty.startswith("forall"):
                 out.append(f"destruct {name}.")
             if ty.startswith("forall"):
+                if " = " in ty.split(",", 1)[-1]:
+                    out += [f"rewrite {name} in *.", f"rewrite {name}."]
+                    if re.search(r"\bmap\b", state.conclusion):
+                        out.append(f"rewrite (map_ext _ _ {name}).")
                 arity = _arity(ty)
                 for c in consts:
                     out.append(f"pose proof ({name} {' '.join([c] * arity)}).")
@@ -211,6 +215,17 @@ def _sqrt_facts(state: GoalState) -> list[str]:
     return [f"{pos}; {sq}; nra.", f"{pos}; {sq}.", f"{pos}; nra."]
 
 
+def _square_hints(state: GoalState) -> list[str]:
+    """`nra` with the squares of the real variables' sums and differences as extra facts."""
+    reals = state.variables("R")[:3]
+    if not reals:
+        return []
+    terms = [*reals, *(f"{a} - {b}" for i, a in enumerate(reals) for b in reals[i + 1:]),
+             *(f"{a} + {b}" for i, a in enumerate(reals) for b in reals[i + 1:])]
+    facts = "; ".join(f"pose proof (pow2_ge_0 ({t}))" for t in terms)
+    return [f"{facts}; nra."]
+
+
 def structural(problem: Problem, state: GoalState, shape: Shape) -> list[str]:
     """Steps that change the goal without closing it, most often useful first."""
     concl = state.conclusion
@@ -220,6 +235,8 @@ def structural(problem: Problem, state: GoalState, shape: Shape) -> list[str]:
     out += witnesses(state, problem)
     out += _case_splits(state)
     out += _sqrt_facts(state)
+    if shape.real:
+        out += _square_hints(state)
     if shape.rabs:
         out.append("unfold Rabs in *; repeat destruct Rcase_abs.")
     if shape.minmax:
