@@ -26,6 +26,7 @@ _FALLBACK_TRUSTED = frozenset({
     "Coq.micromega.Lia", "Coq.micromega.Lra", "Coq.micromega.Psatz", "Coq.ZArith.ZArith",
     "Coq.Reals.Reals", "Coq.QArith.QArith", "Coq.Arith.Arith",
 })
+_HAMMER = ("Hammer.Tactics.Tactics", "Hammer.Tactics")
 #: Debian package -> a file whose presence under Coq's `user-contrib` shows it is installed.
 DEBIAN_LIBRARIES: dict[str, str] = {
     "libcoq-coquelicot": "Coquelicot/Coquelicot.vo",
@@ -62,7 +63,12 @@ def _coq_lib_dir() -> str | None:
 
 
 def installed_coq_libraries() -> dict[str, bool]:
-    """Debian package name -> whether Coq can load it here (for `scillm doctor` and test skips)."""
+    """Debian package name -> whether it is installed for this Coq (for `scillm doctor` and test skips)."""
+    return dict(_installed())
+
+
+@functools.lru_cache(maxsize=1)
+def _installed() -> dict[str, bool]:
     root = _coq_lib_dir()
     found: dict[str, bool] = {}
     for package, marker in DEBIAN_LIBRARIES.items():
@@ -74,7 +80,10 @@ def installed_coq_libraries() -> dict[str, bool]:
 def search_imports(problem: Problem) -> tuple[str, ...]:
     """The trusted imports worth adding for `problem`: its decision procedures, minus what it loads already."""
     trusted = trusted_imports()
-    return tuple(m for m in SEARCH_IMPORTS if m in trusted)
+    wanted = [m for m in SEARCH_IMPORTS if m in trusted]
+    if installed_coq_libraries().get("libcoq-hammer"):
+        wanted += [m for m in _HAMMER if m in trusted][:1]
+    return tuple(wanted)
 
 
 def _import_lines(problem: Problem, imports: tuple[str, ...]) -> list[str]:

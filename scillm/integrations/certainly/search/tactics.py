@@ -46,6 +46,7 @@ class Shape:
     modulo: bool
     complex: bool
     csdp: bool
+    hammer: bool = False
 
 
 def shape_of(problem: Problem, state: GoalState) -> Shape:
@@ -58,6 +59,7 @@ def shape_of(problem: Problem, state: GoalState) -> Shape:
         modulo=bool(re.search(r"\bmod\b|\bmodulo\b|\bZ\.rem\b|\bdiv\b|/", state.text)),
         complex="Coquelicot" in text and bool(re.search(r"\bC\b|RtoC|Cmult|Cplus|Re\b|Im\b", state.text)),
         csdp=shutil.which("csdp") is not None,
+        hammer="Hammer" in problem.header,
     )
 
 
@@ -88,6 +90,8 @@ def closers(shape: Shape) -> list[str]:
                 "apply Nat2Z.inj; rewrite ?Nat2Z.inj_mod, ?Nat2Z.inj_pow, ?Nat2Z.inj_add, ?Nat2Z.inj_mul; "
                 "vm_compute; reflexivity."]
     out += ["auto.", "tauto.", "compute; lra." if shape.real else "simpl; ring."]
+    if shape.hammer:
+        out.append("sauto.")
     return out
 
 

@@ -124,3 +124,14 @@ def test_imports_are_loaded_by_the_header_and_imported_just_before_the_theorem()
         < probe.decls.index("Require Import")
     assert fallbacks(imports)[0] == imports and fallbacks(imports)[-1] == ()
     assert "Coq.ZArith.ZArith" not in fallbacks(imports)[1]
+
+
+def test_installed_libraries_are_listed_by_debian_package() -> None:
+    from scillm.integrations.certainly.search import installed_coq_libraries
+
+    found = installed_coq_libraries()
+    assert {"libcoq-coquelicot", "libcoq-mathcomp-ssreflect", "libcoq-mathcomp-algebra", "libcoq-hammer",
+            "libcoq-interval", "coinor-csdp"} <= set(found)
+    assert all(isinstance(v, bool) for v in found.values())
+    found["libcoq-coquelicot"] = not found["libcoq-coquelicot"]
+    assert installed_coq_libraries() != found
