@@ -32,6 +32,11 @@ _MODULUS = re.compile(r"\bmod\s+(\d{1,2})\b")
 _SQRT = re.compile(r"\bsqrt\s+(\([^()]*(?:\([^()]*\)[^()]*)*\)|[A-Za-z_][\w']*|\d+)")
 _FORALL_ARITY = re.compile(r"^forall\s+(.*?),")
 
+# nat `mod` is opaque to zify here: move every nat equation and the goal to Z, then divide there.
+_NAT_MOD_IN_Z = ("apply Nat2Z.inj; repeat match goal with H : @eq nat _ _ |- _ => apply Nat2Z.inj_iff in H end; "
+                 "rewrite ?Nat2Z.inj_mod, ?Nat2Z.inj_add, ?Nat2Z.inj_mul, ?Nat2Z.inj_pow in *; simpl in *; "
+                 "Z.to_euclidean_division_equations; nia.")
+
 HEAVY = re.compile(r"\b(?:nia|nra|psatz|vm_compute|compute|field_simplify|field|sauto|Z\.to_euclidean_division_equations)\b")
 
 
@@ -85,7 +90,10 @@ def closers(shape: Shape) -> list[str]:
     if shape.integer or not shape.real:
         out += ["nia.", "simpl; lia.", "simpl in *; lia."]
         if shape.modulo:
-            out += ["Z.to_euclidean_division_equations; nia.", "zify; Z.to_euclidean_division_equations; nia."]
+            out += ["zify; Z.to_euclidean_division_equations; lia.", "Z.to_euclidean_division_equations; nia.",
+                    "zify; Z.to_euclidean_division_equations; nia."]
+            if not shape.real:
+                out.append(_NAT_MOD_IN_Z)
         out += ["apply Nat2Z.inj; vm_compute; reflexivity.", "compute; lia.",
                 "apply Nat2Z.inj; rewrite ?Nat2Z.inj_mod, ?Nat2Z.inj_pow, ?Nat2Z.inj_add, ?Nat2Z.inj_mul; "
                 "vm_compute; reflexivity."]
@@ -124,7 +132,11 @@ def _hyp_tactics(state: GoalState) -> list[str]:
             elif "\\/" in ty and not ty.startswith("forall"):
                 out.append(f"destruct {name}.")
             if ty.startswith("forall"):
-                if " = " in ty.split(",", 1)[-1]:
+                body = ty.split(",", 1)[-1]
+                if " = " in body:
+                    head = body.split("=", 1)[0].split()
+                    if head and not re.search(rf"\b{re.escape(head[0])}\b", body.split("=", 1)[1]):
+                        out.append(f"repeat rewrite {name} in *.")
                     out += [f"rewrite {name} in *.", f"rewrite {name}."]
                     if re.search(r"\bmap\b", state.conclusion):
                         out.append(f"rewrite (map_ext _ _ {name}).")
@@ -136,7 +148,7 @@ def _hyp_tactics(state: GoalState) -> list[str]:
             elif " = " in ty and "forall" not in ty:
                 out += [f"rewrite {name}.", f"rewrite <- {name}.", f"rewrite {name} in *."]
                 if "/" in ty:
-                    out.append(f"field_simplify in {name}.")
+                    out += [f"field_simplify_eq in {name}.", f"field_simplify in {name}."]
             elif "->" in ty:
                 out.append(f"apply {name}.")
     return list(dict.fromkeys(out))
