@@ -224,3 +224,42 @@ async def test_max_total_seconds_bounds_the_whole_call() -> None:
     assert [r["index"] for r in payload["results"]] == [0, 1, 2, 3]
     assert all(r["status"] in ("failed", "timeout") for r in payload["results"])
     assert elapsed <= 6 * 1.05 + 1.0, elapsed
+
+
+class _Counting:
+    """The real checker, with a count of checks in flight (to observe the core gate, not to replace Coq)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.name = "coq"
+        self.in_flight = 0
+        self.peak = 0
+
+    async def check(self, problem: Problem, proof: str, **kw: object) -> CheckResult:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            return await self.inner.check(problem, proof, **kw)  # type: ignore[attr-defined,no-any-return]
+        finally:
+            self.in_flight -= 1
+
+    async def confirm(self, problem: Problem, proof: str) -> CheckResult:
+        return await self.check(problem, proof, confirm=True)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+@pytest.mark.needs_coq
+async def test_checks_in_flight_never_exceed_the_cores(coq: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    monkeypatch.setenv("CERTAINLY_POOL_SIZE", "2")
+    counting = _Counting(coq)
+    problems = [_problem(f"forall n : nat, n * {k} = n + {k}") for k in (3, 5, 7)]
+    budget = Budget(max_rounds=2, candidates_per_round=8, check_concurrency=8, max_seconds=15, search=False)
+    outs = await asyncio.gather(*(prove_problem(p, PortfolioProposer(), counting, budget)  # type: ignore[arg-type]
+                                  for p in problems))
+    assert all(o.status == "failed" for o in outs)
+    assert sum(o.stats.checks for o in outs) > 6
+    assert counting.peak <= 2
