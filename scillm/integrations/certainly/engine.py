@@ -145,6 +145,7 @@ class _Context:
         self.checkers: dict[str, Checker] = {}
         self.lock = asyncio.Lock()
         self.own_cache: Any = None
+        self.call_deadline: float | None = None
         self.llm = (LLMProposer(opts.model, api_base=opts.api_base, api_key=opts.api_key,
                                 temperature=opts.temperature, deterministic=opts.deterministic)
                     if opts.model and not opts.no_llm else None)
@@ -272,12 +273,14 @@ async def prove_item(item: Any, index: int, ctx: _Context) -> dict[str, Any]:
     checker = await ctx.checker(backend)
     explainer = ctx.llm.explain if ctx.llm is not None and ctx.opts.explain_failures else None
     outcome = await prove_problem(norm.problem, ctx.proposer(norm), checker, ctx.opts.budget,
-                                  simple=ctx.opts.simple, explainer=explainer)
+                                  simple=ctx.opts.simple, explainer=explainer, deadline=ctx.call_deadline)
     return make_result(norm, outcome.status, outcome=outcome)
 
 
-def _timeout_result(item: Any, index: int, seconds: float | None) -> dict[str, Any]:
+def _timeout_result(item: Any, index: int, seconds: float | None, total: float | None = None) -> dict[str, Any]:
     norm = normalize_item(item, index, backend="coq")
+    if total and (not seconds or total < seconds):
+        return make_result(norm, "timeout", explanation=f"the call's max_total_seconds ({total} s) ran out first")
     return make_result(norm, "timeout", explanation=f"the run's request_timeout ({seconds} s) ran out first")
 
 
@@ -289,8 +292,13 @@ async def _iter_results(items: list[Any], opts: RunOptions) -> AsyncGenerator[tu
         async with gate:
             return index, await prove_item(item, index, ctx)
 
+    started = time.monotonic()
+    total = opts.budget.max_total_seconds
+    ctx.call_deadline = started + total if total else None
     tasks = [asyncio.ensure_future(run(i, item)) for i, item in enumerate(items)]
-    deadline = time.monotonic() + opts.request_timeout if opts.request_timeout else None
+    ends = [started + opts.request_timeout if opts.request_timeout else None,
+            started + total * 1.04 if total else None]
+    deadline = min((e for e in ends if e is not None), default=None)
     try:
         pending = set(tasks)
         while pending:
@@ -301,7 +309,7 @@ async def _iter_results(items: list[Any], opts: RunOptions) -> AsyncGenerator[tu
             if not done:
                 for task in sorted(pending, key=tasks.index):
                     index = tasks.index(task)
-                    yield index, _timeout_result(items[index], index, opts.request_timeout)
+                    yield index, _timeout_result(items[index], index, opts.request_timeout, total)
                 break
     finally:
         for task in tasks:

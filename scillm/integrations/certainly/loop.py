@@ -2,9 +2,14 @@
 
 Runs under a `Budget` (rounds, candidates, checks, seconds). Candidates are
 deduplicated after normalisation, checked with `confirm=False` through the
-checker (its warm pool and cache), and the first one the checker accepts
+checker (its warm pool and cache) against the problem with the candidate's
+trusted `imports` added to its header, and the first one the checker accepts
 stops the others; it is reported `proved` only after `checker.confirm()`
-(axioms, exact statement) accepts it too.
+(axioms, exact statement) accepts it too. After the first round a proposer
+that can step (`search.StepProposer`) drives the best-first search over goal
+states; its scripts go through the same check and confirm. Every check and
+search step passes the per-loop core gate, and every wait is bounded by the
+item's deadline (`max_seconds`, and the call's `max_total_seconds`).
 """
 
 from __future__ import annotations
@@ -19,9 +24,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scillm.integrations.certainly.checkers.base import Checker
-from scillm.integrations.certainly.models import CheckResult, Problem
+from scillm.integrations.certainly.models import CheckResult, Message, Problem
 from scillm.integrations.certainly.proposers.base import Candidate, Proposer
 from scillm.integrations.certainly.proposers.extract import proof_key
+from scillm.integrations.certainly.search.best_first import SearchResult, StepProposer, best_first_search
+from scillm.integrations.certainly.search.gate import core_gate
+from scillm.integrations.certainly.search.import_guard import ImportGuard
+from scillm.integrations.certainly.search.libraries import search_imports, with_imports
 
 ItemStatus = Literal["proved", "failed", "timeout", "error", "needs_llm", "env_unavailable", "rejected"]
 
@@ -32,6 +41,8 @@ _CLASS_WEIGHT = {
 _KNOWN_GOOD = re.compile(r"\b(?:lia|nia|lra|nra|auto|intuition|firstorder|congruence|ring|field|induction|"
                          r"omega|simp|linarith|norm_num|decide|aesop)\b")
 _EXCERPT = 300
+_SEARCH_CAP_S = 300.0
+_FLAT_BEFORE_SEARCH_MS = 3000
 
 
 class Budget(BaseModel):
@@ -45,6 +56,8 @@ class Budget(BaseModel):
     timeout_ms_per_check: int = Field(default=10_000, ge=1, description="Wall-clock limit of one check.")
     max_total_checks: int = Field(default=64, ge=1, description="Checks across all rounds (cache hits included).")
     max_seconds: float | None = Field(default=120.0, gt=0, description="Wall-clock limit for the item.")
+    max_total_seconds: float | None = Field(default=None, gt=0, description="Wall-clock limit for the whole call.")
+    search: bool = Field(default=True, description="Run the stepwise best-first search after the first round.")
     check_concurrency: int | None = Field(default=None, ge=1, description="Checks in flight at once (default: cores).")
 
 
@@ -71,6 +84,8 @@ class LoopStats(BaseModel):
     cache_hits: int = 0
     time_ms: float = 0.0
     checker_ms: float = 0.0
+    search_steps: int = 0
+    search_states: int = 0
 
 
 class ProveOutcome(BaseModel):
@@ -83,6 +98,7 @@ class ProveOutcome(BaseModel):
     stats: LoopStats = Field(default_factory=LoopStats)
     explanation: str | None = None
     error: str | None = None
+    imports: tuple[str, ...] = Field(default=(), description="Trusted imports the proof was checked with.")
 
 
 Explainer = Callable[[Problem, str, CheckResult], Awaitable[str | None]]
@@ -120,13 +136,15 @@ def _default_concurrency() -> int:
 class _Run:
     """State of one item's search."""
 
-    def __init__(self, problem: Problem, proposer: Proposer, checker: Checker, budget: Budget) -> None:
+    def __init__(self, problem: Problem, proposer: Proposer, checker: Checker, budget: Budget,
+                 call_deadline: float | None = None) -> None:
         self.problem = problem
         self.proposer = proposer
         self.checker = checker
         self.budget = budget
         self.started = time.monotonic()
-        self.deadline = self.started + budget.max_seconds if budget.max_seconds else None
+        ends = [d for d in (self.started + budget.max_seconds if budget.max_seconds else None, call_deadline) if d]
+        self.deadline = min(ends) if ends else None
         self.seen: set[str] = set()
         self.attempts: list[Attempt] = []
         self.failures: list[tuple[float, int, str, CheckResult]] = []
@@ -136,9 +154,20 @@ class _Run:
         self.next_id = 0
         self.env_problem: CheckResult | None = None
         self.header_problem: CheckResult | None = None
+        self.guard = ImportGuard(problem, self._probe)
+        self.used_imports: dict[str, tuple[str, ...]] = {}
+        self.searches = (budget.search and problem.backend == "coq" and isinstance(proposer, StepProposer)
+                         and not getattr(proposer, "tactics_only", False))
+        self.searched = False
 
     def remaining_s(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def hard_left_s(self) -> float | None:
+        """Time left before the hard end: the deadline plus 4% of `max_seconds` for the winner's last check."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline + 0.04 * (self.budget.max_seconds or 0.0) - time.monotonic())
 
     def out_of_time(self) -> bool:
         left = self.remaining_s()
@@ -150,7 +179,7 @@ class _Run:
     def fresh(self, candidates: list[Candidate]) -> list[Candidate]:
         out: list[Candidate] = []
         for cand in candidates:
-            key = proof_key(cand.proof, self.problem.backend)
+            key = _key(cand, self.problem)
             if not cand.proof.strip() or key in self.seen:
                 continue
             self.seen.add(key)
@@ -209,11 +238,7 @@ class _Run:
 
         async def one(cand: Candidate) -> tuple[Candidate, CheckResult]:
             async with gate:
-                left = self.remaining_s()
-                timeout = self.budget.timeout_ms_per_check
-                if left is not None:
-                    timeout = max(1, min(timeout, int(left * 1000)))
-                return cand, await self.checker.check(self.problem, cand.proof, timeout_ms=timeout, confirm=False)
+                return cand, await self.check(cand)
 
         tasks = {asyncio.ensure_future(one(c)): c for c in batch}
         winner: tuple[Candidate, CheckResult] | None = None
@@ -239,11 +264,60 @@ class _Run:
                 await asyncio.gather(*unfinished, return_exceptions=True)
             if winner is not None:
                 self.carry = [tasks[t] for t in unfinished]
-                self.seen.difference_update(proof_key(c.proof, self.problem.backend) for c in self.carry)
+                self.seen.difference_update(_key(c, self.problem) for c in self.carry)
         return winner
 
+    async def target(self, cand: Candidate) -> Problem | CheckResult:
+        """The problem this candidate is checked against: with the largest meaning-preserving part of its imports."""
+        if not cand.imports or self.problem.backend != "coq":
+            return self.problem
+        try:
+            imports = await self.guard.safe(cand.imports)
+        except ValueError as exc:
+            return CheckResult(ok=False, status="rejected", error_class="forbidden",
+                               messages=[Message(severity="error", text=str(exc))])
+        self.used_imports[_key(cand, self.problem)] = imports
+        return with_imports(self.problem, imports)
+
+    async def _probe(self, probe: Problem, proof: str) -> CheckResult:
+        return await self.checker.check(probe, proof, confirm=False)
+
+    async def check(self, cand: Candidate) -> CheckResult:
+        """One warm check (no confirm) under the core gate, its timeout cut to the time left."""
+        left = self.remaining_s()
+        timeout = self.budget.timeout_ms_per_check
+        if self.searches and not self.searched:
+            timeout = min(timeout, _FLAT_BEFORE_SEARCH_MS)
+        if left is not None:
+            timeout = max(1, min(timeout, int(left * 1000)))
+
+        async def _one() -> CheckResult:
+            target = await self.target(cand)
+            if isinstance(target, CheckResult):
+                return target
+            return await self.checker.check(target, cand.proof, timeout_ms=timeout, confirm=False)
+
+        try:
+            async with core_gate():
+                return await asyncio.wait_for(_one(), self.hard_left_s())
+        except asyncio.TimeoutError:
+            return CheckResult(ok=False, status="timeout", error_class="timeout",
+                               messages=[Message(severity="error", text="the check ran past the deadline")])
+
     async def confirm(self, round_no: int, cand: Candidate, result: CheckResult) -> CheckResult:
-        confirmed = await self.checker.confirm(self.problem, cand.proof)
+
+        async def _both() -> CheckResult:
+            target = await self.target(cand)
+            if isinstance(target, CheckResult):
+                return target
+            return await self.checker.confirm(target, cand.proof)
+
+        try:
+            async with core_gate():
+                confirmed = await asyncio.wait_for(_both(), self.hard_left_s())
+        except asyncio.TimeoutError:
+            confirmed = CheckResult(ok=False, status="timeout", error_class="timeout",
+                                    messages=[Message(severity="error", text="confirmation ran past the deadline")])
         if not result.cached and not confirmed.cached:
             self.stats.checker_ms = round(self.stats.checker_ms + confirmed.time_ms, 3)
         if not confirmed.ok:
@@ -253,6 +327,51 @@ class _Run:
                 attempt.error_class = confirmed.error_class
                 attempt.message = _excerpt(confirmed)
         return confirmed
+
+
+    async def search(self, round_no: int) -> tuple[Candidate, CheckResult] | None:
+        """Best-first search driven by the proposer; its first script that checks and confirms wins."""
+        assert isinstance(self.proposer, StepProposer)
+        proposer: StepProposer = self.proposer
+        imports = await self.guard.safe(search_imports(self.problem))
+        left = self.remaining_s()
+        reserve = 0.0 if left is None else min(3.0, 0.1 * (self.budget.max_seconds or left))
+        deadline = time.monotonic() + (_SEARCH_CAP_S if left is None else max(0.0, left - reserve))
+        won: list[tuple[Candidate, CheckResult]] = []
+
+        async def verify(proof: str) -> bool:
+            cand = Candidate(proof=proof, origin=f"search:{proposer.name}", imports=imports)
+            key = _key(cand, self.problem)
+            if key in self.seen or self.checks_left() <= 0:
+                return False
+            self.seen.add(key)
+            cid = self.next_id
+            self.next_id += 1
+            checked = await self.check(cand)
+            self.record(round_no, cand, cid, checked)
+            if not checked.ok:
+                return False
+            confirmed = await self.confirm(round_no, cand, checked)
+            if confirmed.ok:
+                won.append((cand, confirmed))
+            return confirmed.ok
+
+        self.searched = True
+        found: SearchResult = await best_first_search(self.problem, [proposer], deadline=deadline, imports=imports,
+                                                      verify=verify)
+        self.stats.search_steps += found.attempts
+        self.stats.search_states += found.states
+        return won[0] if won else None
+
+
+def _key(cand: Candidate, problem: Problem) -> str:
+    return proof_key(cand.proof, problem.backend) + ("|" + ",".join(cand.imports) if cand.imports else "")
+
+
+def _proved(run: _Run, cand: Candidate, confirmed: CheckResult) -> ProveOutcome:
+    run.stats.time_ms = round((time.monotonic() - run.started) * 1000, 3)
+    return ProveOutcome(status="proved", proof=cand.proof, result=confirmed, attempts=run.attempts,
+                        stats=run.stats, imports=run.used_imports.get(_key(cand, run.problem), ()))
 
 
 def _final_status(run: _Run) -> ItemStatus:
@@ -290,10 +409,12 @@ async def prove_problem(
     *,
     simple: bool = False,
     explainer: Explainer | None = None,
+    deadline: float | None = None,
 ) -> ProveOutcome:
-    """Search for a proof of `problem` within `budget`; never raises for a failed search."""
+    """Search for a proof of `problem` within `budget` (and the call's monotonic `deadline`); never raises."""
     budget = budget or Budget()
-    run = _Run(problem, proposer, checker, budget)
+    run = _Run(problem, proposer, checker, budget, deadline)
+    run.searches = run.searches and not simple
     rounds = 1 if simple else budget.max_rounds
     error: str | None = None
     try:
@@ -308,11 +429,13 @@ async def prove_problem(
             if won is not None:
                 confirmed = await run.confirm(round_no, *won)
                 if confirmed.ok:
-                    run.stats.time_ms = round((time.monotonic() - run.started) * 1000, 3)
-                    return ProveOutcome(status="proved", proof=won[0].proof, result=confirmed,
-                                        attempts=run.attempts, stats=run.stats)
+                    return _proved(run, won[0], confirmed)
             if run.env_problem is not None or run.header_problem is not None:
                 break
+            if round_no == 1 and run.searches and not simple and not run.out_of_time():
+                found = await run.search(round_no)
+                if found is not None:
+                    return _proved(run, *found)
     except Exception as exc:  # a proposer (LLM API) or checker fault becomes this item's error result
         error = f"{type(exc).__name__}: {exc}"
     run.stats.time_ms = round((time.monotonic() - run.started) * 1000, 3)

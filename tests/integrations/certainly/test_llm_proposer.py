@@ -48,7 +48,7 @@ def test_statement_extraction_and_proof_key() -> None:
 
 def test_prompts_are_versioned_files() -> None:
     versions = prompt_versions()
-    assert set(versions) == {"propose", "repair", "formalize", "explain"}
+    assert set(versions) == {"propose", "repair", "formalize", "explain", "step"}
     assert all(v.endswith("/1") for v in versions.values())
     _, template = load_prompt("repair")
     assert "$failed_proof" in template.template
@@ -137,3 +137,30 @@ async def test_llm_api_failure_is_an_item_error_not_a_crash(llm_server: LLMServe
     result = response.additional_kwargs["certainly"]["results"][0]
     assert result["status"] == "error"
     assert result["explanation"]
+
+
+def test_step_replies_become_one_step_per_line() -> None:
+    from scillm.integrations.certainly.proposers.llm_step import parse_steps
+
+    reply = "Try these:\n```coq\n- intros n.\n* lia.\nlia.\nnot a step\n```"
+    assert parse_steps(reply, 5) == ["intros n.", "lia."]
+    assert parse_steps(reply, 1) == ["intros n."]
+
+
+@pytest.mark.needs_coq
+async def test_an_llm_drives_the_search_stepwise(llm_server: LLMServer) -> None:
+    import time
+
+    from scillm.integrations.certainly.proposers.llm_step import LLMStepProposer
+    from scillm.integrations.certainly.search import best_first_search
+
+    llm_server.script(["```coq\nAdmitted.\nintros n.\n```", "```coq\ninduction n.\n```",
+                       "```coq\nreflexivity.\n```", "```coq\nsimpl. rewrite IHn. reflexivity.\n```"])
+    llm = LLMProposer("openai/test-model", api_base=llm_server.base_url, api_key=llm_server.api_key)
+    problem = Problem(statement="forall n : nat, n + 0 = n", theorem_name="t")
+    found = await best_first_search(problem, [LLMStepProposer(llm)], deadline=time.monotonic() + 60)
+    assert found.status == "proved", found
+    assert found.steps[:2] == ("intros n.", "induction n.")
+    prompts = [b["messages"][0]["content"] for b in llm_server.chat_requests()]
+    assert "forall n : nat, n + 0 = n" in prompts[0] and "(none yet)" in prompts[0]
+    assert "intros n." in prompts[1] and "n + 0 = n" in prompts[1]

@@ -137,11 +137,12 @@ async def test_only_cheats_means_not_proved(coq: object) -> None:
 
 @pytest.mark.needs_coq
 async def test_missing_library_is_env_unavailable(coq: object) -> None:
-    out = await prove_problem(_problem("True", header="Require Import Coquelicot.Coquelicot."),
-                              PortfolioProposer(), coq, Budget())  # type: ignore[arg-type]
+    # A library name no package can provide, so the test does not depend on what is installed.
+    header = "Require Import ScillmNoSuchLibrary_7f3a.Absent."
+    out = await prove_problem(_problem("True", header=header), PortfolioProposer(), coq, Budget())  # type: ignore[arg-type]
     assert out.status == "env_unavailable"
     assert out.stats.checks >= 1
-    assert out.explanation and "Coquelicot" in out.explanation
+    assert out.explanation and "ScillmNoSuchLibrary_7f3a" in out.explanation
 
 
 @pytest.mark.needs_coq
@@ -164,3 +165,101 @@ async def test_broken_header_stops_the_search(coq: object) -> None:
     assert out.status == "error"
     assert out.stats.checks == 1
     assert out.explanation and "header" in out.explanation
+
+
+@pytest.mark.needs_coq
+async def test_the_search_finds_what_the_flat_round_cannot(coq: object) -> None:
+    out = await prove_problem(_problem("exists n : nat, n * n = 49", header=""), PortfolioProposer(), coq,  # type: ignore[arg-type]
+                              Budget(max_seconds=60))
+    assert out.status == "proved" and out.proof is not None and "exists (7%nat)" in out.proof
+    winner = [a for a in out.attempts if a.status == "proved"]
+    assert winner and winner[-1].origin == "search:portfolio"
+    assert out.stats.search_steps > 0 and out.imports and "Coq.micromega.Lia" in out.imports
+
+
+@pytest.mark.needs_coq
+async def test_an_import_that_changes_the_statement_is_never_used(coq: object) -> None:
+    # With ZArith imported, `Zplus` names Z.add instead of the header's own (false) definition.
+    header = "Definition Zplus (a b : nat) : nat := a * b."
+    out = await prove_problem(_problem("Zplus 2 3 = Zplus 1 4", header=header), PortfolioProposer(), coq,  # type: ignore[arg-type]
+                              Budget(max_seconds=20, max_rounds=2))
+    assert out.status != "proved" and out.proof is None
+    assert "Coq.ZArith.ZArith" not in out.imports
+
+
+@pytest.mark.needs_coq
+async def test_untrusted_imports_are_rejected(coq: object) -> None:
+    class _Importing(_Scripted):
+        async def propose(self, problem: Problem, n: int) -> list[Candidate]:
+            return [Candidate(proof="exact I.", imports=("Evil.Backdoor",))]
+
+    out = await prove_problem(_problem("True"), _Importing([]), coq, Budget(max_rounds=1))  # type: ignore[arg-type]
+    assert out.status == "rejected"
+    assert out.attempts[0].status == "rejected" and "not a trusted library" in (out.attempts[0].message or "")
+
+
+@pytest.mark.needs_coq
+async def test_max_seconds_is_honoured_within_five_percent(coq: object) -> None:
+    import time
+
+    start = time.monotonic()
+    out = await prove_problem(_problem("forall x y : nat, x * x * x + y * y * y = 9 * x * y * 7 + 1"),
+                              PortfolioProposer(), coq, Budget(max_seconds=8, max_rounds=10))  # type: ignore[arg-type]
+    elapsed = time.monotonic() - start
+    assert out.status in ("failed", "timeout")
+    assert elapsed <= 8 * 1.05, elapsed
+
+
+@pytest.mark.needs_coq
+async def test_max_total_seconds_bounds_the_whole_call() -> None:
+    import time
+
+    from scillm.integrations.certainly.engine import arun_items
+
+    items = [{"requirement_text": f"forall x y : nat, x * x * x + y * y * y = {k} * x * y + 1"} for k in (3, 5, 7, 11)]
+    start = time.monotonic()
+    payload = await arun_items(items, options={"max_seconds": 30, "max_total_seconds": 6, "concurrency": 2,
+                                               "cache": False, "explain_failures": False, "backend": "coq"})
+    elapsed = time.monotonic() - start
+    assert [r["index"] for r in payload["results"]] == [0, 1, 2, 3]
+    assert all(r["status"] in ("failed", "timeout") for r in payload["results"])
+    assert elapsed <= 6 * 1.05 + 1.0, elapsed
+
+
+class _Counting:
+    """The real checker, with a count of checks in flight (to observe the core gate, not to replace Coq)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.name = "coq"
+        self.in_flight = 0
+        self.peak = 0
+
+    async def check(self, problem: Problem, proof: str, **kw: object) -> CheckResult:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            return await self.inner.check(problem, proof, **kw)  # type: ignore[attr-defined,no-any-return]
+        finally:
+            self.in_flight -= 1
+
+    async def confirm(self, problem: Problem, proof: str) -> CheckResult:
+        return await self.check(problem, proof, confirm=True)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+@pytest.mark.needs_coq
+async def test_checks_in_flight_never_exceed_the_cores(coq: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    monkeypatch.setenv("CERTAINLY_POOL_SIZE", "2")
+    counting = _Counting(coq)
+    problems = [_problem(f"forall n : nat, n * {k} = n + {k}") for k in (3, 5, 7)]
+    budget = Budget(max_rounds=2, candidates_per_round=8, check_concurrency=8, max_seconds=15, search=False)
+    outs = await asyncio.gather(*(prove_problem(p, PortfolioProposer(), counting, budget)  # type: ignore[arg-type]
+                                  for p in problems))
+    assert all(o.status == "failed" for o in outs)
+    assert sum(o.stats.checks for o in outs) > 6
+    assert counting.peak <= 2

@@ -43,6 +43,16 @@ def test_scripts_needing_missing_imports_are_dropped() -> None:
     assert "lra." in reals
 
 
+async def test_decision_procedures_stay_in_reach_through_imports() -> None:
+    bare = _problem("forall n : nat, n + 0 = n", header="")
+    proposer = PortfolioProposer()
+    cands = await proposer.propose(bare, 50)
+    assert "lia." in [c.proof for c in cands]
+    assert all("Coq.micromega.Lia" in c.imports and "Coq.micromega.Lra" in c.imports for c in cands)
+    repairs = await proposer.repair(bare, "simpl.", _failure("unsolved_goals"), 8)
+    assert any("lia" in c.proof for c in repairs) and all(c.imports == cands[0].imports for c in repairs)
+
+
 def test_binders_are_found_for_induction() -> None:
     assert coq_variables("forall (A : Type) (l1 l2 : list A), length (l1 ++ l2) = 0") == ["A", "l1", "l2"]
     assert coq_variables("forall n m : nat, n = m") == ["n", "m"]
@@ -61,8 +71,9 @@ async def test_propose_walks_down_the_list_without_repeats() -> None:
     proposer = PortfolioProposer()
     a = await proposer.propose(p, 3)
     b = await proposer.propose(p, 3)
-    assert [c.proof for c in a] == coq_scripts(p)[:3]
-    assert [c.proof for c in b] == coq_scripts(p)[3:6]
+    ranked = coq_scripts(p, proposer.imports(p))
+    assert [c.proof for c in a] == ranked[:3]
+    assert [c.proof for c in b] == ranked[3:6]
     assert all(c.origin == "portfolio" for c in a + b)
 
 

@@ -19,6 +19,8 @@ class Candidate(BaseModel):
 
     proof: str = Field(default=..., description="The proof body (Coq: between `Proof.` and `Qed.`; Lean: the `by` block).")
     origin: str = Field(default="", description="Which proposer and strategy produced it, e.g. `portfolio:direct`.")
+    imports: tuple[str, ...] = Field(
+        default=(), description="Trusted libraries (logical paths) to `Require Import` before the theorem.")
 
 
 @runtime_checkable

@@ -16,7 +16,7 @@ from scillm.integrations.certainly.models import CheckResult, Problem
 from scillm.integrations.certainly.proposers.base import Candidate
 from scillm.integrations.certainly.proposers.extract import extract_proof, extract_statement
 
-_PROMPTS = ("propose", "repair", "formalize", "explain")
+_PROMPTS = ("propose", "repair", "formalize", "explain", "step")
 
 
 def load_prompt(name: str) -> tuple[str, Template]:

@@ -1,0 +1,30 @@
+"""One gate per event loop that every prover check and search step passes, so work in flight never exceeds the cores."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def core_count() -> int:
+    """`CERTAINLY_POOL_SIZE` when it is a positive integer, else the number of cores."""
+    from scillm.config import env
+
+    raw = env("CERTAINLY_POOL_SIZE")
+    return int(raw) if raw and raw.isdigit() and int(raw) > 0 else max(1, os.cpu_count() or 1)
+
+
+def core_gate() -> asyncio.Semaphore:
+    """The running loop's gate (created on first use with `core_count()` slots)."""
+    loop = asyncio.get_running_loop()
+    gate = _GATES.get(loop)
+    if gate is None:
+        gate = asyncio.Semaphore(core_count())
+        _GATES[loop] = gate
+    return gate
+
+
+__all__ = ["core_count", "core_gate"]

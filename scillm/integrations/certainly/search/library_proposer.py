@@ -1,0 +1,23 @@
+"""The offline step proposer: the tactic library, with a user's own tactics tried first at the root."""
+
+from __future__ import annotations
+
+from scillm.integrations.certainly.models import Problem
+from scillm.integrations.certainly.search.goals import GoalState
+from scillm.integrations.certainly.search.tactics import tactics_for
+
+
+class LibraryStepProposer:
+    """Ranked next steps from `search/tactics.py`; `seeds` (e.g. the item's tactics) go first at the root."""
+
+    name = "library"
+
+    def __init__(self, seeds: list[str] | None = None) -> None:
+        self.seeds = [s if s.rstrip().endswith(".") else s.rstrip() + "." for s in (seeds or []) if s.strip()]
+
+    async def next_tactics(self, problem: Problem, state: GoalState, path: tuple[str, ...], n: int) -> list[str]:
+        own = self.seeds if not path else []
+        return list(dict.fromkeys([*own, *tactics_for(problem, state, len(path))]))[: max(n, 0)]
+
+
+__all__ = ["LibraryStepProposer"]
