@@ -3,8 +3,11 @@
 Runs under a `Budget` (rounds, candidates, checks, seconds). Candidates are
 deduplicated after normalisation, checked with `confirm=False` through the
 checker (its warm pool and cache), and the first one the checker accepts
-stops the others; it is reported `proved` only after `checker.confirm()`
-(axioms, exact statement) accepts it too.
+stops the others. That is only a candidate: it is reported `proved` only when
+the final verdict says `proved` — for checkers that offer `verify` (Coq: the
+independent, sandboxed re-check of the original statement, with the
+candidate's trusted imports), else `checker.confirm()`. A timeout, crash,
+protocol fault or missing prover in that verdict is never `proved`.
 """
 
 from __future__ import annotations
@@ -243,7 +246,12 @@ class _Run:
         return winner
 
     async def confirm(self, round_no: int, cand: Candidate, result: CheckResult) -> CheckResult:
-        confirmed = await self.checker.confirm(self.problem, cand.proof)
+        verify = getattr(self.checker, "verify", None)
+        if callable(verify):
+            imports = tuple(getattr(cand, "imports", ()) or ())
+            confirmed: CheckResult = await verify(self.problem, cand.proof, imports)
+        else:
+            confirmed = await self.checker.confirm(self.problem, cand.proof)
         if not result.cached and not confirmed.cached:
             self.stats.checker_ms = round(self.stats.checker_ms + confirmed.time_ms, 3)
         if not confirmed.ok:
@@ -307,7 +315,7 @@ async def prove_problem(
             won = await run.check_round(round_no, batch)
             if won is not None:
                 confirmed = await run.confirm(round_no, *won)
-                if confirmed.ok:
+                if confirmed.ok and confirmed.status == "proved":
                     run.stats.time_ms = round((time.monotonic() - run.started) * 1000, 3)
                     return ProveOutcome(status="proved", proof=won[0].proof, result=confirmed,
                                         attempts=run.attempts, stats=run.stats)

@@ -137,11 +137,11 @@ async def test_only_cheats_means_not_proved(coq: object) -> None:
 
 @pytest.mark.needs_coq
 async def test_missing_library_is_env_unavailable(coq: object) -> None:
-    out = await prove_problem(_problem("True", header="Require Import Coquelicot.Coquelicot."),
+    out = await prove_problem(_problem("True", header="Require Import ScillmAbsent.Library."),
                               PortfolioProposer(), coq, Budget())  # type: ignore[arg-type]
     assert out.status == "env_unavailable"
     assert out.stats.checks >= 1
-    assert out.explanation and "Coquelicot" in out.explanation
+    assert out.explanation and "ScillmAbsent" in out.explanation
 
 
 @pytest.mark.needs_coq

@@ -123,6 +123,12 @@ class CoqCheckerBase:
     def status(self) -> BackendStatus:
         return coq_status()
 
+    def library_fingerprint(self) -> str:
+        """Changes when the installed Coq libraries change (part of every cache key)."""
+        from scillm.integrations.certainly.checkers.coq_session import library_fingerprint
+
+        return library_fingerprint(self.binaries.compile) if self.binaries else ""
+
     async def check(
         self, problem: Problem, proof: str, *, timeout_ms: int | None = None, confirm: bool = True
     ) -> CheckResult:

@@ -66,6 +66,36 @@ def find_coq() -> CoqBinaries | None:
     return None
 
 
+@functools.lru_cache(maxsize=4)
+def library_fingerprint(compile_cmd: tuple[str, ...]) -> str:
+    """A hash that changes when the installed Coq libraries change (stdlib and user-contrib packages).
+
+    It covers each library directory's name and modification time two levels
+    down, which package upgrades touch; a cache key includes it so a verdict
+    is never reused across library versions.
+    """
+    import hashlib
+    import os
+
+    try:
+        where = subprocess.run([*compile_cmd, "-where"], capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    digest = hashlib.sha256(where.encode())
+    for top in ("theories", "user-contrib", "plugins"):
+        base = os.path.join(where, top)
+        if not os.path.isdir(base):
+            continue
+        for name in sorted(os.listdir(base)):
+            path = os.path.join(base, name)
+            for entry in [path, *sorted(os.path.join(path, n) for n in (os.listdir(path) if os.path.isdir(path) else []))]:
+                try:
+                    digest.update(f"{entry}:{os.stat(entry).st_mtime_ns}\n".encode())
+                except OSError:
+                    continue
+    return digest.hexdigest()[:16]
+
+
 def adapt_header(header: str, major: int) -> str:
     """`From Stdlib` on Coq 8 (and `From Coq` stays valid on Rocq 9)."""
     if major < 9:
@@ -207,4 +237,5 @@ class CoqSession:
             self._dir = None
 
 
-__all__ = ["CoqBinaries", "CoqSession", "HeaderState", "Reply", "SessionBroken", "adapt_header", "find_coq"]
+__all__ = ["CoqBinaries", "CoqSession", "HeaderState", "Reply", "SessionBroken", "adapt_header", "find_coq",
+           "library_fingerprint"]
