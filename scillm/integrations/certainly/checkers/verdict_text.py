@@ -99,7 +99,7 @@ def meaning(query: str, answer: str) -> str | None:
     if query.startswith('Locate "'):
         return "\n".join(ln.rstrip() for ln in lines)
     for i, ln in enumerate(lines):
-        if ln[0].isspace():
+        if ln[0].isspace() or ln.startswith(("No object of basename", "Unknown notation")):
             continue
         note = lines[i + 1] if i + 1 < len(lines) and lines[i + 1][0].isspace() else ""
         if "shorter name" not in note:
