@@ -21,10 +21,13 @@ runs, then re-checks the compiled kernel terms with `coqchk`:
   `Definition scillm_check : <problem>.scillm_statement := <candidate>.name.`
 
 Both libraries live under random logical roots, so a proof cannot name or
-shadow them. `coqchk -o -norec` then re-checks Problem, Candidate and Verify
-in the kernel checker and lists every axiom of the loaded context and every
-weakened kernel check; an axiom is accepted only when `trusted.trusted_axiom`
-says so, and any weakened check is a rejection.
+shadow them. `coqchk -o -norec` (alongside `Verify.v`) re-checks Problem and
+Candidate in the independent kernel checker and lists every axiom of the
+loaded context and every weakened kernel check; an axiom is accepted only
+when `trusted.trusted_axiom` says so (a standard-library axiom loaded only by
+the decls is refused when `Print Assumptions` in `Verify.v` shows the theorem
+uses it), and any weakened check is a rejection. Every prover run is
+sandboxed (`prover_sandbox`).
 """
 
 from __future__ import annotations

@@ -11,24 +11,13 @@ from scillm.integrations.certainly.checkers.verdict_text import (
     statement_tokens,
 )
 
-SUMMARY = """
-CONTEXT SUMMARY
-===============
-
-* Theory: Set is predicative
-  
-* Axioms:
-    Coq.Logic.Classical_Prop.classic
-    SC_1.Candidate.cheat
-  
-* Constants/Inductives relying on type-in-type: <none>
-  
-* Constants/Inductives relying on unsafe (co)fixpoints:
-    SC_1.Candidate.loop
-  
-* Inductives whose positivity is assumed: <none>
-  
-"""
+SUMMARY = "\n".join([
+    "", "CONTEXT SUMMARY", "===============", "", "* Theory: Set is predicative", "  ", "* Axioms:",
+    "    Coq.Logic.Classical_Prop.classic", "    SC_1.Candidate.cheat", "  ",
+    "* Constants/Inductives relying on type-in-type: <none>", "  ",
+    "* Constants/Inductives relying on unsafe (co)fixpoints:", "    SC_1.Candidate.loop", "  ",
+    "* Inductives whose positivity is assumed: <none>", "  ", "",
+])
 
 
 def test_coqchk_summary_is_read_by_its_sections() -> None:
