@@ -52,6 +52,8 @@ CASES = [
     ("axiom-typed-as-the-closed-phrase", _item("1 = 2", "exact cheat.",
                                                decls=_PHRASE + " Time Axiom cheat : Closed under the global context."),
      _item("1 + 1 = 2", "reflexivity.", decls=_PHRASE)),
+    ("conjectures-plural", _item("False", "exact cheat.", decls="Conjectures cheat : False."),
+     _item("True", "exact I.", decls="Definition unused := 0.")),
     ("nested-lemma-balances-prompts", _item("1 = 2", _NESTED),
      _item("1 + 1 = 2", "idtac. reflexivity.")),
     ("abort-after-lexer-gap", _item("forall n : nat, n + 1 = n", "idtac... Abort. Theorem certainly_goal : True. exact I."),
