@@ -40,6 +40,8 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("CERTAINLY_BACKEND", None, "Default proof backend (coq or lean) when neither item nor call names one.", "certainly"),
     EnvVar("CERTAINLY_LEAN_PROJECT", None, "Path to a Lake project with the Lean REPL; enables the Lean backend.", "certainly"),
     EnvVar("CERTAINLY_CACHE", None, "Path of a SQLite file that persists proof-check results across runs.", "certainly"),
+    EnvVar("CERTAINLY_UNSANDBOXED_PROVERS", "0", "1: run coqtop/coqc/coqchk without bubblewrap when it is unavailable (server setting; default: refuse).", "certainly"),
+    EnvVar("CERTAINLY_STATE_DIR", None, "Directory for the per-installation cache-signing key (default: ~/.local/state/scillm).", "certainly"),
     EnvVar("CERTAINLY_POOL_SIZE", None, "Warm prover sessions per pool (default: number of cores).", "certainly"),
     EnvVar("CERTAINLY_BRIDGE_BASE", "http://127.0.0.1:8787", "Base URL of the certainly HTTP bridge for the HTTP fallback.", "certainly"),
     EnvVar("LEAN4_BRIDGE_BASE", None, "Alias of CERTAINLY_BRIDGE_BASE for the lean4 provider.", "certainly"),

@@ -10,8 +10,18 @@ API (stable; the proving loop wraps its checker once)::
     checker.hits, checker.misses                          # counters
 
 `CachingChecker` implements the `Checker` protocol around any checker.
-The key is a SHA-256 of (checker name, prover version, backend, header, decls,
-theorem name, keyword, statement, normalized proof, confirmed-or-not).
+The key is a SHA-256 of (checker name, checker mode (warm, cold, verdict),
+prover version, a fingerprint of the installed prover libraries, backend,
+header, decls, theorem name, keyword, statement, normalized proof, the
+search's imports, confirmed-or-not). A confirmed `proved` comes only from the
+inner checker's final verdict (for Coq, the independent verdict).
+
+Rows of a SQLite cache are authenticated: each carries an HMAC-SHA256 of its
+key and payload under a per-installation secret kept outside the cache file
+(`<state dir>/cache.key`, mode 0600; the state dir is `CERTAINLY_STATE_DIR`,
+else `~/.local/state/scillm`). A row whose HMAC is missing or wrong (forged,
+edited, or written by another installation) is ignored, logged, and counted
+in `SqliteCache.rejected_rows`; the check then runs again.
 Identical checks running at the same time share one prover call.
 `proved`, `failed` and `rejected` verdicts are stored; `timeout`, `crashed`
 and `env_unavailable` are not unless `cache_transient=True`, since they say
@@ -24,7 +34,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
+import logging
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -36,6 +49,7 @@ from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.models import BackendStatus, CheckResult, CheckStatus, Problem
 
 _DURABLE: frozenset[CheckStatus] = frozenset({"proved", "failed", "rejected"})
+_log = logging.getLogger("scillm.certainly.cache")
 
 
 class ResultCache(Protocol):
@@ -62,11 +76,15 @@ def normalize_proof(proof: str) -> str:
     return "\n".join(lines)
 
 
-def cache_key(checker: str, version: str | None, problem: Problem, proof: str, *, confirmed: bool) -> str:
+def cache_key(checker: str, version: str | None, problem: Problem, proof: str, *, confirmed: bool,
+              mode: str = "", libraries: str = "", imports: tuple[str, ...] = ()) -> str:
     """SHA-256 over everything that can change a verdict."""
     parts = {
         "checker": checker,
+        "mode": mode,
         "version": version or "",
+        "libraries": libraries,
+        "imports": list(imports),
         "backend": problem.backend,
         "header": problem.header,
         "decls": problem.decls,
@@ -112,12 +130,36 @@ class MemoryCache:
             self._data.clear()
 
 
-class SqliteCache:
-    """A SQLite file shared across runs and processes (WAL mode)."""
+def state_dir() -> Path:
+    """Where per-installation secrets live (`CERTAINLY_STATE_DIR`, else ~/.local/state/scillm)."""
+    raw = env("CERTAINLY_STATE_DIR")
+    return Path(raw).expanduser() if raw else Path.home() / ".local" / "state" / "scillm"
 
-    def __init__(self, path: str | Path) -> None:
+
+def installation_key(path: str | Path | None = None) -> bytes:
+    """The secret that signs cache rows, created once with mode 0600."""
+    target = Path(path) if path is not None else state_dir() / "cache.key"
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = target.read_bytes()
+        if len(key) < 32:
+            raise ValueError(f"{target} holds no usable cache key; delete it to make a new one") from None
+        return key
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(os.urandom(32))
+    return target.read_bytes()
+
+
+class SqliteCache:
+    """A SQLite file shared across runs and processes (WAL mode), every row authenticated."""
+
+    def __init__(self, path: str | Path, *, key_path: str | Path | None = None) -> None:
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._secret = installation_key(key_path)
+        self.rejected_rows = 0
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30.0)
         with self._lock:
@@ -126,20 +168,34 @@ class SqliteCache:
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS check_results (key TEXT PRIMARY KEY, result TEXT NOT NULL)"
             )
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(check_results)")}
+            if "mac" not in columns:
+                self._db.execute("ALTER TABLE check_results ADD COLUMN mac TEXT")
             self._db.commit()
+
+    def _mac(self, key: str, payload: str) -> str:
+        return hmac.new(self._secret, f"{key}\x00{payload}".encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
     def get(self, key: str) -> CheckResult | None:
         with self._lock:
-            row = self._db.execute("SELECT result FROM check_results WHERE key = ?", (key,)).fetchone()
+            row = self._db.execute("SELECT result, mac FROM check_results WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        return CheckResult.model_validate_json(row[0])
+        payload, mac = row
+        if not isinstance(mac, str) or not hmac.compare_digest(mac, self._mac(key, payload)):
+            with self._lock:
+                self.rejected_rows += 1
+            _log.warning("ignored an unauthenticated row in %s (key %s…): forged, edited or from another "
+                         "installation", self.path, key[:12])
+            return None
+        return CheckResult.model_validate_json(payload)
 
     def put(self, key: str, result: CheckResult) -> None:
         payload = result.model_dump_json()
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO check_results (key, result) VALUES (?, ?)", (key, payload)
+                "INSERT OR REPLACE INTO check_results (key, result, mac) VALUES (?, ?, ?)",
+                (key, payload, self._mac(key, payload)),
             )
             self._db.commit()
 
@@ -182,8 +238,13 @@ class CachingChecker:
             self._version_known = True
         return self._version
 
-    def _key(self, problem: Problem, proof: str, confirmed: bool) -> str:
-        return cache_key(self.name, self._prover_version(), problem, proof, confirmed=confirmed)
+    def _key(self, problem: Problem, proof: str, confirmed: bool, imports: tuple[str, ...] = (),
+             mode: str | None = None) -> str:
+        info = getattr(self.inner, "info", None)
+        fingerprint = getattr(self.inner, "library_fingerprint", None)
+        return cache_key(self.name, self._prover_version(), problem, proof, confirmed=confirmed,
+                         mode=mode if mode is not None else str(getattr(info, "mode", "") or ""),
+                         libraries=fingerprint() if callable(fingerprint) else "", imports=imports)
 
     def _lookup(self, problem: Problem, proof: str, confirmed: bool) -> CheckResult | None:
         hit = self.cache.get(self._key(problem, proof, confirmed))
@@ -256,6 +317,22 @@ class CachingChecker:
         self._store(problem, proof, True, result)
         return result
 
+    async def verify(self, problem: Problem, proof: str, imports: tuple[str, ...] = ()) -> CheckResult:
+        """The inner checker's independent verdict (with the search's imports), cached under the verdict mode."""
+        inner_verify = getattr(self.inner, "verify", None)
+        if not callable(inner_verify):
+            return await self.confirm(problem, proof)
+        key = self._key(problem, proof, True, imports, mode="verdict")
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit.model_copy(update={"cached": True})
+        self.misses += 1
+        result: CheckResult = await inner_verify(problem, proof, imports)
+        if result.status in _DURABLE or self.cache_transient:
+            self.cache.put(key, result.model_copy(update={"cached": False}))
+        return result
+
     def status(self) -> BackendStatus:
         return self.inner.status()
 
@@ -274,6 +351,8 @@ __all__ = [
     "ResultCache",
     "SqliteCache",
     "cache_key",
+    "installation_key",
     "normalize_proof",
     "open_cache",
+    "state_dir",
 ]

@@ -209,6 +209,8 @@ def make_result(norm: NormalizedItem, status: str, *, outcome: ProveOutcome | No
         "proof": proof,
         "coq_code" if norm.backend == "coq" else "lean_code": code or None,
         "code": code or None,
+        "axioms": list(outcome.result.axioms) if status == "proved" and outcome is not None and outcome.result
+        is not None else [],
         "attempts": [a.model_dump() for a in outcome.attempts] if outcome is not None else [],
         "stats": stats,
         "explanation": explanation if explanation is not None else (outcome.explanation if outcome else None),

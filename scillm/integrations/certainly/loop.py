@@ -4,12 +4,16 @@ Runs under a `Budget` (rounds, candidates, checks, seconds). Candidates are
 deduplicated after normalisation, checked with `confirm=False` through the
 checker (its warm pool and cache) against the problem with the candidate's
 trusted `imports` added to its header, and the first one the checker accepts
-stops the others; it is reported `proved` only after `checker.confirm()`
-(axioms, exact statement) accepts it too. After the first round a proposer
-that can step (`search.StepProposer`) drives the best-first search over goal
-states; its scripts go through the same check and confirm. Every check and
-search step passes the per-loop core gate, and every wait is bounded by the
-item's deadline (`max_seconds`, and the call's `max_total_seconds`).
+stops the others. That is only a candidate: it is reported `proved` only when
+the final verdict says `proved` — for checkers that offer `verify` (Coq: the
+independent, sandboxed re-check of the original statement, with the
+candidate's trusted imports), else `checker.confirm()`. A timeout, crash,
+protocol fault or missing prover in that verdict is never `proved`. After the
+first round a proposer that can step (`search.StepProposer`) drives the
+best-first search over goal states; its scripts go through the same check and
+verdict. Every check and search step passes the per-loop core gate, and every
+wait is bounded by the item's deadline (`max_seconds`, and the call's
+`max_total_seconds`).
 """
 
 from __future__ import annotations
@@ -310,6 +314,11 @@ class _Run:
             target = await self.target(cand)
             if isinstance(target, CheckResult):
                 return target
+            verify = getattr(self.checker, "verify", None)
+            if callable(verify):
+                imports = self.used_imports.get(_key(cand, self.problem), ())
+                verdict: CheckResult = await verify(self.problem, cand.proof, tuple(imports))
+                return verdict
             return await self.checker.confirm(target, cand.proof)
 
         try:
@@ -318,6 +327,8 @@ class _Run:
         except asyncio.TimeoutError:
             confirmed = CheckResult(ok=False, status="timeout", error_class="timeout",
                                     messages=[Message(severity="error", text="confirmation ran past the deadline")])
+        if confirmed.ok and confirmed.status != "proved":
+            confirmed = confirmed.model_copy(update={"ok": False})
         if not result.cached and not confirmed.cached:
             self.stats.checker_ms = round(self.stats.checker_ms + confirmed.time_ms, 3)
         if not confirmed.ok:
@@ -327,7 +338,6 @@ class _Run:
                 attempt.error_class = confirmed.error_class
                 attempt.message = _excerpt(confirmed)
         return confirmed
-
 
     async def search(self, round_no: int) -> tuple[Candidate, CheckResult] | None:
         """Best-first search driven by the proposer; its first script that checks and confirms wins."""

@@ -14,7 +14,7 @@ from scillm.integrations.certainly.engine import arun_items, choose_backend
 from scillm.integrations.certainly.models import BackendStatus
 from scillm.integrations.certainly.options import build_options, parse_flags
 
-RESULT_FIELDS = {"index", "item_id", "status", "backend", "proof", "coq_code", "code", "attempts", "stats",
+RESULT_FIELDS = {"index", "item_id", "status", "backend", "proof", "coq_code", "code", "axioms", "attempts", "stats",
                  "explanation", "_direct_mode"}
 ITEMS = [{"id": "comm", "requirement_text": "forall n m : nat, n + m = m + n"},
          {"id": "bad", "requirement_text": "forall n : nat, n * 0 = 1"},

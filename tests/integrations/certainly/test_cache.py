@@ -78,7 +78,7 @@ async def test_identical_concurrent_checks_share_one_prover_call() -> None:
 @pytest.mark.needs_coq
 async def test_sqlite_persists_across_runs(tmp_path: Path) -> None:
     path = tmp_path / "cache" / "results.sqlite"
-    first = CachingChecker(_coq(), SqliteCache(path))
+    first = CachingChecker(_coq(), SqliteCache(path, key_path=tmp_path / "cache.key"))
     try:
         stored = await first.check(COQ, "reflexivity.")
         refused = await first.check(COQ, "admit.")
@@ -86,7 +86,7 @@ async def test_sqlite_persists_across_runs(tmp_path: Path) -> None:
         await first.aclose()
         first.cache.close()
     inner = _coq()
-    second = CachingChecker(inner, SqliteCache(path))
+    second = CachingChecker(inner, SqliteCache(path, key_path=tmp_path / "cache.key"))
     try:
         hit = await second.check(COQ, "reflexivity.")
         refused_hit = await second.check(COQ, "admit.")
@@ -141,6 +141,7 @@ async def test_confirmation_only_adds_guards(tmp_path: Path) -> None:
 
 def test_open_cache_follows_certainly_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CERTAINLY_CACHE", raising=False)
+    monkeypatch.setenv("CERTAINLY_STATE_DIR", str(tmp_path / "state"))
     assert isinstance(open_cache(), MemoryCache)
     monkeypatch.setenv("CERTAINLY_CACHE", str(tmp_path / "env.sqlite"))
     cache = open_cache()
@@ -174,3 +175,108 @@ def test_keys_cover_everything_that_changes_a_verdict() -> None:
     ]
     assert len({base, *variants}) == len(variants) + 1
     assert normalize_proof("by\n  simp  \n\n") == "by\n  simp"
+
+
+def _forge(path: Path, key: str, result: CheckResult) -> None:
+    """Write a row the way an attacker with write access to the cache file would."""
+    import sqlite3
+
+    db = sqlite3.connect(str(path))
+    columns = {row[1] for row in db.execute("PRAGMA table_info(check_results)")}
+    if "mac" in columns:
+        db.execute("INSERT OR REPLACE INTO check_results (key, result, mac) VALUES (?, ?, ?)",
+                   (key, result.model_dump_json(), "0" * 64))
+    else:
+        db.execute("INSERT OR REPLACE INTO check_results (key, result) VALUES (?, ?)", (key, result.model_dump_json()))
+    db.commit()
+    db.close()
+
+
+def _legacy_key(version: str | None, problem: Problem, proof: str, confirmed: bool) -> str:
+    """The key format of earlier releases: anyone can compute it from the request."""
+    import hashlib
+    import json
+
+    parts = {"checker": "coq", "version": version or "", "backend": problem.backend, "header": problem.header,
+             "decls": problem.decls, "theorem_name": problem.theorem_name, "keyword": problem.keyword,
+             "statement": problem.statement, "proof": normalize_proof(proof), "confirmed": confirmed}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@pytest.mark.needs_coq
+async def test_forged_sqlite_row_with_a_predictable_key_is_ignored(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from scillm.integrations.certainly.checkers.coq import CoqChecker
+    from scillm.integrations.certainly.engine import arun_items
+
+    monkeypatch.setenv("CERTAINLY_STATE_DIR", str(tmp_path / "state"))
+    path = tmp_path / "forged.sqlite"
+    db = sqlite3.connect(str(path))
+    db.execute("CREATE TABLE check_results (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
+    db.commit()
+    db.close()
+    false = Problem(header="", theorem_name="certainly_goal", statement="1 = 2")
+    forged = CheckResult(ok=True, status="proved", code="Theorem certainly_goal : 1 = 2. Admitted.")
+    version = CoqChecker(pool_size=1).status().version
+    for confirmed in (True, False):
+        _forge(path, _legacy_key(version, false, "reflexivity.", confirmed), forged)
+    payload = await arun_items([{"requirement_text": "1 = 2", "header": "", "tactics": ["reflexivity."]}],
+                               cache=str(path), tactics_only=True)
+    honest = await arun_items([{"requirement_text": "1 + 1 = 2", "header": "", "tactics": ["reflexivity."]}],
+                              cache=str(path), tactics_only=True)
+    assert payload["results"][0]["status"] != "proved", payload["results"][0]
+    assert honest["results"][0]["status"] == "proved", honest["results"][0]
+
+
+@pytest.mark.needs_coq
+async def test_forged_rows_are_counted_and_the_check_runs_again(tmp_path: Path) -> None:
+    path = tmp_path / "forged.sqlite"
+    cache = SqliteCache(path, key_path=tmp_path / "cache.key")
+    false = Problem(header="", theorem_name="certainly_goal", statement="1 = 2")
+    inner = _coq()
+    forged = CheckResult(ok=True, status="proved")
+    for mode in ("warm", "verdict"):
+        for confirmed in (True, False):
+            _forge(path, cache_key("coq", inner.status().version, false, "reflexivity.", confirmed=confirmed,
+                                   mode=mode, libraries=inner.library_fingerprint()), forged)
+    checker = CachingChecker(inner, cache)
+    try:
+        direct = await checker.check(false, "reflexivity.")
+    finally:
+        await checker.aclose()
+        cache.close()
+    assert direct.status == "failed" and not direct.cached, direct
+    assert cache.rejected_rows >= 1
+
+
+@pytest.mark.needs_coq
+async def test_authenticated_proved_row_is_reused_and_an_edited_one_is_not(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "signed.sqlite"
+    cache = SqliteCache(path, key_path=tmp_path / "cache.key")
+    checker = CachingChecker(_coq(), cache)
+    try:
+        first = await checker.check(COQ, "reflexivity.")
+        again = await checker.check(COQ, "reflexivity.")
+        db = sqlite3.connect(str(path))
+        db.execute("UPDATE check_results SET result = replace(result, 'reflexivity', 'reflexivity ')")
+        db.commit()
+        db.close()
+        edited = await checker.check(COQ, "reflexivity.")
+    finally:
+        await checker.aclose()
+        cache.close()
+    assert first.status == "proved" and again.cached and again.status == "proved"
+    assert not edited.cached and edited.status == "proved" and cache.rejected_rows == 1
+    assert oct((tmp_path / "cache.key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_keys_cover_mode_and_library_versions() -> None:
+    base = cache_key("coq", "8.16.1", COQ, "reflexivity.", confirmed=True, mode="warm", libraries="a")
+    assert base != cache_key("coq", "8.16.1", COQ, "reflexivity.", confirmed=True, mode="cold", libraries="a")
+    assert base != cache_key("coq", "8.16.1", COQ, "reflexivity.", confirmed=True, mode="warm", libraries="b")
+    assert base != cache_key("coq", "8.16.1", COQ, "reflexivity.", confirmed=True, mode="warm", libraries="a",
+                             imports=("Coq.micromega.Lia",))

@@ -1,15 +1,14 @@
-"""CoqChecker: the sound verdict on one Coq proof, from a pool of warm coqtop sessions.
+"""CoqChecker: Coq proofs checked in a pool of warm, sandboxed coqtop sessions.
 
-Status: `get_checker("coq")` works end to end (warm pool, soundness guards,
-confirm with `Print Assumptions` + `Check`, timeouts, crashes, missing
-libraries); the cold `coqc` path lives in `coq_cold.py`.
-
-A check is one write: `BackTo <base>`, `Set Default Timeout`, the decls, `Theorem name : stmt.`,
-`Proof.`, the candidate's tactic sentences, `Qed.`, a sentinel. It is
-`proved` only when no sentence printed an error (coqtop goes on after one),
-the session ended with no proof open, and, with `confirm=True`, every axiom
-that `Print Assumptions` lists lives in a library the header loaded and
-`Check (name : <statement>)` holds.
+A search-level check is one write: `BackTo <base>`, `Set Default Timeout`,
+the decls, `Theorem name : stmt.`, `Proof.`, the candidate's tactic
+sentences, `Qed.`, a sentinel. It passes only when no sentence printed an
+error (coqtop goes on after one) and the session ended with no proof open.
+That pass is a candidate, nothing more: with `confirm=True` (and in
+`confirm()`/`verify()`) the proof becomes `proved` only when the independent
+verdict (`checkers.verdict`: fresh sandboxed coqc runs on files assembled from
+the original statement, then coqchk) accepts it. The cold `coqc` path lives
+in `coq_cold.py`.
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ from scillm.integrations.certainly.checkers.pool import (
     SessionPool,
 )
 from scillm.integrations.certainly.checkers.session import OutputTooLarge, ProcessDied, ProcessTimeout
-from scillm.integrations.certainly.checkers.soundness import axiom_allowed
 from scillm.integrations.certainly.models import (
     BackendStatus,
     CheckerInfo,
@@ -68,18 +66,25 @@ def coq_status() -> BackendStatus:
             name="coq", available=False, binaries=found,
             reason="coqtop/coqc (Coq >= 8.16) or rocq (Rocq 9) not found on PATH; apt-get install coq",
         )
+    from scillm.integrations.certainly.checkers.prover_sandbox import sandbox_problem
+
+    found["bwrap"] = shutil.which("bwrap")
+    reason = sandbox_problem()
+    if reason is not None:
+        return BackendStatus(name="coq", available=False, version=binaries.version, binaries=found, reason=reason)
     return BackendStatus(name="coq", available=True, version=binaries.version, binaries=found)
 
 
 def parse_assumptions(text: str) -> tuple[list[str], list[str]]:
-    """(axiom names, other findings) from `Print Assumptions` output.
+    """(axiom names, other findings) from `Print Assumptions` output, read by its structure.
 
-    Anything besides "Closed under the global context" and an `Axioms:` list
-    (e.g. disabled guard or positivity checking, type-in-type) is a finding.
+    Only entries at column 0 under a heading count: names under `Axioms:` are
+    axioms; any other heading (disabled guard or positivity checking,
+    type-in-type) and its entries are findings. Text before the first heading
+    (such as "Closed under the global context") is never evidence of anything;
+    the verdict's axiom decision comes from `coqchk` (see `checkers.verdict`).
     """
     clean, _, _ = split_tags(text)
-    if "Closed under the global context" in clean:
-        return [], []
     axioms: list[str] = []
     other: list[str] = []
     section = None
@@ -91,12 +96,14 @@ def parse_assumptions(text: str) -> tuple[list[str], list[str]]:
             if section != "Axioms:":
                 other.append(section)
             continue
+        if section is None:
+            continue
         entry = _AXIOM_ENTRY.match(line.strip())
         if section == "Axioms:" and entry is not None and "assumed" not in line:
             axioms.append(entry.group(1))
         else:
             other.append(line.strip())
-    if not axioms and not other:
+    if not clean.strip():
         other.append("no Print Assumptions answer")
     return axioms, other
 
@@ -116,13 +123,30 @@ class CoqCheckerBase:
     def status(self) -> BackendStatus:
         return coq_status()
 
+    def library_fingerprint(self) -> str:
+        """Changes when the installed Coq libraries change (part of every cache key)."""
+        from scillm.integrations.certainly.checkers.coq_session import library_fingerprint
+
+        return library_fingerprint(self.binaries.compile) if self.binaries else ""
+
     async def check(
         self, problem: Problem, proof: str, *, timeout_ms: int | None = None, confirm: bool = True
     ) -> CheckResult:
         return await asyncio.to_thread(self.check_sync, problem, proof, timeout_ms=timeout_ms, confirm=confirm)
 
     async def confirm(self, problem: Problem, proof: str) -> CheckResult:
-        return await self.check(problem, proof, confirm=True)
+        """The independent verdict (fresh sandboxed coqc + coqchk) on a proof the search accepted."""
+        return await asyncio.to_thread(self.verify_sync, problem, proof)
+
+    async def verify(self, problem: Problem, proof: str, imports: tuple[str, ...] = ()) -> CheckResult:
+        """`confirm` with the trusted imports the search added."""
+        return await asyncio.to_thread(self.verify_sync, problem, proof, imports)
+
+    def verify_sync(self, problem: Problem, proof: str, imports: tuple[str, ...] = ()) -> CheckResult:
+        from scillm.integrations.certainly.checkers.verdict import independent_verdict
+
+        timeout_s = max(60.0, 3 * self.default_timeout_ms / 1000)
+        return independent_verdict(problem, proof, imports, timeout_s=timeout_s).to_check_result()
 
     def check_sync(
         self, problem: Problem, proof: Any, *, timeout_ms: int | None = None, confirm: bool = True
@@ -134,14 +158,25 @@ class CoqCheckerBase:
         return result
 
     def _check(self, problem: Problem, proof: Any, timeout_ms: int | None, confirm: bool) -> CheckResult:
+        from scillm.integrations.certainly.checkers.prover_sandbox import sandbox_problem
+
         if self.binaries is None:
             return verdict("env_unavailable", None, coq_status().reason or "coq is not available", self.info)
+        unsafe = sandbox_problem()
+        if unsafe is not None:
+            return verdict("env_unavailable", None, unsafe, self.info)
         cand = prepare(problem, proof, self.info)
         if isinstance(cand, CheckResult):
             return cand
-        return self._check_candidate(cand, (timeout_ms or self.default_timeout_ms) / 1000, confirm)
+        found = self._check_candidate(cand, (timeout_ms or self.default_timeout_ms) / 1000)
+        if not confirm or not found.ok:
+            return found
+        final = self.verify_sync(problem, proof)
+        return final.model_copy(update={"messages": [*found.messages, *final.messages],
+                                        "checker": self.info if final.ok else final.checker})
 
-    def _check_candidate(self, cand: Candidate, timeout_s: float, confirm: bool) -> CheckResult:
+    def _check_candidate(self, cand: Candidate, timeout_s: float) -> CheckResult:
+        """The search-level check: `proved` here is a candidate, never the final verdict."""
         raise NotImplementedError
 
 
@@ -183,13 +218,13 @@ class CoqChecker(CoqCheckerBase):
         if self.binaries is not None:
             self.pool.prewarm(header, n)
 
-    def _check_candidate(self, cand: Candidate, timeout_s: float, confirm: bool) -> CheckResult:
+    def _check_candidate(self, cand: Candidate, timeout_s: float) -> CheckResult:
         problem = cand.problem
         code = cand.code()
         for attempt in range(2):
             try:
                 with self.pool.lease(problem.header) as session:
-                    return self._run(session, cand, timeout_s, confirm, code)
+                    return self._run(session, cand, timeout_s, code)
             except SessionBroken as exc:
                 if attempt == 1:
                     return verdict("crashed", "other", f"coqtop protocol fault: {exc}", self.info, code=code)
@@ -206,7 +241,7 @@ class CoqChecker(CoqCheckerBase):
                 return verdict("crashed", "other", str(exc), self.info, code=code)
         raise AssertionError("unreachable")
 
-    def _run(self, session: CoqSession, cand: Candidate, timeout_s: float, confirm: bool, code: str) -> CheckResult:
+    def _run(self, session: CoqSession, cand: Candidate, timeout_s: float, code: str) -> CheckResult:
         head = session.header
         if head.error is not None:
             if head.missing:
@@ -259,35 +294,7 @@ class CoqChecker(CoqCheckerBase):
             status: CheckStatus = "timeout" if first_class == "timeout" else "failed"
             return CheckResult(ok=False, status=status, error_class=first_class, messages=messages, goals=goals,
                                checker=self.info, code=code)
-        axioms: list[str] = []
-        if confirm:
-            outcome = self._confirm(session, cand, timeout_s, code)
-            if isinstance(outcome, CheckResult):
-                return outcome
-            axioms = outcome
-        return CheckResult(ok=True, status="proved", messages=messages, axioms=axioms, checker=self.info, code=code)
-
-    def _confirm(self, session: CoqSession, cand: Candidate, timeout_s: float, code: str) -> list[str] | CheckResult:
-        """Axioms used (all from the header's libraries), or the rejection."""
-        reply = session.request(cand.confirm_lines(), timeout_s + 30.0)
-        if errors_in(reply.segments[1]):
-            return verdict("rejected", "forbidden", "proved term does not have the requested statement", self.info,
-                           code=code)
-        if errors_in(reply.segments[0]):
-            return verdict("failed", "other", "Print Assumptions failed", self.info, code=code)
-        names, other = parse_assumptions(reply.segments[0])
-        if other:
-            return verdict("rejected", "forbidden", f"kernel checks weakened: {'; '.join(other)[:300]}", self.info,
-                           code=code)
-        paths = session.locate(names, timeout_s + _GRACE_S) if names else {}
-        axioms = []
-        for name in names:
-            path = paths.get(name)
-            if path is None or not axiom_allowed(path, session.header.libraries):
-                return verdict("rejected", "forbidden", f"proof depends on axiom {path or name}, "
-                               "which the header's imports do not bring", self.info, code=code)
-            axioms.append(path)
-        return sorted(axioms)
+        return CheckResult(ok=True, status="proved", messages=messages, checker=self.info, code=code)
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self.pool.close)

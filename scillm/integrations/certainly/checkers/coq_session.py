@@ -6,8 +6,13 @@ and answers with exactly one `<prompt>`; a request ends with
 `Check scillm_nonce_<random>.`, which fails with a known error, so the reply
 is complete when that nonce has been printed and its prompt has followed.
 Each request starts with `BackTo <base>` so nothing of the previous check
-survives. The session works in its own temporary directory (lia/nia caches)
-and dies with its process group on a wall-clock timeout.
+survives. The process runs inside the prover sandboxes (`prover_sandbox`):
+its private temporary directory (lia/nia caches) is the only path it can
+write, and it dies with its process group on a wall-clock timeout.
+
+A prompt is `<prompt>NAME < STATE |OPEN| DEPTH < </prompt>`, where OPEN lists
+every open proof separated by `|` (`a < 8 |a|certainly_goal| 0 <` while a
+nested lemma is open), so the open-proofs field may itself contain bars.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 
+from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.diagnostics import errors_in, missing_library
 from scillm.integrations.certainly.checkers.session import ProverProcess
 
-_PROMPT = re.compile(rb"<prompt>(\S+) < (\d+) \|([^|]*)\| \d+ < </prompt>")
+_PROMPT = re.compile(rb"<prompt>([^\s<>|]+) < (\d+) \|([^<>\n]*)\| \d+ < </prompt>")
 _VERSION = re.compile(r"version\s+(\d+(?:\.\d+)+\S*)")
 
 
@@ -58,6 +64,36 @@ def find_coq() -> CoqBinaries | None:
             version = m.group(1)
             return CoqBinaries(top=top, compile=comp, version=version, major=int(version.split(".")[0]))
     return None
+
+
+@functools.lru_cache(maxsize=4)
+def library_fingerprint(compile_cmd: tuple[str, ...]) -> str:
+    """A hash that changes when the installed Coq libraries change (stdlib and user-contrib packages).
+
+    It covers each library directory's name and modification time two levels
+    down, which package upgrades touch; a cache key includes it so a verdict
+    is never reused across library versions.
+    """
+    import hashlib
+    import os
+
+    try:
+        where = subprocess.run([*compile_cmd, "-where"], capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    digest = hashlib.sha256(where.encode())
+    for top in ("theories", "user-contrib", "plugins"):
+        base = os.path.join(where, top)
+        if not os.path.isdir(base):
+            continue
+        for name in sorted(os.listdir(base)):
+            path = os.path.join(base, name)
+            for entry in [path, *sorted(os.path.join(path, n) for n in (os.listdir(path) if os.path.isdir(path) else []))]:
+                try:
+                    digest.update(f"{entry}:{os.stat(entry).st_mtime_ns}\n".encode())
+                except OSError:
+                    continue
+    return digest.hexdigest()[:16]
 
 
 def adapt_header(header: str, major: int) -> str:
@@ -114,9 +150,9 @@ class CoqSession:
 
     def start(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="scillm-coq-")
-        argv = [*self.binaries.top, "-q", "-emacs"]
-        self._proc = ProverProcess(argv, cwd=self._dir, mem_bytes=self.mem_bytes)
-        self._proc.spawn()
+        cmd = sandbox.launch([*self.binaries.top, "-q", "-emacs"], sandbox.Mounts(scratch=self._dir))
+        self._proc = ProverProcess(cmd.argv, cwd=cmd.cwd, env=cmd.env, mem_bytes=self.mem_bytes)
+        sandbox.spawn_thread(self._proc.spawn)
         deadline = time.monotonic() + self.start_timeout_s
         self._proc.read_until(lambda b: b.rstrip().endswith(b"</prompt>"), deadline)
         from scillm.integrations.certainly.checkers.sentences import LexError, split_sentences
@@ -181,8 +217,15 @@ class CoqSession:
     def healthy(self) -> bool:
         return not self.broken and self._proc is not None and self._proc.alive()
 
+    def prover_pid(self) -> int | None:
+        """Host pid of coqtop itself (inside the sandbox when there is one)."""
+        pid = self._proc.pid if self._proc else None
+        return sandbox.innermost_pid(pid) if pid is not None else None
+
     def rss_bytes(self) -> int | None:
-        return self._proc.rss_bytes() if self._proc else None
+        """Resident memory of coqtop (below bwrap when sandboxed)."""
+        pid = self._proc.pid if self._proc else None
+        return sandbox.descendants_rss_bytes(pid) if pid is not None else None
 
     def close(self) -> None:
         self.broken = True
@@ -194,4 +237,5 @@ class CoqSession:
             self._dir = None
 
 
-__all__ = ["CoqBinaries", "CoqSession", "HeaderState", "Reply", "SessionBroken", "adapt_header", "find_coq"]
+__all__ = ["CoqBinaries", "CoqSession", "HeaderState", "Reply", "SessionBroken", "adapt_header", "find_coq",
+           "library_fingerprint"]

@@ -86,9 +86,9 @@ def test_one_candidate_cannot_affect_the_next(checker: CoqChecker) -> None:
 
 
 def test_missing_library_is_env_unavailable(checker: CoqChecker) -> None:
-    r = checker.check_sync(Problem(header="Require Import Coquelicot.Coquelicot.", statement="True"), "exact I.")
+    r = checker.check_sync(Problem(header="Require Import ScillmAbsent.Library.", statement="True"), "exact I.")
     assert r.status == "env_unavailable" and not r.ok
-    assert "Coquelicot.Coquelicot" in (r.first_error or "")
+    assert "ScillmAbsent.Library" in (r.first_error or "")
 
 
 def test_from_stdlib_header_works_on_this_coq(checker: CoqChecker) -> None:
@@ -132,7 +132,7 @@ def _busy_pid(checker: CoqChecker) -> int:
     while time.monotonic() < deadline and checker.pool.stats()["busy"] == 0:
         time.sleep(0.02)
     time.sleep(0.3)
-    pids = [s._proc.pid for s in checker.pool.sessions() if s._proc is not None and s._proc.pid is not None]
+    pids = [pid for s in checker.pool.sessions() if (pid := s.prover_pid()) is not None]
     assert len(pids) == 1
     return pids[0]
 

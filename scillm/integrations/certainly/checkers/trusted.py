@@ -1,0 +1,75 @@
+"""Which libraries a proof search may import and which axioms a `proved` may rest on.
+
+Both lists are policy, kept apart from the checking code so a reviewer can read
+them in one place. An axiom is trusted when it is declared in a library that
+belongs to a trusted package (Coq's standard library and the Debian-packaged
+libraries below) AND that library was loaded by the problem's header or by a
+trusted import. Axioms declared by the problem's decls, by a candidate, or by
+any other library are never trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+TRUSTED_IMPORTS: frozenset[str] = frozenset(
+    {
+        "Coq.micromega.Lia",
+        "Coq.micromega.Lra",
+        "Coq.micromega.Psatz",
+        "Coq.ZArith.ZArith",
+        "Coq.Reals.Reals",
+        "Coq.QArith.QArith",
+        "Coq.Arith.Arith",
+        "Coq.Bool.Bool",
+        "Coq.Lists.List",
+        "Coq.setoid_ring.Ring",
+        "Coq.setoid_ring.Field",
+        "Coq.Logic.Classical",
+        "Coq.Logic.FunctionalExtensionality",
+        "Coquelicot.Coquelicot",
+        "mathcomp.ssreflect.ssreflect",
+        "mathcomp.ssreflect.ssrnat",
+        "mathcomp.ssreflect.ssrbool",
+        "mathcomp.ssreflect.eqtype",
+        "mathcomp.algebra.ssralg",
+        "Hammer.Tactics.Tactics",
+        "Interval.Tactic",
+    }
+)
+"""Logical module paths a search may add as `Require Import` before the theorem."""
+
+TRUSTED_ROOTS: frozenset[str] = frozenset(
+    {"Coq", "Stdlib", "Ltac2", "Coquelicot", "mathcomp", "Flocq", "Interval", "Hammer", "Bignums"}
+)
+"""Logical roots of the packages whose declared axioms are accepted (the Debian `libcoq-*` set)."""
+
+
+def library_of(name: str, loaded_libraries: Iterable[str]) -> str | None:
+    """The longest loaded library that is a strict prefix of the qualified name `name`."""
+    loaded = loaded_libraries if isinstance(loaded_libraries, (set, frozenset)) else frozenset(loaded_libraries)
+    parts = name.split(".")
+    for k in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:k])
+        if prefix in loaded:
+            return prefix
+    return None
+
+
+def trusted_axiom(name: str, loaded_libraries: Iterable[str]) -> bool:
+    """True when `name` (fully qualified) is declared by a loaded library of a trusted package."""
+    library = library_of(name, loaded_libraries)
+    return library is not None and library.split(".", 1)[0] in TRUSTED_ROOTS
+
+
+def normalize_import(module: str) -> str | None:
+    """`module` spelled as in `TRUSTED_IMPORTS` (`Stdlib.` is read as `Coq.`), or None when it is not trusted."""
+    if not isinstance(module, str):
+        return None
+    name = module.strip()
+    if name.startswith("Stdlib."):
+        name = "Coq." + name[len("Stdlib."):]
+    return name if name in TRUSTED_IMPORTS else None
+
+
+__all__ = ["TRUSTED_IMPORTS", "TRUSTED_ROOTS", "library_of", "normalize_import", "trusted_axiom"]

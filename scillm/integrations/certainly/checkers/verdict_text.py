@@ -1,0 +1,232 @@
+"""Pure text for the independent verdict: the files it writes and how it reads Coq's answers.
+
+Nothing here runs a prover, so all of it is tested alone. Output is read by
+structure only: regions between random separators (a header or proof cannot
+print a separator it does not know), `coqchk`'s fixed context summary, and
+the first column of `Print Assumptions`. No phrase of Coq's output is taken as
+evidence that a proof is sound.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from scillm.integrations.certainly.checkers.sentences import Sentence, strip_comments
+
+_IDENT = re.compile(r"[^\W\d][\w']*(?:\.[^\W\d][\w']*)*")
+_SYMBOL = re.compile(r"[^\w\s()\"'.]+")
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+# Words that are keywords in Coq's term grammar (or of the standard notations), so `Locate w.` would not parse.
+KEYWORDS = frozenset({
+    "as", "at", "cofix", "else", "end", "exists", "exists2", "fix", "for", "forall", "fun", "if", "in", "is",
+    "isn't", "let", "match", "of", "Prop", "return", "SProp", "Set", "struct", "then", "Type", "using", "where",
+    "with", "by", "from", "mod", "xor", "IF",
+})
+_FILE_ERROR = re.compile(r'File "[^"]*", line (\d+), characters \d+-\d+:\n((?:Error|Anomaly)[^\n]*(?:\n(?!File ")[^\n]*)*)')
+
+
+def separator() -> str:
+    """A fresh name that no header, decls or proof can know in advance."""
+    return f"scillm_sep_{secrets.token_hex(8)}"
+
+
+def locate_line(sep: str) -> str:
+    return f"Locate {sep}."
+
+
+def regions(out: str, seps: list[str]) -> list[str] | None:
+    """Text printed between consecutive separators (first occurrence of each, in order), or None."""
+    marks = [f"No object of basename {s}" for s in seps]
+    found: list[tuple[int, int]] = []
+    pos = 0
+    for mark in marks:
+        i = out.find(mark, pos)
+        if i < 0:
+            return None
+        found.append((i, i + len(mark)))
+        pos = i + len(mark)
+    return [out[found[k][1]: found[k + 1][0]] for k in range(len(found) - 1)]
+
+
+def statement_tokens(statement: str, limit: int = 400) -> list[tuple[str, bool]]:
+    """(token, is_identifier) for each distinct name and symbol the statement uses, in order."""
+    text = _STRING.sub(" ", strip_comments(statement))
+    out: list[tuple[str, bool]] = []
+    seen: set[str] = set()
+    for m in re.finditer(rf"{_IDENT.pattern}|{_SYMBOL.pattern}", text):
+        tok = m.group(0)
+        if tok in seen or tok.isdigit():
+            continue
+        seen.add(tok)
+        out.append((tok, bool(_IDENT.fullmatch(tok))))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def locate_queries(tokens: list[tuple[str, bool]], keywords: frozenset[str]) -> list[tuple[str, str]]:
+    """(token, `Locate` sentence) pairs: names are located as references and as notations."""
+    out: list[tuple[str, str]] = []
+    for tok, ident in tokens:
+        if ident and tok not in keywords:
+            out.append((tok, f"Locate {tok}."))
+        if "." not in tok:
+            out.append((tok, f'Locate "{tok}".'))
+    return out
+
+
+def locate_sentences(queries: list[tuple[str, str]], seps: list[str]) -> list[str]:
+    """Each query preceded by its own separator, and a closing one (`len(seps) == len(queries) + 1`)."""
+    lines: list[str] = []
+    for (_, query), sep in zip(queries, seps, strict=False):
+        lines += [locate_line(sep), query]
+    lines.append(locate_line(seps[len(queries)]))
+    return lines
+
+
+def meaning(query: str, answer: str) -> str | None:
+    """What the token means in that context according to one `Locate` answer, or None when nothing.
+
+    For a reference it is the first entry the short name reaches (entries
+    reachable only by a longer name carry a "shorter name" note); for a
+    notation it is the whole answer.
+    """
+    lines = [ln for ln in answer.strip().splitlines() if ln.strip()]
+    if not lines or all(ln.startswith(("No object of basename", "Unknown notation")) for ln in lines):
+        return None
+    if query.startswith('Locate "'):
+        return "\n".join(ln.rstrip() for ln in lines)
+    for i, ln in enumerate(lines):
+        if ln[0].isspace() or ln.startswith(("No object of basename", "Unknown notation")):
+            continue
+        note = lines[i + 1] if i + 1 < len(lines) and lines[i + 1][0].isspace() else ""
+        if "shorter name" not in note:
+            return ln.strip()
+    return None
+
+
+def library_names(region: str) -> frozenset[str]:
+    """Library names from a `Print Libraries` answer (indented, one per line)."""
+    return frozenset(ln.strip() for ln in region.splitlines() if ln.startswith(" ") and re.fullmatch(r"[\w'.]+", ln.strip()))
+
+
+@dataclass(frozen=True)
+class KernelSummary:
+    """`coqchk -o`'s context summary, read by structure."""
+
+    axioms: tuple[str, ...] = ()
+    weakened: tuple[str, ...] = ()
+    predicative: bool = True
+
+
+_SECTION = re.compile(r"^\* (.+?):\s*(<none>)?\s*$")
+
+
+def parse_coqchk(out: str) -> KernelSummary | None:
+    """The summary, or None when `out` does not have coqchk's shape (then nothing is trusted)."""
+    if "CONTEXT SUMMARY" not in out:
+        return None
+    body = out.split("CONTEXT SUMMARY", 1)[1]
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    predicative = False
+    for raw in body.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or set(line.strip()) == {"="}:
+            continue
+        m = _SECTION.match(line)
+        if m:
+            current = m.group(1)
+            sections[current] = []
+            continue
+        if line.startswith("* Theory:"):
+            predicative = line.strip() == "* Theory: Set is predicative"
+            current = None
+            continue
+        if current is None or not line.startswith("    "):
+            return None
+        name = line.strip()
+        if not re.fullmatch(r"[\w'.]+", name):
+            return None
+        sections[current].append(name)
+    if "Axioms" not in sections:
+        return None
+    weakened = [f"{title}: {name}" for title, names in sections.items() if title != "Axioms" for name in names]
+    return KernelSummary(axioms=tuple(sections["Axioms"]), weakened=tuple(weakened), predicative=predicative)
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """`Print Assumptions` read by its first column: axiom names and any other section."""
+
+    axioms: tuple[str, ...] = ()
+    other: tuple[str, ...] = field(default_factory=tuple)
+
+
+def parse_assumptions(region: str) -> Assumptions:
+    """Names at column 0 under `Axioms:`; names under any other heading are `other`."""
+    axioms: list[str] = []
+    other: list[str] = []
+    section: str | None = None
+    for line in region.splitlines():
+        if not line.strip() or line[0].isspace():
+            continue
+        head = line.rstrip()
+        if head.endswith(":") and " : " not in head:
+            section = head[:-1].strip()
+            continue
+        m = re.match(r"([\w'.]+)(?:\s|$)", line)
+        if m is None or section is None:
+            continue
+        (axioms if section == "Axioms" else other).append(m.group(1))
+    return Assumptions(axioms=tuple(axioms), other=tuple(other))
+
+
+_ENVIRONMENT_WORDS = frozenset({"Require", "From", "Import", "Export", "Open", "Set", "Unset"})
+
+
+def environment_sentences(decls: list[Sentence]) -> list[str]:
+    """The decls' import, scope and option sentences, replayed where the proof runs.
+
+    `Require Import` of the compiled problem does not re-export what its decls
+    imported or opened; the theorem's type is fixed already, so replaying
+    these only gives the proof the vocabulary the search had.
+    """
+    out: list[str] = []
+    for s in decls:
+        words = strip_comments(s.text).split()
+        while words and (words[0] in ("Local", "Global") or words[0].startswith("#[")):
+            words = words[1:]
+        if words and words[0] in _ENVIRONMENT_WORDS:
+            out.append(s.text)
+    return out
+
+
+def last_error(err: str) -> tuple[int, str] | None:
+    """(line, message) of the last located error coqc printed."""
+    found = list(_FILE_ERROR.finditer(err))
+    if not found:
+        return None
+    m = found[-1]
+    return int(m.group(1)), " ".join(m.group(2).split())
+
+
+__all__ = [
+    "KEYWORDS",
+    "Assumptions",
+    "KernelSummary",
+    "environment_sentences",
+    "last_error",
+    "library_names",
+    "locate_line",
+    "locate_queries",
+    "locate_sentences",
+    "meaning",
+    "parse_assumptions",
+    "parse_coqchk",
+    "regions",
+    "separator",
+    "statement_tokens",
+]

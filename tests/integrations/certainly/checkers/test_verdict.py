@@ -1,0 +1,150 @@
+"""The independent verdict on real coqc/coqchk: what it proves, what it refuses, and how it fails closed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scillm.integrations.certainly.checkers import get_checker, verdict_text
+from scillm.integrations.certainly.checkers.coq_session import CoqSession, find_coq
+from scillm.integrations.certainly.checkers.verdict import _policy, independent_verdict
+from scillm.integrations.certainly.models import Problem
+
+pytestmark = [pytest.mark.needs_coq, pytest.mark.needs_bwrap]
+
+GOOD_NAT = "intros n. induction n as [|n IH]; simpl; [reflexivity | rewrite IH; reflexivity]."
+_PHRASE = "Notation \"'Closed' 'under' 'the' 'global' 'context'\" := (1 = 2)."
+# Tactic sentences to the client lexer of earlier releases, vernacular to coqtop: the verdict must not care.
+LEXER_GAPS = [
+    ("axiom-after-ellipsis", "1 = 2", "idtac... Axiom cheat : 1 = 2. exact cheat."),
+    ("phrase-typed-axiom", "1 = 2", f"idtac... {_PHRASE} idtac... Axiom cheat : Closed under the global context. "
+                                    "exact cheat."),
+    ("abort-then-true", "forall n : nat, n + 1 = n", "idtac... Abort. Theorem certainly_goal : True. exact I."),
+    ("qed-then-admitted", "False", "idtac... Admitted. Lemma x : True. exact I."),
+    ("guard-off", "False", "idtac... Unset Guard Checking. idtac... Fixpoint f (n : nat) : False := f n. "
+                           "exact (f 0)."),
+    ("universe-off", "False", "idtac... Unset Universe Checking. exact I."),
+]
+
+
+@pytest.mark.parametrize(("case", "statement", "proof"), LEXER_GAPS, ids=[c[0] for c in LEXER_GAPS])
+def test_vernacular_slipped_into_a_proof_is_never_proved(case: str, statement: str, proof: str) -> None:
+    v = independent_verdict(Problem(statement=statement), proof)
+    assert v.status != "proved", (case, v)
+    honest = independent_verdict(Problem(statement="forall n : nat, n + 0 = n"), GOOD_NAT)
+    assert honest.status == "proved" and honest.axioms == (), honest
+
+
+def test_axioms_are_listed_fully_qualified_and_checked_against_the_header() -> None:
+    reals = independent_verdict(Problem(header="Require Import Reals.\nOpen Scope R_scope.",
+                                        statement="forall x : R, x + 0 = x"), "intros. ring.")
+    assert reals.status == "proved", reals
+    assert "Coq.Reals.ClassicalDedekindReals.sig_forall_dec" in reals.axioms
+    sneaky = independent_verdict(Problem(decls="Require Import Classical.", statement="forall P : Prop, P \\/ ~ P"),
+                                 "exact classic.")
+    assert sneaky.status == "rejected" and "Coq.Logic.Classical_Prop.classic" in sneaky.message
+    trusted = independent_verdict(Problem(statement="forall P : Prop, P \\/ ~ P"), "exact classic.",
+                                  ("Coq.Logic.Classical",))
+    assert trusted.status == "proved" and trusted.axioms == ("Coq.Logic.Classical_Prop.classic",)
+    untrusted = independent_verdict(Problem(statement="True"), "exact I.", ("Coq.Init.Nowhere",))
+    assert untrusted.status == "rejected"
+
+
+def test_decls_that_change_the_statement_are_refused_and_definitions_are_not() -> None:
+    for decls, stmt, proof in [("Notation False := True.", "False", "exact I."),
+                               ("Definition False := True.", "False", "exact I."),
+                               ('Notation "x + y" := (x).', "forall n : nat, n + 1 = n", "reflexivity."),
+                               ("Definition False := True. Definition k := 0.", "k = 0 /\\ False",
+                                "split; [reflexivity | exact I].")]:
+        assert independent_verdict(Problem(decls=decls, statement=stmt), proof).status == "rejected", decls
+    gauss = Problem(decls="Fixpoint sum_to (n : nat) : nat := match n with 0 => 0 | S k => n + sum_to k end.",
+                    statement="sum_to 3 = 6")
+    assert independent_verdict(gauss, "reflexivity.").status == "proved"
+    two = Problem(decls="Definition two := 2.", statement="two + two = 4")
+    assert independent_verdict(two, "reflexivity.").status == "proved"
+
+
+def test_the_reported_file_rechecks_with_plain_coqc_and_coqchk(tmp_path: Path) -> None:
+    v = independent_verdict(Problem(header="Require Import Lia.", statement="forall n : nat, n + 1 > n"),
+                            "intros. lia.")
+    assert v.status == "proved"
+    (tmp_path / "Standalone.v").write_text(v.file, encoding="utf-8")
+    subprocess.run(["coqc", "-q", "-Q", ".", "Re", "Standalone.v"], cwd=tmp_path, check=True, timeout=120)
+    out = subprocess.run(["coqchk", "-silent", "-o", "-Q", ".", "Re", "-norec", "Re.Standalone"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and verdict_text.parse_coqchk(out.stdout + out.stderr) is not None
+
+
+def test_disabled_kernel_checks_in_coqchk_output_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "G.v").write_text("Unset Guard Checking.\nFixpoint loop (n : nat) : False := loop n.\n"
+                                  "Set Guard Checking.\nTheorem t : False. Proof. exact (loop 0). Qed.\n")
+    subprocess.run(["coqc", "-q", "-Q", ".", "G", "G.v"], cwd=tmp_path, check=True, timeout=120)
+    out = subprocess.run(["coqchk", "-silent", "-o", "-Q", ".", "G", "-norec", "G.G"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    summary = verdict_text.parse_coqchk(out.stdout + out.stderr)
+    assert summary is not None and any("G.G.loop" in w for w in summary.weakened), summary
+    refused = _policy(summary, verdict_text.Assumptions(), frozenset(), "Nobody")
+    assert refused.status == "rejected" and "G.G.loop" in refused.message
+
+
+def test_cold_checker_does_not_trust_a_printed_library_list() -> None:
+    fake = ('Require Import String. Open Scope string_scope.\n'
+            'Check "Loaded library files:\n  Coq.Logic.Classical_Prop\n".')
+    stmt = "forall P : Prop, P \\/ ~ P"
+    cold = get_checker("coq", mode="cold")
+    bad = cold.check_sync(Problem(header=fake, decls="Require Import Classical.", statement=stmt),  # type: ignore[attr-defined]
+                          "exact classic.")
+    assert bad.status != "proved", bad
+    good = cold.check_sync(Problem(header="Require Import Classical.", statement=stmt), "exact classic.")  # type: ignore[attr-defined]
+    assert good.status == "proved" and good.axioms == ["Coq.Logic.Classical_Prop.classic"], good
+
+
+def test_nested_proof_prompts_are_parsed() -> None:
+    binaries = find_coq()
+    assert binaries is not None
+    session = CoqSession("", binaries)
+    session.start()
+    try:
+        lines = ["Set Nested Proofs Allowed.", "Lemma a : True.", "Lemma b : True.", "exact I.", "Qed.", "exact I.",
+                 "Qed."]
+        reply = session.request(lines, 60)
+    finally:
+        session.close()
+    assert len(reply.prompts) == len(lines)
+    assert reply.prompts[2][0] == "b" and "a" in reply.prompts[2][2] and "b" in reply.prompts[2][2]
+    assert reply.prompts[-1][0] == "Coq"
+
+
+def _env_without_bwrap(tmp_path: Path, **extra: str) -> dict[str, str]:
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    for tool in ("coqc", "coqtop", "coqchk"):
+        path = shutil.which(tool)
+        assert path is not None
+        target = bindir / tool
+        if not target.exists():
+            target.symlink_to(path)
+    return {"PATH": str(bindir), "HOME": str(tmp_path), "PYTHONPATH": os.getcwd(), **extra}
+
+
+_PROBE = ("from scillm.integrations.certainly.checkers import get_checker\n"
+          "from scillm.integrations.certainly.models import Problem\n"
+          "c = get_checker('coq', pool_size=1)\n"
+          "print(c.check_sync(Problem(statement='True'), 'exact I.').status)\n"
+          "print(c.status().available)\n"
+          "c.close()\n")
+
+
+def test_without_bwrap_provers_are_refused_unless_the_server_allows_it(tmp_path: Path) -> None:
+    refused = subprocess.run([sys.executable, "-c", _PROBE], env=_env_without_bwrap(tmp_path), capture_output=True,
+                             text=True, timeout=300)
+    assert refused.stdout.split() == ["env_unavailable", "False"], refused.stderr[-2000:]
+    allowed = subprocess.run([sys.executable, "-c", _PROBE],
+                             env=_env_without_bwrap(tmp_path, CERTAINLY_UNSANDBOXED_PROVERS="1"),
+                             capture_output=True, text=True, timeout=300)
+    assert allowed.stdout.split() == ["proved", "True"], allowed.stderr[-2000:]

@@ -1,0 +1,106 @@
+"""Forged `proved` through the public API: each attack is refused and its honest twin is proved.
+
+Every attack below came back `proved` (or touched the host) before the
+independent verdict and the prover sandbox existed. The items go through
+`scillm.certainly_prove` with the proof given as the only tactic, so the
+checker, the loop, the cache and the final verdict all take part.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import scillm
+
+pytestmark = [pytest.mark.needs_coq, pytest.mark.needs_bwrap]
+
+_PHRASE = "Notation \"'Closed' 'under' 'the' 'global' 'context'\" := (1 = 2)."
+# Old lexers read `tac...` as one sentence; coqtop reads two. The nested lemma hides the extra prompts.
+_NESTED = ("idtac... Set Nested Proofs Allowed. idtac... " + _PHRASE + " idtac... Axiom cheat : "
+           "Closed under the global context. idtac... Lemma h : True. idtac. idtac. idtac. exact I... Qed. exact cheat.")
+
+
+def _prove(item: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in item.items() if k != "proof"}
+    response = scillm.certainly_prove([{**fields, "tactics": [item["proof"]]}], tactics_only=True, cache=False,
+                                      request_timeout=240)
+    result: dict[str, Any] = response.additional_kwargs["certainly"]["results"][0]
+    return result
+
+
+def _item(statement: str, proof: str, **extra: str) -> dict[str, Any]:
+    return {"requirement_text": statement, "proof": proof, "header": extra.pop("header", ""), **extra}
+
+
+# (case, attack item, honest item of the same shape)
+CASES = [
+    ("decls-notation-false", _item("False", "exact I.", decls="Notation False := True."),
+     _item("T", "exact I.", decls="Notation T := True.")),
+    ("decls-definition-false", _item("False", "exact I.", decls="Definition False := True."),
+     _item("my_true /\\ True", "split; exact I.", decls="Definition my_true := True.")),
+    ("decls-notation-plus", _item("forall n : nat, n + 1 = n", "intros; reflexivity.",
+                                  decls='Notation "x + y" := (x).'),
+     _item("forall n : nat, add1 n = n + 1", "intros; reflexivity.",
+           decls="Definition add1 (n : nat) := n + 1.")),
+    ("decls-shadow-with-own-names", _item("k = 0 /\\ False", "split; [reflexivity | exact I].",
+                                          decls="Definition False := True. Definition k := 0."),
+     _item("k = 0 /\\ True", "split; [reflexivity | exact I].", decls="Definition k := 0.")),
+    ("axiom-typed-as-the-closed-phrase", _item("1 = 2", "exact cheat.",
+                                               decls=_PHRASE + " Time Axiom cheat : Closed under the global context."),
+     _item("1 + 1 = 2", "reflexivity.", decls=_PHRASE)),
+    ("conjectures-plural", _item("False", "exact cheat.", decls="Conjectures cheat : False."),
+     _item("True", "exact I.", decls="Definition unused := 0.")),
+    ("nested-lemma-balances-prompts", _item("1 = 2", _NESTED),
+     _item("1 + 1 = 2", "idtac. reflexivity.")),
+    ("abort-after-lexer-gap", _item("forall n : nat, n + 1 = n", "idtac... Abort. Theorem certainly_goal : True. exact I."),
+     _item("forall n : nat, n + 0 = n", "intros n; induction n; simpl; auto.")),
+]
+
+
+@pytest.mark.parametrize(("case", "attack", "honest"), CASES, ids=[c[0] for c in CASES])
+def test_forged_proof_is_not_proved_and_its_honest_twin_is(case: str, attack: dict[str, Any],
+                                                           honest: dict[str, Any]) -> None:
+    bad = _prove(attack)
+    assert bad["status"] != "proved", (case, bad)
+    assert bad["attempts"], (case, bad["explanation"])
+    good = _prove(honest)
+    assert good["status"] == "proved", (case, good["explanation"], good["attempts"])
+    assert isinstance(good["axioms"], list)
+
+
+def test_proved_results_list_the_axioms_they_rest_on() -> None:
+    classical = _prove(_item("forall P : Prop, P \\/ ~ P", "exact classic.", header="Require Import Classical."))
+    assert classical["status"] == "proved"
+    assert classical["axioms"] == ["Coq.Logic.Classical_Prop.classic"]
+    plain = _prove(_item("forall n : nat, n + 0 = n", "intros n; induction n; simpl; auto."))
+    assert plain["status"] == "proved" and plain["axioms"] == []
+
+
+def test_axiom_of_a_library_loaded_only_by_decls_is_refused() -> None:
+    bad = _prove(_item("forall P : Prop, P \\/ ~ P", "exact classic.", decls="Require Import Classical."))
+    assert bad["status"] != "proved", bad
+
+
+@pytest.mark.parametrize("where", ["header", "proof"])
+def test_redirect_cannot_write_a_host_file(tmp_path: Path, where: str) -> None:
+    target = Path("/tmp") / f"scillm_redirect_{secrets.token_hex(6)}"
+    sentence = f'Time Redirect "{target}" Print nat.'
+    if where == "header":
+        item = _item("True", "exact I.", header=sentence)
+    else:
+        item = _item("True", f"idtac... {sentence} exact I.")
+    _prove(item)
+    assert not Path(f"{target}.out").exists() and not target.exists()
+    assert _prove(_item("True", "exact I."))["status"] == "proved"
+
+
+def test_load_cannot_read_a_host_file(tmp_path: Path) -> None:
+    host = tmp_path / "secret_defs.v"
+    host.write_text("Definition secret := 1.\n", encoding="utf-8")
+    bad = _prove(_item("secret = 1", "reflexivity.", header=f'Time Load "{host.with_suffix("")}".'))
+    assert bad["status"] != "proved", bad
+    assert _prove(_item("secret = 1", "reflexivity.", decls="Definition secret := 1."))["status"] == "proved"
