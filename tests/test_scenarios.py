@@ -17,7 +17,8 @@ def test_run_all_scenarios_pass_or_skip_with_reason() -> None:
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     summary = proc.stdout.split("=== scenario summary", 1)[1]
     rows = [line for line in summary.splitlines() if line[:4] in ("PASS", "SKIP", "FAIL")]
-    assert len(rows) == 7
+    scripts = [p for p in (ROOT / "scenarios").glob("*.py") if p.stem not in ("run_all", "support")]
+    assert len(rows) == len(scripts) == 8
     for row in rows:
         assert row.startswith("PASS") or "SKIP: " in row, row
 

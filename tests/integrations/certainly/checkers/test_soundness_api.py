@@ -47,13 +47,13 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("attribute-and-prefix-in-decls",
      {"requirement_text": "False", "decls": f"{HIDE}\n#[local] Time Timeout 9 {HIDDEN_AXIOM}",
       "tactics": ["exact cheat."]},
-     {"requirement_text": "True", "decls": "#[local] Definition t := I.", "tactics": ["exact t."]}),
+     {"requirement_text": "True", "decls": "#[universes(polymorphic)] Definition t := I.", "tactics": ["exact t."]}),
     ("declare-instance-in-decls",
      {"requirement_text": "False",
       "decls": "Class Cheat := { cheat_proof : False }.\n"
                "Notation \"'Closed' 'under' 'the' 'global' 'context'\" := Cheat.\n"
                "Declare Instance c : Closed under the global context.", "tactics": ["exact cheat_proof."]},
-     {"requirement_text": "True", "decls": "Class Easy := { easy_proof : True }.\n#[local] Instance e : Easy := {| easy_proof := I |}.",
+     {"requirement_text": "True", "decls": "Class Easy := { easy_proof : True }.\n#[export] Instance e : Easy := {| easy_proof := I |}.",
       "tactics": ["exact easy_proof."]}),
     ("notation-rebinds-False",
      {"requirement_text": "False", "decls": "Notation False := True.", "tactics": ["exact I."]},

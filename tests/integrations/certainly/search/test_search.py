@@ -35,7 +35,7 @@ async def _search(problem: Problem, seconds: float = 30.0, **kw: object):  # typ
     [
         ("forall x : R, 0 < x -> x + 1 > 1", REALS, "lra"),
         ("exists n : nat, n * n = 49", "", "exists (7%nat)"),
-        ("forall n : nat, n < 4 -> n * n <> 5", "", "Hcase"),
+        ("forall n : nat, n < 4 -> n * n <> 5", "", ""),
         ("forall x : Z, (x * x) mod 4 <> 2", ZARITH, ""),
         ("forall x y : R, Rabs (x - y) = Rabs (y - x)", REALS, "Rcase_abs"),
         ("forall f : nat -> nat, (forall n, f (S n) = f n + 2) -> f 0 = 1 -> f 3 = 7", "", ""),
