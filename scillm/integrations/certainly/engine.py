@@ -13,9 +13,7 @@ import inspect
 import shutil
 import threading
 import time
-import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
-from datetime import datetime, timezone
 from typing import Any
 
 from scillm.config import env
@@ -33,11 +31,11 @@ from scillm.integrations.certainly.normalize import (
 )
 from scillm.integrations.certainly.options import RunOptions, build_options
 from scillm.integrations.certainly.proposers.base import Proposer
-from scillm.integrations.certainly.proposers.llm import LLMProposer, prompt_versions
+from scillm.integrations.certainly.proposers.llm import LLMProposer
 from scillm.integrations.certainly.proposers.portfolio import PortfolioProposer
+from scillm.integrations.certainly.run_payload import SCHEMA, manifest, statistics, summarize
 from scillm.names import did_you_mean
 
-SCHEMA = "certainly.run/1"
 _INSTALL = {"coq": "install Coq 8.16+ (apt-get install coq) so coqtop/coqc are on PATH",
             "lean": "install Lean 4 with a Lake project holding the REPL and set CERTAINLY_LEAN_PROJECT"}
 _process_cache: Any = None
@@ -328,53 +326,6 @@ def _check_items(items: Any) -> list[Any]:
     return list(items)
 
 
-def summarize(results: list[dict[str, Any]]) -> str:
-    """`Certainly: items=3, proved=2, failed=1` (zero counts left out)."""
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    order = ["proved", "failed", "timeout", "error", "needs_llm", "env_unavailable", "rejected"]
-    parts = [f"items={len(results)}", f"proved={counts.get('proved', 0)}"]
-    parts += [f"{s}={counts[s]}" for s in order[1:] if counts.get(s)]
-    return "Certainly: " + ", ".join(parts)
-
-
-def _manifest(items: list[Any], results: list[dict[str, Any]], opts: RunOptions, ctx_backends: set[str],
-              statuses: dict[str, BackendStatus]) -> dict[str, Any]:
-    import scillm
-
-    return {
-        "run_id": uuid.uuid4().hex,
-        "schema": SCHEMA,
-        "ts": datetime.now(timezone.utc).isoformat(),
-        "session_id": opts.session_id,
-        "track_id": opts.track_id,
-        "item_ids": [r["item_id"] for r in results],
-        "backends": {b: {"version": statuses[b].version if b in statuses else None} for b in sorted(ctx_backends)},
-        "proposer": "llm" if opts.uses_llm else "portfolio",
-        "model": opts.model,
-        "prompts": prompt_versions() if opts.uses_llm else None,
-        "budget": opts.budget.model_dump(),
-        "options": opts.model_dump(exclude={"api_key", "budget"}),
-        "package_version": scillm.__version__,
-    }
-
-
-def _statistics(results: list[dict[str, Any]], wall_ms: float) -> dict[str, Any]:
-    by_status: dict[str, int] = {}
-    for r in results:
-        by_status[r["status"]] = by_status.get(r["status"], 0) + 1
-    return {
-        "items": len(results),
-        "by_status": by_status,
-        "proved": by_status.get("proved", 0),
-        "checks": sum(r["stats"]["checks"] for r in results),
-        "cache_hits": sum(r["stats"]["cache_hits"] for r in results),
-        "checker_ms": round(sum(r["stats"]["checker_ms"] for r in results), 3),
-        "wall_ms": round(wall_ms, 3),
-    }
-
-
 async def arun_items(items: Any, **kwargs: Any) -> dict[str, Any]:
     """Prove every item; the payload `{summary, results, statistics, run_manifest}` (results in input order)."""
     items = _check_items(items)
@@ -393,8 +344,8 @@ def build_payload(items: list[Any], results: list[dict[str, Any]], opts: RunOpti
     return {
         "summary": summarize(results),
         "results": results,
-        "statistics": _statistics(results, wall_ms),
-        "run_manifest": _manifest(items, results, opts, {r["backend"] for r in results}, statuses),
+        "statistics": statistics(results, wall_ms),
+        "run_manifest": manifest(items, results, opts, {r["backend"] for r in results}, statuses),
     }
 
 
