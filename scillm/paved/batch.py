@@ -220,6 +220,7 @@ async def _run_item(client: httpx.AsyncClient, item: _Item, opts: _Options) -> d
             result.update(status="timeout", error=f"timeout: wall_time_s={opts.wall_time_s:g} spent")
             break
         result["attempts"] += 1
+        cut_by_budget = remaining < opts.timeout
         try:
             if opts.provider in _FAST_PROVIDERS:
                 body = await _call_fast(client, item, min(opts.timeout, remaining))
@@ -244,6 +245,10 @@ async def _run_item(client: httpx.AsyncClient, item: _Item, opts: _Options) -> d
             result.update(status="ok", error=None)
             break
         except _Transient as exc:
+            if exc.status == "timeout" and cut_by_budget and result["error"] is not None:
+                # The budget ran out during a retry: the cause worth reporting is the failure being retried.
+                result["error"] = f"{result['error']} (wall_time_s={opts.wall_time_s:g} spent while retrying)"
+                break
             result.update(status=exc.status, error=str(exc))
             delay = _backoff_s(result["attempts"], opts, exc.retry_after_s)
             if not opts.tenacious or time.monotonic() + delay >= deadline:
