@@ -21,6 +21,7 @@ sessions are spawned from one long-lived thread (`spawn_thread`).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import os
 import resource
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from scillm.errors import SandboxUnavailableError
+from scillm.integrations.certainly.checkers.session import ProcessDied, tracked
 
 WORK_INSIDE = "/work"
 _ENV_INSIDE = {"PATH": "/usr/bin:/bin", "HOME": WORK_INSIDE, "LANG": "C.UTF-8"}
@@ -204,14 +206,27 @@ def run(cmd: Launch, *, timeout_s: float, mem_bytes: int | None = 4 << 30) -> Ru
         cmd.argv, cwd=cmd.cwd, env=cmd.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_limit(mem_bytes),
     )
+    group = _Group(proc.pid)
     try:
-        out, err = proc.communicate(timeout=timeout_s)
+        with tracked(group):
+            out, err = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        group.kill()
         proc.communicate()
         return RunResult(None, "", "", True)
+    except ProcessDied as exc:
+        proc.communicate()
+        return RunResult(None, "", str(exc), False)
     return RunResult(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), False)
+
+
+@dataclass(frozen=True)
+class _Group:
+    pid: int
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
 
 
 _spawner: ThreadPoolExecutor | None = None
@@ -231,7 +246,7 @@ def spawn_thread(fn: Callable[[], T]) -> T:
         spawner = _spawner
     if threading.current_thread().name.startswith("scillm-prover-spawn"):
         return fn()
-    return spawner.submit(fn).result()
+    return spawner.submit(contextvars.copy_context().run, fn).result()
 
 
 def innermost_pid(pid: int) -> int:

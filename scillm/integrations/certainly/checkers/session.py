@@ -69,24 +69,44 @@ class Session(Protocol):
         ...
 
 
+class Killable(Protocol):
+    def kill(self) -> None: ...
+
+
 class InFlight:
-    """The prover processes answering requests made in one caller's context, so that caller can stop them."""
+    """The prover processes answering requests made in one caller's context, so that caller can stop them.
+
+    Cancellation is sticky: once `kill_all()` ran, a prover that a worker
+    thread starts or reads from later in this context is killed on the spot,
+    so no check outlives the request that asked for it.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._procs: set[ProverProcess] = set()
+        self._procs: set[Killable] = set()
+        self._closed = False
 
-    def add(self, proc: ProverProcess) -> None:
+    @property
+    def cancelled(self) -> bool:
+        return self._closed
+
+    def add(self, proc: Killable) -> bool:
+        """Track `proc`; False (and `proc` killed) when this context was already cancelled."""
         with self._lock:
-            self._procs.add(proc)
+            if not self._closed:
+                self._procs.add(proc)
+                return True
+        proc.kill()
+        return False
 
-    def discard(self, proc: ProverProcess) -> None:
+    def discard(self, proc: Killable) -> None:
         with self._lock:
             self._procs.discard(proc)
 
     def kill_all(self) -> int:
         """Kill every process still answering; the waiting check sees it die and its session is retired."""
         with self._lock:
+            self._closed = True
             procs = list(self._procs)
             self._procs.clear()
         for proc in procs:
@@ -95,6 +115,19 @@ class InFlight:
 
 
 _IN_FLIGHT: contextvars.ContextVar[InFlight | None] = contextvars.ContextVar("scillm_prover_in_flight", default=None)
+
+
+@contextlib.contextmanager
+def tracked(proc: Killable) -> Iterator[None]:
+    """Register `proc` with the caller's tracker for the duration; raise if the caller was already cancelled."""
+    tracker = _IN_FLIGHT.get()
+    if tracker is not None and not tracker.add(proc):
+        raise ProcessDied("the request that needed this prover was cancelled")
+    try:
+        yield
+    finally:
+        if tracker is not None:
+            tracker.discard(proc)
 
 
 @contextlib.contextmanager
@@ -171,14 +204,8 @@ class ProverProcess:
         """Read the merged output until `done(buffer)` holds; kill on deadline, EOF or flood."""
         if self._proc is None or self._proc.stdout is None:
             raise ProcessDied("process not started")
-        tracker = _IN_FLIGHT.get()
-        if tracker is not None:
-            tracker.add(self)
-        try:
+        with tracked(self):
             return self._read_until(done, deadline)
-        finally:
-            if tracker is not None:
-                tracker.discard(self)
 
     def _read_until(self, done: Callable[[bytearray], bool], deadline: float) -> bytes:
         assert self._proc is not None and self._proc.stdout is not None
