@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -260,16 +261,12 @@ async def test_early_exit_cancels_outstanding_requests(llm_server: LLMServer) ->
 async def test_break_out_of_async_for_cancels(llm_server: LLMServer) -> None:
     llm_server.responder = lambda body: Reply(content="slow", delay_s=0.2)
     before = asyncio.all_tasks()
-    async for _ in parallel_acompletions_iter([req() for _ in range(12)], **kw(llm_server, concurrency=3)):
-        break
-    for _ in range(200):  # the loop's async-generator hook closes the iterator in a task of its own
-        if asyncio.all_tasks() == before:
+    async with contextlib.aclosing(parallel_acompletions_iter([req() for _ in range(12)],
+                                                              **kw(llm_server, concurrency=3))) as results:
+        async for _ in results:
             break
-        await asyncio.sleep(0.025)
-    assert asyncio.all_tasks() == before
-    seen = len(llm_server.chat_requests())
-    await asyncio.sleep(0.4)
-    assert len(llm_server.chat_requests()) == seen < 12
+    assert asyncio.all_tasks() == before, "closing the iterator must cancel and await every item task"
+    assert len(llm_server.chat_requests()) < 12
 
 
 async def test_other_providers_go_through_litellm(monkeypatch: pytest.MonkeyPatch) -> None:
