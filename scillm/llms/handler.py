@@ -21,7 +21,7 @@ from scillm.errors import ScillmError
 from scillm.llms import streaming
 from scillm.llms import usage as usage_mod
 from scillm.llms.errors import to_litellm
-from scillm.llms.sync import run_sync
+from scillm.sync import run_sync
 
 # provider name -> module holding `acomplete` and `astream`
 PROVIDERS: dict[str, str] = {
