@@ -10,7 +10,7 @@ import pytest
 
 import scillm
 from scillm.errors import ConfigError, JsonParseError
-from scillm.llms import openai_like
+from scillm.llms import openai_client
 from tests.support.llm_server import LLMServer, Reply
 
 MESSAGES = [{"role": "user", "content": "hello"}]
@@ -18,7 +18,7 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 
 @pytest.fixture(autouse=True)
 def fresh_auth_memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(openai_like, "_xkey_bases", set())
+    monkeypatch.setattr(openai_client, "_xkey_bases", set())
     yield
 
 
