@@ -26,10 +26,10 @@ _LAZY: dict[str, str] = {
     "batch_acompletions": "scillm.paved.batch:batch_acompletions",
     "batch_acompletions_iter": "scillm.paved.batch:batch_acompletions_iter",
     # certainly
-    "certainly_prove": "scillm.integrations.certainly.api:certainly_prove",
-    "certainly_prove_simple": "scillm.integrations.certainly.api:certainly_prove_simple",
-    "certainly_prove_iter": "scillm.integrations.certainly.api:certainly_prove_iter",
-    "certainly_prove_simple_iter": "scillm.integrations.certainly.api:certainly_prove_simple_iter",
+    "certainly_prove": "scillm.llms.prove:certainly_prove",
+    "certainly_prove_simple": "scillm.llms.prove:certainly_prove_simple",
+    "certainly_prove_iter": "scillm.llms.prove:certainly_prove_iter",
+    "certainly_prove_simple_iter": "scillm.llms.prove:certainly_prove_simple_iter",
     # errors
     "errors": "scillm.errors",
 }

@@ -10,6 +10,7 @@ import pytest
 
 import scillm
 import scillm.paved
+from tests.support.llm_server import LLMServer
 
 HEAVY = ("litellm", "fastapi", "uvicorn", "openai")
 
@@ -46,3 +47,25 @@ def test_scillm_llm_names_resolve() -> None:
     assert scillm.register_providers is registry.register_providers
     assert scillm.parallel_acompletions is batch.parallel_acompletions
     assert scillm.parallel_acompletions_iter is batch.parallel_acompletions_iter
+
+
+_PROVE_WITH_INJECTED_COMPLETION = """
+import asyncio, json, sys
+from scillm.integrations.certainly import prove_requirement
+from scillm.llms.openai_client import OpenAICompletion
+answer = asyncio.run(prove_requirement(
+    "forall n : nat, n + 0 = n", backend="coq", model="openai/test-model",
+    completion=OpenAICompletion(sys.argv[1], sys.argv[2]),
+    options={"candidates_per_round": 1, "max_rounds": 1, "cache": False, "strategies": ["llm"]}))
+print(json.dumps({"status": answer["status"], "heavy": [m for m in %r if m in sys.modules]}))
+"""
+
+
+@pytest.mark.needs_coq
+def test_prove_requirement_with_an_injected_completion_never_loads_litellm(llm_server: LLMServer) -> None:
+    llm_server.script(["```coq\nProof.\nintros n; induction n; simpl; auto.\nQed.\n```"])
+    code = _PROVE_WITH_INJECTED_COMPLETION % (HEAVY,)
+    out = subprocess.run([sys.executable, "-c", code, llm_server.base_url, llm_server.api_key],
+                         capture_output=True, text=True, timeout=300, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"status": "proved", "heavy": []}
+    assert len(llm_server.chat_requests()) == 1
