@@ -21,7 +21,7 @@ from collections.abc import AsyncGenerator
 from typing import Any, Literal
 
 from scillm.config import env, env_bool, env_is_set
-from scillm.errors import BackendUnavailableError, EngineNotReadyError, ScillmError
+from scillm.errors import BackendUnavailableError, EngineNotReadyError
 
 Kind = Literal["certainly", "codeworld"]
 Mode = Literal["auto", "direct", "http"]
@@ -157,7 +157,7 @@ async def arun(
 
     Raises:
         BackendUnavailableError: direct mode is required and cannot run.
-        BridgeError: the bridge refused or failed (as LiteLLM twins for 429/401/504).
+        BridgeError: the bridge refused or failed (the LiteLLM handler maps it to LiteLLM's type).
     """
     from scillm.bridges.engines import load_engine
 
@@ -196,12 +196,7 @@ async def _arun_http(kind: Kind, items: list[Any], args: dict[str, Any], options
     })
     token = api_key or env("SCILLM_BRIDGE_TOKEN")
     async with BridgeClient(bridge_base(kind, provider, api_base), token=token, timeout_s=timeout_s) as client:
-        try:
-            return await client.arun(request)
-        except ScillmError as exc:
-            from scillm.llms.bridge_errors import to_litellm_error
-
-            raise to_litellm_error(exc, provider=provider or kind, model=model or kind) from exc
+        return await client.arun(request)
 
 
 async def astream(
