@@ -1,6 +1,6 @@
 """The import graph of `scillm/` points one way and has no cycles.
 
-Layers, lowest first: the leaf (`errors`, `config`, `names`, `completion_protocol`)
+Layers, lowest first: the leaf (`errors`, `config`, `names`, `completion_protocol`, `sync`, `jsonmode`)
 -> engines (`scillm.integrations.*`) -> adapters (`scillm.llms` for LiteLLM,
 `scillm.bridges`) -> `scillm.paved` -> `scillm.cli`. Every import statement
 counts, at module level or inside a function, and so does
@@ -21,7 +21,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "scillm"
 
-LEAF = ("scillm.errors", "scillm.config", "scillm.names", "scillm.completion_protocol")
+LEAF = ("scillm.errors", "scillm.config", "scillm.names", "scillm.completion_protocol", "scillm.sync", "scillm.jsonmode")
 ENGINES = "scillm.integrations"
 ADAPTERS = ("scillm.llms", "scillm.bridges", "scillm.paved", "scillm.cli", "scillm.proxy", "scillm.batch_cli",
             "scillm.doctor", "scillm.extras")
