@@ -12,7 +12,6 @@ missing, when LiteLLM fails its check, or when no engine is usable at all.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import shutil
 import subprocess
@@ -112,8 +111,9 @@ def _check_engine(spec: CheckSpec) -> tuple[Status, str]:
 
 
 def _check_sandbox(spec: CheckSpec) -> tuple[Status, str]:
-    sandbox = importlib.import_module("scillm.integrations.codeworld.sandbox")
-    reasons: dict[str, str | None] = sandbox.available_backends()
+    from scillm.integrations.codeworld.sandbox import available_backends
+
+    reasons: dict[str, str | None] = available_backends()
     for name in ("bwrap", "unshare"):
         if name in reasons and reasons[name] is None:
             return "ok", f"{name} isolates untrusted code"

@@ -1,9 +1,13 @@
 """One exception tree for everything a scillm user can hit.
 
 Every class says when it is raised; every message names the cause and the
-fix. Classes that LiteLLM's Router and retry logic must recognise also derive
-from the matching LiteLLM exception; those live in `scillm.llms.errors` so
-that importing this module never imports LiteLLM.
+fix. Under `ScillmError`: usage errors (`ConfigError`, `InvalidRequestError`),
+unavailable (`EngineNotReadyError`, `BackendUnavailableError`,
+`SandboxUnavailableError`), `BusyError`, remote failures (`BridgeError` and its
+status-specific subclasses, `ProviderError`), results the caller refused
+(`JsonParseError`, `RequireProvedError`) and `SkillError`. Through LiteLLM the
+same errors surface as LiteLLM-typed twins (one table in `scillm.llms.errors`),
+so importing this module never imports LiteLLM.
 """
 
 from __future__ import annotations
@@ -59,13 +63,41 @@ class SkillError(ScillmError):
     """A skill name is unknown, a skill folder is malformed, or the install target cannot be written."""
 
 
+class BusyError(ScillmError):
+    """A service stayed at capacity until the caller's deadline; retry later (HTTP 429)."""
+
+
 class BridgeError(ScillmError):
-    """An HTTP bridge answered with an error or could not be reached."""
+    """An HTTP bridge answered with an error or could not be reached; `status_code` and `body` are the server's."""
 
     def __init__(self, message: str, *, status_code: int | None = None, body: Any = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.body = body
+
+
+class BridgeInvalidRequestError(BridgeError, InvalidRequestError):
+    """400/413/422: the bridge refused the request; the message names the field."""
+
+
+class BridgeAuthError(BridgeError):
+    """401/403: missing or wrong bearer token (set SCILLM_BRIDGE_TOKEN or pass api_key)."""
+
+
+class BridgeBusyError(BridgeError, BusyError):
+    """429 after every retry: the bridge's queue stayed full."""
+
+
+class BridgeEngineNotReadyError(BridgeError, EngineNotReadyError):
+    """501: the bridge runs a scillm without this engine."""
+
+
+class BridgeUnavailableError(BridgeError, BackendUnavailableError):
+    """503 after every retry, or the bridge cannot be reached at all."""
+
+
+class BridgeTimeoutError(BridgeError):
+    """504 or a job that ran out of `max_seconds`; `.body` holds the partial payload."""
 
 
 class ProviderError(ScillmError):
@@ -83,7 +115,14 @@ class ProviderError(ScillmError):
 
 __all__ = [
     "BackendUnavailableError",
+    "BridgeAuthError",
+    "BridgeBusyError",
+    "BridgeEngineNotReadyError",
     "BridgeError",
+    "BridgeInvalidRequestError",
+    "BridgeTimeoutError",
+    "BridgeUnavailableError",
+    "BusyError",
     "ConfigError",
     "EngineNotReadyError",
     "InvalidRequestError",

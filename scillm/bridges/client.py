@@ -18,32 +18,15 @@ import anyio
 import httpx
 
 from scillm.bridges.schema import BridgeRequest
-from scillm.errors import BackendUnavailableError, BridgeError, EngineNotReadyError, InvalidRequestError
-
-
-class BridgeInvalidRequestError(BridgeError, InvalidRequestError):
-    """400/413/422: the bridge refused the request; the message names the field."""
-
-
-class BridgeAuthError(BridgeError):
-    """401/403: missing or wrong bearer token (set SCILLM_BRIDGE_TOKEN or pass api_key)."""
-
-
-class BridgeBusyError(BridgeError):
-    """429 after every retry: the bridge's queue stayed full."""
-
-
-class BridgeEngineNotReadyError(BridgeError, EngineNotReadyError):
-    """501: the bridge runs a scillm without this engine."""
-
-
-class BridgeUnavailableError(BridgeError, BackendUnavailableError):
-    """503 after every retry, or the bridge cannot be reached at all."""
-
-
-class BridgeTimeoutError(BridgeError):
-    """504 or a job that ran out of `max_seconds`; `.body` holds the partial payload."""
-
+from scillm.errors import (
+    BridgeAuthError,
+    BridgeBusyError,
+    BridgeEngineNotReadyError,
+    BridgeError,
+    BridgeInvalidRequestError,
+    BridgeTimeoutError,
+    BridgeUnavailableError,
+)
 
 _BY_STATUS: dict[int, type[BridgeError]] = {
     400: BridgeInvalidRequestError, 413: BridgeInvalidRequestError, 422: BridgeInvalidRequestError,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scillm.integrations.certainly.api import (
+from scillm.llms.prove import (
     certainly_prove,
     certainly_prove_iter,
     certainly_prove_simple,

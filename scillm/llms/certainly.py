@@ -30,10 +30,8 @@ PROVIDER_KEYS = frozenset({"raise_on_unavailable"})
 
 def _litellm_keys() -> frozenset[str]:
     """LiteLLM's own call parameters (Router and Proxy add some), which the engine never sees."""
-    try:
-        from litellm.types.utils import all_litellm_params
-    except ImportError:
-        return frozenset({"max_retries", "metadata", "model_info", "litellm_call_id"})
+    from litellm.types.utils import all_litellm_params
+
     return frozenset(all_litellm_params)
 
 
@@ -95,8 +93,9 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]],
     `certainly/coq`, `lean4/auto`); `params` holds every extra keyword
     argument the caller passed (`items`, `flags`, `max_seconds`, ...).
     """
-    from scillm.integrations.certainly.api import raise_unless_proved, to_model_response
+    from scillm.integrations.certainly.api import raise_unless_proved
     from scillm.llms import fallback
+    from scillm.llms.prove import to_model_response
 
     items, kwargs = prepare(model, messages, params)
     payload = await fallback.arun("certainly", items, kwargs, provider=provider, model=model, messages=messages,

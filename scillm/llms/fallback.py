@@ -15,13 +15,12 @@ starts a container.
 from __future__ import annotations
 
 import importlib
-import shutil
 import time
 from collections.abc import AsyncGenerator
 from typing import Any, Literal
 
 from scillm.config import env, env_bool, env_is_set
-from scillm.errors import BackendUnavailableError, EngineNotReadyError, ScillmError
+from scillm.errors import BackendUnavailableError, EngineNotReadyError
 
 Kind = Literal["certainly", "codeworld"]
 Mode = Literal["auto", "direct", "http"]
@@ -73,21 +72,18 @@ def _certainly_reason(engine_args: dict[str, Any]) -> str | None:
 
 
 def _certainly_backend_reason(backend: str) -> str | None:
-    try:
-        checkers = importlib.import_module("scillm.integrations.certainly.checkers")
-        statuses = {s.name: s for s in checkers.available_backends()}
-    except (ImportError, AttributeError):
-        binary = "coqtop" if backend == "coq" else "lean"
-        return None if shutil.which(binary) else f"{binary} is not on PATH"
-    status = statuses.get(backend)
+    from scillm.integrations.certainly.checkers import available_backends
+
+    status = {s.name: s for s in available_backends()}.get(backend)
     if status is None:
         return f"no checker backend named {backend!r}"
     return None if status.available else (status.reason or f"the {backend} backend is unavailable")
 
 
 def _codeworld_sandbox_reason(allow_unsandboxed: bool) -> str | None:
-    sandbox = importlib.import_module("scillm.integrations.codeworld.sandbox")
-    reasons: dict[str, str | None] = sandbox.available_backends()
+    from scillm.integrations.codeworld.sandbox import available_backends
+
+    reasons: dict[str, str | None] = available_backends()
     usable = ("bwrap", "unshare", "unsandboxed") if allow_unsandboxed else ("bwrap", "unshare")
     if any(name in reasons and reasons[name] is None for name in usable):
         return None
@@ -102,13 +98,10 @@ def direct_unavailable(kind: Kind, engine_args: dict[str, Any]) -> str | None:
         load_engine(kind)
     except EngineNotReadyError as exc:
         return str(exc)
-    try:
-        if kind == "certainly":
-            return _certainly_reason(engine_args)
-        why = _codeworld_sandbox_reason(bool(engine_args.get("allow_unsandboxed")))
-        return None if why is None else f"no isolating sandbox works here ({why}); {INSTALL['sandbox']}"
-    except (ImportError, AttributeError) as exc:
-        return f"the {kind} engine cannot probe its backends here: {exc}"
+    if kind == "certainly":
+        return _certainly_reason(engine_args)
+    why = _codeworld_sandbox_reason(bool(engine_args.get("allow_unsandboxed")))
+    return None if why is None else f"no isolating sandbox works here ({why}); {INSTALL['sandbox']}"
 
 
 def choose_mode(kind: Kind, engine_args: dict[str, Any], mode: Mode = "auto", *,
@@ -157,7 +150,7 @@ async def arun(
 
     Raises:
         BackendUnavailableError: direct mode is required and cannot run.
-        BridgeError: the bridge refused or failed (as LiteLLM twins for 429/401/504).
+        BridgeError: the bridge refused or failed (the LiteLLM handler maps it to LiteLLM's type).
     """
     from scillm.bridges.engines import load_engine
 
@@ -196,12 +189,7 @@ async def _arun_http(kind: Kind, items: list[Any], args: dict[str, Any], options
     })
     token = api_key or env("SCILLM_BRIDGE_TOKEN")
     async with BridgeClient(bridge_base(kind, provider, api_base), token=token, timeout_s=timeout_s) as client:
-        try:
-            return await client.arun(request)
-        except ScillmError as exc:
-            from scillm.llms.bridge_errors import to_litellm_error
-
-            raise to_litellm_error(exc, provider=provider or kind, model=model or kind) from exc
+        return await client.arun(request)
 
 
 async def astream(

@@ -17,11 +17,10 @@ from typing import Any
 from litellm import CustomLLM, ModelResponse
 from litellm.types.utils import GenericStreamingChunk
 
-from scillm.errors import ScillmError
 from scillm.llms import streaming
 from scillm.llms import usage as usage_mod
-from scillm.llms.errors import to_litellm
-from scillm.llms.sync import run_sync
+from scillm.llms.errors import map_exceptions
+from scillm.sync import run_sync
 
 # provider name -> module holding `acomplete` and `astream`
 PROVIDERS: dict[str, str] = {
@@ -50,9 +49,6 @@ class ProviderHandler(CustomLLM):
     def _module(self) -> Any:
         return importlib.import_module(PROVIDERS[self.provider])
 
-    def _twin(self, exc: ScillmError, model: str) -> Exception:
-        return to_litellm(exc, provider=self.provider, model=model)
-
     @staticmethod
     def _params(kwargs: dict[str, Any]) -> dict[str, Any]:
         """The caller's extra kwargs, plus `api_base`/`api_key`, which LiteLLM carries outside them."""
@@ -66,11 +62,8 @@ class ProviderHandler(CustomLLM):
     async def _complete(self, model: str, messages: list[Any], params: dict[str, Any]) -> Any:
         name = full_model(self.provider, model)
         usage_mod.register_costs()
-        with usage_mod.tracking() as tally:
-            try:
-                response, payload = await self._module().acomplete(self.provider, name, messages, params)
-            except ScillmError as exc:
-                raise self._twin(exc, name) from exc
+        with usage_mod.tracking() as tally, map_exceptions(provider=self.provider, model=name):
+            response, payload = await self._module().acomplete(self.provider, name, messages, params)
         if not isinstance(response, ModelResponse):
             response = ModelResponse(**response)
         return usage_mod.attach(response, self.provider, payload, tally)
@@ -81,10 +74,9 @@ class ProviderHandler(CustomLLM):
         usage_mod.register_costs()
         chunks = streaming.chunks(self._module().astream(self.provider, name, messages, params))
         try:
-            async for chunk in chunks:
-                yield chunk
-        except ScillmError as exc:
-            raise self._twin(exc, name) from exc
+            with map_exceptions(provider=self.provider, model=name):
+                async for chunk in chunks:
+                    yield chunk
         finally:  # a consumer that stops early closes this generator: close the items' too
             await chunks.aclose()
 

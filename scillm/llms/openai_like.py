@@ -2,48 +2,22 @@
 
 Stock LiteLLM rejects `openai_like` for chat, so scillm rewrites such a call
 to LiteLLM's own `openai` provider pointed at `api_base`: streaming, tools and
-`response_format` pass through unchanged. The key goes out as Bearer; on a 401
-the call is retried once with an `x-api-key` header, and the base URL is
-remembered so later calls send it at once. `auth_headers` is the single place
-scillm builds auth headers for OpenAI-compatible hosts.
+`response_format` pass through unchanged. Auth (Bearer, once `x-api-key` on a
+401, remembered per base URL) is `scillm.llms.openai_client`'s, shared with the
+batch fan-out and the paved helpers.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from scillm.config import env
 from scillm.errors import ConfigError
+from scillm.llms import openai_client
+from scillm.llms.openai_client import auth_headers, prefers_x_api_key
 
 PROVIDER = "openai_like"
 _PREFIX = PROVIDER + "/"
-
-_xkey_bases: set[str] = set()
-_xkey_lock = threading.Lock()
-
-
-def _norm_base(api_base: str) -> str:
-    return api_base.rstrip("/")
-
-
-def prefers_x_api_key(api_base: str) -> bool:
-    """True when this base URL answered 401 to Bearer and accepted `x-api-key`."""
-    with _xkey_lock:
-        return _norm_base(api_base) in _xkey_bases
-
-
-def remember_x_api_key(api_base: str) -> None:
-    """Record that this base URL wants `x-api-key` instead of Bearer."""
-    with _xkey_lock:
-        _xkey_bases.add(_norm_base(api_base))
-
-
-def auth_headers(api_key: str, api_base: str, *, x_api_key: bool | None = None) -> dict[str, str]:
-    """The auth headers for `api_base`: Bearer, or `x-api-key` where that base is known to want it."""
-    use_xkey = prefers_x_api_key(api_base) if x_api_key is None else x_api_key
-    return {"x-api-key": api_key} if use_xkey else {"Authorization": f"Bearer {api_key}"}
-
 
 def is_openai_like(model: str | None, custom_llm_provider: str | None) -> bool:
     return custom_llm_provider == PROVIDER or (custom_llm_provider is None and bool(model)
@@ -83,8 +57,7 @@ def to_openai_kwargs(model: str, kwargs: dict[str, Any], *, x_api_key: bool | No
     out = dict(kwargs)
     base, key = resolve_endpoint(out.pop("api_base", None), out.pop("api_key", None))
     out.pop("custom_llm_provider", None)
-    use_xkey = prefers_x_api_key(base) if x_api_key is None else x_api_key
-    if use_xkey:
+    if prefers_x_api_key(base) if x_api_key is None else x_api_key:
         out["extra_headers"] = {**(out.get("extra_headers") or {}), **auth_headers(key, base, x_api_key=True)}
     out.update(model=f"openai/{model_id(model)}", custom_llm_provider="openai", api_base=base, api_key=key)
     tools = out.get("tools") or []
@@ -94,42 +67,28 @@ def to_openai_kwargs(model: str, kwargs: dict[str, Any], *, x_api_key: bool | No
     return out
 
 
-def _is_auth_error(exc: BaseException) -> bool:
-    import litellm
-
-    return isinstance(exc, litellm.AuthenticationError) or getattr(exc, "status_code", None) == 401
-
-
 async def acomplete(model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
-    """`litellm.acompletion` against an OpenAI-compatible host, with the x-api-key fallback."""
+    """`litellm.acompletion` against an OpenAI-compatible host, with the shared x-api-key fallback."""
     import litellm
 
-    call = to_openai_kwargs(model, kwargs)
-    try:
-        return await litellm.acompletion(messages=messages, **call)
-    except Exception as exc:
-        if not _is_auth_error(exc) or prefers_x_api_key(call["api_base"]):
-            raise
-    retry = to_openai_kwargs(model, kwargs, x_api_key=True)
-    response = await litellm.acompletion(messages=messages, **retry)
-    remember_x_api_key(retry["api_base"])
-    return response
+    base = to_openai_kwargs(model, kwargs)["api_base"]
+
+    async def send(x_api_key: bool) -> Any:
+        return await litellm.acompletion(messages=messages, **to_openai_kwargs(model, kwargs, x_api_key=x_api_key))
+
+    return await openai_client.acall(base, send)
 
 
 def complete(model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
     """Sync twin of `acomplete` (LiteLLM's sync client; no event loop needed)."""
     import litellm
 
-    call = to_openai_kwargs(model, kwargs)
-    try:
-        return litellm.completion(messages=messages, **call)
-    except Exception as exc:
-        if not _is_auth_error(exc) or prefers_x_api_key(call["api_base"]):
-            raise
-    retry = to_openai_kwargs(model, kwargs, x_api_key=True)
-    response = litellm.completion(messages=messages, **retry)
-    remember_x_api_key(retry["api_base"])
-    return response
+    base = to_openai_kwargs(model, kwargs)["api_base"]
+
+    def send(x_api_key: bool) -> Any:
+        return litellm.completion(messages=messages, **to_openai_kwargs(model, kwargs, x_api_key=x_api_key))
+
+    return openai_client.call(base, send)
 
 
 __all__ = ["PROVIDER", "acomplete", "auth_headers", "complete", "is_openai_like", "model_id",

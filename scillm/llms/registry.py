@@ -22,13 +22,13 @@ set_default("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 import litellm  # noqa: E402
 from litellm import ModelResponse  # noqa: E402
 
+from scillm import jsonmode  # noqa: E402
 from scillm.errors import InvalidRequestError  # noqa: E402
 from scillm.llms import openai_like, usage  # noqa: E402
 from scillm.llms.errors import to_litellm  # noqa: E402
 from scillm.llms.handler import AUTO, PROVIDERS, ProviderHandler  # noqa: E402
-from scillm.llms.sync import run_sync  # noqa: E402
 from scillm.names import suggest  # noqa: E402
-from scillm.paved import jsonmode  # noqa: E402
+from scillm.sync import run_sync  # noqa: E402
 
 _register_lock = threading.Lock()
 _handlers: dict[str, ProviderHandler] = {}

@@ -21,10 +21,11 @@ from typing import Any
 
 import httpx
 
+from scillm import jsonmode
 from scillm.errors import ConfigError
+from scillm.jsonmode import InvalidJson, Schema
 from scillm.llms import openai_like
-from scillm.paved import jsonmode
-from scillm.paved.jsonmode import InvalidJson, Schema
+from scillm.llms.openai_client import OpenAIClient
 
 _FAST_PROVIDERS = {"openai_like", "openai"}
 _PASSTHROUGH = ("top_p", "stop", "seed", "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n")
@@ -140,19 +141,10 @@ def _retry_after(headers: httpx.Headers) -> float | None:
             return None
 
 
-async def _post_once(client: httpx.AsyncClient, item: _Item, timeout: float, x_api_key: bool | None) -> httpx.Response:
-    url = item.api_base.rstrip("/") + "/chat/completions"
-    headers = openai_like.auth_headers(item.api_key, item.api_base, x_api_key=x_api_key)
-    return await client.post(url, json=item.payload, headers=headers, timeout=timeout)
-
-
 async def _call_fast(client: httpx.AsyncClient, item: _Item, timeout: float) -> dict[str, Any]:
     try:
-        resp = await asyncio.wait_for(_post_once(client, item, timeout, None), timeout)
-        if resp.status_code == 401 and not openai_like.prefers_x_api_key(item.api_base):
-            resp = await asyncio.wait_for(_post_once(client, item, timeout, True), timeout)
-            if resp.status_code < 400:
-                openai_like.remember_x_api_key(item.api_base)
+        host = OpenAIClient(client, item.api_base, item.api_key)
+        resp = await asyncio.wait_for(host.chat_completions(dict(item.payload or {}), timeout=timeout), timeout)
     except (asyncio.TimeoutError, httpx.TimeoutException) as exc:
         raise _Transient(f"timeout: no complete reply within {timeout:g}s ({type(exc).__name__})", "timeout") from exc
     except httpx.TransportError as exc:

@@ -1,8 +1,8 @@
 """Paved helpers for OpenAI-compatible hosts: preflight, model listing, chat and JSON chat, images.
 
 Credentials come only through `api_key=` (or the env defaults in
-`scillm.config`); auth headers are built by `scillm.llms.openai_like.auth_headers`
-and nowhere else.
+`scillm.config`); requests go through `scillm.llms.openai_client`, the one
+client that builds auth headers and retries a 401 with `x-api-key`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from typing import Any, Union
 
 import httpx
 
+from scillm import jsonmode
 from scillm.config import env
 from scillm.errors import ConfigError, ProviderError
+from scillm.jsonmode import InvalidJson, Schema
 from scillm.llms import openai_like
-from scillm.llms.sync import run_sync
-from scillm.paved import jsonmode
-from scillm.paved.jsonmode import InvalidJson, Schema
+from scillm.llms.openai_client import OpenAIClient
+from scillm.sync import run_sync
 
 Messages = Union[str, list[dict[str, Any]]]
 _JSON_FORMAT = {"type": "json_object"}
@@ -70,15 +71,10 @@ def _reason(status: int | None, text: str) -> str:
 
 async def _request(client: httpx.AsyncClient, method: str, base: str, key: str, path: str,
                    **kwargs: Any) -> httpx.Response:
-    """One request with Bearer, retried once with x-api-key on 401 (remembered per base URL)."""
+    """One request through the shared OpenAI-compatible client; an HTTP error is a ProviderError."""
     url = base.rstrip("/") + path
     try:
-        resp = await client.request(method, url, headers=openai_like.auth_headers(key, base), **kwargs)
-        if resp.status_code == 401 and not openai_like.prefers_x_api_key(base):
-            resp = await client.request(method, url, headers=openai_like.auth_headers(key, base, x_api_key=True),
-                                        **kwargs)
-            if resp.status_code < 400:
-                openai_like.remember_x_api_key(base)
+        resp = await OpenAIClient(client, base, key).request(method, path, **kwargs)
     except httpx.TimeoutException as exc:
         raise ProviderError(f"{url} did not answer in time: {exc!r}", reason="timeout") from exc
     except httpx.TransportError as exc:

@@ -23,7 +23,7 @@ from scillm.bridges.client import (
 )
 from scillm.bridges.schema import BridgeRequest
 from scillm.errors import BridgeError, EngineNotReadyError, InvalidRequestError
-from scillm.llms.bridge_errors import to_litellm_error
+from scillm.llms.errors import to_litellm as to_litellm_error
 from tests.bridges.conftest import StartBridge, not_built
 from tests.bridges.items import CODE_ARGS, FAST, sleepy_item
 

@@ -7,6 +7,7 @@ import shutil
 import anyio
 import pytest
 
+import scillm
 from scillm.errors import BackendUnavailableError
 from scillm.llms import fallback
 from scillm.llms.fallback import bridge_base, choose_mode
@@ -57,4 +58,8 @@ def test_fallback_to_an_absent_bridge_names_the_url(monkeypatch: pytest.MonkeyPa
     with pytest.raises(BridgeUnavailableError, match="127.0.0.1:9") as info:
         anyio.run(lambda: fallback.arun("certainly", [{"requirement_text": "True"}], {"backend": "lean"},
                                         api_base="http://127.0.0.1:9", timeout_s=2))
-    assert isinstance(info.value, litellm.ServiceUnavailableError)
+    assert not isinstance(info.value, litellm.ServiceUnavailableError)  # mapped once, by the provider handler
+    with pytest.raises(BridgeUnavailableError, match="127.0.0.1:9") as through_litellm:
+        scillm.completion(model="certainly/lean", items=[{"requirement_text": "True"}],
+                          api_base="http://127.0.0.1:9")
+    assert isinstance(through_litellm.value, litellm.ServiceUnavailableError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 import scillm
 from scillm.errors import ConfigError, JsonParseError
-from scillm.llms import openai_like
+from scillm.llms import openai_client
 from tests.support.llm_server import LLMServer, Reply
 
 MESSAGES = [{"role": "user", "content": "hello"}]
@@ -18,7 +19,7 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 
 @pytest.fixture(autouse=True)
 def fresh_auth_memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(openai_like, "_xkey_bases", set())
+    monkeypatch.setattr(openai_client, "_xkey_bases", set())
     yield
 
 
@@ -118,3 +119,23 @@ def test_missing_base_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigError, match="api_base"):
         scillm.completion(model="m", messages=MESSAGES, custom_llm_provider="openai_like", api_key="k")
+
+
+def test_one_client_remembers_x_api_key_for_every_caller(llm_server: LLMServer,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 401 learned by the paved helpers makes the batch fan-out and openai_like send x-api-key at once."""
+    from scillm.paved import batch, helpers
+
+    monkeypatch.setattr(openai_client, "_xkey_bases", set())
+    llm_server.auth = "x-api-key"
+    assert "test-model" in helpers.list_models_openai_like(llm_server.base_url, llm_server.api_key)
+    assert [("authorization" in r.headers, "x-api-key" in r.headers) for r in llm_server.requests] == [
+        (True, False), (False, True)]
+    llm_server.requests.clear()
+    results = asyncio.run(batch.parallel_acompletions(
+        [{"model": "openai_like/test-model", "messages": [{"role": "user", "content": "hi"}]}],
+        api_base=llm_server.base_url, api_key=llm_server.api_key))
+    assert results[0]["ok"], results
+    scillm.completion(model="openai_like/test-model", messages=[{"role": "user", "content": "hi"}],
+                      api_base=llm_server.base_url, api_key=llm_server.api_key)
+    assert ["x-api-key" in r.headers for r in llm_server.requests] == [True, True]  # no second 401

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import scillm
-from scillm.llms import openai_like
+from scillm.llms import openai_client
 from scillm.paved import batch
 from scillm.paved.batch import parallel_acompletions, parallel_acompletions_iter
 from tests.support.llm_server import LLMServer, Reply
@@ -25,7 +25,7 @@ ENV = ("SCILLM_API_BASE", "CHUTES_API_BASE", "CHUTES_API_KEY", "CHUTES_MODEL_ID"
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(openai_like, "_xkey_bases", set())
+    monkeypatch.setattr(openai_client, "_xkey_bases", set())
     yield
 
 

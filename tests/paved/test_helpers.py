@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from scillm.errors import JsonParseError, ProviderError
-from scillm.llms import openai_like
+from scillm.llms import openai_client
 from scillm.paved import helpers
 from tests.support.llm_server import LLMServer, Reply
 
 
 @pytest.fixture(autouse=True)
 def fresh_auth_memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(openai_like, "_xkey_bases", set())
+    monkeypatch.setattr(openai_client, "_xkey_bases", set())
     monkeypatch.delenv("CHUTES_FALLBACK_MODELS", raising=False)
     yield
 

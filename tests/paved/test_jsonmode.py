@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from scillm.paved import jsonmode
-from scillm.paved.jsonmode import InvalidJson
+from scillm import jsonmode
+from scillm.jsonmode import InvalidJson
 
 
 def test_parse_plain_and_fenced() -> None:

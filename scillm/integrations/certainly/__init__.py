@@ -2,12 +2,20 @@
 
 `prove_requirement` (awaitable) proves one requirement and answers a small
 dict; `prove_requirement_sync` is its blocking twin; `is_available` says
-whether any proof backend works here. All import the engine only when called.
+whether any proof backend works here. All import the engine only when called,
+and none imports LiteLLM: a model is reached through the `Completion` passed
+as `completion=` (default: LiteLLM, loaded on the first prompt).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from scillm.completion_protocol import using_completion
+from scillm.sync import run_sync
+
+if TYPE_CHECKING:
+    from scillm.completion_protocol import Completion
 
 _BEST_KEY = {"coq": "coq", "lean": "lean4"}
 
@@ -63,6 +71,7 @@ async def prove_requirement(
     model: str | None = None,
     compile_timeout_s: float | None = None,
     num_candidates: int | None = None,
+    completion: Completion | None = None,
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Prove one requirement: `await prove_requirement("forall n : nat, n + 0 = n")`.
@@ -73,19 +82,19 @@ async def prove_requirement(
     not proved) is `{diagnosis, error_class, status, suggested_requirement_edit}`.
     `compile_timeout_s` limits one check, `num_candidates` the candidates per
     round; other run options (`options`, `flags`, `max_seconds`, ...) are
-    checked by the same validator as every other entry point.
+    checked by the same validator as every other entry point. `completion`
+    is the LLM call `model` goes through (see `scillm.completion_protocol`).
     """
     from scillm.integrations.certainly.engine import arun_items
 
     engine_kwargs = _engine_kwargs(tactics, backend, model, compile_timeout_s, num_candidates, kwargs)
-    payload = await arun_items([{"requirement_text": requirement}], **engine_kwargs)
+    with using_completion(completion):
+        payload = await arun_items([{"requirement_text": requirement}], **engine_kwargs)
     return _answer(payload["results"][0])
 
 
 def prove_requirement_sync(requirement: str, tactics: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
     """Blocking `prove_requirement` (same arguments and answer); safe inside a running event loop."""
-    from scillm.llms.sync import run_sync
-
     return run_sync(prove_requirement(requirement, tactics, **kwargs))
 
 

@@ -1,14 +1,13 @@
-"""Public certainly API: `certainly_prove` and its simple / as-completed variants.
+"""The certainly engine's call surface: option validation, backend names, the batch runners.
 
-Every function here is a thin wrapper over the engine's `arun_items` /
-`arun_items_iter`, which the LiteLLM provider and the HTTP bridges call too,
-so all surfaces give identical payloads.
+The LiteLLM-shaped wrappers (`certainly_prove` and its variants, which
+answer a `ModelResponse`) live in `scillm.llms.prove`; this module is what
+every adapter (the LiteLLM provider, the HTTP bridge, the CLI) calls, so all
+surfaces give identical payloads.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 from scillm.errors import InvalidRequestError, RequireProvedError
@@ -45,18 +44,6 @@ def check_options(kwargs: dict[str, Any], *, where: str) -> None:
         check_keywords(options, OPTION_KEYS, where=f"{where} options={{...}}")
 
 
-def to_model_response(payload: dict[str, Any], *, model: str = "certainly", response_format: Any = None) -> Any:
-    """A LiteLLM ModelResponse: the summary (or JSON payload) as content, payload in additional_kwargs."""
-    from scillm.llms.registry import ModelResponse
-
-    wants_json = isinstance(response_format, dict) and response_format.get("type") in ("json_object", "json_schema")
-    content = json.dumps(payload, default=str) if wants_json else payload["summary"]
-    response = ModelResponse(model=model, choices=[{"index": 0, "finish_reason": "stop",
-                                                   "message": {"role": "assistant", "content": content}}])
-    response.additional_kwargs = {"certainly": payload, "lean4": payload}  # type: ignore[attr-defined]
-    return response
-
-
 def raise_unless_proved(payload: dict[str, Any]) -> None:
     """RequireProvedError listing every item that is not `proved`."""
     unproved = [{"index": r["index"], "item_id": r["item_id"], "status": r["status"],
@@ -67,111 +54,15 @@ def raise_unless_proved(payload: dict[str, Any]) -> None:
                                  unproved=unproved)
 
 
-def _engine_kwargs(
-    flags: list[str] | str | None, strategies: Any, tactics: Any, options: dict[str, Any] | None,
-    request_timeout: float | None, max_seconds: float | None, session_id: str | None, track_id: str | None,
-    api_base: str | None, backend: str | None, model: str | None, extra: dict[str, Any],
-) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"flags": flags, "strategies": strategies, "tactics": tactics, "options": options,
-                              "request_timeout": request_timeout, "session_id": session_id,
-                              "track_id": track_id, "api_base": api_base, "backend": backend, "model": model,
-                              **extra}
-    if max_seconds is not None:
-        kwargs["max_seconds"] = max_seconds
-    return kwargs
-
-
-async def acertainly_prove(
-    items: Any = None, flags: list[str] | str | None = None, strategies: Any = None, tactics: Any = None,
-    response_format: Any = None, options: dict[str, Any] | None = None, request_timeout: float | None = 120.0,
-    max_seconds: float | None = None, session_id: str | None = None, track_id: str | None = None,
-    api_base: str | None = None, require_proved: bool = False, backend: str | None = None,
-    model: str | None = None, **extra: Any,
-) -> Any:
-    """Async `certainly_prove`."""
-    check_options({**extra, "options": options}, where="certainly_prove")
-    kwargs = _engine_kwargs(flags, strategies, tactics, options, request_timeout, max_seconds, session_id,
-                            track_id, api_base, backend_name(backend), model, extra)
-    payload = await arun_items(items, **kwargs)
-    if require_proved:
-        raise_unless_proved(payload)
-    return to_model_response(payload, model="certainly" if backend is None else f"certainly/{backend}",
-                             response_format=response_format)
-
-
-def certainly_prove(
-    items: Any = None, flags: list[str] | str | None = None, strategies: Any = None, tactics: Any = None,
-    response_format: Any = None, options: dict[str, Any] | None = None, request_timeout: float | None = 120.0,
-    max_seconds: float | None = None, session_id: str | None = None, track_id: str | None = None,
-    api_base: str | None = None, require_proved: bool = False, backend: str | None = None,
-    model: str | None = None, **extra: Any,
-) -> Any:
-    """Prove `items` in process and return a LiteLLM ModelResponse.
-
-    `choices[0].message.content` is the one-line summary (the JSON payload
-    with `response_format={"type": "json_object"}`); the payload
-    `{summary, results, statistics, run_manifest}` is in
-    `response.additional_kwargs["certainly"]` (and `["lean4"]`).
-    `require_proved=True` raises RequireProvedError listing unproved items.
-    """
-    from scillm.llms.registry import run_sync
-
-    return run_sync(acertainly_prove(
-        items, flags, strategies, tactics, response_format, options, request_timeout, max_seconds, session_id,
-        track_id, api_base, require_proved, backend, model, **extra))
-
-
-def _simple(options: dict[str, Any] | None) -> dict[str, Any]:
-    return {**(options or {}), "simple": True}
-
-
-def certainly_prove_simple(items: Any = None, *, options: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-    """`certainly_prove` with one generation, one check, no repair (an explanation on failure)."""
-    return certainly_prove(items, options=_simple(options), **kwargs)
-
-
-async def certainly_prove_iter(
-    items: Any, concurrency: int = 2, *, response_format: Any = None, **kwargs: Any
-) -> AsyncIterator[dict[str, Any]]:
-    """Yield `{index, ok, status, content, error, response}` per item as each finishes.
-
-    Leaving the loop early (break, exception) cancels the unfinished items.
-    """
-    kwargs.pop("require_proved", None)
-    check_options(kwargs, where="certainly_prove_iter")
-    if "backend" in kwargs:
-        kwargs["backend"] = backend_name(kwargs["backend"])
-    opts = build_options(concurrency=concurrency, **kwargs)
-    async for index, result in arun_items_iter(items, concurrency=concurrency, **kwargs):
-        payload = build_payload([result], [result], opts, result["stats"]["time_ms"])
-        response = to_model_response(payload, response_format=response_format)
-        ok = result["status"] == "proved"
-        error = None if ok else (result.get("explanation") or result["status"])
-        yield {"index": index, "ok": ok, "status": result["status"],
-               "content": response.choices[0].message.content, "error": error, "response": response}
-
-
-async def certainly_prove_simple_iter(
-    items: Any, concurrency: int = 2, *, options: dict[str, Any] | None = None, **kwargs: Any
-) -> AsyncIterator[dict[str, Any]]:
-    """`certainly_prove_iter` in simple mode."""
-    async for event in certainly_prove_iter(items, concurrency, options=_simple(options), **kwargs):
-        yield event
-
-
 __all__ = [
     "CALL_KEYS",
     "OPTION_KEYS",
-    "acertainly_prove",
-    "backend_name",
-    "check_options",
     "arun_items",
     "arun_items_iter",
-    "certainly_prove",
-    "certainly_prove_iter",
-    "certainly_prove_simple",
-    "certainly_prove_simple_iter",
+    "backend_name",
+    "build_options",
+    "build_payload",
+    "check_options",
     "health",
     "raise_unless_proved",
-    "to_model_response",
 ]

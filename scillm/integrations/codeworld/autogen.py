@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from scillm.completion_protocol import Completion, resolve
 from scillm.errors import InvalidRequestError
 from scillm.integrations.codeworld.engine import Evaluator
 from scillm.integrations.codeworld.judge import judge_runs
@@ -56,18 +57,13 @@ def _cases_text(task: CodeTask, limit: int = 5, width: int = 300) -> str:
     return "\n".join(lines)
 
 
-async def ask_model(cfg: AutogenConfig, prompt: str, settings: CodeworldSettings) -> str:
-    """One chat completion through LiteLLM to the endpoint the server declared for `cfg.model`."""
+async def ask_model(cfg: AutogenConfig, prompt: str, settings: CodeworldSettings,
+                    completion: Completion | None = None) -> str:
+    """One chat completion to the endpoint the server declared for `cfg.model`, through `completion`."""
     endpoint = settings.endpoint(cfg.model or "")
     if endpoint is None:
         raise InvalidRequestError(f"autogenerate.model: {cfg.model!r} is not a model alias this server declares")
-    try:
-        from scillm.llms.registry import acompletion
-    except ImportError:
-        from litellm import acompletion
     kwargs: dict[str, Any] = {
-        "model": endpoint.model,
-        "messages": [{"role": "user", "content": prompt}],
         "temperature": cfg.temperature,
         "max_tokens": cfg.max_tokens,
         "timeout": cfg.timeout_s,
@@ -78,17 +74,18 @@ async def ask_model(cfg: AutogenConfig, prompt: str, settings: CodeworldSettings
         kwargs["api_key"] = endpoint.api_key.get_secret_value()
     if endpoint.custom_llm_provider is not None:
         kwargs["custom_llm_provider"] = endpoint.custom_llm_provider
-    response = await acompletion(**kwargs)
-    return str(response.choices[0].message.content or "")
+    complete = resolve(completion)
+    return await complete(model=endpoint.model, messages=[{"role": "user", "content": prompt}], **kwargs)
 
 
 class _Loop:
     """State of one item's generate-and-improve loop."""
 
     def __init__(self, evaluator: Evaluator, index: int, task: CodeTask, args: CodeworldArgs,
-                 store: PlateauStore | None, settings: CodeworldSettings) -> None:
+                 store: PlateauStore | None, settings: CodeworldSettings, completion: Completion | None) -> None:
         self.evaluator = evaluator
         self.settings = settings
+        self.completion = completion
         self.index = index
         self.task = task
         self.args = args
@@ -103,7 +100,7 @@ class _Loop:
     async def _draft(self, vid: str, prompt: str) -> str | None:
         """The model's code for one prompt, or None with a note saying why there is none."""
         try:
-            text = await ask_model(self.args.autogenerate, prompt, self.settings)
+            text = await ask_model(self.args.autogenerate, prompt, self.settings, self.completion)
         except InvalidRequestError:
             raise
         except Exception as exc:  # a remote LLM failure ends this draft, never the item
@@ -204,10 +201,13 @@ class _Loop:
 
 async def generate_and_improve(
     evaluator: Evaluator, index: int, task: CodeTask, args: CodeworldArgs, store: PlateauStore | None,
-    settings: CodeworldSettings | None = None,
+    settings: CodeworldSettings | None = None, completion: Completion | None = None,
 ) -> tuple[ItemResult, dict[str, str]]:
-    """Run the autogenerate/iterations loop for one item; returns its result and the generated code."""
-    return await _Loop(evaluator, index, task, args, store, settings or CodeworldSettings()).run()
+    """Run the autogenerate/iterations loop for one item; returns its result and the generated code.
+
+    `completion` is the LLM call (None: the scoped one, else LiteLLM).
+    """
+    return await _Loop(evaluator, index, task, args, store, settings or CodeworldSettings(), completion).run()
 
 
 def needs_model(args: CodeworldArgs) -> bool:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from scillm.integrations.certainly.api import acertainly_prove
+from scillm.completion_protocol import resolve, using_completion
 from scillm.integrations.certainly.models import CheckResult, Message, Problem
 from scillm.integrations.certainly.proposers.extract import extract_proof, extract_statement, proof_key
 from scillm.integrations.certainly.proposers.llm import LLMProposer, load_prompt, prompt_versions
+from scillm.llms.openai_client import OpenAICompletion
+from scillm.llms.prove import acertainly_prove
 from tests.support.llm_server import LLMServer, Reply
 
 RIGHT = "intros n. induction n as [|n IH]; simpl; [reflexivity | rewrite IH; reflexivity]."
@@ -164,3 +166,22 @@ async def test_an_llm_drives_the_search_stepwise(llm_server: LLMServer) -> None:
     prompts = [b["messages"][0]["content"] for b in llm_server.chat_requests()]
     assert "forall n : nat, n + 0 = n" in prompts[0] and "(none yet)" in prompts[0]
     assert "intros n." in prompts[1] and "n + 0 = n" in prompts[1]
+
+
+async def test_the_proposer_calls_the_completion_it_is_given(llm_server: LLMServer) -> None:
+    llm_server.script(["```coq\nlia.\n```"])
+    completion = OpenAICompletion(llm_server.base_url, llm_server.api_key)
+    proposer = LLMProposer("openai/test-model", completion=completion, max_tokens=64)
+    problem = Problem(backend="coq", header="", decls="", theorem_name="t", statement="1 = 1", keyword="Theorem")
+    assert [c.proof for c in await proposer.propose(problem, 1)] == ["lia."]
+    (body,) = llm_server.chat_requests()
+    assert body["model"] == "test-model" and body["max_tokens"] == 64
+
+
+async def test_a_scoped_completion_reaches_the_proposer(llm_server: LLMServer) -> None:
+    llm_server.script(["```coq\nreflexivity.\n```"])
+    proposer = LLMProposer("openai/test-model")
+    problem = Problem(backend="coq", header="", decls="", theorem_name="t", statement="1 = 1", keyword="Theorem")
+    with using_completion(OpenAICompletion(llm_server.base_url, llm_server.api_key)):
+        assert [c.proof for c in await proposer.propose(problem, 1)] == ["reflexivity."]
+    assert resolve() is not None

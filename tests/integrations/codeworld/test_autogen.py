@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from scillm.completion_protocol import using_completion
 from scillm.integrations.codeworld.api import arun_items
 from scillm.integrations.codeworld.autogen import extract_code
 from scillm.integrations.codeworld.settings import CodeworldSettings, ModelEndpoint
 from scillm.integrations.codeworld.store import PlateauStore, RedisPlateauStore, SqlitePlateauStore
+from scillm.llms.openai_client import OpenAICompletion
 from tests.integrations.codeworld.tasks import SORT_DEDUP, SORT_GOOD, SORT_SLOW, sort_cases
 from tests.support.llm_server import LLMServer, Reply
 
@@ -139,3 +141,16 @@ async def test_generated_ids_never_overwrite_given_variants(llm_server: LLMServe
     assert result["autogen"]["generated"] == ["gen0-2"]
     assert {r["variant_id"] for r in result["ranking"]} == {"gen0", "gen0-2"}
     assert result["best_variant"] == "gen0-2"
+
+
+@pytest.mark.needs_bwrap
+async def test_a_scoped_completion_writes_the_variants(llm_server: LLMServer) -> None:
+    llm_server.responder = lambda body: _fenced(SORT_GOOD)
+    with using_completion(OpenAICompletion(llm_server.base_url, llm_server.api_key)):
+        payload = await arun_items([_task()], autogenerate=_model(llm_server, enabled=True, n=1),
+                                   settings=_settings(llm_server))
+    result = payload["results"][0]
+    assert payload["summary"]["succeeded"] == 1, result
+    assert result["autogen"]["generated"] == ["gen0"]
+    (body,) = llm_server.chat_requests()
+    assert body["model"] == "test-model" and body["temperature"] == 0.0

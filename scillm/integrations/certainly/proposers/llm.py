@@ -1,4 +1,8 @@
-"""LLM-backed proposer: any LiteLLM model string proposes, repairs, formalises and explains.
+"""LLM-backed proposer: a model proposes, repairs, formalises and explains.
+
+The model is reached through the `Completion` it is given (by default
+LiteLLM, loaded only when the first prompt is sent), so this engine module
+never imports an LLM client.
 
 Prompts are versioned files in `certainly/prompts/` (first line `version: name/N`,
 then a `string.Template` body), so a run manifest can name the exact prompts.
@@ -12,6 +16,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from scillm.completion_protocol import Completion, resolve
 from scillm.integrations.certainly.models import CheckResult, Problem
 from scillm.integrations.certainly.proposers.base import Candidate
 from scillm.integrations.certainly.proposers.extract import extract_proof, extract_statement
@@ -63,20 +68,12 @@ def _result_fields(result: CheckResult) -> dict[str, str]:
     }
 
 
-async def _acompletion(**kwargs: Any) -> Any:
-    """scillm's registered `acompletion` when present, else LiteLLM's (imported only on use)."""
-    try:
-        from scillm.llms.registry import acompletion
-    except ImportError:
-        from scillm.config import set_default
-
-        set_default("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        from litellm import acompletion
-    return await acompletion(**kwargs)
-
-
 class LLMProposer:
-    """Proposes and repairs proofs with a LiteLLM model; sampling settings apply to every call."""
+    """Proposes and repairs proofs with one model; sampling settings apply to every call.
+
+    `completion` is the LLM call (see `scillm.completion_protocol`); None
+    uses the one the caller scoped, else LiteLLM.
+    """
 
     name = "llm"
 
@@ -91,6 +88,7 @@ class LLMProposer:
         timeout_s: float = 120.0,
         deterministic: bool = False,
         extra: dict[str, Any] | None = None,
+        completion: Completion | None = None,
     ) -> None:
         if not isinstance(model, str) or not model.strip():
             raise ValueError("LLMProposer needs a LiteLLM model string, e.g. 'openai/gpt-4o-mini'")
@@ -103,11 +101,10 @@ class LLMProposer:
         self.deterministic = deterministic
         self.extra = dict(extra or {})
         self.calls = 0
+        self._completion = completion
 
     async def _ask(self, prompt: str) -> str:
         kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": [{"role": "user", "content": prompt}],
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "timeout": self.timeout_s,
@@ -118,9 +115,8 @@ class LLMProposer:
         if self.api_key:
             kwargs["api_key"] = self.api_key
         self.calls += 1
-        response = await _acompletion(**kwargs)
-        content = response.choices[0].message.content
-        return content if isinstance(content, str) else ""
+        complete = resolve(self._completion)
+        return await complete(model=str(self.model), messages=[{"role": "user", "content": prompt}], **kwargs)
 
     async def _sample(self, prompt: str, n: int, origin: str, problem: Problem) -> list[Candidate]:
         count = 1 if self.deterministic else max(n, 0)
