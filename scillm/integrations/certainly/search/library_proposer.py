@@ -6,6 +6,8 @@ from scillm.integrations.certainly.models import Problem
 from scillm.integrations.certainly.search.goals import GoalState
 from scillm.integrations.certainly.search.tactics import tactics_for
 
+_REPEATABLE = frozenset({"intros.", "split.", "simpl.", "subst.", "left.", "right."})
+
 
 class LibraryStepProposer:
     """Ranked next steps from `search/tactics.py`; `seeds` (e.g. the item's tactics) go first at the root."""
@@ -17,7 +19,9 @@ class LibraryStepProposer:
 
     async def next_tactics(self, problem: Problem, state: GoalState, path: tuple[str, ...], n: int) -> list[str]:
         own = self.seeds if not path else []
-        return list(dict.fromkeys([*own, *tactics_for(problem, state, len(path))]))[: max(n, 0)]
+        taken = set(path)  # a step that did not close the goal once rarely helps twice (pose-all steps grow the state)
+        steps = [s for s in tactics_for(problem, state, len(path)) if s not in taken or s in _REPEATABLE]
+        return list(dict.fromkeys([*own, *steps]))[: max(n, 0)]
 
 
 __all__ = ["LibraryStepProposer"]
