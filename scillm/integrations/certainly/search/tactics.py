@@ -7,8 +7,9 @@ closer is offered only when the goal has the shape it needs (reals, `Rabs`,
 `mod`, ...), so a step is rarely wasted. Generators read the focused goal:
 its hypotheses (`rewrite H`, `pose proof (H c)`, `destruct H`), its
 variables (induction, bounded case splits), `exists` (witnesses typed per
-`nat`/`Z`/`R`), `sqrt` terms (named with their defining facts) and complex
-equalities (`apply injective_projections`). Everything here is pure text.
+`nat`/`Z`/`R`, function witnesses), `sqrt`/`ln` terms (`real_terms.py`),
+functional equations (`instances.py`) and complex equalities
+(`apply injective_projections`). Everything here is pure text.
 """
 
 from __future__ import annotations
