@@ -55,7 +55,9 @@ FAMILIES: dict[str, re.Pattern[str]] = {
     "logic": re.compile(r"\b(?:intuition|easy|congruence|tauto|auto|trivial)\b"),
     "complex": re.compile(r"injective_projections"), "euclid": re.compile(r"to_euclidean_division"),
     "witness": re.compile(r"\bexists\b"), "case split": re.compile(r"\bH(?:case|res)\b"),
-    "sqrt facts": re.compile(r"sqrt_pos"), "induction": re.compile(r"\binduction\b"),
+    "sqrt/ln terms": re.compile(r"sqrt_pos|sqrt_lem_1|ln_pow|ln_increasing|ln_mult"),
+    "instances": re.compile(r"pose proof \(\w+ 0\); pose proof \(\w+ 1\)"),
+    "fn witness": re.compile(r"exists \(fun\b"), "induction": re.compile(r"\binduction\b"),
     "hypothesis": re.compile(r"\b(?:pose proof|rewrite|apply H|destruct H)"),
 }
 
@@ -174,6 +176,21 @@ def _family_table(proved: list[dict[str, object]]) -> list[str]:
     return lines
 
 
+def _yield_per_second(results: list[dict[str, object]]) -> list[str]:
+    """Per family, over the whole-script checks of every item: proofs found per second of checking spent."""
+    spent: dict[str, float] = dict.fromkeys(FAMILIES, 0.0)
+    found: Counter[str] = Counter()
+    for r in results:
+        for a in r["attempts"]:  # type: ignore[attr-defined]
+            fams = {f for f, rx in FAMILIES.items() if rx.search(str(a["proof"]))}
+            for f in fams:
+                spent[f] += float(a["time_ms"]) / 1000
+                found[f] += int(a["status"] == "proved")
+    ranked = sorted(spent, key=lambda f: -(found[f] / spent[f] if spent[f] else 0.0))
+    return [f"  {f:<15} {found[f]:>3} proofs in {spent[f]:7.1f} s of checks = {found[f] / spent[f]:.3f}/s"
+            for f in ranked if spent[f] > 0]
+
+
 async def run(files: list[Path], args: argparse.Namespace) -> int:
     items = []
     for f in files:
@@ -210,6 +227,8 @@ async def run(files: list[Path], args: argparse.Namespace) -> int:
           + "".join(f" {r['item_id']}={r['stats']['time_ms'] / 1000:.1f}s" for r in over))
     print("families (a proof may use several; `only` = the family's marginal gain: proofs no other family took part in):")
     print("\n".join(_family_table(proved)))
+    print("yield per second of whole-script checks (search steps not counted), best first:")
+    print("\n".join(_yield_per_second(results)))
     print(f"found by the stepwise search: {sum(1 for p in proved if str(p['origin']).startswith('search'))}, "
           f"by the flat first round: {sum(1 for p in proved if not str(p['origin']).startswith('search'))}")
     disagreements = []
