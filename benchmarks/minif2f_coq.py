@@ -11,8 +11,11 @@ the stepwise search rather than the flat first round), the median time per
 proof, and a re-check of every proof OUTSIDE scillm: plain `coqc` on the
 ORIGINAL file with the proof substituted (and the search's trusted imports
 inserted before the theorem), `Print Assumptions` read for axioms beyond the
-standard library's, and `Check (name : S)` where S is the statement
-elaborated BEFORE the imports, so the proved type is the original one. Any disagreement exits 1. Skips cleanly when
+standard library's, `Check (name : S)` where S is the statement elaborated
+BEFORE the imports (so the proved type is the original one), then `coqchk`
+on the compiled module (no axiom outside the trusted libraries, no unsafe
+flag). A file with several open theorems is proved for the one named like
+the file (`theorem_name`). Any disagreement exits 1. Skips cleanly when
 `../shared/benchmarks/minif2f-rocq/valid/` or `coqc` is absent.
 """
 
@@ -52,42 +55,49 @@ FAMILIES: dict[str, re.Pattern[str]] = {
     "logic": re.compile(r"\b(?:intuition|easy|congruence|tauto|auto|trivial)\b"),
     "complex": re.compile(r"injective_projections"), "euclid": re.compile(r"to_euclidean_division"),
     "witness": re.compile(r"\bexists\b"), "case split": re.compile(r"\bH(?:case|res)\b"),
-    "sqrt facts": re.compile(r"sqrt_pos"), "induction": re.compile(r"\binduction\b"),
+    "sqrt/ln terms": re.compile(r"sqrt_pos|sqrt_lem_1|ln_pow|ln_increasing|ln_mult"),
+    "instances": re.compile(r"pose proof \(\w+ 0\); pose proof \(\w+ 1\)"),
+    "fn witness": re.compile(r"exists \(fun\b"), "induction": re.compile(r"\binduction\b"),
     "hypothesis": re.compile(r"\b(?:pose proof|rewrite|apply H|destruct H)"),
 }
 
 
-def outside_recheck(source: str, proof: str, imports: tuple[str, ...]) -> str | None:
-    """None when plain coqc accepts the ORIGINAL file with `proof` substituted, else why not.
+_THEOREM_KW = r"(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark)"
+_TRUSTED_PREFIXES = ("Coq.", "Coquelicot.", "mathcomp.", "Hammer.", "Interval.", "Flocq.")
+_UNSAFE_NONE = ("type-in-type", "unsafe (co)fixpoints", "positivity is assumed")
 
-    The imports go just before the theorem; the statement is also elaborated
-    before them (a definition), and `Check (name : that)` holds only when the
-    proved theorem's type is convertible to the original statement.
-    """
-    problem = split_coq_file(source)
+
+def theorem_of(source: str, stem: str) -> str | None:
+    """None when the file has one open theorem, else the one named like the file (several are open)."""
+    from scillm.integrations.certainly.checkers.split import SplitError
+
+    try:
+        split_coq_file(source)
+    except SplitError:
+        return stem
+    return None
+
+
+def _recheck_text(source: str, proof: str, imports: tuple[str, ...], theorem_name: str | None) -> tuple[str, str]:
+    """The original file up to the theorem, its proof replaced by `proof`, then `Check` and `Print Assumptions`."""
+    problem = split_coq_file(source, theorem_name)
     name = problem.theorem_name
-    if _CHEATS.search(proof):
-        return "the proof contains a forbidden sentence"
-    decl = re.search(rf"^\s*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark)\s+{re.escape(name)}\b",
-                     source, re.M)
-    opened = list(re.finditer(r"^\s*Proof\s*\.", source, re.M))
-    if decl is None or not opened:
-        return "cannot find the theorem or its Proof. in the original file"
-    body = source[: opened[-1].start()].rstrip()
+    decl = re.search(rf"^[ \t]*{_THEOREM_KW}\s+{re.escape(name)}(?![\w'])", source, re.M)
+    opened = re.compile(r"^\s*Proof\s*\.", re.M).search(source, decl.end()) if decl else None
+    if decl is None or opened is None:
+        raise LookupError("cannot find the theorem or its Proof. in the original file")
     before = f"Definition scillm_original_statement : Prop := ({problem.statement}).\n"
     if imports:
         before += "Require Import " + " ".join(imports) + ".\n"
-    body = body[: decl.start()] + "\n" + before + body[decl.start():]
+    body = source[: decl.start()] + "\n" + before + source[decl.start(): opened.start()].rstrip()
     text = (f"{body}\nProof.\n{proof}\nQed.\nCheck ({name} : scillm_original_statement).\n"
             f"Print Assumptions {name}.\n")
-    with tempfile.TemporaryDirectory(prefix="minif2f-recheck-") as tmp:
-        path = Path(tmp) / "Recheck.v"
-        path.write_text(text, encoding="utf-8")
-        got = subprocess.run(["coqc", "-q", str(path)], cwd=tmp, capture_output=True, text=True, timeout=300)
-    if got.returncode != 0:
-        return f"coqc exit {got.returncode}: {(got.stderr or got.stdout)[-300:]}"
-    m = re.search(r"^(?:Closed under the global context|Axioms:)", got.stdout, re.M)
-    assumptions = got.stdout[m.start():] if m else ""
+    return name, text
+
+
+def _assumptions_problem(stdout: str) -> str | None:
+    m = re.search(r"^(?:Closed under the global context|Axioms:)", stdout, re.M)
+    assumptions = stdout[m.start():] if m else ""
     if not assumptions:
         return "no Print Assumptions answer"
     if "Closed under the global context" not in assumptions:
@@ -97,6 +107,60 @@ def outside_recheck(source: str, proof: str, imports: tuple[str, ...]) -> str | 
         if bad or not axioms:
             return f"assumptions beyond the standard library: {bad or assumptions[-200:]}"
     return None
+
+
+def _coqchk_problem(stdout: str) -> str | None:
+    """Why coqchk's context summary is not clean: an axiom outside the trusted libraries, or an unsafe flag."""
+    section = stdout.split("* Axioms:", 1)
+    if len(section) != 2:
+        return "coqchk printed no context summary"
+    axioms = []
+    for line in section[1].splitlines()[1:]:
+        if line.startswith("*"):
+            break
+        if line.strip():
+            axioms.append(line.strip())
+    bad = [a for a in axioms if not a.startswith(_TRUSTED_PREFIXES)]
+    if bad:
+        return f"coqchk: axioms outside the trusted libraries: {bad[:5]}"
+    for flag in _UNSAFE_NONE:
+        m = re.search(rf"relying on {re.escape(flag)}:?\s*(.*)|{re.escape(flag)}:\s*(.*)", stdout)
+        if m and "<none>" not in (m.group(1) or m.group(2) or ""):
+            return f"coqchk: {flag}: {(m.group(1) or m.group(2))[:200]}"
+    return None
+
+
+def outside_recheck(source: str, proof: str, imports: tuple[str, ...], theorem_name: str | None = None) -> str | None:
+    """None when plain `coqc` and `coqchk` accept the ORIGINAL file with `proof` substituted, else why not.
+
+    The imports go just before the theorem; the statement is also elaborated
+    before them (a definition), and `Check (name : that)` holds only when the
+    proved theorem's type is convertible to the original statement. `Print
+    Assumptions` may list only the standard library's axioms, and `coqchk`
+    re-checks the compiled module's kernel terms: no axiom outside the trusted
+    libraries (none from the file itself), no unsafe flag.
+    """
+    if _CHEATS.search(proof):
+        return "the proof contains a forbidden sentence"
+    try:
+        _, text = _recheck_text(source, proof, imports, theorem_name)
+    except LookupError as exc:
+        return str(exc)
+    with tempfile.TemporaryDirectory(prefix="minif2f-recheck-") as tmp:
+        path = Path(tmp) / "Recheck.v"
+        path.write_text(text, encoding="utf-8")
+        got = subprocess.run(["coqc", "-q", "-Q", tmp, "Scillm", str(path)], cwd=tmp, capture_output=True,
+                             text=True, timeout=300)
+        if got.returncode != 0:
+            return f"coqc exit {got.returncode}: {(got.stderr or got.stdout)[-300:]}"
+        why = _assumptions_problem(got.stdout)
+        if why is not None:
+            return why
+        chk = subprocess.run(["coqchk", "-silent", "-o", "-norec", "Scillm.Recheck", "-Q", tmp, "Scillm"],
+                             cwd=tmp, capture_output=True, text=True, timeout=300)
+        if chk.returncode != 0:
+            return f"coqchk exit {chk.returncode}: {(chk.stderr or chk.stdout)[-300:]}"
+        return _coqchk_problem(chk.stdout + chk.stderr)  # coqchk prints its summary on stderr
 
 
 def _family_table(proved: list[dict[str, object]]) -> list[str]:
@@ -112,8 +176,30 @@ def _family_table(proved: list[dict[str, object]]) -> list[str]:
     return lines
 
 
+def _yield_per_second(results: list[dict[str, object]]) -> list[str]:
+    """Per family, over the whole-script checks of every item: proofs found per second of checking spent."""
+    spent: dict[str, float] = dict.fromkeys(FAMILIES, 0.0)
+    found: Counter[str] = Counter()
+    for r in results:
+        for a in r["attempts"]:  # type: ignore[attr-defined]
+            fams = {f for f, rx in FAMILIES.items() if rx.search(str(a["proof"]))}
+            for f in fams:
+                spent[f] += float(a["time_ms"]) / 1000
+                found[f] += int(a["status"] == "proved")
+    ranked = sorted(spent, key=lambda f: -(found[f] / spent[f] if spent[f] else 0.0))
+    return [f"  {f:<15} {found[f]:>3} proofs in {spent[f]:7.1f} s of checks = {found[f] / spent[f]:.3f}/s"
+            for f in ranked if spent[f] > 0]
+
+
 async def run(files: list[Path], args: argparse.Namespace) -> int:
-    items = [{"id": f.stem, "requirement_text": f.read_text(encoding="utf-8"), "backend": "coq"} for f in files]
+    items = []
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        item = {"id": f.stem, "requirement_text": text, "backend": "coq"}
+        name = theorem_of(text, f.stem)
+        if name is not None:
+            item["theorem_name"] = name
+        items.append(item)
     options = {"max_seconds": args.max_seconds, "timeout_ms_per_check": args.timeout_ms, "check_concurrency": 1,
                "concurrency": args.jobs, "cache": False, "explain_failures": False}
     print(f"budget: max_seconds={args.max_seconds} per item, timeout_ms_per_check={args.timeout_ms}, "
@@ -139,8 +225,10 @@ async def run(files: list[Path], args: argparse.Namespace) -> int:
     print(f"median time per proof: {statistics.median(times) / 1000:.2f} s" if times else "median time per proof: n/a")
     print(f"wall={wall_s:.1f} s; items over max_seconds+5%: {len(over)}"
           + "".join(f" {r['item_id']}={r['stats']['time_ms'] / 1000:.1f}s" for r in over))
-    print("families (a proof may use several; `only` = proofs no other family took part in):")
+    print("families (a proof may use several; `only` = the family's marginal gain: proofs no other family took part in):")
     print("\n".join(_family_table(proved)))
+    print("yield per second of whole-script checks (search steps not counted), best first:")
+    print("\n".join(_yield_per_second(results)))
     print(f"found by the stepwise search: {sum(1 for p in proved if str(p['origin']).startswith('search'))}, "
           f"by the flat first round: {sum(1 for p in proved if not str(p['origin']).startswith('search'))}")
     disagreements = []
@@ -148,13 +236,14 @@ async def run(files: list[Path], args: argparse.Namespace) -> int:
         source = next(f for f in files if f.stem == p["id"]).read_text(encoding="utf-8")
         # The loop may have kept only part of the wanted imports; any set that re-checks is a confirmation.
         why = None
-        for imports in fallbacks(search_imports(split_coq_file(source))):
-            why = outside_recheck(source, str(p["proof"]), imports)
+        name = theorem_of(source, str(p["id"]))
+        for imports in fallbacks(search_imports(split_coq_file(source, name))):
+            why = outside_recheck(source, str(p["proof"]), imports, name)
             if why is None:
                 break
         if why is not None:
             disagreements.append((p["id"], why))
-    print(f"outside re-check (plain coqc on the original file, Print Assumptions, elaborated statement) of "
+    print(f"outside re-check (plain coqc + coqchk on the original file, Print Assumptions, elaborated statement) of "
           f"{len(proved)} proofs: {len(disagreements)} disagreements")
     for item_id, why in disagreements:
         print(f"DISAGREEMENT {item_id}: {why}", file=sys.stderr)

@@ -19,16 +19,22 @@ wait is bounded by the item's deadline (`max_seconds`, and the call's
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from scillm.integrations.certainly.budget import Budget, default_concurrency
 from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.models import CheckResult, Message, Problem
+from scillm.integrations.certainly.outcome import (
+    Attempt,
+    ItemStatus,
+    LoopStats,
+    ProveOutcome,
+    excerpt,
+    final_status,
+    plain_explanation,
+    score_failure,
+)
 from scillm.integrations.certainly.proposers.base import Candidate, Proposer
 from scillm.integrations.certainly.proposers.extract import proof_key
 from scillm.integrations.certainly.search.best_first import SearchResult, StepProposer, best_first_search
@@ -36,105 +42,10 @@ from scillm.integrations.certainly.search.gate import core_gate
 from scillm.integrations.certainly.search.import_guard import ImportGuard
 from scillm.integrations.certainly.search.libraries import search_imports, with_imports
 
-ItemStatus = Literal["proved", "failed", "timeout", "error", "needs_llm", "env_unavailable", "rejected"]
-
-_CLASS_WEIGHT = {
-    "unsolved_goals": 50.0, "tactic_failed": 40.0, "type_mismatch": 30.0, "unknown_identifier": 20.0,
-    "parse_error": 10.0, "other": 5.0, "timeout": 2.0, "forbidden": -100.0,
-}
-_KNOWN_GOOD = re.compile(r"\b(?:lia|nia|lra|nra|auto|intuition|firstorder|congruence|ring|field|induction|"
-                         r"omega|simp|linarith|norm_num|decide|aesop)\b")
-_EXCERPT = 300
 _SEARCH_CAP_S = 300.0
 _FLAT_BEFORE_SEARCH_MS = 3000
 
-
-class Budget(BaseModel):
-    """How much search one item may spend."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    max_rounds: int = Field(default=4, ge=1, description="Propose/repair rounds.")
-    candidates_per_round: int = Field(default=8, ge=1, description="Candidates checked per round.")
-    repairs_per_round: int = Field(default=2, ge=0, description="Best failures repaired at the start of each later round.")
-    timeout_ms_per_check: int = Field(default=10_000, ge=1, description="Wall-clock limit of one check.")
-    max_total_checks: int = Field(default=64, ge=1, description="Checks across all rounds (cache hits included).")
-    max_seconds: float | None = Field(default=120.0, gt=0, description="Wall-clock limit for the item.")
-    max_total_seconds: float | None = Field(default=None, gt=0, description="Wall-clock limit for the whole call.")
-    search: bool = Field(default=True, description="Run the stepwise best-first search after the first round.")
-    check_concurrency: int | None = Field(default=None, ge=1, description="Checks in flight at once (default: cores).")
-
-
-class Attempt(BaseModel):
-    """One checked candidate, as reported in results."""
-
-    round: int
-    candidate_id: int
-    proof: str
-    origin: str = ""
-    status: str
-    error_class: str | None = None
-    message: str | None = None
-    score: float | None = None
-    cached: bool = False
-    time_ms: float = 0.0
-
-
-class LoopStats(BaseModel):
-    """Counters for one item."""
-
-    rounds: int = 0
-    checks: int = 0
-    cache_hits: int = 0
-    time_ms: float = 0.0
-    checker_ms: float = 0.0
-    search_steps: int = 0
-    search_states: int = 0
-
-
-class ProveOutcome(BaseModel):
-    """What the loop found for one problem."""
-
-    status: ItemStatus
-    proof: str | None = None
-    result: CheckResult | None = None
-    attempts: list[Attempt] = Field(default_factory=list)
-    stats: LoopStats = Field(default_factory=LoopStats)
-    explanation: str | None = None
-    error: str | None = None
-    imports: tuple[str, ...] = Field(default=(), description="Trusted imports the proof was checked with.")
-
-
 Explainer = Callable[[Problem, str, CheckResult], Awaitable[str | None]]
-
-
-def score_failure(result: CheckResult, proof: str) -> float:
-    """Repair priority: unsolved goals > tactic failed > type mismatch > unknown identifier > parse error.
-
-    Within a class, shorter error messages and proofs built from known-good
-    tactics score higher; fewer open goals score higher.
-    """
-    weight = _CLASS_WEIGHT.get(result.error_class or "other", 5.0)
-    message = result.first_error or ""
-    brevity = 10.0 * (1.0 - min(len(message), 400) / 400.0)
-    known = 5.0 if _KNOWN_GOOD.search(proof) else 0.0
-    goals = -min(len(result.goals), 5)
-    return round(weight + brevity + known + goals, 3)
-
-
-def _excerpt(result: CheckResult) -> str | None:
-    text = result.first_error or (result.messages[0].text if result.messages else None)
-    if text is None:
-        return None
-    text = " ".join(text.split())
-    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 3] + "..."
-
-
-def _default_concurrency() -> int:
-    from scillm.config import env
-
-    raw = env("CERTAINLY_POOL_SIZE")
-    return int(raw) if raw and raw.isdigit() and int(raw) > 0 else max(1, os.cpu_count() or 1)
 
 
 class _Run:
@@ -219,7 +130,7 @@ class _Run:
         score = None if result.ok else score_failure(result, cand.proof)
         attempt = Attempt(
             round=round_no, candidate_id=cid, proof=cand.proof, origin=cand.origin, status=result.status,
-            error_class=result.error_class, message=_excerpt(result), score=score, cached=result.cached,
+            error_class=result.error_class, message=excerpt(result), score=score, cached=result.cached,
             time_ms=round(result.time_ms, 3),
         )
         self.attempts.append(attempt)
@@ -233,7 +144,7 @@ class _Run:
 
     async def check_round(self, round_no: int, batch: list[Candidate]) -> tuple[Candidate, CheckResult] | None:
         """Check `batch` concurrently; the first accepted candidate wins and the rest are cancelled."""
-        limit = self.budget.check_concurrency or _default_concurrency()
+        limit = self.budget.check_concurrency or default_concurrency()
         gate = asyncio.Semaphore(limit)
         ids = {}
         for cand in batch:
@@ -283,23 +194,27 @@ class _Run:
         self.used_imports[_key(cand, self.problem)] = imports
         return with_imports(self.problem, imports)
 
+    def check_timeout_ms(self, limit_ms: int) -> int:
+        """`limit_ms` cut to the time left before the deadline (at least 1 ms)."""
+        left = self.remaining_s()
+        return limit_ms if left is None else max(1, min(limit_ms, int(left * 1000)))
+
     async def _probe(self, probe: Problem, proof: str) -> CheckResult:
-        return await self.checker.check(probe, proof, confirm=False)
+        timeout = self.check_timeout_ms(self.budget.timeout_ms_per_check)
+        return await self.checker.check(probe, proof, timeout_ms=timeout, confirm=False)
 
     async def check(self, cand: Candidate) -> CheckResult:
         """One warm check (no confirm) under the core gate, its timeout cut to the time left."""
-        left = self.remaining_s()
         timeout = self.budget.timeout_ms_per_check
         if self.searches and not self.searched:
             timeout = min(timeout, _FLAT_BEFORE_SEARCH_MS)
-        if left is not None:
-            timeout = max(1, min(timeout, int(left * 1000)))
 
         async def _one() -> CheckResult:
             target = await self.target(cand)
             if isinstance(target, CheckResult):
                 return target
-            return await self.checker.check(target, cand.proof, timeout_ms=timeout, confirm=False)
+            return await self.checker.check(target, cand.proof, timeout_ms=self.check_timeout_ms(timeout),
+                                            confirm=False)
 
         try:
             async with core_gate():
@@ -336,7 +251,7 @@ class _Run:
             if attempt is not None:
                 attempt.status = confirmed.status
                 attempt.error_class = confirmed.error_class
-                attempt.message = _excerpt(confirmed)
+                attempt.message = excerpt(confirmed)
         return confirmed
 
     async def search(self, round_no: int) -> tuple[Candidate, CheckResult] | None:
@@ -384,33 +299,6 @@ def _proved(run: _Run, cand: Candidate, confirmed: CheckResult) -> ProveOutcome:
                         stats=run.stats, imports=run.used_imports.get(_key(cand, run.problem), ()))
 
 
-def _final_status(run: _Run) -> ItemStatus:
-    if run.env_problem is not None:
-        return "env_unavailable"
-    if run.header_problem is not None:
-        return "error"
-    statuses = {a.status for a in run.attempts}
-    if not statuses:
-        return "timeout" if run.out_of_time() else "failed"
-    if statuses == {"timeout"} or (run.out_of_time() and statuses <= {"timeout", "crashed"}):
-        return "timeout"
-    if statuses == {"rejected"}:
-        return "rejected"
-    return "failed"
-
-
-def _plain_explanation(run: _Run) -> str | None:
-    if run.env_problem is not None:
-        return _excerpt(run.env_problem) or "the prover cannot load this problem's imports here"
-    if run.header_problem is not None:
-        return f"the header or decls do not load, so no proof can check: {_excerpt(run.header_problem)}"
-    if not run.attempts:
-        return "no candidate was checked within the budget"
-    best = max(run.attempts, key=lambda a: a.score if a.score is not None else -1e9)
-    reason = best.message or best.status
-    return f"{len(run.attempts)} candidates failed; the most promising (`{best.proof}`) ended with: {reason}"
-
-
 async def prove_problem(
     problem: Problem,
     proposer: Proposer,
@@ -449,8 +337,10 @@ async def prove_problem(
     except Exception as exc:  # a proposer (LLM API) or checker fault becomes this item's error result
         error = f"{type(exc).__name__}: {exc}"
     run.stats.time_ms = round((time.monotonic() - run.started) * 1000, 3)
-    status: ItemStatus = "error" if error else _final_status(run)
-    explanation = error or _plain_explanation(run)
+    status: ItemStatus = "error" if error else final_status(
+        run.attempts, out_of_time=run.out_of_time(), env_problem=run.env_problem is not None,
+        header_problem=run.header_problem is not None)
+    explanation = error or plain_explanation(run.attempts, run.env_problem, run.header_problem)
     if explainer is not None and status == "failed" and run.failures:
         best = min(run.failures, key=lambda f: (-f[0], f[1]))
         try:

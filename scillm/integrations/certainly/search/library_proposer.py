@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from scillm.integrations.certainly.models import Problem
 from scillm.integrations.certainly.search.goals import GoalState
 from scillm.integrations.certainly.search.tactics import tactics_for
+
+_GROWS = re.compile(r"^(?:pose proof|assert \()")
+_CLOSES = re.compile(r"\b(?:lra|nra|lia|nia|psatz R 2)\.$")
 
 
 class LibraryStepProposer:
@@ -17,7 +22,10 @@ class LibraryStepProposer:
 
     async def next_tactics(self, problem: Problem, state: GoalState, path: tuple[str, ...], n: int) -> list[str]:
         own = self.seeds if not path else []
-        return list(dict.fromkeys([*own, *tactics_for(problem, state, len(path))]))[: max(n, 0)]
+        # A fact-adding step already on the path only grows the state again; closers must repeat per goal.
+        taken = {s for s in path if _GROWS.match(s) and not _CLOSES.search(s)}
+        steps = [s for s in tactics_for(problem, state, len(path)) if s not in taken]
+        return list(dict.fromkeys([*own, *steps]))[: max(n, 0)]
 
 
 __all__ = ["LibraryStepProposer"]

@@ -7,8 +7,9 @@ closer is offered only when the goal has the shape it needs (reals, `Rabs`,
 `mod`, ...), so a step is rarely wasted. Generators read the focused goal:
 its hypotheses (`rewrite H`, `pose proof (H c)`, `destruct H`), its
 variables (induction, bounded case splits), `exists` (witnesses typed per
-`nat`/`Z`/`R`), `sqrt` terms (named with their defining facts) and complex
-equalities (`apply injective_projections`). Everything here is pure text.
+`nat`/`Z`/`R`, function witnesses), `sqrt`/`ln` terms (`real_terms.py`),
+functional equations (`instances.py`) and complex equalities
+(`apply injective_projections`). Everything here is pure text.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 
 from scillm.integrations.certainly.models import Problem
 from scillm.integrations.certainly.search.goals import GoalState
+from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps, product_splits
+from scillm.integrations.certainly.search.real_terms import ln_steps, sqrt_steps
 
 _REAL = re.compile(r"\b(?:R|Rabs|sqrt|ln|exp|Rmax|Rmin|PI|INR|IZR|Rpower|pow|Rsqr|cos|sin)\b|%R|\bC\b")
 _INT = re.compile(r"\b(?:nat|Z|N|mod|Nat|Zmod|Z\.\w+)\b|%nat|%Z")
@@ -29,7 +32,6 @@ _BOUND = re.compile(r"^\(?\s*([A-Za-z_][\w']*)\s*(<|<=)\s*(\d{1,3})\s*\)?(?:%\w+
 _RANGE = re.compile(r"^\(?\s*(\d{1,3})\s*(<|<=)\s*([A-Za-z_][\w']*)\s*(<|<=)\s*(\d{1,3})\s*\)?(?:%\w+)?$")
 _LOWER = re.compile(r"^\(?\s*(\d{1,3})\s*(<|<=)\s*([A-Za-z_][\w']*)\s*\)?(?:%\w+)?$")
 _MODULUS = re.compile(r"\bmod\s+(\d{1,2})\b")
-_SQRT = re.compile(r"\bsqrt\s+(\([^()]*(?:\([^()]*\)[^()]*)*\)|[A-Za-z_][\w']*|\d+)")
 _FORALL_ARITY = re.compile(r"^forall\s+(.*?),")
 
 # nat `mod` is opaque to zify here: move every nat equation and the goal to Z, then divide there.
@@ -222,15 +224,6 @@ def _split_values(var: str, values: list[int]) -> list[str]:
     return [f"{head}; simpl in *; try lia.", f"{head}."]
 
 
-def _sqrt_facts(state: GoalState) -> list[str]:
-    terms = list(dict.fromkeys(_SQRT.findall(state.text)))[:3]
-    if not terms:
-        return []
-    pos = "; ".join(f"pose proof (sqrt_pos {t})" for t in terms)
-    sq = "; ".join(f"assert (sqrt {t} * sqrt {t} = {t}) by (apply sqrt_sqrt; lra)" for t in terms)
-    return [f"{pos}; {sq}; nra.", f"{pos}; {sq}.", f"{pos}; nra."]
-
-
 def _square_hints(state: GoalState) -> list[str]:
     """`nra` with the squares of the real variables' sums and differences as extra facts."""
     reals = state.variables("R")[:3]
@@ -248,9 +241,16 @@ def structural(problem: Problem, state: GoalState, shape: Shape) -> list[str]:
     out: list[str] = []
     if "/\\" in concl or "<->" in concl:
         out.append("split.")
+    out += function_witnesses(state)
     out += witnesses(state, problem)
+    out += sqrt_steps(state)
+    out += ln_steps(state)
+    out += instance_steps(state, shape.real)
+    if shape.real:
+        out += product_splits(state)
     out += _case_splits(state)
-    out += _sqrt_facts(state)
+    if "fun " in state.text:
+        out.append("cbv beta in *.")
     if shape.real:
         out += _square_hints(state)
     if shape.rabs:
@@ -271,6 +271,8 @@ def structural(problem: Problem, state: GoalState, shape: Shape) -> list[str]:
 
 
 def _introducible(concl: str) -> bool:
+    if concl.startswith(("exists", "{")):
+        return False
     return concl.startswith(("forall", "~")) or "->" in concl or concl.startswith("not ")
 
 

@@ -135,3 +135,40 @@ def test_installed_libraries_are_listed_by_debian_package() -> None:
     assert all(isinstance(v, bool) for v in found.values())
     found["libcoq-coquelicot"] = not found["libcoq-coquelicot"]
     assert installed_coq_libraries() != found
+
+
+def test_closed_sqrt_terms_are_rewritten_to_their_value_and_sqrt_goals_squared() -> None:
+    from scillm.integrations.certainly.search.real_terms import closed_value, ln_steps, sqrt_steps
+
+    assert closed_value("2 * 8 - 7") == 9 and closed_value("(1 + 1) / 4") == closed_value("1 / 2")
+    assert closed_value("x + 1") is None and closed_value("__import__('os')") is None
+    state = parse_goals(_state("  f : R -> R\n", "3 * sqrt (2 * 8 - 7) - 8 = 1"))
+    assert state is not None
+    steps = sqrt_steps(state)
+    assert "rewrite (sqrt_lem_1 (2 * 8 - 7) 3) in * by lra." in steps
+    goal = parse_goals(_state("  x, y : R\n  H : x + y = 13\n", "sqrt (x ^ 2 + y ^ 2) = 11"))
+    assert goal is not None and "apply sqrt_lem_1; nra." in sqrt_steps(goal)
+    logs = parse_goals(_state("", "ln (5 ^ 4) / ln (5 ^ 2) = 2"))
+    assert logs is not None
+    got = ln_steps(logs)
+    assert "rewrite !ln_pow in * by lra." in got
+    assert not any("0 < ln x" in s for s in got)
+
+
+def test_functional_equations_are_instantiated_and_function_witnesses_named() -> None:
+    from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps
+
+    state = parse_goals(_state("  a, b, c : R\n  H : 0 < a\n  H2 : forall x : R, 24 * x ^ 2 = (a * x - 5) * c\n",
+                               "a * b - 3 * c = -9"))
+    assert state is not None
+    steps = instance_steps(state, real=True)
+    assert steps[0].startswith("pose proof (H2 0); pose proof (H2 1); pose proof (H2 (-1))") and steps[0].endswith("lra.")
+    assert not any("(H " in s for s in steps)
+    wit = parse_goals(_state("  sigma : R -> R\n", "exists g : R -> R, (forall x0 : R, g x0 = (x0 + 12) / 5) -> "
+                                                    "sigma 1 = g 1"))
+    assert wit is not None
+    assert function_witnesses(wit)[0] == "exists (fun x0 => (x0 + 12) / 5)."
+    p = _problem("True")
+    assert tactics_for(p, wit, 1)[0] != "intros."
+    for step in steps + function_witnesses(wit):
+        assert isinstance(step_sentences(step), list), step
