@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from scillm.integrations.certainly.checkers.sentences import Sentence, strip_comments
+from scillm.integrations.certainly.checkers.sentences import Sentence, split_sentences, strip_comments
 
 _IDENT = re.compile(r"[^\W\d][\w']*(?:\.[^\W\d][\w']*)*")
 _SYMBOL = re.compile(r"[^\w\s()\"'.]+")
@@ -204,6 +204,39 @@ def environment_sentences(decls: list[Sentence]) -> list[str]:
     return out
 
 
+_ATTRIBUTES = re.compile(r"#\[([^\]\"]*)\]\s*")
+_LOCAL_WORD = re.compile(r"Local\s+")
+
+
+def exported_decls(decls: str) -> str:
+    """The decls with `Local` and `#[local]` dropped (`#[export]` for hints and instances), one sentence per line.
+
+    Inside `Problem.v` locality makes no difference to how the statement
+    reads; it only hides definitions, notations, hints and instances from the
+    file that imports the problem, so an honest proof that uses them (as it
+    could in the search session) would fail. The theorem's type is the
+    problem's constant either way.
+    """
+    return "\n".join(_exported(strip_comments(s.text).strip()) for s in split_sentences(decls))
+
+
+def _exported(text: str) -> str:
+    kept: list[str] = []
+    i, local = 0, False
+    while m := _ATTRIBUTES.match(text, i):
+        items = [a.strip() for a in m.group(1).split(",")]
+        rest = [a for a in items if a and a != "local"]
+        local = local or len(rest) < len(items)
+        if rest:
+            kept.append(f"#[{', '.join(rest)}] ")
+        i = m.end()
+    if m := _LOCAL_WORD.match(text, i):
+        i, local = m.end(), True
+    if local and text[i:].split(maxsplit=1)[:1] in (["Hint"], ["Instance"], ["Existing"]):
+        kept.append("#[export] ")  # visible where the problem is imported, not where it is only required
+    return "".join(kept) + text[i:]
+
+
 def last_error(err: str) -> tuple[int, str] | None:
     """(line, message) of the last located error coqc printed."""
     found = list(_FILE_ERROR.finditer(err))
@@ -218,6 +251,7 @@ __all__ = [
     "Assumptions",
     "KernelSummary",
     "environment_sentences",
+    "exported_decls",
     "last_error",
     "library_names",
     "locate_line",

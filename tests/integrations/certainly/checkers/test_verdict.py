@@ -12,7 +12,8 @@ import pytest
 
 from scillm.integrations.certainly.checkers import get_checker, verdict_text
 from scillm.integrations.certainly.checkers.coq_session import CoqSession, find_coq
-from scillm.integrations.certainly.checkers.verdict import _policy, independent_verdict
+from scillm.integrations.certainly.checkers.verdict import independent_verdict
+from scillm.integrations.certainly.checkers.verdict_policy import policy
 from scillm.integrations.certainly.models import Problem
 
 pytestmark = [pytest.mark.needs_coq, pytest.mark.needs_bwrap]
@@ -88,7 +89,7 @@ def test_disabled_kernel_checks_in_coqchk_output_are_refused(tmp_path: Path) -> 
                          capture_output=True, text=True, timeout=120)
     summary = verdict_text.parse_coqchk(out.stdout + out.stderr)
     assert summary is not None and any("G.G.loop" in w for w in summary.weakened), summary
-    refused = _policy(summary, verdict_text.Assumptions(), frozenset(), "Nobody")
+    refused = policy(summary, verdict_text.Assumptions(), frozenset(), "Nobody", "NoOne")
     assert refused.status == "rejected" and "G.G.loop" in refused.message
 
 
