@@ -35,8 +35,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.coq_candidate import Candidate, prepare
@@ -48,40 +46,13 @@ from scillm.integrations.certainly.checkers.verdict_problem import (
     Deadline,
     ProblemStore,
     ProverRunner,
-    VerdictStatus,
     interrupted,
     write,
 )
+from scillm.integrations.certainly.checkers.verdict_result import Verdict, VerdictStatus
 from scillm.integrations.certainly.models import CheckerInfo, CheckResult, Problem
 
 _MAX_REMEMBERED = 1024
-
-
-class Verdict(BaseModel):
-    """The independent check's answer for one proof of one problem."""
-
-    model_config = ConfigDict(frozen=True)
-
-    status: VerdictStatus
-    axioms: tuple[str, ...] = Field(default=(), description="Fully qualified axioms the proved theorem depends on.")
-    message: str = Field(default="", description="Why it is not proved (empty when proved).")
-    file: str = Field(default="", description="The whole problem and proof as one standalone .v file.")
-    time_ms: float = 0.0
-    checker: CheckerInfo | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "proved"
-
-    def to_check_result(self) -> CheckResult:
-        """The same verdict as a `CheckResult` (statuses `error` become `crashed`)."""
-        from scillm.integrations.certainly.models import Message
-
-        status = {"error": "crashed"}.get(self.status, self.status)
-        messages = [] if self.ok else [Message(severity="error", text=self.message)]
-        cls = {"rejected": "forbidden", "timeout": "timeout"}.get(self.status, None if self.ok else "other")
-        return CheckResult(ok=self.ok, status=status, error_class=cls, messages=messages,  # type: ignore[arg-type]
-                           axioms=list(self.axioms), time_ms=self.time_ms, checker=self.checker, code=self.file)
 
 
 class VerdictEngine:

@@ -9,13 +9,9 @@ has an axiom it could report (`needs_assumptions`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.trusted import TRUSTED_ROOTS, sealed_field, trusted_axiom
-
-if TYPE_CHECKING:
-    from scillm.integrations.certainly.checkers.verdict import Verdict
+from scillm.integrations.certainly.checkers.verdict_result import Verdict
 
 
 def needs_assumptions(summary: vt.KernelSummary) -> bool:
@@ -26,8 +22,6 @@ def needs_assumptions(summary: vt.KernelSummary) -> bool:
 def policy(summary: vt.KernelSummary, assumed: vt.Assumptions, loaded: frozenset[str], problem_root: str,
            root: str) -> Verdict:
     """Accept only trusted axioms and unweakened kernel checks; name what is refused."""
-    from scillm.integrations.certainly.checkers.verdict import Verdict
-
     if not summary.predicative:
         return Verdict(status="rejected", message="the kernel checker reports an impredicative Set")
     if summary.weakened:
