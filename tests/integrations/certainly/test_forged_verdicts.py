@@ -129,3 +129,29 @@ def test_local_decls_serve_the_proof_but_cannot_change_the_statement(case: str, 
     assert bad["status"] != "proved", (case, bad)
     good = _prove(honest)
     assert good["status"] == "proved", (case, good["explanation"], good["attempts"])
+
+
+_LE_CLASS = 'Class Le (A : Type) := le_op : A -> A -> Prop.\nInfix "<<=" := le_op (at level 70).'
+# Coercions, instances and `Arguments` in decls: they may not silently change how the statement elaborates.
+MACHINERY_CASES = [
+    ("decls-coercion-inserted", _item("false", "exact I.", decls="Coercion bool_true (b : bool) : Prop := True."),
+     _item("holds true", "reflexivity.",
+           decls="Definition holds (b : bool) : Prop := b = true. Coercion holds : bool >-> Sortclass.")),
+    ("decls-instance-inserted", _item("3 <<= 1", "exact I.",
+                                      decls=_LE_CLASS + "\n#[export] Instance le_true : Le nat := fun _ _ => True."),
+     _item("@le_op nat le_nat 1 3", "unfold le_op, le_nat. repeat constructor.",
+           decls=_LE_CLASS + "\n#[export] Instance le_nat : Le nat := le.")),
+    ("decls-arguments-of-a-header-word", _item("forall l : list nat, length l = length l /\\ mine = 0",
+                                              "intros l. split; reflexivity.",
+                                              decls="Definition mine := 0. Arguments length {A} l : simpl never."),
+     _item("mine 2 = 2", "reflexivity.", decls="Definition mine (n : nat) := n. Arguments mine n : simpl never.")),
+]
+
+
+@pytest.mark.parametrize(("case", "attack", "honest"), MACHINERY_CASES, ids=[c[0] for c in MACHINERY_CASES])
+def test_decls_machinery_cannot_change_how_the_statement_elaborates(case: str, attack: dict[str, Any],
+                                                                    honest: dict[str, Any]) -> None:
+    bad = _prove(attack)
+    assert bad["status"] != "proved", (case, bad)
+    good = _prove(honest)
+    assert good["status"] == "proved", (case, good["explanation"], good["attempts"])

@@ -161,6 +161,7 @@ class ProblemStore:
             queries = vt.locate_queries(tokens, keywords)
             seps = [vt.separator() for _ in range(2 * len(queries) + 4)]
             chunks = _problem_chunks(header, problem.decls, stmt, queries, seps)
+            chunks += _machinery_chunks(problem.decls, {tok for tok, _ in tokens})
             starts: list[int] = []
             line_no = 1
             for text, _ in chunks:
@@ -172,7 +173,7 @@ class ProblemStore:
             inside = mounts.inside(directory, sandboxed)
             run = self.runner("coqc", ["-q", "-Q", inside, PROBLEM_ROOT, "Problem.v"], mounts, sandboxed, deadline)
             if run.rc == 0 and not run.timed_out:
-                return _problem_checks(directory, run.out, queries, seps)
+                return _problem_checks(directory, run.out, queries, seps, vt.argument_names(problem.decls))
             shutil.rmtree(directory, ignore_errors=True)
             if run.timed_out:
                 return Built(None, "timeout", "compiling the problem ran out of time", keep=False)
@@ -219,7 +220,24 @@ def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str,
     return chunks
 
 
-def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], seps: list[str]) -> Built:
+def _machinery_chunks(decls: str, words: set[str]) -> list[tuple[str, str]]:
+    """One check per coercion, instance or canonical structure of the decls that the statement does not name.
+
+    Each type-checks only when that constant does not occur in the elaborated
+    statement: decls may add words, not silent elaboration into the statement.
+    """
+    out: list[tuple[str, str]] = []
+    for k, (kind, name) in enumerate(vt.machinery_names(decls)):
+        if name in words:
+            continue
+        out.append((f"Definition scillm_free_{k} : True := ltac:(let t := eval cbv delta [scillm_statement] in "
+                    f"scillm_statement in lazymatch t with context [{name}] => fail | _ => exact I end).",
+                    f"machinery:{kind} {name}"))
+    return out
+
+
+def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], seps: list[str],
+                    arguments: list[str]) -> Built:
     got = vt.regions(out, seps)
     if got is None:
         shutil.rmtree(directory, ignore_errors=True)
@@ -227,6 +245,12 @@ def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], se
     n = len(queries)
     header_view, decls_view, plain = got[:n], got[n + 1: 2 * n + 1], got[-1]
     if "= true" not in plain:
+        for tok, query in queries:
+            if tok in arguments and not query.startswith('Locate "') and \
+                    vt.meaning(query, header_view[queries.index((tok, query))]) is not None:
+                shutil.rmtree(directory, ignore_errors=True)
+                return Built(None, "rejected", f"the decls re-declare the arguments of `{tok}`, which the statement "
+                             "uses with its meaning from the header (put `Arguments` in the header)")
         for (tok, query), a, b in zip(queries, header_view, decls_view, strict=True):
             was = vt.meaning(query, a)
             if was is not None and vt.meaning(query, b) != was:
@@ -239,6 +263,9 @@ def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], se
 def _problem_failure(kind: str, text: str) -> Built:
     """What a failed problem compile means, by which of our sentences failed."""
     text = text[:300]
+    if kind.startswith("machinery:"):
+        return Built(None, "rejected", f"the decls' {kind.split(':', 1)[1]} is inserted into the statement without "
+                     "the statement naming it (name it in the statement or declare it in the header)")
     if kind == "same":
         return Built(None, "rejected", "the decls change the meaning of the statement: read with the header alone "
                      "it elaborates to a different proposition (move scope and notation commands into the "
