@@ -157,10 +157,11 @@ class ProblemStore:
         stmt = problem.statement.strip()
         tokens = vt.statement_tokens(stmt)
         keywords = vt.KEYWORDS
-        for _ in range(4):  # a header may turn a word of the statement into a keyword: retry without it
+        parses = True
+        for _ in range(5):  # a header may turn a word of the statement into a keyword: retry without it
             queries = vt.locate_queries(tokens, keywords)
             seps = [vt.separator() for _ in range(2 * len(queries) + 4)]
-            chunks = _problem_chunks(header, problem.decls, stmt, queries, seps)
+            chunks = _problem_chunks(header, problem.decls, stmt, queries, seps, parses)
             chunks += _machinery_chunks(problem.decls, {tok for tok, _ in tokens})
             starts: list[int] = []
             line_no = 1
@@ -187,6 +188,9 @@ class ProblemStore:
                 return Built(None, "env_unavailable", f"library {lib} is not installed here ({text})")
             k = max(0, bisect.bisect_right(starts, line) - 1)
             kind = chunks[k][1] if where else "header"
+            if kind == "plain" and parses:  # the statement does not even parse without the decls' notations
+                parses = False
+                continue
             if kind == "before":
                 bad = next((tok for tok, _ in tokens if f"Locate {tok}." in chunks[k][0]), None)
                 if bad is not None and bad not in keywords:
@@ -197,7 +201,7 @@ class ProblemStore:
 
 
 def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str, str]],
-                    seps: list[str]) -> list[tuple[str, str]]:
+                    seps: list[str], parses: bool) -> list[tuple[str, str]]:
     """Problem.v's sentences, each tagged with what a failure there means."""
     n = len(queries)
     before, after = seps[: n + 1], seps[n + 1: 2 * n + 2]
@@ -206,8 +210,8 @@ def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str,
         chunks.append((header.strip(), "header"))
     chunks += [(ln, "before") for ln in vt.locate_sentences(queries, before)]
     chunks.append(("Definition scillm_some (T : Type) : option Type := Some T.", "plain"))
-    chunks.append(("Definition scillm_plain : option Type := "
-                   f"ltac:(first [exact (scillm_some ({stmt})) | exact (@None Type)]).", "plain"))
+    plain = f"ltac:(first [exact (scillm_some ({stmt})) | exact (@None Type)])" if parses else "@None Type"
+    chunks.append((f"Definition scillm_plain : option Type := {plain}.", "plain"))
     if decls.strip():
         chunks.append((vt.exported_decls(decls), "decls"))
     chunks += [(ln, "after") for ln in vt.locate_sentences(queries, after)]
