@@ -149,3 +149,35 @@ def test_without_bwrap_provers_are_refused_unless_the_server_allows_it(tmp_path:
                              env=_env_without_bwrap(tmp_path, CERTAINLY_UNSANDBOXED_PROVERS="1"),
                              capture_output=True, text=True, timeout=300)
     assert allowed.stdout.split() == ["proved", "True"], allowed.stderr[-2000:]
+
+
+def test_a_cancelled_request_does_not_poison_the_compiled_problem_for_the_next() -> None:
+    from scillm.integrations.certainly.checkers.session import tracking_provers
+    from scillm.integrations.certainly.checkers.verdict import VerdictEngine
+
+    engine = VerdictEngine()
+    problem = Problem(statement="forall n : nat, n + 0 = n")
+    try:
+        with tracking_provers() as in_flight:
+            in_flight.kill_all()
+            stopped = engine.check(problem, GOOD_NAT)
+        assert stopped.status == "error", stopped
+        again = engine.check(problem, GOOD_NAT)
+        assert again.status == "proved", again
+    finally:
+        engine.close()
+
+
+def test_prefetch_compiles_the_problem_before_the_verdict_needs_it() -> None:
+    from scillm.integrations.certainly.checkers.verdict import VerdictEngine
+
+    engine = VerdictEngine()
+    problem = Problem(statement="forall n : nat, 0 + n = n")
+    try:
+        assert engine.prefetch(problem) is True
+        assert engine.prefetch(problem) is False  # already under way or done: never twice
+        assert engine.check(problem, "intros n. reflexivity.").status == "proved"
+        assert engine.prefetch(problem) is False
+        assert engine.prefetch(Problem(statement="True", decls="Axiom x : False.")) is False  # refused input
+    finally:
+        engine.close()
