@@ -217,7 +217,10 @@ def exported_decls(decls: str) -> str:
     could in the search session) would fail. The theorem's type is the
     problem's constant either way.
     """
-    return "\n".join(_exported(strip_comments(s.text).strip()) for s in split_sentences(decls))
+    sentences = [strip_comments(s.text).strip() for s in split_sentences(decls)]
+    if any(re.match(r"Section\b", _command(t)) for t in sentences):
+        return decls.strip()  # inside a section locality is scoping, not visibility: keep the decls as written
+    return "\n".join(_exported(t) for t in sentences)
 
 
 def _exported(text: str) -> str:

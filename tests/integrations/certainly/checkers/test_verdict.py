@@ -181,3 +181,22 @@ def test_prefetch_compiles_the_problem_before_the_verdict_needs_it() -> None:
         assert engine.prefetch(Problem(statement="True", decls="Axiom x : False.")) is False  # refused input
     finally:
         engine.close()
+
+
+def test_sealed_module_fields_are_definitions_that_print_assumptions_looks_through(tmp_path: Path) -> None:
+    from scillm.integrations.certainly.checkers.trusted import SEALED_MODULES, sealed_field
+
+    uses = {"Coq.ssr.ssrunder.Under_rel": "Coq.ssr.ssrunder.Under_rel.Under_rel_from_rel",
+            "Coq.Reals.Rdefinitions.RbaseSymbolsImpl": "Coq.Reals.Rdefinitions.RbaseSymbolsImpl.Rplus_def",
+            "Coq.Reals.Rdefinitions.RinvImpl": "Coq.Reals.Rdefinitions.RinvImpl.Rinv_def"}
+    assert set(uses) == SEALED_MODULES and all(sealed_field(name) for name in uses.values())
+    lines = ["Require Import Reals Lia."]
+    lines += [f"Definition uses_{k} := @{name}.\nPrint Assumptions uses_{k}." for k, name in enumerate(uses.values())]
+    (tmp_path / "S.v").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = subprocess.run(["coqc", "-q", "S.v"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    named = verdict_text.parse_assumptions(out.stdout).axioms
+    assert "ClassicalDedekindReals.sig_forall_dec" in named  # the real axiom behind the Reals fields is named
+    assert not any(sealed_field(a) or a.rpartition(".")[0].endswith(("Under_rel", "RbaseSymbolsImpl", "RinvImpl"))
+                   for a in named), named
+    assert out.stdout.count("Closed under the global context") == 1, out.stdout  # Under_rel rests on nothing
