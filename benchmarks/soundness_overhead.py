@@ -7,7 +7,8 @@ and the first N miniF2F-Rocq valid problems (skipped when
 searches each item through the engine; every proof it reports `proved` is
 then put through a fresh `VerdictEngine` (nothing cached), timing the first
 verdict (problem compiled) and a second one on the same problem (compiled
-problem reused). Then warm coqtop vs cold coqc, both inside bubblewrap, on a
+problem reused, as when `prefetch_verdict` compiled it while the search ran),
+with the trusted imports the search added. Then warm coqtop vs cold coqc, both inside bubblewrap, on a
 Lia header. Prints measured numbers only (goals: verdict <= 1 s per proved
 item, warm >= 100x cold).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import sys
 import time
@@ -26,6 +28,7 @@ from typing import Any
 from scillm.integrations.certainly.checkers import get_checker
 from scillm.integrations.certainly.checkers.coq import CoqChecker
 from scillm.integrations.certainly.checkers.prover_sandbox import probe
+from scillm.integrations.certainly.checkers.trusted import normalize_import
 from scillm.integrations.certainly.checkers.verdict import VerdictEngine
 from scillm.integrations.certainly.engine import arun_items
 from scillm.integrations.certainly.normalize import normalize_item
@@ -33,6 +36,20 @@ from scillm.integrations.certainly.normalize import normalize_item
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "scillm" / "integrations" / "certainly" / "examples" / "basic.json"
 MINIF2F = ROOT.parent / "shared" / "benchmarks" / "minif2f-rocq" / "valid"
+
+
+def _imports(result: dict[str, Any], header: str) -> tuple[str, ...]:
+    """The trusted imports the search added, read back from the reported file (header, then the imports)."""
+    code = result.get("coq_code") or ""
+    head = header.strip()
+    rest = code[len(head):] if head and code.startswith(head) else code
+    found: list[str] = []
+    for line in rest.lstrip("\n").splitlines():
+        m = re.fullmatch(r"Require Import ([\w.]+)\.", line.strip())
+        if m is None or normalize_import(m.group(1)) is None:
+            break
+        found.append(m.group(1))
+    return tuple(found)
 
 
 def _median(xs: list[float]) -> str:
@@ -55,9 +72,13 @@ async def verdict_costs(name: str, items: list[Any], max_seconds: float) -> None
         for i, r in proved:
             norm = normalize_item(items[i], i, backend="coq")
             assert norm.problem is not None
-            v1 = engine.check(norm.problem, r["proof"])
-            v2 = engine.check(norm.problem, r["proof"])
+            imports = _imports(r, norm.problem.header)
+            v1 = engine.check(norm.problem, r["proof"], imports)
+            v2 = engine.check(norm.problem, r["proof"], imports)
             disagree += (v1.status != "proved") + (v2.status != "proved")
+            for v in (v1, v2):
+                if v.status != "proved":
+                    print(f"  disagreement on {norm.item_id}: {v.status}: {v.message[:200]}")
             first.append(v1.time_ms)
             again.append(v2.time_ms)
     finally:

@@ -6,7 +6,7 @@ string, plus optional `id`, `backend`, `header`, `decls`, `theorem_name`,
 statement, a whole file with exactly one open theorem (the file keeps its own
 imports and decls, so `header`/`decls` cannot come with it), a library lemma name
 (`Nat.add_comm`, looked up with the prover) or plain English (formalised by
-an LLM, else reported `needs_llm`). Pure text logic except `lookup_coq_lemma`.
+an LLM, else reported `needs_llm`). Pure text logic except `lookup_coq_lemma`, which runs a sandboxed `coqc`.
 """
 
 from __future__ import annotations
@@ -226,33 +226,37 @@ def with_statement(norm: NormalizedItem, statement: str, header: str | None = No
 
 
 async def lookup_coq_lemma(name: str, header: str = COQ_DEFAULT_HEADER, *, timeout_s: float = 30.0) -> str:
-    """The statement of library lemma `name`, as Coq prints it (`Check name.` in a one-off `coqc`).
+    """The statement of library lemma `name`, as Coq prints it (`Check name.` in a one-off sandboxed `coqc`).
 
+    The header is request data, so coqc runs like every other prover: inside
+    the prover sandbox, tracked for cancellation.
     Raises LookupError naming the reason when the lemma does not exist or Coq is missing.
     """
-    coqc = shutil.which("coqc")
-    if coqc is None:
+    if shutil.which("coqc") is None:
         raise LookupError("coqc is not on PATH (apt-get install coq)")
     if not _LEMMA_NAME.match(name):
         raise LookupError(f"{name!r} is not a Coq identifier")
+    return await asyncio.to_thread(_lookup, name, header, timeout_s)
+
+
+def _lookup(name: str, header: str, timeout_s: float) -> str:
+    from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
+
     with tempfile.TemporaryDirectory(prefix="certainly-lookup-") as tmp:
-        path = Path(tmp) / "Lookup.v"
-        path.write_text(f"{header}\nSet Printing Width 100000.\nCheck {name}.\n", encoding="utf-8")
-        proc = await asyncio.create_subprocess_exec(
-            coqc, "-q", str(path), cwd=tmp, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        (Path(tmp) / "Lookup.v").write_text(f"{header}\nSet Printing Width 100000.\nCheck {name}.\n",
+                                            encoding="utf-8")
         try:
-            out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
-        except asyncio.TimeoutError as exc:
-            proc.kill()
-            await proc.wait()
-            raise LookupError(f"looking up {name} timed out after {timeout_s:g} s") from exc
-    if proc.returncode != 0:
-        detail = " ".join(err.decode(errors="replace").split())
-        raise LookupError(f"Coq does not know {name}: {detail[-300:]}")
-    text = out.decode(errors="replace")
-    m = re.search(r"^\s*:\s*(.*)", text, re.MULTILINE | re.DOTALL)
+            cmd = sandbox.launch(["coqc", "-q", "Lookup.v"], sandbox.Mounts(scratch=tmp))
+        except sandbox.SandboxUnavailable as exc:
+            raise LookupError(str(exc)) from exc
+        run = sandbox.run(cmd, timeout_s=timeout_s)
+    if run.timed_out:
+        raise LookupError(f"looking up {name} timed out after {timeout_s:g} s")
+    if run.rc != 0:
+        raise LookupError(f"Coq does not know {name}: {' '.join(run.err.split())[-300:]}")
+    m = re.search(r"^\s*:\s*(.*)", run.out, re.MULTILINE | re.DOTALL)
     if m is None:
-        raise LookupError(f"could not read the statement of {name} from Coq's answer {text[:200]!r}")
+        raise LookupError(f"could not read the statement of {name} from Coq's answer {run.out[:200]!r}")
     return " ".join(m.group(1).split())
 
 

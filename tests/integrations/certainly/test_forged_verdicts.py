@@ -104,3 +104,54 @@ def test_load_cannot_read_a_host_file(tmp_path: Path) -> None:
     bad = _prove(_item("secret = 1", "reflexivity.", header=f'Time Load "{host.with_suffix("")}".'))
     assert bad["status"] != "proved", bad
     assert _prove(_item("secret = 1", "reflexivity.", decls="Definition secret := 1."))["status"] == "proved"
+
+
+# Local decls: the proof may use them (as it could in the search), but they still cannot change the statement.
+LOCAL_CASES = [
+    ("local-definition", _item("False", "exact I.", decls="#[local] Definition False := True."),
+     _item("foo = 1", "unfold foo. reflexivity.", decls="#[local] Definition foo := 1.")),
+    ("local-notation", _item("False", "exact I.", decls="Local Notation False := True."),
+     _item("forall n : nat, n + n = 2 * n", "intros n. change (dbl n = 2 * n). unfold dbl_fn. simpl. ring.",
+           header="Require Import Arith.",
+           decls='Definition dbl_fn (n : nat) := n + n. Local Notation "\'dbl\' x" := (dbl_fn x) (at level 10).')),
+    ("local-hint", _item("1 = 2", "auto with local_db.",
+                         decls="Create HintDb local_db. #[local] Hint Extern 1 => exact I : local_db."),
+     _item("my_fact 3", "auto with local_db.", decls="Definition my_fact (n : nat) := n = n. "
+           "Lemma my_fact_ok n : my_fact n. Proof. reflexivity. Qed. Create HintDb local_db. "
+           "#[local] Hint Resolve my_fact_ok : local_db.")),
+]
+
+
+@pytest.mark.parametrize(("case", "attack", "honest"), LOCAL_CASES, ids=[c[0] for c in LOCAL_CASES])
+def test_local_decls_serve_the_proof_but_cannot_change_the_statement(case: str, attack: dict[str, Any],
+                                                                     honest: dict[str, Any]) -> None:
+    bad = _prove(attack)
+    assert bad["status"] != "proved", (case, bad)
+    good = _prove(honest)
+    assert good["status"] == "proved", (case, good["explanation"], good["attempts"])
+
+
+_LE_CLASS = 'Class Le (A : Type) := le_op : A -> A -> Prop.\nInfix "<<=" := le_op (at level 70).'
+# Coercions, instances and `Arguments` in decls: they may not silently change how the statement elaborates.
+MACHINERY_CASES = [
+    ("decls-coercion-inserted", _item("false", "exact I.", decls="Coercion bool_true (b : bool) : Prop := True."),
+     _item("holds true", "reflexivity.",
+           decls="Definition holds (b : bool) : Prop := b = true. Coercion holds : bool >-> Sortclass.")),
+    ("decls-instance-inserted", _item("le_op 3 1", "exact I.",
+                                      decls=_LE_CLASS + "\n#[export] Instance le_true : Le nat := fun _ _ => True."),
+     _item("@le_op nat le_nat 1 3 /\\ 1 <<= 3", "split; unfold le_op, le_nat; repeat constructor.",
+           decls=_LE_CLASS + "\n#[export] Instance le_nat : Le nat := le.")),
+    ("decls-arguments-of-a-header-word", _item("forall l : list nat, length l = length l /\\ mine = 0",
+                                              "intros l. split; reflexivity.",
+                                              decls="Definition mine := 0. Arguments length {A} l : simpl never."),
+     _item("mine 2 = 2", "reflexivity.", decls="Definition mine (n : nat) := n. Arguments mine n : simpl never.")),
+]
+
+
+@pytest.mark.parametrize(("case", "attack", "honest"), MACHINERY_CASES, ids=[c[0] for c in MACHINERY_CASES])
+def test_decls_machinery_cannot_change_how_the_statement_elaborates(case: str, attack: dict[str, Any],
+                                                                    honest: dict[str, Any]) -> None:
+    bad = _prove(attack)
+    assert bad["status"] != "proved", (case, bad)
+    good = _prove(honest)
+    assert good["status"] == "proved", (case, good["explanation"], good["attempts"])

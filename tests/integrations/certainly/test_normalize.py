@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,18 @@ async def test_library_lemma_statement_is_looked_up_with_coq() -> None:
     assert await lookup_coq_lemma("Nat.add_comm") == "forall n m : nat, n + m = m + n"
     with pytest.raises(LookupError, match="does not know"):
         await lookup_coq_lemma("No.such_lemma")
+
+
+@pytest.mark.needs_coq
+@pytest.mark.needs_bwrap
+async def test_library_lemma_lookup_runs_in_the_prover_sandbox() -> None:
+    target = Path("/tmp") / f"scillm_lookup_{secrets.token_hex(6)}"
+    header = f'Time Redirect "{target}" Print nat.\nRequire Import Arith.'
+    try:
+        await lookup_coq_lemma("Nat.add_comm", header)
+    except LookupError:
+        pass
+    assert not Path(f"{target}.out").exists() and not target.exists()
 
 
 WARMUP = "Theorem warmup : True.\nProof. exact I. Qed.\n\nTheorem main : {stmt}.\nProof.\nAdmitted.\n"

@@ -142,6 +142,16 @@ class CoqCheckerBase:
         """`confirm` with the trusted imports the search added."""
         return await asyncio.to_thread(self.verify_sync, problem, proof, imports)
 
+    def prefetch_verdict(self, problem: Problem) -> bool:
+        """Start compiling the problem's part of the independent verdict now, while its search runs.
+
+        The compile runs in the caller's context (cancelling the request stops
+        it); the later verdict on a winner then only compiles the proof.
+        """
+        from scillm.integrations.certainly.checkers.verdict import default_engine
+
+        return default_engine().prefetch(problem)
+
     def verify_sync(self, problem: Problem, proof: str, imports: tuple[str, ...] = ()) -> CheckResult:
         from scillm.integrations.certainly.checkers.verdict import independent_verdict
 

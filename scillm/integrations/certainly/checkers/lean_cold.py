@@ -1,6 +1,6 @@
 """The cold Lean path: one `lake env lean --json` run on a temporary file per check.
 
-Used when no REPL can be started (or with `mode="cold"`), and as the slow
+Every run is a sandboxed prover (`lean_sandbox`). Used when no REPL can be started (or with `mode="cold"`), and as the slow
 baseline the warm pool is measured against; `run_module` compiles one
 module of the independent verdict (`lean_verdict`). `lean --json` prints one
 `{severity, pos, endPos, data, ...}` object per line, the same shape as REPL
@@ -9,11 +9,9 @@ messages.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import subprocess
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from typing import Literal
@@ -49,38 +47,30 @@ def parse_json_lines(text: str) -> tuple[list[ReplMessage], str]:
     return messages, "\n".join(other)
 
 
-def _limit(memory_mb: int | None) -> None:
-    if memory_mb:
-        import resource
-
-        limit = memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _spawn(config: LeanConfig, argv: list[str], timeout_s: float,
+def _spawn(config: LeanConfig, argv: list[str], timeout_s: float, scratch: str,
            extra_env: dict[str, str] | None = None) -> tuple[str, bytes, bytes, int] | ColdOutcome:
-    """Run one Lean process in its own session under RLIMIT_AS; (argv0, stdout, stderr, rc) or a failed outcome."""
-    env = None
-    if extra_env:
-        env = dict(os.environ)
-        for key, value in extra_env.items():
-            env[key] = value if not env.get(key) else f"{value}{os.pathsep}{env[key]}"
+    """Run one Lean process in the prover sandbox (scratch writable, project read-only), tracked for cancellation.
+
+    (argv0, stdout, stderr, rc), or a finished outcome when it could not run or was stopped.
+    """
+    from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
+    from scillm.integrations.certainly.checkers.lean_sandbox import lean_launch
+
+    if shutil.which(argv[0]) is None:
+        return ColdOutcome("env_unavailable", f"cannot run {argv[0]!r}: not found")
     try:
-        proc = subprocess.Popen(
-            argv, cwd=str(config.project) if config.project else None, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-            preexec_fn=lambda: _limit(config.memory_mb),
-        )
+        cmd = lean_launch(config, argv, scratch, extra_env)
+    except sandbox.SandboxUnavailable as exc:
+        return ColdOutcome("env_unavailable", str(exc))
+    try:
+        run = sandbox.run(cmd, timeout_s=timeout_s, mem_bytes=config.memory_mb << 20 if config.memory_mb else None)
     except OSError as exc:
         return ColdOutcome("env_unavailable", f"cannot run {argv[0]!r}: {exc}")
-    try:
-        out, err = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+    if run.timed_out:
         return ColdOutcome("timeout", f"lean did not finish within {timeout_s:.3g} s; killed")
-    return argv[0], out, err, proc.returncode
+    if run.rc is None:
+        return ColdOutcome("crashed", f"lean was stopped: {run.err[-300:]}")
+    return argv[0], run.out.encode("utf-8"), run.err.encode("utf-8"), run.rc
 
 
 def _outcome(spawned: tuple[str, bytes, bytes, int] | ColdOutcome) -> tuple[ColdOutcome, list[ReplMessage]]:
@@ -105,7 +95,7 @@ def run_cold(config: LeanConfig, code: str, confirm_cmd: str | None, timeout_s: 
         path = os.path.join(tmp, "Check.lean")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
-        outcome, messages = _outcome(_spawn(config, [*config.lean_cmd, path], timeout_s))
+        outcome, messages = _outcome(_spawn(config, [*config.lean_cmd, path], timeout_s, tmp))
     if outcome.status != "ran":
         return outcome
     import_errors = [m for m in messages if m.severity == "error" and m.pos.line <= import_lines]
@@ -133,14 +123,14 @@ def run_module(config: LeanConfig, root: str, module: str, text: str, timeout_s:
     argv = [*config.lean_cmd, "-R", root]
     if olean:
         argv += ["-o", os.path.join(root, rel + ".olean")]
-    outcome, _ = _outcome(_spawn(config, [*argv, path], timeout_s, {"LEAN_PATH": root}))
+    outcome, _ = _outcome(_spawn(config, [*argv, path], timeout_s, root, {"LEAN_PATH": root}))
     return outcome
 
 
 def run_replay(config: LeanConfig, root: str, module: str, timeout_s: float) -> ColdOutcome:
     """Re-check every declaration of a compiled module with the kernel (`replay_cmd`, e.g. lean4checker)."""
     assert config.replay_cmd is not None
-    spawned = _spawn(config, [*config.replay_cmd, module], timeout_s, {"LEAN_PATH": root})
+    spawned = _spawn(config, [*config.replay_cmd, module], timeout_s, root, {"LEAN_PATH": root})
     if isinstance(spawned, ColdOutcome):
         return spawned
     _, out, err, returncode = spawned

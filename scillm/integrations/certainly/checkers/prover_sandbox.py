@@ -29,7 +29,7 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -51,18 +51,21 @@ class SandboxUnavailable(SandboxUnavailableError):
 class Mounts:
     """What one prover run sees: its writable scratch dir (the cwd) and read-only extras.
 
-    `readonly` maps a host directory to the path the prover sees it at.
+    `readonly` maps a host directory to the path the prover sees it at;
+    `scratch_at` is where the scratch dir appears (its own host path when the
+    prover's arguments already name files in it, as Lean's do).
     """
 
     scratch: str
     readonly: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    scratch_at: str = WORK_INSIDE
 
     def inside(self, host_path: str, sandboxed: bool) -> str:
         """The path a prover sees for `host_path` (itself when unsandboxed)."""
         if not sandboxed:
             return host_path
         if host_path == self.scratch:
-            return WORK_INSIDE
+            return self.scratch_at
         for host, target in self.readonly:
             if host_path == host:
                 return target
@@ -167,14 +170,25 @@ def active() -> bool:
                              "on the server to run provers without it")
 
 
-def launch(argv: Sequence[str], mounts: Mounts) -> Launch:
-    """The command that runs `argv` (paths as given by `Mounts.inside`) under the current policy."""
+def launch(argv: Sequence[str], mounts: Mounts, *, cwd: str | None = None,
+           env: Mapping[str, str] | None = None) -> Launch:
+    """The command that runs `argv` (paths as given by `Mounts.inside`) under the current policy.
+
+    `cwd` is a directory as the prover sees it (default: the scratch dir);
+    `env` adds variables to the prover's otherwise empty environment.
+    """
+    extra = dict(env or {})
     if not active():
-        return Launch(list(argv), mounts.scratch, {**_ENV_INSIDE, "HOME": mounts.scratch}, sandboxed=False)
+        home = {"HOME": mounts.scratch}
+        return Launch(list(argv), cwd or mounts.scratch, {**_ENV_INSIDE, **home, **extra}, sandboxed=False)
     cmd = list(_base_argv(argv[0]))
     for host, target in mounts.readonly:
         cmd += ["--ro-bind", host, target]
-    cmd += ["--bind", mounts.scratch, WORK_INSIDE, "--chdir", WORK_INSIDE, "--remount-ro", "/"]
+    inside = mounts.scratch_at
+    cmd += ["--bind", mounts.scratch, inside, "--chdir", cwd or inside, "--remount-ro", "/"]
+    cmd += ["--setenv", "HOME", inside]
+    for key, value in extra.items():
+        cmd += ["--setenv", key, value]
     cmd += [shutil.which(argv[0]) or argv[0], *argv[1:]]
     return Launch(cmd, mounts.scratch, {}, sandboxed=True)
 

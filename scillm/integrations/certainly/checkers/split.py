@@ -160,9 +160,9 @@ def _source(text: str, sentences: list[Sentence]) -> str:
 async def check_file(text: str, theorem_name: str | None = None, *, checker: object | None = None,
                      timeout_ms: int | None = None, confirm: bool = True) -> CheckResult:
     """Check the proof written in a whole file; a file that cannot be cut is a `failed` parse_error."""
-    from scillm.integrations.certainly.checkers import get_checker
     from scillm.integrations.certainly.checkers.base import Checker
     from scillm.integrations.certainly.checkers.coq_candidate import verdict
+    from scillm.integrations.certainly.checkers.factory import get_checker
     from scillm.integrations.certainly.models import CheckerInfo
 
     try:

@@ -45,6 +45,26 @@ TRUSTED_ROOTS: frozenset[str] = frozenset(
 """Logical roots of the packages whose declared axioms are accepted (the Debian `libcoq-*` set)."""
 
 
+SEALED_MODULES: frozenset[str] = frozenset(
+    {
+        "Coq.ssr.ssrunder.Under_rel",
+        "Coq.Reals.Rdefinitions.RbaseSymbolsImpl",
+        "Coq.Reals.Rdefinitions.RinvImpl",
+    }
+)
+"""Standard-library modules sealed by a module type whose fields `coqchk -o` lists as axioms.
+
+Each is defined (`Module M : SIG. Definition ... End M.`); `Print Assumptions`
+looks through the seal and never reports them. A context whose only
+`coqchk` axioms are these fields gives every theorem an empty assumption list.
+"""
+
+
+def sealed_field(name: str) -> bool:
+    """True for a field of one of `SEALED_MODULES` (`Coq.ssr.ssrunder.Under_rel.over_rel`)."""
+    return name.rpartition(".")[0] in SEALED_MODULES
+
+
 def library_of(name: str, loaded_libraries: Iterable[str]) -> str | None:
     """The longest loaded library that is a strict prefix of the qualified name `name`."""
     loaded = loaded_libraries if isinstance(loaded_libraries, (set, frozenset)) else frozenset(loaded_libraries)
@@ -72,4 +92,5 @@ def normalize_import(module: str) -> str | None:
     return name if name in TRUSTED_IMPORTS else None
 
 
-__all__ = ["TRUSTED_IMPORTS", "TRUSTED_ROOTS", "library_of", "normalize_import", "trusted_axiom"]
+__all__ = ["SEALED_MODULES", "TRUSTED_IMPORTS", "TRUSTED_ROOTS", "library_of", "normalize_import", "sealed_field",
+           "trusted_axiom"]

@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from scillm.integrations.certainly.checkers.sentences import Sentence, strip_comments
+from scillm.integrations.certainly.checkers.sentences import Sentence, split_sentences, strip_comments
 
 _IDENT = re.compile(r"[^\W\d][\w']*(?:\.[^\W\d][\w']*)*")
 _SYMBOL = re.compile(r"[^\w\s()\"'.]+")
@@ -204,6 +204,78 @@ def environment_sentences(decls: list[Sentence]) -> list[str]:
     return out
 
 
+_ATTRIBUTES = re.compile(r"#\[([^\]\"]*)\]\s*")
+_LOCAL_WORD = re.compile(r"Local\s+")
+
+
+def exported_decls(decls: str) -> str:
+    """The decls with `Local` and `#[local]` dropped (`#[export]` for hints and instances), one sentence per line.
+
+    Inside `Problem.v` locality makes no difference to how the statement
+    reads; it only hides definitions, notations, hints and instances from the
+    file that imports the problem, so an honest proof that uses them (as it
+    could in the search session) would fail. The theorem's type is the
+    problem's constant either way.
+    """
+    sentences = [strip_comments(s.text).strip() for s in split_sentences(decls)]
+    if any(re.match(r"Section\b", _command(t)) for t in sentences):
+        return decls.strip()  # inside a section locality is scoping, not visibility: keep the decls as written
+    return "\n".join(_exported(t) for t in sentences)
+
+
+def _exported(text: str) -> str:
+    kept: list[str] = []
+    i, local = 0, False
+    while m := _ATTRIBUTES.match(text, i):
+        items = [a.strip() for a in m.group(1).split(",")]
+        rest = [a for a in items if a and a != "local"]
+        local = local or len(rest) < len(items)
+        if rest:
+            kept.append(f"#[{', '.join(rest)}] ")
+        i = m.end()
+    if m := _LOCAL_WORD.match(text, i):
+        i, local = m.end(), True
+    if local and text[i:].split(maxsplit=1)[:1] in (["Hint"], ["Instance"], ["Existing"]):
+        kept.append("#[export] ")  # visible where the problem is imported, not where it is only required
+    return "".join(kept) + text[i:]
+
+
+_MACHINERY = re.compile(
+    r"(?:Program\s+)?(Coercion|Instance|Existing\s+Instances?|Canonical(?:\s+Structure)?)\s+((?:[^\W\d][\w'.]*\s*)+)")
+_ARGUMENTS = re.compile(r"Arguments\s+@?([^\W\d][\w'.]*)")
+
+
+def _command(text: str) -> str:
+    """A sentence without its comments, attributes and `Local`/`Global`/`Export` prefix."""
+    text = strip_comments(text).strip()
+    while m := _ATTRIBUTES.match(text) or re.match(r"(?:Local|Global|Export|#\[[^\]]*\])\s+", text):
+        text = text[m.end():]
+    return text
+
+
+def machinery_names(decls: str) -> list[tuple[str, str]]:
+    """(kind, name) of each coercion, instance and canonical structure the decls declare by name.
+
+    These change how a statement elaborates without the statement naming
+    them, so the verdict checks that none of them ends up inside it.
+    """
+    out: list[tuple[str, str]] = []
+    for s in split_sentences(decls):
+        m = _MACHINERY.match(_command(s.text))
+        if m is None:
+            continue
+        kind = " ".join(m.group(1).split())
+        names = m.group(2).split() if kind.startswith("Existing") else m.group(2).split()[:1]
+        out += [(kind, n.rstrip(".")) for n in names if n.rstrip(".") not in ("", "Structure")]
+    return out
+
+
+def argument_names(decls: str) -> list[str]:
+    """The names whose arguments (implicits, scopes) the decls re-declare with `Arguments`."""
+    found = (_ARGUMENTS.match(_command(s.text)) for s in split_sentences(decls))
+    return [m.group(1).rstrip(".") for m in found if m is not None]
+
+
 def last_error(err: str) -> tuple[int, str] | None:
     """(line, message) of the last located error coqc printed."""
     found = list(_FILE_ERROR.finditer(err))
@@ -215,9 +287,12 @@ def last_error(err: str) -> tuple[int, str] | None:
 
 __all__ = [
     "KEYWORDS",
+    "argument_names",
+    "machinery_names",
     "Assumptions",
     "KernelSummary",
     "environment_sentences",
+    "exported_decls",
     "last_error",
     "library_names",
     "locate_line",

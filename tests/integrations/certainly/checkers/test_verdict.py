@@ -12,7 +12,8 @@ import pytest
 
 from scillm.integrations.certainly.checkers import get_checker, verdict_text
 from scillm.integrations.certainly.checkers.coq_session import CoqSession, find_coq
-from scillm.integrations.certainly.checkers.verdict import _policy, independent_verdict
+from scillm.integrations.certainly.checkers.verdict import independent_verdict
+from scillm.integrations.certainly.checkers.verdict_policy import policy
 from scillm.integrations.certainly.models import Problem
 
 pytestmark = [pytest.mark.needs_coq, pytest.mark.needs_bwrap]
@@ -88,7 +89,7 @@ def test_disabled_kernel_checks_in_coqchk_output_are_refused(tmp_path: Path) -> 
                          capture_output=True, text=True, timeout=120)
     summary = verdict_text.parse_coqchk(out.stdout + out.stderr)
     assert summary is not None and any("G.G.loop" in w for w in summary.weakened), summary
-    refused = _policy(summary, verdict_text.Assumptions(), frozenset(), "Nobody")
+    refused = policy(summary, verdict_text.Assumptions(), frozenset(), "Nobody", "NoOne")
     assert refused.status == "rejected" and "G.G.loop" in refused.message
 
 
@@ -148,3 +149,54 @@ def test_without_bwrap_provers_are_refused_unless_the_server_allows_it(tmp_path:
                              env=_env_without_bwrap(tmp_path, CERTAINLY_UNSANDBOXED_PROVERS="1"),
                              capture_output=True, text=True, timeout=300)
     assert allowed.stdout.split() == ["proved", "True"], allowed.stderr[-2000:]
+
+
+def test_a_cancelled_request_does_not_poison_the_compiled_problem_for_the_next() -> None:
+    from scillm.integrations.certainly.checkers.session import tracking_provers
+    from scillm.integrations.certainly.checkers.verdict import VerdictEngine
+
+    engine = VerdictEngine()
+    problem = Problem(statement="forall n : nat, n + 0 = n")
+    try:
+        with tracking_provers() as in_flight:
+            in_flight.kill_all()
+            stopped = engine.check(problem, GOOD_NAT)
+        assert stopped.status == "error", stopped
+        again = engine.check(problem, GOOD_NAT)
+        assert again.status == "proved", again
+    finally:
+        engine.close()
+
+
+def test_prefetch_compiles_the_problem_before_the_verdict_needs_it() -> None:
+    from scillm.integrations.certainly.checkers.verdict import VerdictEngine
+
+    engine = VerdictEngine()
+    problem = Problem(statement="forall n : nat, 0 + n = n")
+    try:
+        assert engine.prefetch(problem) is True
+        assert engine.prefetch(problem) is False  # already under way or done: never twice
+        assert engine.check(problem, "intros n. reflexivity.").status == "proved"
+        assert engine.prefetch(problem) is False
+        assert engine.prefetch(Problem(statement="True", decls="Axiom x : False.")) is False  # refused input
+    finally:
+        engine.close()
+
+
+def test_sealed_module_fields_are_definitions_that_print_assumptions_looks_through(tmp_path: Path) -> None:
+    from scillm.integrations.certainly.checkers.trusted import SEALED_MODULES, sealed_field
+
+    uses = {"Coq.ssr.ssrunder.Under_rel": "Coq.ssr.ssrunder.Under_rel.Under_rel_from_rel",
+            "Coq.Reals.Rdefinitions.RbaseSymbolsImpl": "Coq.Reals.Rdefinitions.RbaseSymbolsImpl.Rplus_def",
+            "Coq.Reals.Rdefinitions.RinvImpl": "Coq.Reals.Rdefinitions.RinvImpl.Rinv_def"}
+    assert set(uses) == SEALED_MODULES and all(sealed_field(name) for name in uses.values())
+    lines = ["Require Import Reals Lia."]
+    lines += [f"Definition uses_{k} := @{name}.\nPrint Assumptions uses_{k}." for k, name in enumerate(uses.values())]
+    (tmp_path / "S.v").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = subprocess.run(["coqc", "-q", "S.v"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    named = verdict_text.parse_assumptions(out.stdout).axioms
+    assert "ClassicalDedekindReals.sig_forall_dec" in named  # the real axiom behind the Reals fields is named
+    assert not any(sealed_field(a) or a.rpartition(".")[0].endswith(("Under_rel", "RbaseSymbolsImpl", "RinvImpl"))
+                   for a in named), named
+    assert out.stdout.count("Closed under the global context") == 1, out.stdout  # Under_rel rests on nothing

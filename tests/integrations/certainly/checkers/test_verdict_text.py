@@ -68,3 +68,16 @@ def test_trusted_lists() -> None:
     assert trusted_axiom("Coq.Logic.Classical_Prop.classic", loaded)
     assert not trusted_axiom("Coq.Logic.Other.ax", loaded)
     assert not trusted_axiom("SP_1.Problem.cheat", loaded)
+
+
+def test_exported_decls_drop_locality_only() -> None:
+    from scillm.integrations.certainly.checkers.verdict_text import exported_decls
+
+    got = exported_decls('#[local] Definition a := 1. Local Notation "x ++ y" := (x + y). '
+                         "#[local, program] Definition g : nat := 2. #[ local ] Hint Resolve a : core. "
+                         "Local Instance i : Inhabited nat := {}. #[global] Instance j : Inhabited bool := {}. "
+                         "(* c *) Local Open Scope Z_scope. Definition Localized := 0.")
+    assert got.splitlines() == [
+        "Definition a := 1.", 'Notation "x ++ y" := (x + y).', "#[program] Definition g : nat := 2.",
+        "#[export] Hint Resolve a : core.", "#[export] Instance i : Inhabited nat := {}.",
+        "#[global] Instance j : Inhabited bool := {}.", "Open Scope Z_scope.", "Definition Localized := 0."]

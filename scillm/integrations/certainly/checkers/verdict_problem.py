@@ -1,0 +1,292 @@
+"""`Problem.v` of the independent verdict: compiled once per problem, kept in a private directory.
+
+The file holds the header, the statement elaborated with the header alone
+(`scillm_plain`, None when it needs the decls), the decls, the statement
+elaborated with header and decls (`scillm_statement`), and `scillm_same`,
+which only type-checks when the two readings are convertible. `Locate` of
+every name and symbol of the statement is printed before and after the
+decls: when the statement needs the decls, a name or notation that the
+header already gives a meaning must keep it.
+
+A compile that was interrupted (timeout, cancelled request, killed process)
+is never kept, so one request's cancellation cannot poison a later one.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextvars
+import hashlib
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
+from scillm.integrations.certainly.checkers import verdict_text as vt
+from scillm.integrations.certainly.checkers.coq_session import CoqBinaries
+from scillm.integrations.certainly.checkers.diagnostics import missing_library
+from scillm.integrations.certainly.models import Problem
+
+VerdictStatus = Literal["proved", "failed", "rejected", "error", "timeout", "env_unavailable"]
+PROBLEM_ROOT = f"SP_{vt.secrets.token_hex(6)}"
+_MAX_PROBLEMS = 256
+_MAX_PENDING = 4
+
+
+@dataclass(frozen=True)
+class Built:
+    """A compiled problem: where its `.vo` lives, or why it cannot be used."""
+
+    directory: str | None
+    status: VerdictStatus = "proved"
+    message: str = ""
+    keep: bool = True
+
+
+class Deadline:
+    """One wall-clock budget shared by every prover run of a verdict."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return max(0.1, self.end - time.monotonic())
+
+
+def interrupted(run: sandbox.RunResult) -> bool:
+    """The run was stopped from outside (deadline, cancelled request, signal), so it says nothing."""
+    return run.timed_out or run.rc is None or run.rc < 0
+
+
+class ProverRunner:
+    """Runs coqc/coqchk (or `rocq compile`/`rocq check`) in the sandbox under one memory cap."""
+
+    def __init__(self, binaries: CoqBinaries, mem_bytes: int | None) -> None:
+        self.binaries = binaries
+        self.mem_bytes = mem_bytes
+
+    def __call__(self, tool: str, args: list[str], mounts: sandbox.Mounts, sandboxed: bool,
+                 deadline: Deadline) -> sandbox.RunResult:
+        prefix = ["rocq", {"coqc": "compile", "coqchk": "check"}[tool]] if self.binaries.top[0] == "rocq" else [tool]
+        cmd = sandbox.launch([*prefix, *args], mounts)
+        assert cmd.sandboxed == sandboxed
+        return sandbox.run(cmd, timeout_s=deadline.left(), mem_bytes=self.mem_bytes)
+
+
+class ProblemStore:
+    """Compiled problems keyed by the hash of everything that shapes them, in one private directory."""
+
+    def __init__(self, runner: ProverRunner, version: str) -> None:
+        self.runner = runner
+        self.version = version
+        self._root: str | None = None
+        self._built: OrderedDict[str, Built] = OrderedDict()
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._pending: dict[str, Future[Built]] = {}
+        self._prefetcher: ThreadPoolExecutor | None = None
+
+    def root(self) -> str:
+        with self._lock:
+            if self._root is None:
+                self._root = tempfile.mkdtemp(prefix="scillm-verdict-")
+            return self._root
+
+    def close(self) -> None:
+        with self._lock:
+            root, self._root = self._root, None
+            self._built.clear()
+            pool, self._prefetcher = self._prefetcher, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def key(self, problem: Problem, header: str) -> str:
+        blob = "\x00".join([self.version, PROBLEM_ROOT, header, problem.decls, problem.statement])
+        return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def prefetch(self, problem: Problem, header: str, sandboxed: bool, timeout_s: float) -> bool:
+        """Start compiling `problem` in the background (in the caller's context, so cancelling it stops it)."""
+        key = self.key(problem, header)
+        with self._lock:
+            if key in self._built or key in self._pending or len(self._pending) >= _MAX_PENDING:
+                return False
+            if self._prefetcher is None:
+                self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scillm-verdict-prefetch")
+            ctx = contextvars.copy_context()
+            fut = self._prefetcher.submit(ctx.run, self.get, problem, header, sandboxed, Deadline(timeout_s))
+            self._pending[key] = fut
+        fut.add_done_callback(lambda _f: self._forget(key))
+        return True
+
+    def _forget(self, key: str) -> None:
+        with self._lock:
+            self._pending.pop(key, None)
+
+    def get(self, problem: Problem, header: str, sandboxed: bool, deadline: Deadline) -> Built:
+        key = self.key(problem, header)
+        with self._lock:
+            hit = self._built.get(key)
+            if hit is not None:
+                self._built.move_to_end(key)
+                return hit
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                hit = self._built.get(key)
+            if hit is not None:
+                return hit
+            built = self._compile(problem, header, sandboxed, deadline)
+            with self._lock:
+                self._locks.pop(key, None)
+                if built.keep:
+                    self._built[key] = built
+                    while len(self._built) > _MAX_PROBLEMS:
+                        _, old = self._built.popitem(last=False)
+                        if old.directory:
+                            shutil.rmtree(old.directory, ignore_errors=True)
+            return built
+
+    def _compile(self, problem: Problem, header: str, sandboxed: bool, deadline: Deadline) -> Built:
+        stmt = problem.statement.strip()
+        tokens = vt.statement_tokens(stmt)
+        keywords = vt.KEYWORDS
+        parses = True
+        for _ in range(5):  # a header may turn a word of the statement into a keyword: retry without it
+            queries = vt.locate_queries(tokens, keywords)
+            seps = [vt.separator() for _ in range(2 * len(queries) + 4)]
+            chunks = _problem_chunks(header, problem.decls, stmt, queries, seps, parses)
+            chunks += _machinery_chunks(problem.decls, {tok for tok, _ in tokens})
+            starts: list[int] = []
+            line_no = 1
+            for text, _ in chunks:
+                starts.append(line_no)
+                line_no += text.count("\n") + 1
+            directory = tempfile.mkdtemp(prefix="p-", dir=self.root())
+            write(directory, "Problem.v", [text for text, _ in chunks])
+            mounts = sandbox.Mounts(scratch=directory)
+            inside = mounts.inside(directory, sandboxed)
+            run = self.runner("coqc", ["-q", "-Q", inside, PROBLEM_ROOT, "Problem.v"], mounts, sandboxed, deadline)
+            if run.rc == 0 and not run.timed_out:
+                return _problem_checks(directory, run.out, queries, seps, vt.argument_names(problem.decls))
+            shutil.rmtree(directory, ignore_errors=True)
+            if run.timed_out:
+                return Built(None, "timeout", "compiling the problem ran out of time", keep=False)
+            if interrupted(run):
+                return Built(None, "error", f"compiling the problem was interrupted {run.err[:200]}".strip(),
+                             keep=False)
+            where = vt.last_error(run.err)
+            line, text = where if where else (0, (run.err or run.out).strip()[-400:])
+            lib = missing_library(text)
+            if lib is not None:
+                return Built(None, "env_unavailable", f"library {lib} is not installed here ({text})")
+            k = max(0, bisect.bisect_right(starts, line) - 1)
+            kind = chunks[k][1] if where else "header"
+            if kind == "plain" and parses:  # the statement does not even parse without the decls' notations
+                parses = False
+                continue
+            if kind == "before":
+                bad = next((tok for tok, _ in tokens if f"Locate {tok}." in chunks[k][0]), None)
+                if bad is not None and bad not in keywords:
+                    keywords = keywords | {bad}
+                    continue
+            return _problem_failure(kind, text)
+        return Built(None, "error", "the statement's words could not be looked up in the header's context")
+
+
+def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str, str]],
+                    seps: list[str], parses: bool) -> list[tuple[str, str]]:
+    """Problem.v's sentences, each tagged with what a failure there means."""
+    n = len(queries)
+    before, after = seps[: n + 1], seps[n + 1: 2 * n + 2]
+    chunks: list[tuple[str, str]] = []
+    if header.strip():
+        chunks.append((header.strip(), "header"))
+    chunks += [(ln, "before") for ln in vt.locate_sentences(queries, before)]
+    chunks.append(("Definition scillm_some (T : Type) : option Type := Some T.", "plain"))
+    plain = f"ltac:(first [exact (scillm_some ({stmt})) | exact (@None Type)])" if parses else "@None Type"
+    chunks.append((f"Definition scillm_plain : option Type := {plain}.", "plain"))
+    if decls.strip():
+        chunks.append((vt.exported_decls(decls), "decls"))
+    chunks += [(ln, "after") for ln in vt.locate_sentences(queries, after)]
+    chunks += [(vt.locate_line(seps[-2]), "probe"),
+               ("Compute (match scillm_plain with Some _ => true | None => false end).", "probe"),
+               (vt.locate_line(seps[-1]), "probe"),
+               (f"Definition scillm_statement : Type := ({stmt}).", "statement"),
+               ("Definition scillm_same : match scillm_plain with Some T => T = scillm_statement "
+                "| None => True end := ltac:(first [exact I | exact eq_refl]).", "same")]
+    return chunks
+
+
+def _machinery_chunks(decls: str, words: set[str]) -> list[tuple[str, str]]:
+    """One check per coercion, instance or canonical structure of the decls that the statement does not name.
+
+    Each type-checks only when that constant does not occur in the elaborated
+    statement: decls may add words, not silent elaboration into the statement.
+    """
+    out: list[tuple[str, str]] = []
+    for k, (kind, name) in enumerate(vt.machinery_names(decls)):
+        if name in words:
+            continue
+        out.append((f"Definition scillm_free_{k} : True := ltac:(let t := eval cbv delta [scillm_statement] in "
+                    f"scillm_statement in lazymatch t with context [{name}] => fail | _ => exact I end).",
+                    f"machinery:{kind} {name}"))
+    return out
+
+
+def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], seps: list[str],
+                    arguments: list[str]) -> Built:
+    got = vt.regions(out, seps)
+    if got is None:
+        shutil.rmtree(directory, ignore_errors=True)
+        return Built(None, "error", "could not read the problem's own answers")
+    n = len(queries)
+    header_view, decls_view, plain = got[:n], got[n + 1: 2 * n + 1], got[-1]
+    if "= true" not in plain:
+        for tok, query in queries:
+            if tok in arguments and not query.startswith('Locate "') and \
+                    vt.meaning(query, header_view[queries.index((tok, query))]) is not None:
+                shutil.rmtree(directory, ignore_errors=True)
+                return Built(None, "rejected", f"the decls re-declare the arguments of `{tok}`, which the statement "
+                             "uses with its meaning from the header (put `Arguments` in the header)")
+        for (tok, query), a, b in zip(queries, header_view, decls_view, strict=True):
+            was = vt.meaning(query, a)
+            if was is not None and vt.meaning(query, b) != was:
+                shutil.rmtree(directory, ignore_errors=True)
+                return Built(None, "rejected", f"the decls change what `{tok}` means in the statement "
+                             "(it already has a meaning from the header)")
+    return Built(directory)
+
+
+def _problem_failure(kind: str, text: str) -> Built:
+    """What a failed problem compile means, by which of our sentences failed."""
+    text = text[:300]
+    if kind.startswith("machinery:"):
+        return Built(None, "rejected", f"the decls' {kind.split(':', 1)[1]} is inserted into the statement without "
+                     "the statement naming it (name it in the statement or declare it in the header)")
+    if kind == "same":
+        return Built(None, "rejected", "the decls change the meaning of the statement: read with the header alone "
+                     "it elaborates to a different proposition (move scope and notation commands into the "
+                     f"header): {text}")
+    if kind == "statement":
+        return Built(None, "failed", f"the statement does not elaborate: {text}")
+    if kind in ("after", "probe"):
+        return Built(None, "rejected", f"the decls redefine a word the statement uses: {text}")
+    if kind == "decls":
+        return Built(None, "error", f"in decls: {text}")
+    return Built(None, "error", f"header: {text}")
+
+
+def write(directory: str, name: str, lines: list[str]) -> None:
+    with open(f"{directory}/{name}", "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+__all__ = ["PROBLEM_ROOT", "Built", "Deadline", "ProblemStore", "ProverRunner", "VerdictStatus", "interrupted",
+           "write"]
