@@ -316,6 +316,9 @@ async def prove_problem(
     rounds = 1 if simple else budget.max_rounds
     error: str | None = None
     try:
+        prefetch = getattr(checker, "prefetch_verdict", None)
+        if prefetch is not None:  # the verdict's problem compile overlaps the search instead of following it
+            await asyncio.to_thread(prefetch, problem)
         for round_no in range(1, rounds + 1):
             if run.out_of_time() or run.checks_left() <= 0:
                 break

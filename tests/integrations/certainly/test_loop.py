@@ -338,3 +338,24 @@ async def test_checks_in_flight_never_exceed_the_cores(coq: object, monkeypatch:
     assert all(o.status == "failed" for o in outs)
     assert sum(o.stats.checks for o in outs) > 6
     assert counting.peak <= 2
+
+
+@pytest.mark.needs_coq
+async def test_the_verdict_compile_starts_before_the_first_check(coq: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+    real_prefetch, real_check = coq.prefetch_verdict, coq.check  # type: ignore[attr-defined]
+
+    def prefetch(problem: Problem) -> bool:
+        order.append("prefetch")
+        return bool(real_prefetch(problem))
+
+    async def check(*args: object, **kwargs: object) -> CheckResult:
+        order.append("check")
+        return await real_check(*args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(coq, "prefetch_verdict", prefetch)
+    monkeypatch.setattr(coq, "check", check)
+    out = await prove_problem(_problem("forall n m : nat, m + n = n + m"), PortfolioProposer(), coq,  # type: ignore[arg-type]
+                              Budget(check_concurrency=1))
+    assert out.status == "proved"
+    assert order[0] == "prefetch" and "check" in order
