@@ -56,7 +56,7 @@ def _retry_after_s(response: httpx.Response, attempt: int, backoff_s: float) -> 
             return min(max(float(raw), 0.0), 60.0)
         except ValueError:
             pass
-    return backoff_s * (2**attempt) * (1 + random.random() / 4)
+    return float(backoff_s * (2**attempt) * (1 + random.random() / 4))
 
 
 def _body(response: httpx.Response) -> Any:

@@ -78,7 +78,7 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]],
         model=model,
         choices=[{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
     )
-    response.additional_kwargs = {"codeworld": payload}  # type: ignore[attr-defined]
+    response.additional_kwargs = {"codeworld": payload}
     return response, payload
 
 

@@ -44,35 +44,35 @@ from scillm.errors import (  # noqa: E402
 )
 
 
-class LLMBridgeInvalidRequestError(BridgeInvalidRequestError, litellm.BadRequestError):  # type: ignore[misc]
+class LLMBridgeInvalidRequestError(BridgeInvalidRequestError, litellm.BadRequestError):
     """A bridge's 4xx refusal as a LiteLLM 400: not retried."""
 
 
-class LLMBridgeAuthError(BridgeAuthError, litellm.AuthenticationError):  # type: ignore[misc]
+class LLMBridgeAuthError(BridgeAuthError, litellm.AuthenticationError):
     """The bridge refused the bearer token (401)."""
 
 
-class LLMBridgeBusyError(BridgeBusyError, litellm.RateLimitError):  # type: ignore[misc]
+class LLMBridgeBusyError(BridgeBusyError, litellm.RateLimitError):
     """The bridge stayed at capacity through every retry (429); a Router may try another deployment."""
 
 
-class LLMBridgeEngineNotReadyError(BridgeEngineNotReadyError, litellm.ServiceUnavailableError):  # type: ignore[misc]
+class LLMBridgeEngineNotReadyError(BridgeEngineNotReadyError, litellm.ServiceUnavailableError):
     """The bridge lacks the engine (503)."""
 
 
-class LLMBridgeUnavailableError(BridgeUnavailableError, litellm.ServiceUnavailableError):  # type: ignore[misc]
+class LLMBridgeUnavailableError(BridgeUnavailableError, litellm.ServiceUnavailableError):
     """The bridge is unreachable or unavailable (503)."""
 
 
-class LLMBridgeTimeoutError(BridgeTimeoutError, litellm.Timeout):  # type: ignore[misc]
+class LLMBridgeTimeoutError(BridgeTimeoutError, litellm.Timeout):
     """The bridge's deadline passed (408); `.body` holds the partial payload."""
 
 
-class LLMBridgeError(BridgeError, litellm.APIError):  # type: ignore[misc]
+class LLMBridgeError(BridgeError, litellm.APIError):
     """Any other bridge failure (500)."""
 
 
-class LLMBusyError(BusyError, litellm.RateLimitError):  # type: ignore[misc]
+class LLMBusyError(BusyError, litellm.RateLimitError):
     """At capacity (429)."""
 
 
@@ -104,7 +104,7 @@ class LLMRequireProvedError(RequireProvedError, litellm.APIError):
     """RequireProvedError as a LiteLLM APIError (500)."""
 
 
-class LLMProviderError(ProviderError, litellm.APIError):  # type: ignore[misc]
+class LLMProviderError(ProviderError, litellm.APIError):
     """ProviderError as a LiteLLM APIError (500)."""
 
 

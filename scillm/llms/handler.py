@@ -80,17 +80,17 @@ class ProviderHandler(CustomLLM):
         finally:  # a consumer that stops early closes this generator: close the items' too
             await chunks.aclose()
 
-    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:
         return await self._complete(model, messages, self._params(kwargs))
 
-    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:
         return run_sync(self._complete(model, messages, self._params(kwargs)))
 
-    def astreaming(self, model: str, messages: list[Any], *args: Any, **kwargs: Any  # type: ignore[override]
+    def astreaming(self, model: str, messages: list[Any], *args: Any, **kwargs: Any
                    ) -> AsyncIterator[GenericStreamingChunk]:
         return self._events(model, messages, self._params(kwargs))
 
-    def streaming(self, model: str, messages: list[Any], *args: Any, **kwargs: Any  # type: ignore[override]
+    def streaming(self, model: str, messages: list[Any], *args: Any, **kwargs: Any
                   ) -> Iterator[GenericStreamingChunk]:
         params = self._params(kwargs)
         return streaming.iterate_in_thread(lambda: self._events(model, messages, params))

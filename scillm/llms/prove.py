@@ -30,7 +30,7 @@ def to_model_response(payload: dict[str, Any], *, model: str = "certainly", resp
     content = json.dumps(payload, default=str) if wants_json else payload["summary"]
     response = ModelResponse(model=model, choices=[{"index": 0, "finish_reason": "stop",
                                                    "message": {"role": "assistant", "content": content}}])
-    response.additional_kwargs = {"certainly": payload, "lean4": payload}  # type: ignore[attr-defined]
+    response.additional_kwargs = {"certainly": payload, "lean4": payload}
     return response
 
 

@@ -58,7 +58,7 @@ def register_providers() -> None:
         if missing:
             litellm.custom_provider_map = [
                 *litellm.custom_provider_map,
-                *({"provider": p, "custom_handler": handlers[p]} for p in missing),  # type: ignore[list-item]
+                *({"provider": p, "custom_handler": handlers[p]} for p in missing),
             ]
         aliases = {p: f"{p}/{AUTO}" for p in PROVIDERS if p not in litellm.model_alias_map}
         if aliases:
@@ -96,7 +96,7 @@ def _check_strict(response: Any, model: str, provider: str | None, response_form
         return response
     if not isinstance(response, ModelResponse):
         return response
-    text = response.choices[0].message.content  # type: ignore[union-attr]
+    text = response.choices[0].message.content
     try:
         jsonmode.parse_json_text(text)
     except jsonmode.InvalidJson as exc:
@@ -159,7 +159,7 @@ def Router(model_list: list[dict[str, Any]] | None = None, **kwargs: Any) -> lit
     """
     register_providers()
     deployments = [normalise_deployment(d) for d in model_list or []]
-    return litellm.Router(model_list=deployments or None, **kwargs)  # type: ignore[arg-type]
+    return litellm.Router(model_list=deployments or None, **kwargs)
 
 
 __all__ = ["PROVIDERS", "ModelResponse", "ProviderHandler", "Router", "acompletion", "check_provider", "completion",

@@ -196,7 +196,7 @@ def _content(body: dict[str, Any]) -> tuple[str | None, bool]:
 
 def _backoff_s(attempt: int, opts: _Options, retry_after_s: float | None) -> float:
     delay = min(opts.backoff_max_s, opts.backoff_base_s * (2 ** (attempt - 1))) * random.uniform(0.5, 1.0)
-    return max(delay, retry_after_s) if retry_after_s is not None else delay
+    return float(max(delay, retry_after_s) if retry_after_s is not None else delay)
 
 
 async def _run_item(client: httpx.AsyncClient, item: _Item, opts: _Options) -> dict[str, Any]:

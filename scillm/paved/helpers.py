@@ -247,7 +247,7 @@ def chutes_router_json(messages: Messages, *, model: str | None = None, fallback
                     fallbacks=[{chain[0]: chain[1:]}] if len(chain) > 1 else [])
     resp = router.completion(model=chain[0], messages=_messages(messages),
                              response_format=kwargs.pop("response_format", _JSON_FORMAT), **kwargs)
-    text = resp.choices[0].message.content  # type: ignore[union-attr]
+    text = resp.choices[0].message.content
     try:
         return jsonmode.load(text, schema=schema)[0]
     except InvalidJson as exc:

@@ -124,7 +124,7 @@ def _table(payload: dict[str, Any]) -> str:
                      f"{r['stats']['time_ms']:.0f}", detail[:70]))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths, strict=True)) + "  " + row[5] for row in rows]
-    return "\n".join(lines) + "\n" + payload["summary"]
+    return "\n".join(lines) + "\n" + str(payload["summary"])
 
 
 def run(args: argparse.Namespace) -> int:

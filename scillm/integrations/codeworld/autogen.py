@@ -35,7 +35,7 @@ def _prompt(name: str) -> str:
 
 def extract_code(text: str, entry: str) -> str | None:
     """The first fenced block that defines `entry` (else the first block, else bare code), or None."""
-    blocks = [b.strip() for b in _FENCE.findall(text or "")]
+    blocks = [str(b).strip() for b in _FENCE.findall(text or "")]
     for block in blocks:
         if re.search(rf"^\s*(async\s+)?def\s+{re.escape(entry)}\s*\(", block, re.MULTILINE):
             return block + "\n"

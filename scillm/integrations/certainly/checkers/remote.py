@@ -204,7 +204,7 @@ class RemoteChecker:
                               "other")
         error_class = reply.error_class if reply.error_class in _CLASSES else ("other" if reply.error_class else None)
         return CheckResult(
-            ok=status == "proved", status=status, error_class=error_class,  # type: ignore[arg-type]
+            ok=status == "proved", status=status, error_class=error_class,
             messages=[_message(m) for m in reply.messages], goals=reply.goals, axioms=reply.axioms,
             time_ms=(time.perf_counter() - started) * 1000, checker=self._info(reply.checker), code="",
         )

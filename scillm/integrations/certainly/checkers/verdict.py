@@ -29,6 +29,7 @@ else in a second run after `coqchk`). Every prover run is sandboxed
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shutil
 import tempfile
 import threading
@@ -129,7 +130,7 @@ class VerdictEngine:
     def _candidate(self, cand: Candidate, header: str, imports: list[str], problem_dir: str, scratch: str,
                    sandboxed: bool, deadline: Deadline, memo: str) -> Verdict:
         assert self._run is not None
-        root = f"SC_{vt.secrets.token_hex(6)}"
+        root = f"SC_{secrets.token_hex(6)}"
         mounts = sandbox.Mounts(scratch=scratch, readonly=((problem_dir, "/problem"),))
         pdir, cdir = mounts.inside(problem_dir, sandboxed), mounts.inside(scratch, sandboxed)
         paths = ["-Q", pdir, PROBLEM_ROOT, "-Q", cdir, root]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import contextvars
 import hashlib
+import secrets
 import shutil
 import tempfile
 import threading
@@ -33,7 +34,7 @@ from scillm.integrations.certainly.checkers.diagnostics import missing_library
 from scillm.integrations.certainly.models import Problem
 
 VerdictStatus = Literal["proved", "failed", "rejected", "error", "timeout", "env_unavailable"]
-PROBLEM_ROOT = f"SP_{vt.secrets.token_hex(6)}"
+PROBLEM_ROOT = f"SP_{secrets.token_hex(6)}"
 _MAX_PROBLEMS = 256
 _MAX_PENDING = 4
 
