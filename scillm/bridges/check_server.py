@@ -24,10 +24,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from scillm.bridges.app import install_error_handlers, require_token, token_ok
 from scillm.bridges.body import read_json
+from scillm.bridges.deps import require_token, token_ok
 from scillm.bridges.guard import HostGuard
-from scillm.bridges.http_errors import BridgeHTTPError, field_errors
+from scillm.bridges.http_errors import BridgeHTTPError, field_errors, install_error_handlers
 from scillm.bridges.openapi import install, json_body
 from scillm.bridges.settings import LOOPBACK_HOSTS
 from scillm.config import env
