@@ -32,6 +32,7 @@ from scillm.bridges.openapi import install, json_body
 from scillm.bridges.settings import LOOPBACK_HOSTS
 from scillm.config import env
 from scillm.integrations.certainly.checkers.base import Checker
+from scillm.integrations.certainly.checkers.coq import CoqChecker
 from scillm.integrations.certainly.checkers.remote import CheckReply, CheckRequest
 from scillm.integrations.certainly.models import Backend
 
@@ -95,8 +96,6 @@ def create_check_app(
 
 def coq_app() -> FastAPI:
     """The service around a warm-pool Coq checker (for `uvicorn --factory`)."""
-    from scillm.integrations.certainly.checkers.coq import CoqChecker
-
     return create_check_app(CoqChecker(), close_checker=True)
 
 
