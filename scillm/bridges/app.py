@@ -4,7 +4,8 @@ The engine is bound in the lifespan and injected through `app.state.bridge`;
 when it cannot be bound the work routes answer 501 with the reason, and
 `/healthz` says so. The routes live in `routes.py`, `jobs.py` and `prove.py`
 and reach the state through `deps.py`; this module wires them together with
-the middleware (Host allow-list, answer counter, admission at the door).
+the middleware (Host allow-list, answer counter); `serve.py` puts the
+admission door (`early.Door`) in front of it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from scillm import __version__
 from scillm.bridges.admission import Admission
 from scillm.bridges.deps import BridgeState, bridge_state, check_auth, token_ok
-from scillm.bridges.early import ROUTE_KEY, EarlyAdmission
 from scillm.bridges.engines import ModuleEngine, load_engine
 from scillm.bridges.guard import HostGuard
 from scillm.bridges.http_errors import install_error_handlers
@@ -38,13 +38,6 @@ from scillm.bridges.settings import BridgeSettings
 from scillm.errors import EngineNotReadyError
 
 EngineLoader = Callable[[str], ModuleEngine]
-
-WORK_PATHS: dict[str, frozenset[str]] = {
-    "certainly": frozenset({"/bridge/complete", "/bridge", "/v1/certainly", "/bridge/jobs", "/prove"}),
-    "codeworld": frozenset({"/bridge/complete", "/bridge", "/v1/codeworld", "/bridge/jobs"}),
-}
-"""The routes that take an admission place (and so can be refused with 429 at the door)."""
-
 
 async def _refresh_health(state: BridgeState) -> dict[str, Any]:
     if state.engine is None:
@@ -96,7 +89,6 @@ def create_app(settings: BridgeSettings, engine_loader: EngineLoader = load_engi
     app = FastAPI(title=f"scillm {settings.engine} bridge", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url=None)
     install_error_handlers(app)
-    app.add_middleware(EarlyAdmission, paths=WORK_PATHS[settings.engine])
     app.add_middleware(_RequestCounter)
     app.add_middleware(HostGuard, allowed=settings.allowed_hosts)
 
@@ -172,8 +164,8 @@ class _RequestCounter:
         finally:
             state = getattr(scope["app"].state, "bridge", None) if "app" in scope else None
             if state is not None:
-                route = getattr(scope.get("route"), "path", None) or scope.get(ROUTE_KEY) or "unmatched"
+                route = getattr(scope.get("route"), "path", None) or "unmatched"
                 state.metrics.record_request(str(route), status["code"], time.perf_counter() - started)
 
 
-__all__ = ["WORK_PATHS", "create_app"]
+__all__ = ["create_app"]

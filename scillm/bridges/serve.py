@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scillm.bridges.app import create_app
+from scillm.bridges.early import WORK_PATHS, Door
 from scillm.bridges.settings import DEFAULT_PORTS, BridgeSettings, EngineName
 
 
@@ -90,10 +91,10 @@ def refusal(settings: BridgeSettings) -> str | None:
 
 
 def uvicorn_config(settings: BridgeSettings, app: Any, log_level: str = "warning") -> Any:
-    """The uvicorn config with the connection limits the settings name."""
+    """The uvicorn config with the connection limits the settings name, the app behind the admission door."""
     import uvicorn
 
-    return uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
+    return uvicorn.Config(Door(app, WORK_PATHS[settings.engine]), host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
                           limit_concurrency=settings.limit_concurrency,
                           timeout_keep_alive=settings.timeout_keep_alive_s,
                           timeout_graceful_shutdown=settings.timeout_graceful_shutdown_s)
