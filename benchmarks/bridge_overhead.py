@@ -66,7 +66,7 @@ async def run_direct(items: list[Any]) -> tuple[float, list[str]]:
 
 
 async def run_bridge(base: str, items: list[Any]) -> tuple[float, list[str]]:
-    body = {"items": items, "provider": {"name": "certainly", "args": ARGS}}
+    body = {"items": items, "provider": {"name": "certainly", "args": ARGS}, "options": {"max_seconds": 600}}
     async with httpx.AsyncClient(timeout=600) as client:
         started = time.perf_counter()
         response = await client.post(f"{base}/bridge/complete", json=body)
