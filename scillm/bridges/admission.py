@@ -28,6 +28,11 @@ class Reservation:
     def __init__(self, admission: Admission) -> None:
         self._admission = admission
         self._state = "waiting"
+        self.handed_over = False
+
+    def hand_over(self) -> None:
+        """Whoever took this place no longer releases it: a background job does, when it ends."""
+        self.handed_over = True
 
     @asynccontextmanager
     async def run(self) -> AsyncIterator[None]:

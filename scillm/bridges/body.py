@@ -21,6 +21,7 @@ from scillm.bridges.schema import ErrorDetail
 
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 100
+INLINE_PARSE_BYTES = 64 * 1024
 
 
 class _Refused(ValueError):
@@ -75,10 +76,16 @@ def parse_json(raw: bytes) -> Any:
     return data
 
 
+def is_json_type(content_type: str) -> bool:
+    """True for `application/json` and `application/*+json`, parameters ignored."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+
 def require_json(request: Request) -> None:
     """415 unless the body is declared `application/json` (a browser form cannot send that cross-site)."""
-    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if kind != "application/json" and not (kind.startswith("application/") and kind.endswith("+json")):
+    if not is_json_type(request.headers.get("content-type", "")):
+        kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         raise BridgeHTTPError(415, "unsupported_media_type",
                               f"send the body as JSON with 'Content-Type: application/json' (got {kind or 'none'!r})")
 
@@ -108,11 +115,15 @@ async def read_body(request: Request, cap: int, timeout_s: float) -> bytes:
 
 
 async def read_json(request: Request, cap: int, timeout_s: float) -> Any:
+    """The checked JSON body; a large one is decoded in a worker thread so the event loop keeps answering."""
     require_json(request)
-    return parse_json(await read_body(request, cap, timeout_s))
+    raw = await read_body(request, cap, timeout_s)
+    if len(raw) > INLINE_PARSE_BYTES:
+        return await anyio.to_thread.run_sync(parse_json, raw)
+    return parse_json(raw)
 
 
-__all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "finite", "parse_json", "read_body", "read_json", "require_json"]
+__all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "finite", "is_json_type", "parse_json", "read_body", "read_json", "require_json"]
 
 
 def finite(value: Any) -> Any:

@@ -24,14 +24,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from scillm.bridges.app import install_error_handlers, require_token, token_ok
 from scillm.bridges.body import read_json
+from scillm.bridges.deps import require_token, token_ok
 from scillm.bridges.guard import HostGuard
-from scillm.bridges.http_errors import BridgeHTTPError, field_errors
+from scillm.bridges.http_errors import BridgeHTTPError, field_errors, install_error_handlers
 from scillm.bridges.openapi import install, json_body
 from scillm.bridges.settings import LOOPBACK_HOSTS
 from scillm.config import env
 from scillm.integrations.certainly.checkers.base import Checker
+from scillm.integrations.certainly.checkers.coq import CoqChecker
 from scillm.integrations.certainly.checkers.remote import CheckReply, CheckRequest
 from scillm.integrations.certainly.models import Backend
 
@@ -95,8 +96,6 @@ def create_check_app(
 
 def coq_app() -> FastAPI:
     """The service around a warm-pool Coq checker (for `uvicorn --factory`)."""
-    from scillm.integrations.certainly.checkers.coq import CoqChecker
-
     return create_check_app(CoqChecker(), close_checker=True)
 
 

@@ -15,6 +15,8 @@ import subprocess
 from collections.abc import AsyncIterator
 from typing import Any, Protocol, runtime_checkable
 
+import anyio
+
 from scillm.errors import EngineNotReadyError
 
 _ENGINE_MODULES: dict[str, str] = {
@@ -83,10 +85,18 @@ class ModuleEngine:
         return dict(_jsonable(payload))
 
     async def arun_items_iter(self, items: list[Any], kwargs: dict[str, Any]) -> AsyncIterator[tuple[int, Any]]:
+        """The engine's as-completed iterator; closed when the caller stops early, so its work is cancelled."""
+        inner = self._iter(items, **kwargs)
         position = 0
-        async for event in self._iter(items, **kwargs):
-            yield _index_of(event, position)
-            position += 1
+        try:
+            async for event in inner:
+                yield _index_of(event, position)
+                position += 1
+        finally:
+            close = getattr(inner, "aclose", None)
+            if close is not None:
+                with anyio.CancelScope(shield=True):
+                    await close()
 
     async def build_payload(self, items: list[Any], results: list[Any], kwargs: dict[str, Any],
                             elapsed_s: float) -> dict[str, Any] | None:

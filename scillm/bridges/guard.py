@@ -18,23 +18,33 @@ def host_name(raw: str) -> str:
     return raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw
 
 
+def host_allowed(scope: dict[str, Any], allowed: tuple[str, ...] | set[str]) -> bool:
+    """True when the request's Host (port removed) is on `allowed` ('*' allows any)."""
+    names = {h.lower() for h in allowed}
+    if "*" in names:
+        return True
+    host = b""
+    for key, value in scope.get("headers") or ():
+        if key == b"host":
+            host = value
+            break
+    name = host_name(bytes(host).decode("latin-1"))
+    return name in names or (name == "::1" and "[::1]" in names)
+
+
 class HostGuard:
     """Refuse requests for a Host not in `allowed` ('*' allows any)."""
 
     def __init__(self, app: Any, allowed: tuple[str, ...]) -> None:
         self.app = app
         self.allowed = {h.lower() for h in allowed}
-        self.any = "*" in self.allowed
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or self.any:
+        if scope["type"] != "http" or host_allowed(scope, self.allowed):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
         host = host_name(headers.get(b"host", b"").decode("latin-1"))
-        if host in self.allowed or (host == "::1" and "[::1]" in self.allowed):
-            await self.app(scope, receive, send)
-            return
         body = json.dumps({"error": {"type": "misdirected_request", "message": f"Host {host!r} is not served here; "
                                      "start the server with --allowed-host to add it", "details": []}}).encode()
         await send({"type": "http.response.start", "status": 421,
@@ -43,4 +53,4 @@ class HostGuard:
         await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["HostGuard", "host_name"]
+__all__ = ["HostGuard", "host_allowed", "host_name"]

@@ -19,13 +19,14 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from scillm.bridges.admission import BusyError, Reservation
-from scillm.bridges.app import BridgeState, bridge_state, check_auth
-from scillm.bridges.body import finite, read_json, require_json
+from scillm.bridges.body import INLINE_PARSE_BYTES, finite, parse_json, read_body, require_json
+from scillm.bridges.deps import BridgeState, bridge_state, check_auth, claim_reservation
 from scillm.bridges.engines import ModuleEngine
 from scillm.bridges.http_errors import BridgeHTTPError, field_errors
 from scillm.bridges.policy import certainly_kwargs, codeworld_kwargs, door_check_certainly
 from scillm.bridges.runner import RunOutcome, collect, partial_payload
 from scillm.bridges.schema import BridgeReply, BridgeRequest, ErrorBody, ErrorDetail, TimeoutReply
+from scillm.bridges.settings import BridgeSettings
 from scillm.errors import (
     BackendUnavailableError,
     ConfigError,
@@ -40,10 +41,8 @@ def _details(exc: ValidationError) -> list[ErrorDetail]:
     return [ErrorDetail(loc=".".join(str(p) for p in err["loc"]), msg=err["msg"]) for err in exc.errors()]
 
 
-async def read_request(request: Request, state: BridgeState) -> BridgeRequest:
-    """The validated body, or the 400/408/413/415/422 that says exactly what is wrong with it."""
-    limits = state.settings
-    data = await read_json(request, limits.max_body_bytes, limits.body_timeout_s)
+def _validated(raw: bytes, limits: BridgeSettings) -> BridgeRequest:
+    data = parse_json(raw)
     try:
         body = BridgeRequest.model_validate(data)
     except ValidationError as exc:
@@ -64,6 +63,20 @@ async def read_request(request: Request, state: BridgeState) -> BridgeRequest:
         raise field_errors([("options.max_seconds", f"at most {limits.max_item_seconds:g} on this server")],
                            "request asks for more than this server allows")
     return body
+
+
+async def read_request(request: Request, state: BridgeState) -> BridgeRequest:
+    """The validated body, or the 400/408/413/415/422 that says exactly what is wrong with it.
+
+    A large body is decoded and validated in a worker thread, so the event
+    loop keeps answering other requests (refusals above all) meanwhile.
+    """
+    limits = state.settings
+    require_json(request)
+    raw = await read_body(request, limits.max_body_bytes, limits.body_timeout_s)
+    if len(raw) > INLINE_PARSE_BYTES:
+        return await anyio.to_thread.run_sync(_validated, raw, limits)
+    return _validated(raw, limits)
 
 
 def prepare(state: BridgeState, engine: ModuleEngine, body: BridgeRequest) -> dict[str, Any]:
@@ -121,9 +134,10 @@ async def watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
             return
 
 
-def reserve(state: BridgeState) -> Reservation:
+def reserve(request: Request, state: BridgeState) -> Reservation:
+    """This request's admission place (taken at the door when it could be); 429 when there is none."""
     try:
-        return state.admission.reserve()
+        return claim_reservation(request, state)
     except BusyError as exc:
         raise busy(state, exc) from exc
 
@@ -133,7 +147,7 @@ async def run_sync(request: Request) -> JSONResponse:
     state = bridge_state(request)
     check_auth(request)
     require_json(request)
-    reservation = reserve(state)
+    reservation = reserve(request, state)
     try:
         body = await read_request(request, state)
         engine = state.require_engine()

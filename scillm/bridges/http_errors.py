@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
 
 from scillm.bridges.schema import ErrorBody, ErrorDetail, ErrorReply
 
@@ -44,4 +47,21 @@ def field_errors(problems: list[tuple[str, str]], summary: str) -> BridgeHTTPErr
     return BridgeHTTPError(422, "invalid_request", f"{summary}: {text}", details=details)
 
 
-__all__ = ["BridgeHTTPError", "error_response", "field_errors", "from_status"]
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error FastAPI or Starlette raise themselves (404, 405, validation) in the documented shape."""
+
+    @app.exception_handler(BridgeHTTPError)
+    async def _on_bridge_error(request: Request, exc: BridgeHTTPError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return from_status(exc.status_code, exc.detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _on_validation(request: Request, exc: RequestValidationError) -> Response:
+        problems = [(".".join(str(p) for p in e.get("loc", ())), str(e.get("msg", ""))) for e in exc.errors()]
+        return error_response(field_errors(problems, "request does not match the schema"))
+
+
+__all__ = ["BridgeHTTPError", "error_response", "field_errors", "from_status", "install_error_handlers"]

@@ -20,12 +20,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from scillm.bridges.admission import BusyError, Reservation
-from scillm.bridges.app import BridgeState, bridge_state, check_auth
 from scillm.bridges.body import finite, require_json
+from scillm.bridges.deps import BridgeState, bridge_state, check_auth
 from scillm.bridges.engines import ModuleEngine
 from scillm.bridges.handlers import busy, deadline_of, engine_failure, finish, prepare, read_request, reserve
 from scillm.bridges.http_errors import BridgeHTTPError
-from scillm.bridges.job_store import FINAL, JobNotFound, JobStore
+from scillm.bridges.job_access import AsyncJobStore
+from scillm.bridges.job_store import FINAL, JobNotFound, restarted_error
 from scillm.bridges.openapi import json_body
 from scillm.bridges.runner import collect
 from scillm.bridges.schema import BridgeRequest, ErrorBody, JobCreated
@@ -48,14 +49,13 @@ class JobSignals:
             event.set()
 
 
-def _store(state: BridgeState) -> JobStore:
-    store: JobStore = state.jobs
-    return store
+def _store(state: BridgeState) -> AsyncJobStore:
+    return state.require_jobs()
 
 
-def _get(state: BridgeState, job_id: str) -> None:
+async def _get(state: BridgeState, job_id: str) -> None:
     try:
-        _store(state).status(job_id)
+        await _store(state).status(job_id)
     except JobNotFound:
         raise BridgeHTTPError(404, "job_not_found", f"no job {job_id!r}; it never existed or its time to live "
                               "passed") from None
@@ -68,35 +68,33 @@ async def _run_job(state: BridgeState, engine: ModuleEngine, job_id: str, body: 
     items = list(body.items)
 
     async def _on_result(index: int, result: Any) -> None:
-        store.add_result(job_id, index, finite(result))
+        await store.add_result(job_id, index, finite(result))
         state.metrics.record_result(result)
         signals.notify(job_id)
 
     queued_at = time.perf_counter()
     try:
         async with reservation.run():
-            store.set_status(job_id, "running")
+            await store.set_status(job_id, "running")
             signals.notify(job_id)
             outcome = await collect(engine, items, kwargs, max_seconds, _on_result, queued_at)
         reply = finite(await finish(engine, items, kwargs, outcome, max_seconds))
         if outcome.timed_out:
             error = ErrorBody(type="timeout", message=f"max_seconds={max_seconds:g} passed with "
                               f"{outcome.completed} of {len(items)} items finished")
-            store.finish(job_id, "timeout", reply=reply, results=list(reply.get("results", outcome.results)),
+            await store.finish(job_id, "timeout", reply=reply, results=list(reply.get("results", outcome.results)),
                          error=error)
         else:
-            store.finish(job_id, "done", reply=reply, results=list(reply.get("results", outcome.results)))
+            await store.finish(job_id, "done", reply=reply, results=list(reply.get("results", outcome.results)))
     except anyio.get_cancelled_exc_class():
         with anyio.CancelScope(shield=True):
             if state.shutting_down:
-                store.finish(job_id, "failed", error=ErrorBody(
-                    type="server_restarted", message="the server stopped before this job finished; "
-                    "results finished before that are kept"))
+                await store.finish(job_id, "failed", error=restarted_error())
             else:
-                store.finish(job_id, "cancelled")
+                await store.finish(job_id, "cancelled")
         raise
     except Exception as exc:
-        store.finish(job_id, "failed", error=engine_failure(exc).body)
+        await store.finish(job_id, "failed", error=engine_failure(exc).body)
     finally:
         reservation.release()
         signals.notify(job_id)
@@ -108,17 +106,18 @@ async def create_job(request: Request) -> JSONResponse:
     state = bridge_state(request)
     check_auth(request)
     require_json(request)
-    reservation = reserve(state)
+    reservation = reserve(request, state)
     started = False
     try:
         body = await read_request(request, state)
         engine = state.require_engine()
         kwargs = prepare(state, engine, body)
         try:
-            job_id = _store(state).create(len(body.items))
+            job_id = await _store(state).create(len(body.items))
         except BusyError as exc:
             raise busy(state, exc) from exc
         assert state.tasks is not None
+        reservation.hand_over()
         state.tasks.start_soon(_run_job, state, engine, job_id, body, kwargs, reservation)
         started = True
     finally:
@@ -134,8 +133,11 @@ async def job_status(job_id: str, request: Request) -> JSONResponse:
     """Status and the results finished so far (null where not yet)."""
     state = bridge_state(request)
     check_auth(request)
-    _get(state, job_id)
-    return JSONResponse(_store(state).view(job_id).model_dump(mode="json"))
+    await _get(state, job_id)
+    try:
+        return JSONResponse(await _store(state).view_json(job_id))
+    except JobNotFound:
+        raise BridgeHTTPError(404, "job_not_found", f"no job {job_id!r}; its time to live passed") from None
 
 
 async def _sse(state: BridgeState, job_id: str) -> AsyncIterator[bytes]:
@@ -143,15 +145,18 @@ async def _sse(state: BridgeState, job_id: str) -> AsyncIterator[bytes]:
     while True:
         waiter = state.job_signals.wait_for(job_id)
         try:
-            events = store.events_after(job_id, cursor)
-            final = store.status(job_id) in FINAL
+            events = await store.events_after(job_id, cursor)
+            final = await store.status(job_id) in FINAL
         except JobNotFound:
             return
         for seq, index, result in events:
             cursor = seq
             yield f"event: result\ndata: {json.dumps({'index': index, 'result': result})}\n\n".encode()
         if final:
-            view = store.view(job_id).model_dump(mode="json")
+            try:
+                view = await store.view_json(job_id)
+            except JobNotFound:
+                return
             yield f"event: done\ndata: {json.dumps(view)}\n\n".encode()
             return
         if events:
@@ -167,7 +172,7 @@ async def job_events(job_id: str, request: Request) -> StreamingResponse:
     """Server-sent events: `result` per finished item (replayed from the start), then `done`."""
     state = bridge_state(request)
     check_auth(request)
-    _get(state, job_id)
+    await _get(state, job_id)
     return StreamingResponse(_sse(state, job_id), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -12,7 +12,16 @@ import re
 from typing import Any
 
 from scillm.bridges.settings import BridgeSettings
-from scillm.integrations.certainly.options import RequestCaps, RequestFieldError, request_options
+from scillm.integrations.certainly.checkers.sentences import LexError, split_sentences
+from scillm.integrations.certainly.checkers.soundness import check_vernacular
+from scillm.integrations.certainly.normalize import normalize_item
+from scillm.integrations.certainly.options import (
+    RequestCaps,
+    RequestFieldError,
+    capped_budget,
+    request_options,
+)
+from scillm.integrations.codeworld.request_policy import REQUEST_FIELDS, SERVER_ONLY_FIELDS
 
 # Seed-002 run options that travel in the request's `options` and reach the certainly engine.
 CERTAINLY_RUN_OPTIONS = ("no_llm", "simple", "max_refinements", "explain_failures", "session_id", "track_id")
@@ -57,18 +66,24 @@ def certainly_kwargs(args: dict[str, Any], options: dict[str, Any], settings: Br
 
 
 def _server_budget(budget: dict[str, Any] | None, caps: RequestCaps) -> dict[str, Any]:
-    from scillm.integrations.certainly.options import capped_budget
-
     return capped_budget(budget, caps)
 
 
-def _codeworld_policy() -> Any:
-    """The codeworld engine's own request policy when this version has one, else None."""
-    try:
-        from scillm.integrations.codeworld import request_policy  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    return getattr(request_policy, "check_request_args", None)
+def _given(args: dict[str, Any], dotted: str) -> bool:
+    head, _, tail = dotted.partition(".")
+    value = args.get(head)
+    if not tail:
+        return head in args and value not in (None, False)
+    return isinstance(value, dict) and value.get(tail) is not None
+
+
+def _codeworld_field_problems(args: dict[str, Any]) -> list[tuple[str, str]]:
+    """The engine's own allow-list, applied at the door: server-only fields and unknown arguments."""
+    problems = [(f"provider.args.{dotted}", f"is server configuration ({setting}); a request may not set it")
+                for dotted, setting in SERVER_ONLY_FIELDS.items() if _given(args, dotted)]
+    problems += [(f"provider.args.{name}", "is not a codeworld argument")
+                 for name in sorted(set(args) - REQUEST_FIELDS - {d.partition(".")[0] for d in SERVER_ONLY_FIELDS})]
+    return problems
 
 
 _CODEWORLD_CAPS = {("strategy_config", "timeout_ms"): 60_000, ("strategy_config", "rollouts"): 10_000,
@@ -78,13 +93,8 @@ _CODEWORLD_CAPS = {("strategy_config", "timeout_ms"): 60_000, ("strategy_config"
 
 def codeworld_kwargs(args: dict[str, Any], settings: BridgeSettings) -> dict[str, Any]:
     """Engine keywords for a codeworld request: LLM endpoint, key and sandbox policy stay the server's."""
-    engine_policy = _codeworld_policy()
-    if engine_policy is not None:
-        return dict(engine_policy(args, settings))
-    problems: list[tuple[str, str]] = []
+    problems = _codeworld_field_problems(args)
     out = dict(args)
-    if "allow_unsandboxed" in args and args["allow_unsandboxed"] is not False:
-        problems.append(("provider.args.allow_unsandboxed", "the sandbox policy is a server setting"))
     for path, cap in _CODEWORLD_CAPS.items():
         value: Any = args
         for part in path:
@@ -94,10 +104,6 @@ def codeworld_kwargs(args: dict[str, Any], settings: BridgeSettings) -> dict[str
     auto = args.get("autogenerate")
     if isinstance(auto, dict):
         auto = dict(auto)
-        for key in ("api_base", "api_key", "custom_llm_provider"):
-            if key in auto:
-                problems.append((f"provider.args.autogenerate.{key}",
-                                 "the LLM endpoint and key are server settings; a request cannot choose them"))
         model = auto.get("model")
         if model is not None:
             if not isinstance(model, str) or model not in settings.model_aliases:
@@ -114,9 +120,6 @@ def codeworld_kwargs(args: dict[str, Any], settings: BridgeSettings) -> dict[str
 
 
 def _coq_problems(text: Any, where: str) -> list[tuple[str, str]]:
-    from scillm.integrations.certainly.checkers.sentences import LexError, split_sentences
-    from scillm.integrations.certainly.checkers.soundness import check_vernacular
-
     if not isinstance(text, str) or not text.strip():
         return []
     try:
@@ -139,8 +142,6 @@ def door_check_certainly(items: list[Any]) -> None:
     Raises:
         RequestFieldError: naming `items.<i>.header` / `items.<i>.decls` and the sentence.
     """
-    from scillm.integrations.certainly.normalize import normalize_item
-
     problems: list[tuple[str, str]] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict | str):

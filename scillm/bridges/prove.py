@@ -18,8 +18,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scillm.bridges.app import bridge_state, check_auth
 from scillm.bridges.body import finite, read_json, require_json
+from scillm.bridges.deps import bridge_state, check_auth
 from scillm.bridges.handlers import engine_failure, reserve, watch_disconnect
 from scillm.bridges.http_errors import BridgeHTTPError, field_errors
 from scillm.bridges.openapi import json_body
@@ -151,7 +151,7 @@ async def prove(request: Request) -> JSONResponse:
     state = bridge_state(request)
     check_auth(request)
     require_json(request)
-    reservation = reserve(state)
+    reservation = reserve(request, state)
     try:
         data = await read_json(request, state.settings.max_body_bytes, state.settings.body_timeout_s)
         try:

@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 
 from scillm.bridges.engines import Engine
+from scillm.integrations.certainly.checkers.session import tracking_provers
 
 OnResult = Callable[[int, Any], Awaitable[None]]
 _SECRET_ARGS = frozenset({"api_key", "api_base"})
@@ -65,8 +66,6 @@ async def collect(
     `started_at` (a `time.perf_counter()` value) counts time already spent,
     e.g. waiting in the admission queue, against `max_seconds`.
     """
-    from scillm.integrations.certainly.checkers.session import tracking_provers
-
     outcome = RunOutcome(results=[None] * len(items))
     start = time.perf_counter() if started_at is None else started_at
     with tracking_provers() as in_flight:

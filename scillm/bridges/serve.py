@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from scillm.bridges.app import create_app
+from scillm.bridges.early import WORK_PATHS, Door
 from scillm.bridges.settings import DEFAULT_PORTS, BridgeSettings, EngineName
 
 
@@ -28,7 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser, *, with_engine: bool = True) 
                         help="allow a non-loopback address without SCILLM_BRIDGE_TOKEN (anyone reaching it can use it)")
     parser.add_argument("--allowed-host", action="append", default=None,
                         help="Host header value to accept (repeatable; default: loopback names; '*': any)")
-    parser.add_argument("--jobs-path", default=None, help="SQLite file for jobs (':memory:' keeps none across restarts)")
+    parser.add_argument("--job-store", default=None, metavar="URL_OR_PATH",
+                        help="where jobs are kept: a SQLite file (default, ':memory:' keeps none across restarts) "
+                        "or redis://host:port/db")
+    parser.add_argument("--jobs-path", default=None, help="SQLite file for jobs (the same as --job-store PATH)")
     parser.add_argument("--cache-path", default=None, help="certainly: SQLite proof cache file")
     parser.add_argument("--llm-model", default=None, help="LiteLLM model the server uses for LLM proposals")
     parser.add_argument("--llm-api-base", default=None, help="LLM endpoint the server calls (never a request's)")
@@ -48,12 +53,23 @@ def _aliases(raw: list[str] | None) -> dict[str, str] | None:
     return out
 
 
+def job_store_settings(raw: str | None) -> dict[str, str]:
+    """`--job-store` as settings: a Redis URL goes to `jobs_redis_url`, anything else is a SQLite path."""
+    if not raw:
+        return {}
+    if raw.startswith(("redis://", "rediss://", "unix://")):
+        return {"jobs_redis_url": raw}
+    return {"jobs_path": raw.removeprefix("sqlite://")}
+
+
 def settings_from_args(args: argparse.Namespace, engine: EngineName) -> BridgeSettings:
     hosts = tuple(args.allowed_host) if getattr(args, "allowed_host", None) else None
+    store = job_store_settings(getattr(args, "job_store", None))
     return BridgeSettings.from_env(
         engine, host=args.host, port=args.port, max_concurrent=args.max_concurrent, queue_size=args.queue_size,
         max_body_bytes=args.max_body_bytes, insecure_no_token=getattr(args, "insecure_no_token", False) or None,
-        allowed_hosts=hosts, jobs_path=getattr(args, "jobs_path", None), cache_path=getattr(args, "cache_path", None),
+        allowed_hosts=hosts, jobs_path=store.get("jobs_path", getattr(args, "jobs_path", None)),
+        jobs_redis_url=store.get("jobs_redis_url"), cache_path=getattr(args, "cache_path", None),
         llm_model=getattr(args, "llm_model", None), llm_api_base=getattr(args, "llm_api_base", None),
         model_aliases=_aliases(getattr(args, "model_alias", None)))
 
@@ -75,10 +91,10 @@ def refusal(settings: BridgeSettings) -> str | None:
 
 
 def uvicorn_config(settings: BridgeSettings, app: Any, log_level: str = "warning") -> Any:
-    """The uvicorn config with the connection limits the settings name."""
+    """The uvicorn config with the connection limits the settings name, the app behind the admission door."""
     import uvicorn
 
-    return uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
+    return uvicorn.Config(Door(app, WORK_PATHS[settings.engine]), host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
                           limit_concurrency=settings.limit_concurrency,
                           timeout_keep_alive=settings.timeout_keep_alive_s,
                           timeout_graceful_shutdown=settings.timeout_graceful_shutdown_s)
@@ -87,8 +103,6 @@ def uvicorn_config(settings: BridgeSettings, app: Any, log_level: str = "warning
 def serve(settings: BridgeSettings, log_level: str = "warning") -> int:
     """Run the bridge until interrupted; refuse to start when exposed without a token (exit status 2)."""
     import uvicorn
-
-    from scillm.bridges.app import create_app
 
     refused = refusal(settings)
     if refused:
@@ -116,4 +130,4 @@ def main(argv: Sequence[str] | None = None, engine: EngineName | None = None) ->
     return run(args)
 
 
-__all__ = ["add_arguments", "exposure_warning", "main", "refusal", "serve", "settings_from_args", "uvicorn_config"]
+__all__ = ["add_arguments", "exposure_warning", "job_store_settings", "main", "refusal", "serve", "settings_from_args", "uvicorn_config"]

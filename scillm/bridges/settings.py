@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scillm.config import env
 from scillm.integrations.certainly.options import RequestCaps
 
 EngineName = Literal["certainly", "codeworld"]
@@ -58,8 +59,6 @@ class BridgeSettings(BaseModel):
     @classmethod
     def from_env(cls, engine: EngineName, **overrides: object) -> BridgeSettings:
         """Settings for `engine` with the token from SCILLM_BRIDGE_TOKEN unless given."""
-        from scillm.config import env
-
         values: dict[str, object] = {"engine": engine, "port": DEFAULT_PORTS[engine], "token": env("SCILLM_BRIDGE_TOKEN")}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)

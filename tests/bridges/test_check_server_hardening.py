@@ -8,7 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from scillm.integrations.certainly.checkers.remote import CheckRequest
+from scillm.integrations.certainly.checkers.coq import CoqChecker
+from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, find_coq
+from scillm.integrations.certainly.checkers.remote import CheckRequest, RemoteChecker
 from scillm.integrations.certainly.models import CheckResult, Problem
 from tests.bridges.test_check_server import _Served
 
@@ -94,3 +96,32 @@ def test_size_limit_error_shape_and_no_docs(served: tuple[_Served, _Recording]) 
     assert httpx.get(f"{base}/healthz", headers={"Host": "evil.example"}).status_code == 421
     anonymous = httpx.get(f"{base}/healthz").json()
     assert set(anonymous) == {"ok"}
+
+
+async def test_an_axiom_is_refused_even_when_the_client_asks_for_no_confirmation(
+        served: tuple[_Served, _Recording]) -> None:
+    remote = RemoteChecker(served[0].base_url, token="s3cret")
+    cheat = PROBLEM.model_copy(update={"decls": "Axiom cheat : forall n m : nat, n + m = m + n."})
+    try:
+        result = await remote.check(cheat, "exact cheat.", confirm=False)
+    finally:
+        await remote.aclose()
+    assert not result.ok and result.status == "rejected" and result.error_class == "forbidden"
+
+
+async def test_a_prover_that_breaks_its_protocol_is_crashed_never_failed_or_proved() -> None:
+    from scillm.bridges.check_server import create_check_app
+
+    real = find_coq()
+    assert real is not None
+    not_coq = CoqBinaries(top=("cat",), compile=real.compile, version=real.version, major=real.major)
+    service = _Served(create_check_app(CoqChecker(pool_size=1, binaries=not_coq), token="s3cret", close_checker=True))
+    remote = RemoteChecker(service.base_url, token="s3cret")
+    try:
+        raw = httpx.post(f"{service.base_url}/check", json=_body(), headers={"Authorization": "Bearer s3cret"})
+        result = await remote.check(PROBLEM, "intros n m. apply Nat.add_comm.")
+    finally:
+        await remote.aclose()
+        service.close()
+    assert raw.status_code == 200 and raw.json()["ok"] is False and raw.json()["status"] == "crashed"
+    assert (result.ok, result.status) == (False, "crashed")

@@ -84,9 +84,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _spawn(port: int, jobs: Path) -> subprocess.Popen[bytes]:
+def _spawn(port: int, jobs: str) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "scillm.bridges.codeworld", "--port", str(port),
-                             "--jobs-path", str(jobs)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                             "--job-store", jobs], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
     while True:
@@ -104,9 +104,12 @@ def _stop(proc: subprocess.Popen[bytes], sig: int) -> None:
     proc.wait(timeout=30)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("redis", marks=pytest.mark.needs_redis)])
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-def test_a_restart_reports_the_job_as_server_restarted_never_404(tmp_path: Path, sig: int) -> None:
-    port, jobs = _free_port(), tmp_path / "jobs.sqlite3"
+def test_a_restart_reports_the_job_as_server_restarted_never_404(
+        tmp_path: Path, sig: int, backend: str, request: pytest.FixtureRequest) -> None:
+    port = _free_port()
+    jobs = request.getfixturevalue("redis_url") if backend == "redis" else str(tmp_path / "jobs.sqlite3")
     base = f"http://127.0.0.1:{port}"
     proc = _spawn(port, jobs)
     try:
