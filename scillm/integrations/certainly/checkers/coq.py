@@ -13,6 +13,7 @@ in `coq_cold.py`.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import math
 import re
@@ -108,7 +109,7 @@ def parse_assumptions(text: str) -> tuple[list[str], list[str]]:
     return axioms, other
 
 
-class CoqCheckerBase:
+class CoqCheckerBase(abc.ABC):
     """What the warm and cold Coq checkers share: input validation, timing, the async face.
 
     Subclasses set `binaries`, `default_timeout_ms`, `info` and implement
@@ -185,9 +186,9 @@ class CoqCheckerBase:
         return final.model_copy(update={"messages": [*found.messages, *final.messages],
                                         "checker": self.info if final.ok else final.checker})
 
+    @abc.abstractmethod
     def _check_candidate(self, cand: Candidate, timeout_s: float) -> CheckResult:
         """The search-level check: `proved` here is a candidate, never the final verdict."""
-        raise NotImplementedError
 
 
 class CoqChecker(CoqCheckerBase):
