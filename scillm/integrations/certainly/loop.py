@@ -19,6 +19,7 @@ wait is bounded by the item's deadline (`max_seconds`, and the call's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
@@ -299,6 +300,18 @@ def _proved(run: _Run, cand: Candidate, confirmed: CheckResult) -> ProveOutcome:
                         stats=run.stats, imports=run.used_imports.get(_key(cand, run.problem), ()))
 
 
+async def _prefetch_verdict(checker: Checker, problem: Problem) -> None:
+    """Start the verdict's problem compile so it overlaps the search; only a speed-up, so a fault is dropped.
+
+    The verdict compiles the problem itself when it finds no finished prefetch.
+    """
+    prefetch = getattr(checker, "prefetch_verdict", None)
+    if prefetch is None:
+        return
+    with contextlib.suppress(Exception):
+        await asyncio.to_thread(prefetch, problem)
+
+
 async def prove_problem(
     problem: Problem,
     proposer: Proposer,
@@ -316,9 +329,7 @@ async def prove_problem(
     rounds = 1 if simple else budget.max_rounds
     error: str | None = None
     try:
-        prefetch = getattr(checker, "prefetch_verdict", None)
-        if prefetch is not None:  # the verdict's problem compile overlaps the search instead of following it
-            await asyncio.to_thread(prefetch, problem)
+        await _prefetch_verdict(checker, problem)
         for round_no in range(1, rounds + 1):
             if run.out_of_time() or run.checks_left() <= 0:
                 break

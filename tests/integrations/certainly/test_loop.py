@@ -359,3 +359,14 @@ async def test_the_verdict_compile_starts_before_the_first_check(coq: object, mo
                               Budget(check_concurrency=1))
     assert out.status == "proved"
     assert order[0] == "prefetch" and "check" in order
+
+
+@pytest.mark.needs_coq
+async def test_a_failing_verdict_prefetch_does_not_fail_the_item(coq: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(problem: Problem) -> bool:
+        raise OSError("scratch dir unavailable")
+
+    monkeypatch.setattr(coq, "prefetch_verdict", broken)
+    out = await prove_problem(_problem("forall n m : nat, n + m = m + n"), PortfolioProposer(), coq,  # type: ignore[arg-type]
+                              Budget(check_concurrency=1))
+    assert out.status == "proved"

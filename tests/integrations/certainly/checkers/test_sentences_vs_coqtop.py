@@ -9,9 +9,8 @@ one. Several scripts run in one coqtop: each is preceded by `Abort All.` (and
 marker query whose error tells where its prompts end. coqtop prints one
 prompt per sentence it reads, failed ones included, so the prompt count is
 Coq's sentence count. Where the lexer refuses a script, Coq must fail to read
-it too (a syntax or lexer error), so the refusal loses nothing honest; the one
-deliberate exception is a comment glued to a symbol. Examples are derandomized
-so that a run is reproducible.
+it too (a syntax or lexer error), so the refusal loses nothing honest.
+Examples are derandomized so that a run is reproducible.
 """
 
 from __future__ import annotations
@@ -83,9 +82,7 @@ def _agree(batch: list[str], *, in_proof: bool) -> None:
         try:
             ours = len(split_sentences(script))
         except LexError as exc:
-            # A comment glued to a symbol is refused on purpose: a notation in the decls can make `<symbol>(`
-            # one token, and then Coq would not read a comment there at all.
-            assert coq_syntax_error or "comment glued to" in str(exc), f"lexer refused {script!r} ({exc}) but Coq reads it"
+            assert coq_syntax_error, f"lexer refused {script!r} ({exc}) but Coq reads it"
             continue
         assert ours == coq_count, f"{script!r}: lexer {ours} sentences, coqtop {coq_count}"
 
