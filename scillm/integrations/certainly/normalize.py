@@ -241,13 +241,14 @@ async def lookup_coq_lemma(name: str, header: str = COQ_DEFAULT_HEADER, *, timeo
 
 def _lookup(name: str, header: str, timeout_s: float) -> str:
     from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
+    from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
 
     with tempfile.TemporaryDirectory(prefix="certainly-lookup-") as tmp:
         (Path(tmp) / "Lookup.v").write_text(f"{header}\nSet Printing Width 100000.\nCheck {name}.\n",
                                             encoding="utf-8")
         try:
             cmd = sandbox.launch(["coqc", "-q", "Lookup.v"], sandbox.Mounts(scratch=tmp))
-        except sandbox.SandboxUnavailable as exc:
+        except ProverSandboxUnavailableError as exc:
             raise LookupError(str(exc)) from exc
         run = sandbox.run(cmd, timeout_s=timeout_s)
     if run.timed_out:

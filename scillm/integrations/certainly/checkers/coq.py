@@ -24,7 +24,6 @@ from scillm.integrations.certainly.checkers.coq_candidate import Candidate, prep
 from scillm.integrations.certainly.checkers.coq_session import (
     CoqBinaries,
     CoqSession,
-    SessionBroken,
     find_coq,
 )
 from scillm.integrations.certainly.checkers.diagnostics import (
@@ -35,13 +34,18 @@ from scillm.integrations.certainly.checkers.diagnostics import (
     to_message,
     warnings_in,
 )
+from scillm.integrations.certainly.checkers.faults import (
+    OutputTooLargeError,
+    ProcessDiedError,
+    ProcessTimeoutError,
+    SessionBrokenError,
+)
 from scillm.integrations.certainly.checkers.pool import (
     PoolBusyError,
     PoolClosedError,
     PoolConfig,
     SessionPool,
 )
-from scillm.integrations.certainly.checkers.session import OutputTooLarge, ProcessDied, ProcessTimeout
 from scillm.integrations.certainly.models import (
     BackendStatus,
     CheckerInfo,
@@ -236,15 +240,15 @@ class CoqChecker(CoqCheckerBase):
             try:
                 with self.pool.lease(problem.header) as session:
                     return self._run(session, cand, timeout_s, code)
-            except SessionBroken as exc:
+            except SessionBrokenError as exc:
                 if attempt == 1:
                     return verdict("crashed", "other", f"coqtop protocol fault: {exc}", self.info, code=code)
-            except ProcessTimeout:
+            except ProcessTimeoutError:
                 return verdict("timeout", "timeout", f"no answer within {timeout_s:g} s; session replaced",
                                self.info, code=code)
-            except ProcessDied as exc:
+            except ProcessDiedError as exc:
                 return verdict("crashed", "other", f"coqtop died: {exc}", self.info, code=code)
-            except OutputTooLarge as exc:
+            except OutputTooLargeError as exc:
                 return verdict("failed", "other", str(exc), self.info, code=code)
             except PoolBusyError as exc:
                 return verdict("timeout", "timeout", str(exc), self.info, code=code)
@@ -265,7 +269,7 @@ class CoqChecker(CoqCheckerBase):
         base = reply.prompts[0]
         if errors_in(reply.segments[0]) or base[1] != head.base_state or base[0] != "Coq":
             session.broken = True
-            raise SessionBroken("BackTo did not restore the base state")
+            raise SessionBrokenError("BackTo did not restore the base state")
         n_decls = len(cand.decls)
         messages: list[Message] = []
         first_class = None

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.diagnostics import errors_in, missing_library
+from scillm.integrations.certainly.checkers.faults import SessionBrokenError
 from scillm.integrations.certainly.checkers.session import ProverProcess
 
 _PROMPT = re.compile(rb"<prompt>([^\s<>|]+) < (\d+) \|([^<>\n]*)\| \d+ < </prompt>")
@@ -101,10 +102,6 @@ def adapt_header(header: str, major: int) -> str:
     if major < 9:
         return re.sub(r"\bFrom\s+Stdlib\b", "From Coq", header)
     return header
-
-
-class SessionBroken(Exception):
-    """The session's reply did not have the expected shape; it has been killed."""
 
 
 @dataclass
@@ -179,7 +176,7 @@ class CoqSession:
     def request(self, lines: list[str], timeout_s: float) -> Reply:
         """Send `lines` (one sentence each) and a sentinel in one write; cut the reply per sentence."""
         if self._proc is None or self.broken:
-            raise SessionBroken("session is not running")
+            raise SessionBrokenError("session is not running")
         nonce = f"scillm_nonce_{secrets.token_hex(8)}".encode()
         payload = "\n".join(lines).encode("utf-8") + b"\nCheck " + nonce + b".\n"
         proc = self._proc
@@ -202,7 +199,7 @@ class CoqSession:
         if len(prompts) != len(lines) + 1 or nonce.decode() not in segments[-1]:
             self.broken = True
             self.close()
-            raise SessionBroken(f"expected {len(lines) + 1} prompts, got {len(prompts)}")
+            raise SessionBrokenError(f"expected {len(lines) + 1} prompts, got {len(prompts)}")
         return Reply(segments=segments[:-1], prompts=prompts[:-1])
 
     def locate(self, names: list[str], timeout_s: float) -> dict[str, str | None]:
@@ -237,5 +234,5 @@ class CoqSession:
             self._dir = None
 
 
-__all__ = ["CoqBinaries", "CoqSession", "HeaderState", "Reply", "SessionBroken", "adapt_header", "find_coq",
+__all__ = ["CoqBinaries", "CoqSession", "HeaderState", "Reply", "adapt_header", "find_coq",
            "library_fingerprint"]

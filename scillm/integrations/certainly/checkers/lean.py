@@ -25,8 +25,8 @@ import re
 import time
 from dataclasses import dataclass
 
+from scillm.integrations.certainly.checkers.faults import ReplFaultError, ReplTimeoutError
 from scillm.integrations.certainly.checkers.lean_diagnostics import LeanVerdict, judge
-from scillm.integrations.certainly.checkers.lean_repl import ReplFault, ReplTimeout
 from scillm.integrations.certainly.checkers.lean_session import (
     LeanConfig,
     LeanHeaderError,
@@ -232,10 +232,10 @@ class LeanChecker:
         except LeanHeaderError as exc:
             self._header_errors[job.imports] = str(exc)
             return self._plain("env_unavailable", None, str(exc), started=started, mode="warm", code=code)
-        except ReplTimeout as exc:
+        except ReplTimeoutError as exc:
             return self._plain("timeout", "timeout", f"loading the header: {exc}", started=started,
                                mode="warm", code=code)
-        except ReplFault as exc:
+        except ReplFaultError as exc:
             if self.config.fallback_cold:
                 return self._check_cold(problem, job, timeout_s, started)
             return self._plain("env_unavailable", None, f"the Lean REPL could not start: {exc}",
@@ -253,9 +253,9 @@ class LeanChecker:
         code = job.code
         try:
             reply = session.command(job.cmd, timeout_s)
-        except ReplTimeout as exc:
+        except ReplTimeoutError as exc:
             return self._plain("timeout", "timeout", str(exc), started=started, mode="warm", code=code)
-        except ReplFault as exc:
+        except ReplFaultError as exc:
             return self._plain("crashed", "other", f"the Lean REPL failed: {exc}", started=started,
                                mode="warm", code=code)
         if reply.is_error:

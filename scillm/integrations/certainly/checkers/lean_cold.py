@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Literal
 
+from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
 from scillm.integrations.certainly.checkers.lean_repl import ReplMessage
 from scillm.integrations.certainly.checkers.lean_session import LeanConfig
 
@@ -60,7 +61,7 @@ def _spawn(config: LeanConfig, argv: list[str], timeout_s: float, scratch: str,
         return ColdOutcome("env_unavailable", f"cannot run {argv[0]!r}: not found")
     try:
         cmd = lean_launch(config, argv, scratch, extra_env)
-    except sandbox.SandboxUnavailable as exc:
+    except ProverSandboxUnavailableError as exc:
         return ColdOutcome("env_unavailable", str(exc))
     try:
         run = sandbox.run(cmd, timeout_s=timeout_s, mem_bytes=config.memory_mb << 20 if config.memory_mb else None)

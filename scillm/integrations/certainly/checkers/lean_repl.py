@@ -6,7 +6,7 @@ replies are (possibly pretty-printed) JSON objects ended by a blank line
 This layer knows nothing about proofs. The process itself is the Coq
 backend's `ProverProcess` (own process group, RLIMIT_AS, stdout and stderr
 merged, deadline kills the group); text before a reply that is not JSON
-(stray stderr) is kept as `noise`. Faults surface as `ReplFault`/`ReplTimeout`
+(stray stderr) is kept as `noise`. Faults surface as `ReplFaultError`/`ReplTimeoutError`
 so the session above can discard the process. Blocking: call it from
 `asyncio.to_thread`, one request at a time.
 """
@@ -21,21 +21,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scillm.errors import ScillmError
-from scillm.integrations.certainly.checkers.session import (
-    OutputTooLarge,
-    ProcessDied,
-    ProcessTimeout,
-    ProverProcess,
+from scillm.integrations.certainly.checkers.faults import (
+    OutputTooLargeError,
+    ProcessDiedError,
+    ProcessTimeoutError,
+    ReplFaultError,
+    ReplTimeoutError,
 )
-
-
-class ReplFault(ScillmError):
-    """The REPL process died, closed its output or broke the framing; discard it."""
-
-
-class ReplTimeout(ReplFault):
-    """No reply came before the deadline; the process group was killed."""
+from scillm.integrations.certainly.checkers.session import ProverProcess
 
 
 class ReplPos(BaseModel):
@@ -151,27 +144,27 @@ class LeanRepl:
     def start(self) -> None:
         """Spawn the process in its own process group under RLIMIT_AS."""
         if self._started:
-            raise ReplFault("this REPL was already started")
+            raise ReplFaultError("this REPL was already started")
         try:
             self._proc.spawn()
         except OSError as exc:
-            raise ReplFault(f"cannot start {self.argv[0]!r}: {exc}") from exc
+            raise ReplFaultError(f"cannot start {self.argv[0]!r}: {exc}") from exc
         self._started = True
 
     def send(self, payload: Mapping[str, Any], timeout_s: float) -> ReplReply:
         """Write one command and read its reply; past `timeout_s` the process group is killed."""
         if not self.alive():
-            raise ReplFault("the REPL is not running")
+            raise ReplFaultError("the REPL is not running")
         data = (json.dumps(dict(payload), ensure_ascii=False) + "\n\n").encode("utf-8")
         deadline = time.monotonic() + timeout_s
         try:
             self._proc.write(data)
             self.commands_sent += 1
             buf = self._proc.read_until(lambda b: _reply_bounds(b) is not None, deadline)
-        except ProcessTimeout as exc:
-            raise ReplTimeout(f"no reply within {timeout_s:.3g} s; REPL killed") from exc
-        except (ProcessDied, OutputTooLarge) as exc:
-            raise ReplFault(str(exc)) from exc
+        except ProcessTimeoutError as exc:
+            raise ReplTimeoutError(f"no reply within {timeout_s:.3g} s; REPL killed") from exc
+        except (ProcessDiedError, OutputTooLargeError) as exc:
+            raise ReplFaultError(str(exc)) from exc
         bounds = _reply_bounds(buf)
         assert bounds is not None
         start, end = bounds
@@ -180,10 +173,10 @@ class LeanRepl:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             self.close()
-            raise ReplFault(f"the REPL printed something that is not JSON: {text[:200]!r}") from exc
+            raise ReplFaultError(f"the REPL printed something that is not JSON: {text[:200]!r}") from exc
         if not isinstance(raw, dict):
             self.close()
-            raise ReplFault(f"the REPL reply is not an object: {text[:200]!r}")
+            raise ReplFaultError(f"the REPL reply is not an object: {text[:200]!r}")
         reply = ReplReply.model_validate(raw)
         noise = buf[:start].decode("utf-8", "replace").strip()
         return reply.model_copy(update={"noise": noise}) if noise else reply
@@ -199,11 +192,9 @@ class LeanRepl:
 
 __all__ = [
     "LeanRepl",
-    "ReplFault",
     "ReplMessage",
     "ReplPos",
     "ReplReply",
     "ReplSorry",
-    "ReplTimeout",
     "parse_replies",
 ]

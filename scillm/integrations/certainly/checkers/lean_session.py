@@ -17,7 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scillm.config import env
-from scillm.integrations.certainly.checkers.lean_repl import LeanRepl, ReplFault, ReplReply
+from scillm.integrations.certainly.checkers.faults import ReplFaultError
+from scillm.integrations.certainly.checkers.lean_repl import LeanRepl, ReplReply
 from scillm.integrations.certainly.models import BackendStatus
 
 
@@ -56,7 +57,7 @@ class LeanConfig(BaseModel):
         return cls.model_validate(values)
 
 
-class LeanHeaderError(ReplFault):
+class LeanHeaderError(ReplFaultError):
     """The header's imports did not elaborate (missing package, bad import)."""
 
 
@@ -87,7 +88,7 @@ class LeanSession:
         """One command; any fault or REPL-level error marks the session broken."""
         try:
             reply = self._repl.send(payload, timeout_s)
-        except ReplFault:
+        except ReplFaultError:
             self.broken = True
             raise
         if reply.is_error:

@@ -10,7 +10,7 @@ a new session, and death with its parent. So `Redirect`, `Cd`, `Load`,
 `Extraction "file"` or `Declare ML Module` in a header or proof cannot read
 or write a host path even when a filter misses them.
 
-When bubblewrap cannot run here the provers are refused (`SandboxUnavailable`)
+When bubblewrap cannot run here the provers are refused (`ProverSandboxUnavailableError`)
 unless the server setting `CERTAINLY_UNSANDBOXED_PROVERS=1` allows plain
 processes; a request can never switch the sandbox off.
 
@@ -34,17 +34,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from scillm.errors import SandboxUnavailableError
-from scillm.integrations.certainly.checkers.session import ProcessDied, tracked
+from scillm.integrations.certainly.checkers.faults import ProcessDiedError, ProverSandboxUnavailableError
+from scillm.integrations.certainly.checkers.session import tracked
 
 WORK_INSIDE = "/work"
 _ENV_INSIDE = {"PATH": "/usr/bin:/bin", "HOME": WORK_INSIDE, "LANG": "C.UTF-8"}
 _ETC_FILES = ("/etc/ocamlfind.conf", "/etc/ocamlfind.conf.d", "/etc/ld.so.cache", "/etc/alternatives")
 T = TypeVar("T")
-
-
-class SandboxUnavailable(SandboxUnavailableError):
-    """bubblewrap cannot run here and the server does not allow unsandboxed provers."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +150,7 @@ def sandbox_problem() -> str | None:
     """Why provers cannot run here under the current policy, or None when they can."""
     try:
         active()
-    except SandboxUnavailable as exc:
+    except ProverSandboxUnavailableError as exc:
         return str(exc)
     return None
 
@@ -166,7 +162,7 @@ def active() -> bool:
         return True
     if unsandboxed_allowed():
         return False
-    raise SandboxUnavailable(f"prover sandbox unavailable: {reason}; set CERTAINLY_UNSANDBOXED_PROVERS=1 "
+    raise ProverSandboxUnavailableError(f"prover sandbox unavailable: {reason}; set CERTAINLY_UNSANDBOXED_PROVERS=1 "
                              "on the server to run provers without it")
 
 
@@ -228,7 +224,7 @@ def run(cmd: Launch, *, timeout_s: float, mem_bytes: int | None = 4 << 30) -> Ru
         group.kill()
         proc.communicate()
         return RunResult(None, "", "", True)
-    except ProcessDied as exc:
+    except ProcessDiedError as exc:
         proc.communicate()
         return RunResult(None, "", str(exc), False)
     return RunResult(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), False)
@@ -302,7 +298,6 @@ __all__ = [
     "Launch",
     "Mounts",
     "RunResult",
-    "SandboxUnavailable",
     "descendants_rss_bytes",
     "innermost_pid",
     "launch",

@@ -6,7 +6,7 @@ How to reuse this for another prover (the Lean REPL, say):
    `start()` spawns a `ProverProcess` (own process group, `RLIMIT_AS`, stdout
    and stderr merged into one pipe) and loads the header named by `key`; its
    own request method writes one request and calls `read_until` with a
-   deadline. On `ProcessTimeout`/`ProcessDied`/`OutputTooLarge` the session
+   deadline. On `ProcessTimeoutError`/`ProcessDiedError`/`OutputTooLargeError` the session
    kills its process and sets `broken`, so `healthy()` turns False.
 2. Build a `SessionPool(factory=lambda key: MySession(key, ...))`; checks do
    `with pool.lease(key, wait_s=...) as session: ...`. The pool replaces
@@ -32,17 +32,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
-
-class ProcessTimeout(Exception):
-    """The prover did not answer before the deadline; it has been killed."""
-
-
-class ProcessDied(Exception):
-    """The prover exited (crash, memory cap, stack overflow) while we waited."""
-
-
-class OutputTooLarge(Exception):
-    """The prover wrote more than the output cap for one request; it has been killed."""
+from scillm.integrations.certainly.checkers.faults import (
+    OutputTooLargeError,
+    ProcessDiedError,
+    ProcessTimeoutError,
+)
 
 
 @runtime_checkable
@@ -122,7 +116,7 @@ def tracked(proc: Killable) -> Iterator[None]:
     """Register `proc` with the caller's tracker for the duration; raise if the caller was already cancelled."""
     tracker = _IN_FLIGHT.get()
     if tracker is not None and not tracker.add(proc):
-        raise ProcessDied("the request that needed this prover was cancelled")
+        raise ProcessDiedError("the request that needed this prover was cancelled")
     try:
         yield
     finally:
@@ -193,17 +187,17 @@ class ProverProcess:
 
     def write(self, data: bytes) -> None:
         if self._proc is None or self._proc.stdin is None:
-            raise ProcessDied("process not started")
+            raise ProcessDiedError("process not started")
         try:
             self._proc.stdin.write(data)
         except (BrokenPipeError, OSError) as exc:
             self.kill()
-            raise ProcessDied(f"write failed: {exc}") from exc
+            raise ProcessDiedError(f"write failed: {exc}") from exc
 
     def read_until(self, done: Callable[[bytearray], bool], deadline: float) -> bytes:
         """Read the merged output until `done(buffer)` holds; kill on deadline, EOF or flood."""
         if self._proc is None or self._proc.stdout is None:
-            raise ProcessDied("process not started")
+            raise ProcessDiedError("process not started")
         with tracked(self):
             return self._read_until(done, deadline)
 
@@ -215,7 +209,7 @@ class ProverProcess:
             left = deadline - time.monotonic()
             if left <= 0:
                 self.kill()
-                raise ProcessTimeout(f"no answer within the deadline ({len(buf)} bytes read)")
+                raise ProcessTimeoutError(f"no answer within the deadline ({len(buf)} bytes read)")
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 continue
@@ -223,11 +217,11 @@ class ProverProcess:
             if not chunk:
                 code = self._proc.poll()
                 self.kill()
-                raise ProcessDied(f"prover exited (code {code}); last output: {bytes(buf[-400:])!r}")
+                raise ProcessDiedError(f"prover exited (code {code}); last output: {bytes(buf[-400:])!r}")
             buf += chunk
             if len(buf) > self.max_output_bytes:
                 self.kill()
-                raise OutputTooLarge(f"prover wrote more than {self.max_output_bytes} bytes")
+                raise OutputTooLargeError(f"prover wrote more than {self.max_output_bytes} bytes")
             if done(buf):
                 return bytes(buf)
 
@@ -258,5 +252,5 @@ class ProverProcess:
         return None
 
 
-__all__ = ["InFlight", "OutputTooLarge", "ProcessDied", "ProcessTimeout", "ProverProcess", "Session",
+__all__ = ["InFlight", "ProverProcess", "Session",
            "tracking_provers"]

@@ -40,6 +40,7 @@ from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.coq_candidate import Candidate, prepare
 from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, adapt_header, find_coq
+from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
 from scillm.integrations.certainly.checkers.trusted import normalize_import
 from scillm.integrations.certainly.checkers.verdict_policy import needs_assumptions, policy
 from scillm.integrations.certainly.checkers.verdict_problem import (
@@ -84,7 +85,7 @@ class VerdictEngine:
             return False
         try:
             sandboxed = sandbox.active()
-        except sandbox.SandboxUnavailable:
+        except ProverSandboxUnavailableError:
             return False
         header = adapt_header(problem.header, self.binaries.major)
         return self.problems.prefetch(problem, header, sandboxed, timeout_s)
@@ -102,7 +103,7 @@ class VerdictEngine:
             return Verdict(status="env_unavailable", message="coqc/coqchk are not on PATH (apt-get install coq)")
         try:
             sandboxed = sandbox.active()
-        except sandbox.SandboxUnavailable as exc:
+        except ProverSandboxUnavailableError as exc:
             return Verdict(status="env_unavailable", message=str(exc))
         trusted: list[str] = []
         for module in imports:

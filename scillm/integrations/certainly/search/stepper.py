@@ -16,10 +16,15 @@ import time
 from dataclasses import dataclass
 
 from scillm.integrations.certainly.checkers.coq_candidate import prepare
-from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, CoqSession, SessionBroken
+from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, CoqSession
 from scillm.integrations.certainly.checkers.diagnostics import errors_in
+from scillm.integrations.certainly.checkers.faults import (
+    OutputTooLargeError,
+    ProcessDiedError,
+    ProcessTimeoutError,
+    SessionBrokenError,
+)
 from scillm.integrations.certainly.checkers.sentences import LexError, split_sentences
-from scillm.integrations.certainly.checkers.session import OutputTooLarge, ProcessDied, ProcessTimeout
 from scillm.integrations.certainly.checkers.soundness import check_proof_sentences
 from scillm.integrations.certainly.models import CheckerInfo, CheckResult, Problem
 from scillm.integrations.certainly.search.goals import GoalState, parse_goals
@@ -85,7 +90,7 @@ class ProofStepper:
                 raise StepperError(session.header.error)
             lines = [f"BackTo {session.header.base_state}.", *(s.text for s in cand.decls), cand.theorem, "Proof."]
             reply = session.request(lines, timeout_s)
-        except (SessionBroken, ProcessTimeout, ProcessDied, OutputTooLarge) as exc:
+        except (SessionBrokenError, ProcessTimeoutError, ProcessDiedError, OutputTooLargeError) as exc:
             self.close()
             raise StepperError(f"coqtop: {exc}") from exc
         for seg in reply.segments[1:]:
@@ -118,7 +123,7 @@ class ProofStepper:
         reply = self._session.request([f"BackTo {state_id}."], wall_s)
         if errors_in(reply.segments[0]) or reply.prompts[0][1] != state_id:
             self._session.broken = True
-            raise SessionBroken("BackTo did not restore the state")
+            raise SessionBrokenError("BackTo did not restore the state")
 
     def _goto(self, path: tuple[str, ...], step_timeout_s: float, deadline: float) -> str | None:
         """Make `path` the executed line (BackTo the common prefix, replay the rest); an error text or None."""
@@ -158,7 +163,7 @@ class ProofStepper:
                 return StepOutcome(None, "deadline", time.monotonic() - t0)
             timeout = min(step_timeout_s, left)
             state, err, state_id = self._send(sentences, timeout, min(left, timeout + _GRACE_S))
-        except (SessionBroken, ProcessTimeout, ProcessDied, OutputTooLarge, StepperError) as exc:
+        except (SessionBrokenError, ProcessTimeoutError, ProcessDiedError, OutputTooLargeError, StepperError) as exc:
             self._kill()
             return StepOutcome(None, f"{type(exc).__name__}: {exc}", time.monotonic() - t0)
         if err is None and state is not None:
@@ -170,7 +175,7 @@ class ProofStepper:
         self.restarts += 1
         left = deadline - time.monotonic()
         if left <= 0:
-            raise ProcessTimeout("no time left to restart")
+            raise ProcessTimeoutError("no time left to restart")
         self.open(left)
 
     def _kill(self) -> None:

@@ -11,8 +11,9 @@ import time
 import pytest
 
 from scillm.integrations.certainly.checkers import prover_sandbox
+from scillm.integrations.certainly.checkers.faults import ProcessDiedError
 from scillm.integrations.certainly.checkers.prover_sandbox import Launch
-from scillm.integrations.certainly.checkers.session import ProcessDied, ProverProcess, tracking_provers
+from scillm.integrations.certainly.checkers.session import ProverProcess, tracking_provers
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 LAUNCH = Launch(argv=SLEEPER, cwd="/", env={}, sandboxed=False)
@@ -24,7 +25,7 @@ def test_a_prover_read_after_the_cancel_is_killed_at_once() -> None:
         proc = ProverProcess(SLEEPER)
         proc.spawn()
         started = time.monotonic()
-        with pytest.raises(ProcessDied, match="cancelled"):
+        with pytest.raises(ProcessDiedError, match="cancelled"):
             proc.read_until(lambda buf: False, time.monotonic() + 60)
         assert not proc.alive()
         assert time.monotonic() - started < 30

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from scillm.integrations.certainly.checkers.faults import ReplFaultError, ReplTimeoutError
 from scillm.integrations.certainly.checkers.lean_repl import (
     LeanRepl,
-    ReplFault,
     ReplReply,
-    ReplTimeout,
     parse_replies,
 )
 from tests.support.lean_replay import FIXTURES, logged_commands, replay_argv
@@ -84,10 +83,10 @@ def test_a_dead_repl_is_a_fault_not_a_reply(tmp_path: Path) -> None:
     repl.start()
     try:
         assert repl.send({"cmd": "import Lean"}, timeout_s=20).env == 0
-        with pytest.raises(ReplFault):
+        with pytest.raises(ReplFaultError):
             repl.send({"cmd": "def f := 1", "env": 0}, timeout_s=20)
         assert not repl.alive()
-        with pytest.raises(ReplFault, match="not running"):
+        with pytest.raises(ReplFaultError, match="not running"):
             repl.send({"cmd": "def g := 1", "env": 0}, timeout_s=20)
     finally:
         repl.close()
@@ -102,7 +101,7 @@ def test_a_silent_repl_is_killed_at_the_deadline(tmp_path: Path) -> None:
         pid = repl.pid
         assert pid is not None
         t0 = time.monotonic()
-        with pytest.raises(ReplTimeout):
+        with pytest.raises(ReplTimeoutError):
             repl.send({"cmd": "def f := 1", "env": 0}, timeout_s=0.5)
         assert time.monotonic() - t0 < 10
         assert not repl.alive()
@@ -114,5 +113,5 @@ def test_a_silent_repl_is_killed_at_the_deadline(tmp_path: Path) -> None:
 
 def test_a_missing_binary_is_a_fault(tmp_path: Path) -> None:
     repl = LeanRepl([str(tmp_path / "no-such-repl")])
-    with pytest.raises(ReplFault, match="cannot start"):
+    with pytest.raises(ReplFaultError, match="cannot start"):
         repl.start()
