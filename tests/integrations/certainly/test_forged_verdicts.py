@@ -58,6 +58,9 @@ CASES = [
      _item("1 + 1 = 2", "idtac. reflexivity.")),
     ("abort-after-lexer-gap", _item("forall n : nat, n + 1 = n", "idtac... Abort. Theorem certainly_goal : True. exact I."),
      _item("forall n : nat, n + 0 = n", "intros n; induction n; simpl; auto.")),
+    ("comment-glued-to-a-declared-token", _item("1 = 2", "idtac ](* . Axiom cheat : 1 = 2. *) . exact cheat.",
+                                                decls='Notation "x ]( y" := (x + y) (at level 50).'),
+     _item("1 + 1 = 2", "exact (@eq_refl nat (1 +(* c. *) 1)).")),
 ]
 
 

@@ -123,16 +123,17 @@ def prepare(problem: Any, proof: Any, info: CheckerInfo) -> Candidate | CheckRes
     if problem.keyword not in THEOREM_KEYWORDS:
         return verdict("failed", "parse_error", f"keyword {problem.keyword!r} is not one of {sorted(THEOREM_KEYWORDS)}", info)
     theorem = f"{problem.keyword} {problem.theorem_name} : {problem.statement.strip()}."
+    grammar = f"{problem.header}\n{problem.decls}"  # where notations declare the tokens the lexer must know
     try:
-        header = split_sentences(problem.header)
-        decls = split_sentences(problem.decls)
-        stmt = split_sentences(theorem)
+        header = split_sentences(problem.header, grammar=grammar)
+        decls = split_sentences(problem.decls, grammar=grammar)
+        stmt = split_sentences(theorem, grammar=grammar)
     except LexError as exc:
         return verdict("failed", "parse_error", f"header, decls or statement: {exc}", info)
     if len(stmt) != 1 or stmt[0].kind != "command":
         return verdict("failed", "parse_error", "statement must be one proposition, without '.' ending it early", info)
     try:
-        sentences = split_sentences(proof)
+        sentences = split_sentences(proof, grammar=grammar)
     except LexError as exc:
         return verdict("failed", "parse_error", f"proof: {exc.reason}", info, line=exc.line, column=exc.column)
     sentences = trim_proof_frame(sentences)

@@ -22,8 +22,14 @@ coqtop by a property test:
 Whatever Coq would read differently from this lexer is refused with a
 `LexError` rather than guessed: runs of four or more dots, `...` glued to the
 next token, `..` glued to a symbol before it (a notation token such as `+.`
-would turn its second dot into an end), and a comment glued to a symbol
-before it (`.(* c *)` is the keyword `.(` followed by `*`, not a comment).
+would turn its second dot into an end), and a comment glued to a character
+`c` when `c(` can be part of a token of the problem's grammar: `.(` and
+`` `( `` always (the only such tokens of the standard library and of the
+Debian Coq libraries, measured), and any `c(` inside a string literal of the
+text or of `grammar` (the header and decls, where notations, infixes and
+tactic notations declare their tokens). `.(* c *)` is the keyword `.(`
+followed by `*`, not a comment; `+(* c *)` is a comment unless a notation
+declares a token holding `+(`.
 Positions are 1-based lines and 0-based columns in the text given.
 """
 
@@ -41,6 +47,9 @@ _SELECTOR_WORD = re.compile(r"all(?![\w'])|!")
 _IDENT = re.compile(r"[A-Za-z_][\w']*")
 _NUMBER = re.compile(r"[0-9]+")
 _COMMENT_AFTER = frozenset("\"'_()[]{},;")
+_STANDARD_GLUED = frozenset(".`")
+_ANY = "\x00"
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
 
 
 class LexError(ValueError):
@@ -124,6 +133,31 @@ def _skip_blank(text: str, i: int) -> int:
     return i
 
 
+def glued_before_paren(*texts: str) -> frozenset[str]:
+    """Characters `c` for which `c(` can be part of a token: the standard ones and those in string literals.
+
+    A notation token is declared by a string literal, so a `c(` in any literal
+    of the texts (comments included, whatever the command) counts; an odd
+    number of quotes means the literals cannot be told apart, so every
+    non-blank character counts.
+    """
+    found = set(_STANDARD_GLUED)
+    for text in texts:
+        if text.count('"') % 2:
+            return frozenset({_ANY})
+        for lit in _STRING_LITERAL.findall(text):
+            found.update(lit[k - 1] for k in range(2, len(lit)) if lit[k] == "(" and lit[k - 1] not in BLANKS)
+    return frozenset(found)
+
+
+def _glued_danger(text: str, i: int, start: int, glued: frozenset[str]) -> bool:
+    """The comment opening at `i` may be read as a token ending in `(` followed by `*`."""
+    if i <= start or text[i - 1] in BLANKS:
+        return False
+    c = text[i - 1]
+    return _ANY in glued or c in glued or (not c.isascii() and _is_symbol(c))
+
+
 def _is_symbol(ch: str) -> bool:
     """A character Coq lexes by longest match against its keyword table."""
     return not (ch in BLANKS or ch.isalnum() or ch in _COMMENT_AFTER)
@@ -133,14 +167,14 @@ def _blank_or_end(text: str, i: int) -> bool:
     return i >= len(text) or text[i] in BLANKS
 
 
-def _sentence_end(text: str, i: int) -> int:
+def _sentence_end(text: str, i: int, glued: frozenset[str]) -> int:
     """Index just past the `.` or `...` that ends the command sentence starting at `i`."""
     start = i
     n = len(text)
     while i < n:
         c = text[i]
         if text.startswith("(*", i):
-            if i > start and _is_symbol(text[i - 1]):
+            if _glued_danger(text, i, start, glued):
                 raise _error(text, i, f"comment glued to `{text[i - 1]}`; Coq would not read it as a comment "
                              "(put a blank before `(*`)")
             i = _skip_comment(text, i)
@@ -203,8 +237,13 @@ def _selector_brace_end(text: str, i: int) -> int | None:
     return j + 1 if text.startswith("{", j) and not text.startswith("{|", j) else None
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Cut `text` into sentences; raises `LexError` when it cannot be cut safely."""
+def split_sentences(text: str, *, grammar: str = "") -> list[Sentence]:
+    """Cut `text` into sentences; raises `LexError` when it cannot be cut safely.
+
+    `grammar` is the text that declares the problem's notations (header and
+    decls) when it is not part of `text`.
+    """
+    glued = glued_before_paren(text, grammar)
     out: list[Sentence] = []
     i = _skip_blank(text, 0)
     n = len(text)
@@ -222,7 +261,10 @@ def split_sentences(text: str) -> list[Sentence]:
             assert m_bullet is not None
             end, kind = m_bullet.end(), "bullet"
         else:
-            end, kind, after_end = _sentence_end(text, i), "command", True
+            end, kind, after_end = _sentence_end(text, i, glued), "command", True
+        if kind != "command" and text.startswith("(*", end) and _glued_danger(text, end, i, glued):
+            raise _error(text, end, f"comment glued to `{text[end - 1]}`; Coq may not read it as a comment "
+                         "(put a blank before `(*`)")
         line, col = _position(text, i)
         out.append(Sentence(text=text[i:end], kind=kind, offset=i, line=line, column=col))
         i = _skip_blank(text, end)
@@ -255,5 +297,5 @@ def words_outside_strings(sentence: str) -> list[str]:
     return re.findall(r"[A-Za-z_][\w']*", text)
 
 
-__all__ = ["BLANKS", "LexError", "Sentence", "SentenceKind", "split_sentences", "strip_comments",
+__all__ = ["BLANKS", "LexError", "Sentence", "SentenceKind", "glued_before_paren", "split_sentences", "strip_comments",
            "words_outside_strings"]

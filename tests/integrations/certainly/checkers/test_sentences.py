@@ -37,6 +37,31 @@ def test_comment_glued_to_a_dot_is_the_projection_keyword_not_a_comment() -> Non
     assert texts("split;(* c *) auto. f (x)(* c *) .") == ["split;(* c *) auto.", "f (x)(* c *) ."]
 
 
+@pytest.mark.parametrize("src", ["Check nat.\u00a0--(**) Check nat.", "exact (x +(* c. *) y).", "- (**) idtac.",
+                                 "rewrite <-(* c *) H.", "exact (x ](* c *) y)."])
+def test_comment_glued_to_a_symbol_is_a_comment_when_no_token_continues_the_symbol(src: str) -> None:
+    assert len(split_sentences(src)) == len(split_sentences(src.replace("(*", " (*")))
+
+
+def test_comment_glued_to_the_backquote_keyword_is_refused() -> None:
+    with pytest.raises(LexError, match="comment glued"):
+        split_sentences("exact `(* . *) I.")
+
+
+@pytest.mark.parametrize(("grammar", "src"), [
+    ('Notation "x -( y" := (x + y) (at level 50).', "exact (x -(* . Axiom c : False. *) y)."),
+    ('Infix "+(" := plus (at level 50).', "exact (x ++(* . *) y)."),
+    ('Notation "x ]( y" := (x + y) (at level 50).', "exact (x ](* . *) y)."),
+    ('Notation "x -( y" := (x + y) (at level 50).', "-(* . *) idtac."),
+])
+def test_comment_glued_to_a_symbol_is_refused_when_the_grammar_has_that_token(grammar: str, src: str) -> None:
+    assert split_sentences(src)
+    with pytest.raises(LexError, match="comment glued"):
+        split_sentences(src, grammar=grammar)
+    with pytest.raises(LexError, match="comment glued"):
+        split_sentences(grammar + " " + src)
+
+
 @pytest.mark.parametrize("src", ["idtac.... Axiom cheat : False.", "exact x...y.", "idtac...Axiom c : False.",
                                  "exact (1 +.. Axiom c : False.", "idtac ....."])
 def test_dot_runs_coq_reads_otherwise_are_refused(src: str) -> None:

@@ -87,6 +87,18 @@ def _agree(batch: list[str], *, in_proof: bool) -> None:
         assert ours == coq_count, f"{script!r}: lexer {ours} sentences, coqtop {coq_count}"
 
 
+GLUED = ["Check nat.\u00a0--(**) Check nat.", "Check (1 +(* c. *) 2).", "Check (1 -(* . *) 2).",
+         "Check nat.\u00a0<-(* . *) Check nat.", "Check (fun x => x)(* . *) nat.", "Check 1 ](* . *) Check nat.",
+         "Check `(* . *) nat.", "Check x.(* . *) Check nat.", "Check nat.\u00a0-(**)-(**) Check nat."]
+
+
+def test_lexer_and_coqtop_agree_on_comments_glued_to_symbols() -> None:
+    if shutil.which("coqtop") is None:
+        pytest.skip("coqtop not on PATH")
+    _agree(GLUED, in_proof=False)
+    _agree(["- (**) idtac.", "split;(**)-(**) idtac.", "exact (I)(* . *) ."], in_proof=True)
+
+
 _SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
                      phases=[Phase.explicit, Phase.reuse, Phase.generate],
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
