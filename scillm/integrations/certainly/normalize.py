@@ -20,6 +20,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
+from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
+from scillm.integrations.certainly.checkers.split import SplitError, split_file
 from scillm.integrations.certainly.models import Backend, Problem
 
 Kind = Literal["statement", "file", "lemma", "english", "invalid"]
@@ -110,7 +113,6 @@ def split_coq_file(text: str, theorem_name: str | None = None) -> Problem:
     `Proof.`. Raises `SplitError` naming the theorems when none or several are open, or when the file
     cannot be cut.
     """
-    from scillm.integrations.certainly.checkers.split import split_file
 
     return split_file(text, theorem_name).problem
 
@@ -130,7 +132,7 @@ def split_lean_file(text: str) -> tuple[str, str, str, str] | None:
     return header, decl.group(2), _binders_to_forall(parts[0], parts[1], "lean"), decls
 
 
-def _as_list(value: Any, field: str) -> list[str]:
+def _as_list(value: object, field: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -140,7 +142,7 @@ def _as_list(value: Any, field: str) -> list[str]:
     raise ValueError(f"`{field}` must be a list of strings")
 
 
-def normalize_item(item: Any, index: int, *, backend: Backend) -> NormalizedItem:
+def normalize_item(item: object, index: int, *, backend: Backend) -> NormalizedItem:
     """Classify one item and build its Problem; bad input gives `kind="invalid"` with `error` set."""
     item_id = f"item-{index}"
     base: dict[str, Any] = {"index": index, "item_id": item_id, "backend": backend}
@@ -180,8 +182,6 @@ def _classify(text: str, item: dict[str, Any], common: dict[str, Any], backend: 
     if not isinstance(name, str) or not re.match(r"^[A-Za-z_][\w'.]*$", name):
         return NormalizedItem(**common, kind="invalid", error=f"theorem_name {name!r} is not an identifier")
     if backend == "coq" and _COQ_DECL.search(text):
-        from scillm.integrations.certainly.checkers.split import SplitError
-
         given = [f for f in ("header", "decls") if item.get(f) is not None]
         if given:
             return NormalizedItem(**common, kind="invalid", error=(
@@ -240,9 +240,6 @@ async def lookup_coq_lemma(name: str, header: str = COQ_DEFAULT_HEADER, *, timeo
 
 
 def _lookup(name: str, header: str, timeout_s: float) -> str:
-    from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
-    from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
-
     with tempfile.TemporaryDirectory(prefix="certainly-lookup-") as tmp:
         (Path(tmp) / "Lookup.v").write_text(f"{header}\nSet Printing Width 100000.\nCheck {name}.\n",
                                             encoding="utf-8")

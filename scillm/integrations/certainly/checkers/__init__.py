@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 async def check_file(text: str, theorem_name: str | None = None, **kwargs: Any) -> CheckResult:
     """Check the proof written in a whole Coq file (see `checkers.split.check_file`)."""
-    from scillm.integrations.certainly.checkers.split import check_file as _check_file
+    from scillm.integrations.certainly.checkers.split import check_file as _check_file  # noqa: PLC0415  loads on first use
 
     return await _check_file(text, theorem_name, **kwargs)
 

@@ -17,14 +17,15 @@ import abc
 import asyncio
 import math
 import re
+import shutil
 import time
-from typing import Any
 
 from scillm.integrations.certainly.checkers.coq_candidate import Candidate, prepare, verdict
 from scillm.integrations.certainly.checkers.coq_session import (
     CoqBinaries,
     CoqSession,
     find_coq,
+    library_fingerprint,
 )
 from scillm.integrations.certainly.checkers.diagnostics import (
     classify,
@@ -46,6 +47,8 @@ from scillm.integrations.certainly.checkers.pool import (
     PoolConfig,
     SessionPool,
 )
+from scillm.integrations.certainly.checkers.prover_sandbox import sandbox_problem
+from scillm.integrations.certainly.checkers.verdict import default_engine, independent_verdict
 from scillm.integrations.certainly.models import (
     BackendStatus,
     CheckerInfo,
@@ -62,7 +65,6 @@ _AXIOM_ENTRY = re.compile(r"([A-Za-z_][\w'.]*)(?:\s+:\s.*)?\Z")
 
 def coq_status() -> BackendStatus:
     """Whether coqtop/coqc (or rocq) are here, with the version; never raises."""
-    import shutil
 
     binaries = find_coq()
     found = {b: shutil.which(b) for b in ("coqtop", "coqc", "rocq")}
@@ -71,7 +73,6 @@ def coq_status() -> BackendStatus:
             name="coq", available=False, binaries=found,
             reason="coqtop/coqc (Coq >= 8.16) or rocq (Rocq 9) not found on PATH; apt-get install coq",
         )
-    from scillm.integrations.certainly.checkers.prover_sandbox import sandbox_problem
 
     found["bwrap"] = shutil.which("bwrap")
     reason = sandbox_problem()
@@ -130,7 +131,6 @@ class CoqCheckerBase(abc.ABC):
 
     def library_fingerprint(self) -> str:
         """Changes when the installed Coq libraries change (part of every cache key)."""
-        from scillm.integrations.certainly.checkers.coq_session import library_fingerprint
 
         return library_fingerprint(self.binaries.compile) if self.binaries else ""
 
@@ -153,18 +153,15 @@ class CoqCheckerBase(abc.ABC):
         The compile runs in the caller's context (cancelling the request stops
         it); the later verdict on a winner then only compiles the proof.
         """
-        from scillm.integrations.certainly.checkers.verdict import default_engine
 
         return default_engine().prefetch(problem)
 
     def verify_sync(self, problem: Problem, proof: str, imports: tuple[str, ...] = ()) -> CheckResult:
-        from scillm.integrations.certainly.checkers.verdict import independent_verdict
-
         timeout_s = max(60.0, 3 * self.default_timeout_ms / 1000)
         return independent_verdict(problem, proof, imports, timeout_s=timeout_s).to_check_result()
 
     def check_sync(
-        self, problem: Problem, proof: Any, *, timeout_ms: int | None = None, confirm: bool = True
+        self, problem: Problem, proof: object, *, timeout_ms: int | None = None, confirm: bool = True
     ) -> CheckResult:
         """Blocking `check`; safe from any thread."""
         t0 = time.perf_counter()
@@ -172,9 +169,7 @@ class CoqCheckerBase(abc.ABC):
         result.time_ms = round((time.perf_counter() - t0) * 1000, 3)
         return result
 
-    def _check(self, problem: Problem, proof: Any, timeout_ms: int | None, confirm: bool) -> CheckResult:
-        from scillm.integrations.certainly.checkers.prover_sandbox import sandbox_problem
-
+    def _check(self, problem: Problem, proof: object, timeout_ms: int | None, confirm: bool) -> CheckResult:
         if self.binaries is None:
             return verdict("env_unavailable", None, coq_status().reason or "coq is not available", self.info)
         unsafe = sandbox_problem()
@@ -186,7 +181,7 @@ class CoqCheckerBase(abc.ABC):
         found = self._check_candidate(cand, (timeout_ms or self.default_timeout_ms) / 1000)
         if not confirm or not found.ok:
             return found
-        final = self.verify_sync(problem, proof)
+        final = self.verify_sync(problem, cand.source)
         return final.model_copy(update={"messages": [*found.messages, *final.messages],
                                         "checker": self.info if final.ok else final.checker})
 

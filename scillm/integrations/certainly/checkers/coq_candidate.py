@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from scillm.integrations.certainly.checkers.sentences import LexError, Sentence, split_sentences
 from scillm.integrations.certainly.checkers.soundness import (
@@ -45,6 +44,7 @@ class Candidate:
     decls: list[Sentence]
     theorem: str
     proof: list[Sentence]
+    source: str = ""
 
     @property
     def name(self) -> str:
@@ -83,7 +83,7 @@ def verdict(
     )
 
 
-def _text_problem(value: Any, what: str, limit: int, *, allow_empty: bool) -> str | None:
+def _text_problem(value: object, what: str, limit: int, *, allow_empty: bool) -> str | None:
     """Why `value` is not acceptable text, or None."""
     if not isinstance(value, str):
         return f"{what} must be a string, got {type(value).__name__}"
@@ -100,7 +100,7 @@ def _text_problem(value: Any, what: str, limit: int, *, allow_empty: bool) -> st
     return None
 
 
-def prepare(problem: Any, proof: Any, info: CheckerInfo) -> Candidate | CheckResult:
+def prepare(problem: object, proof: object, info: CheckerInfo) -> Candidate | CheckResult:
     """A `Candidate`, or the verdict for an input that never needs a prover."""
     if not isinstance(problem, Problem):
         return verdict("failed", "parse_error", f"problem must be a Problem, got {type(problem).__name__}", info)
@@ -116,8 +116,8 @@ def prepare(problem: Any, proof: Any, info: CheckerInfo) -> Candidate | CheckRes
         _text_problem(problem.decls, "decls", MAX_CONTEXT_CHARS, allow_empty=True),
     ]
     bad = next((c for c in checks if c), None)
-    if bad:
-        return verdict("failed", "parse_error", bad, info)
+    if bad or not isinstance(proof, str):
+        return verdict("failed", "parse_error", bad or "proof must be a string", info)
     if not _IDENT.match(problem.theorem_name):
         return verdict("failed", "parse_error", f"theorem name {problem.theorem_name!r} is not a Coq identifier", info)
     if problem.keyword not in THEOREM_KEYWORDS:
@@ -148,7 +148,7 @@ def prepare(problem: Any, proof: Any, info: CheckerInfo) -> Candidate | CheckRes
         )
     if not sentences:
         return verdict("failed", "parse_error", "proof has no tactic", info)
-    return Candidate(problem=problem, decls=decls, theorem=theorem, proof=sentences)
+    return Candidate(problem=problem, decls=decls, theorem=theorem, proof=sentences, source=proof)
 
 
 __all__ = ["MAX_PROOF_CHARS", "THEOREM_KEYWORDS", "Candidate", "prepare", "verdict"]

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import math
+import os
 import re
 import secrets
 import shutil
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.diagnostics import errors_in, missing_library
 from scillm.integrations.certainly.checkers.faults import SessionBrokenError
+from scillm.integrations.certainly.checkers.sentences import LexError, split_sentences
 from scillm.integrations.certainly.checkers.session import ProverProcess
 
 _PROMPT = re.compile(rb"<prompt>([^\s<>|]+) < (\d+) \|([^<>\n]*)\| \d+ < </prompt>")
@@ -75,8 +78,6 @@ def library_fingerprint(compile_cmd: tuple[str, ...]) -> str:
     down, which package upgrades touch; a cache key includes it so a verdict
     is never reused across library versions.
     """
-    import hashlib
-    import os
 
     try:
         where = subprocess.run([*compile_cmd, "-where"], capture_output=True, text=True, timeout=20).stdout.strip()
@@ -152,7 +153,6 @@ class CoqSession:
         sandbox.spawn_thread(self._proc.spawn)
         deadline = time.monotonic() + self.start_timeout_s
         self._proc.read_until(lambda b: b.rstrip().endswith(b"</prompt>"), deadline)
-        from scillm.integrations.certainly.checkers.sentences import LexError, split_sentences
 
         try:
             header_lines = [s.text for s in split_sentences(adapt_header(self.key, self.binaries.major))]

@@ -8,48 +8,48 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scillm.errors import InvalidRequestError
 from scillm.integrations.certainly.models import BackendStatus
 
 if TYPE_CHECKING:
-    from scillm.integrations.certainly.checkers.base import Checker
+    from scillm.integrations.certainly.checkers.base import Checker  # noqa: PLC0415  a backend's modules load on first use
 
 
 def available_backends() -> list[BackendStatus]:
     """Each backend's status (available, version, or why not), Coq first; never raises."""
     out: dict[str, BackendStatus] = {}
     try:
-        from scillm.integrations.certainly.checkers.coq import coq_status
+        from scillm.integrations.certainly.checkers.coq import coq_status  # noqa: PLC0415  a backend's modules load on first use
 
         out["coq"] = coq_status()
-    except Exception as exc:  # a broken install must still be reported, not raised
+    except Exception as exc:  # noqa: BLE001  a broken install is reported, never raised
         out["coq"] = BackendStatus(name="coq", available=False, reason=f"coq probe failed: {exc!r}")
     try:
-        from scillm.integrations.certainly.checkers.lean import LeanChecker
+        from scillm.integrations.certainly.checkers.lean import LeanChecker  # noqa: PLC0415  a backend's modules load on first use
 
         out["lean"] = LeanChecker().status()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  a broken install is reported, never raised
         out["lean"] = BackendStatus(name="lean", available=False, reason=f"lean probe failed: {exc!r}")
     return list(out.values())
 
 
 def get_checker(backend: str = "coq", **config: Any) -> Checker:
     """A checker for `backend` ("coq" or "lean"); `mode="cold"` picks the one-process-per-check path for Coq."""
-    from scillm.errors import InvalidRequestError
 
     if backend == "coq":
         mode = config.pop("mode", "warm")
         if mode == "cold":
-            from scillm.integrations.certainly.checkers.coq_cold import CoqColdChecker
+            from scillm.integrations.certainly.checkers.coq_cold import CoqColdChecker  # noqa: PLC0415  a backend's modules load on first use
 
             return CoqColdChecker(**config)
         if mode != "warm":
             raise InvalidRequestError(f"mode must be 'warm' or 'cold', got {mode!r}")
-        from scillm.integrations.certainly.checkers.coq import CoqChecker
+        from scillm.integrations.certainly.checkers.coq import CoqChecker  # noqa: PLC0415  a backend's modules load on first use
 
         return CoqChecker(**config)
     if backend in ("lean", "lean4"):
-        from scillm.integrations.certainly.checkers.lean import LeanChecker
-        from scillm.integrations.certainly.checkers.lean_session import LeanConfig
+        from scillm.integrations.certainly.checkers.lean import LeanChecker  # noqa: PLC0415  a backend's modules load on first use
+        from scillm.integrations.certainly.checkers.lean_session import LeanConfig  # noqa: PLC0415  a backend's modules load on first use
 
         return LeanChecker(LeanConfig.from_env(**config))
     raise InvalidRequestError(f"unknown proof backend {backend!r}; use 'coq' or 'lean'")

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 
 from scillm.integrations.certainly.checkers.faults import ReplFaultError, ReplTimeoutError
+from scillm.integrations.certainly.checkers.lean_cold import run_cold
 from scillm.integrations.certainly.checkers.lean_diagnostics import LeanVerdict, judge
 from scillm.integrations.certainly.checkers.lean_session import (
     LeanConfig,
@@ -265,8 +266,6 @@ class LeanChecker:
                             code=code)
 
     def _check_cold(self, problem: Problem, job: Assembled, timeout_s: float, started: float) -> CheckResult:
-        from scillm.integrations.certainly.checkers.lean_cold import run_cold
-
         code = job.code
         outcome = run_cold(self.config, code, None, timeout_s)
         if outcome.status != "ran":

@@ -16,8 +16,10 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Literal
 
+from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
 from scillm.integrations.certainly.checkers.lean_repl import ReplMessage
+from scillm.integrations.certainly.checkers.lean_sandbox import lean_launch
 from scillm.integrations.certainly.checkers.lean_session import LeanConfig
 
 ColdStatus = Literal["ran", "timeout", "crashed", "env_unavailable"]
@@ -54,8 +56,6 @@ def _spawn(config: LeanConfig, argv: list[str], timeout_s: float, scratch: str,
 
     (argv0, stdout, stderr, rc), or a finished outcome when it could not run or was stopped.
     """
-    from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
-    from scillm.integrations.certainly.checkers.lean_sandbox import lean_launch
 
     if shutil.which(argv[0]) is None:
         return ColdOutcome("env_unavailable", f"cannot run {argv[0]!r}: not found")

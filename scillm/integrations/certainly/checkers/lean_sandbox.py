@@ -14,6 +14,7 @@ reach the network, whatever a filter misses.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
@@ -22,7 +23,6 @@ from scillm.integrations.certainly.checkers.lean_session import LeanConfig
 
 def elan_home(binary: str) -> str | None:
     """The elan directory Lake's toolchain proxies resolve through: the one `binary` lives in, else `~/.elan`."""
-    import shutil
 
     path = shutil.which(binary)
     if path is not None:

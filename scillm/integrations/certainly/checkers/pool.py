@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from scillm.errors import ScillmError
+from scillm.config import env
+from scillm.errors import ConfigError, ScillmError
 from scillm.integrations.certainly.checkers.session import Session
 
 S = TypeVar("S", bound=Session)
@@ -42,15 +43,12 @@ class PoolClosedError(ScillmError, RuntimeError):
 
 def default_pool_size() -> int:
     """`CERTAINLY_POOL_SIZE` when set, else the number of cores (at least 1)."""
-    from scillm.config import env
 
     raw = env("CERTAINLY_POOL_SIZE")
     if raw:
         try:
             return max(1, int(raw))
         except ValueError:
-            from scillm.errors import ConfigError
-
             raise ConfigError(f"CERTAINLY_POOL_SIZE={raw!r} is not an integer") from None
     return max(1, os.cpu_count() or 1)
 

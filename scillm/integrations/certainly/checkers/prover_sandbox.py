@@ -28,12 +28,14 @@ import resource
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from scillm.config import env_bool
 from scillm.integrations.certainly.checkers.faults import ProcessDiedError, ProverSandboxUnavailableError
 from scillm.integrations.certainly.checkers.session import tracked
 
@@ -80,7 +82,6 @@ class Launch:
 
 def unsandboxed_allowed() -> bool:
     """The server setting `CERTAINLY_UNSANDBOXED_PROVERS` (never a request field)."""
-    from scillm.config import env_bool
 
     return env_bool("CERTAINLY_UNSANDBOXED_PROVERS")
 
@@ -128,7 +129,6 @@ def _base_argv(binary: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def probe() -> str | None:
     """None when bubblewrap can start a process with this profile here, else why not."""
-    import tempfile
 
     try:
         base = _base_argv("true")

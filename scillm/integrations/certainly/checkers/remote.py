@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scillm.config import env
@@ -122,7 +123,7 @@ _CLASSES: tuple[ErrorClass, ...] = ("unsolved_goals", "tactic_failed", "type_mis
                                     "parse_error", "timeout", "forbidden", "other")
 
 
-def _message(raw: Any) -> Message:
+def _message(raw: object) -> Message:
     if not isinstance(raw, dict):
         return Message(severity="error", text=str(raw))
     pos: dict[str, Any] = raw["pos"] if isinstance(raw.get("pos"), dict) else {}
@@ -163,7 +164,6 @@ class RemoteChecker:
         self, problem: Problem, proof: str, *, timeout_ms: int | None = None, confirm: bool = True
     ) -> CheckResult:
         """POST the problem; every failure to get a well-formed verdict is a non-`proved` status."""
-        import httpx
 
         started = time.perf_counter()
         if not isinstance(proof, str):
@@ -185,7 +185,7 @@ class RemoteChecker:
             return self._fail("env_unavailable", f"checker service at {self.base_url} unreachable: {exc!r}", started)
         return self._verdict(response, started)
 
-    def _verdict(self, response: Any, started: float) -> CheckResult:
+    def _verdict(self, response: httpx.Response, started: float) -> CheckResult:
         code = response.status_code
         if code in (401, 403, 404, 429, 503):
             return self._fail("env_unavailable", f"checker service answered HTTP {code}: {response.text[:300]}",
@@ -214,7 +214,6 @@ class RemoteChecker:
 
     def status(self) -> BackendStatus:
         """`GET /healthz` on the service; unreachable means unavailable, with the reason."""
-        import httpx
 
         try:
             response = httpx.get(f"{self.base_url}/healthz", headers=self._headers(), timeout=5.0)

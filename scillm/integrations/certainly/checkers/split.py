@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scillm.integrations.certainly.checkers.coq_candidate import THEOREM_KEYWORDS
+from scillm.integrations.certainly.checkers.base import Checker
+from scillm.integrations.certainly.checkers.coq_candidate import THEOREM_KEYWORDS, verdict
+from scillm.integrations.certainly.checkers.factory import get_checker
 from scillm.integrations.certainly.checkers.sentences import (
     LexError,
     Sentence,
@@ -25,7 +27,7 @@ from scillm.integrations.certainly.checkers.sentences import (
     strip_comments,
 )
 from scillm.integrations.certainly.checkers.soundness import check_header
-from scillm.integrations.certainly.models import CheckResult, Problem
+from scillm.integrations.certainly.models import CheckerInfo, CheckResult, Problem
 
 _CLOSED = re.compile(r"^(?:Qed|Defined|Save(?:\s+[A-Za-z_][\w']*)?)\s*\.$")
 _OPEN = re.compile(r"^(?:Admitted|Abort(?:\s+All|\s+[A-Za-z_][\w']*)?)\s*\.$")
@@ -160,10 +162,6 @@ def _source(text: str, sentences: list[Sentence]) -> str:
 async def check_file(text: str, theorem_name: str | None = None, *, checker: object | None = None,
                      timeout_ms: int | None = None, confirm: bool = True) -> CheckResult:
     """Check the proof written in a whole file; a file that cannot be cut is a `failed` parse_error."""
-    from scillm.integrations.certainly.checkers.base import Checker
-    from scillm.integrations.certainly.checkers.coq_candidate import verdict
-    from scillm.integrations.certainly.checkers.factory import get_checker
-    from scillm.integrations.certainly.models import CheckerInfo
 
     try:
         part = split_file(text, theorem_name)

@@ -29,6 +29,7 @@ else in a second run after `coqchk`). Every prover run is sandboxed
 from __future__ import annotations
 
 import asyncio
+import atexit
 import secrets
 import shutil
 import tempfile
@@ -222,7 +223,6 @@ def default_engine() -> VerdictEngine:
     with _engine_lock:
         if _engine is None:
             _engine = VerdictEngine()
-            import atexit
 
             atexit.register(_engine.close)
         return _engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from scillm.integrations.certainly.checkers.verdict_problem import VerdictStatus
-from scillm.integrations.certainly.models import CheckerInfo, CheckResult
+from scillm.integrations.certainly.models import CheckerInfo, CheckResult, Message
 
 
 class Verdict(BaseModel):
@@ -26,7 +26,6 @@ class Verdict(BaseModel):
 
     def to_check_result(self) -> CheckResult:
         """The same verdict as a `CheckResult` (statuses `error` become `crashed`)."""
-        from scillm.integrations.certainly.models import Message
 
         status = {"error": "crashed"}.get(self.status, self.status)
         messages = [] if self.ok else [Message(severity="error", text=self.message)]
