@@ -22,14 +22,17 @@ import re
 import statistics
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from scillm.integrations.certainly.checkers import get_checker
+from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.coq import CoqChecker
 from scillm.integrations.certainly.checkers.prover_sandbox import probe
 from scillm.integrations.certainly.checkers.trusted import normalize_import
 from scillm.integrations.certainly.checkers.verdict import VerdictEngine
+from scillm.integrations.certainly.checkers.verdict_problem import Deadline, ProverRunner
 from scillm.integrations.certainly.engine import arun_items
 from scillm.integrations.certainly.normalize import normalize_item
 
@@ -52,6 +55,22 @@ def _imports(result: dict[str, Any], header: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+class _TimedRunner:
+    """Wraps the engine's prover runner to time each stage (Problem/Candidate/Verify coqc, coqchk)."""
+
+    def __init__(self, inner: ProverRunner) -> None:
+        self.inner = inner
+        self.ms: dict[str, list[float]] = defaultdict(list)
+
+    def __call__(self, tool: str, args: list[str], mounts: sandbox.Mounts, sandboxed: bool,
+                 deadline: Deadline) -> sandbox.RunResult:
+        t0 = time.perf_counter()
+        run = self.inner(tool, args, mounts, sandboxed, deadline)
+        stage = "coqchk" if tool == "coqchk" else f"coqc {args[-1].removesuffix('.v')}"
+        self.ms[stage].append((time.perf_counter() - t0) * 1000)
+        return run
+
+
 def _median(xs: list[float]) -> str:
     return f"{statistics.median(xs):.0f} ms" if xs else "n/a"
 
@@ -65,6 +84,10 @@ async def verdict_costs(name: str, items: list[Any], max_seconds: float) -> None
     search_s = time.perf_counter() - t0
     proved = [(i, r) for i, r in enumerate(payload["results"]) if r["status"] == "proved"]
     engine = VerdictEngine()
+    timed = None
+    if engine._run is not None and engine.problems is not None:
+        timed = _TimedRunner(engine._run)
+        engine._run = engine.problems.runner = timed  # type: ignore[assignment]
     first: list[float] = []
     again: list[float] = []
     disagree = 0
@@ -86,6 +109,9 @@ async def verdict_costs(name: str, items: list[Any], max_seconds: float) -> None
     print(f"{name}: {len(items)} items, {len(proved)} proved (search {search_s:.1f} s); independent verdict per "
           f"proved item: median {_median(first)} with the problem compiled, {_median(again)} when the compiled "
           f"problem is reused; verdict disagreements with the engine: {disagree}")
+    if timed is not None:
+        stages = ", ".join(f"{k} {_median(v)} x{len(v)}" for k, v in sorted(timed.ms.items()))
+        print(f"  per prover run (median, count): {stages} (Verify and coqchk run in parallel)")
 
 
 def warm_vs_cold(n_warm: int, n_cold: int) -> None:
