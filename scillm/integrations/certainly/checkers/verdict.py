@@ -21,8 +21,9 @@ shadow them. `coqchk -o -norec` (alongside `Verify.v`) re-checks Problem and
 Candidate in the independent kernel checker and lists every axiom of the
 loaded context and every weakened kernel check; `verdict_policy` decides from
 that list. `Print Assumptions` runs only when the context holds an axiom it
-could report (in `Verify.v` when the last check of the same problem needed it,
-else in a second run after `coqchk`). Every prover run is sandboxed
+could report: in `Verify.v`, alongside `coqchk`, unless the last check of the
+same problem showed that its context has none (then it is left out), and in a
+second run after `coqchk` when that guess was wrong. Every prover run is sandboxed
 (`prover_sandbox`) and tracked for cancellation.
 """
 
@@ -161,7 +162,7 @@ class VerdictEngine:
             return Verdict(status="error", message="could not read the libraries the header loads")
         loaded = vt.library_names(got[0])
         with self._lock:
-            predicted = self._wants_assumptions.get(memo, False)
+            predicted = self._wants_assumptions.get(memo, True)
         check = [f"Require {PROBLEM_ROOT}.Problem {root}.Candidate.",
                  f"Definition scillm_check : {stmt} := {root}.Candidate.{cand.name}."]
         vseps = [vt.separator(), vt.separator()]
