@@ -257,6 +257,7 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=None, help="a fixed random subset of this many files")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--match", default="", help="only files whose name contains this")
+    ap.add_argument("--ids", default="", help="only these files (comma-separated names without .v)")
     ap.add_argument("--max-seconds", type=float, default=45.0, help="wall-clock budget per item")
     ap.add_argument("--timeout-ms", type=int, default=10_000, help="limit of one whole-script check")
     ap.add_argument("--jobs", type=int, default=2, help="items proved at once")
@@ -269,6 +270,9 @@ def main() -> int:
         print("skipped: coqc is not on PATH (apt-get install coq)")
         return 0
     files = [f for f in sorted(DATA.glob("*.v")) if args.match in f.stem]
+    if args.ids:
+        wanted = set(args.ids.split(","))
+        files = [f for f in files if f.stem in wanted]
     if args.sample:
         files = sorted(random.Random(args.seed).sample(files, min(args.sample, len(files))))
     return asyncio.run(run(files, args))

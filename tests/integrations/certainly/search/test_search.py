@@ -40,6 +40,11 @@ async def _search(problem: Problem, seconds: float = 30.0, **kw: object):  # typ
         ("forall x : Z, (x * x) mod 4 <> 2", ZARITH, ""),
         ("forall x y : R, Rabs (x - y) = Rabs (y - x)", REALS, "Rcase_abs"),
         ("forall f : nat -> nat, (forall n, f (S n) = f n + 2) -> f 0 = 1 -> f 3 = 7", "", ""),
+        # Residues: each variable under `mod` written as m * q + r, r split or substituted, then lia in Z.
+        ("forall x y : nat, x mod 19 = 4 -> y mod 19 = 7 -> ((x + 1) ^ 2 * (y + 5) ^ 3) mod 19 = 13", "",
+         "Nat.div_mod x 19"),
+        ("forall a : Z, a ^ 2 mod 4 = 0 \\/ a ^ 2 mod 4 = 1", ZARITH, "Z.div_mod a 4"),
+        ("forall n : nat, n mod 7 = 5 -> (5 * n) mod 7 = 4", "", ""),
     ],
 )
 async def test_search_proves_small_problems_stepwise(statement: str, header: str, needle: str) -> None:
