@@ -36,6 +36,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from scillm.integrations.certainly.checkers.split import SplitError
 from scillm.integrations.certainly.engine import arun_items
 from scillm.integrations.certainly.normalize import split_coq_file
 from scillm.integrations.certainly.search.import_guard import fallbacks
@@ -69,8 +70,6 @@ _UNSAFE_NONE = ("type-in-type", "unsafe (co)fixpoints", "positivity is assumed")
 
 def theorem_of(source: str, stem: str) -> str | None:
     """None when the file has one open theorem, else the one named like the file (several are open)."""
-    from scillm.integrations.certainly.checkers.split import SplitError
-
     try:
         split_coq_file(source)
     except SplitError:

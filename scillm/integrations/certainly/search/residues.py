@@ -52,7 +52,7 @@ def _split(var: str, m: int) -> str:
 
 def residue_steps(state: GoalState, limit: int = 6) -> list[str]:
     """Closers that decompose the variables under a `mod` and decide the rest with `lia` (in `Z`)."""
-    moduli = [m for m in dict.fromkeys(int(x) for x in _MODULUS.findall(state.text)) if 1 < m]
+    moduli = [m for m in dict.fromkeys(int(x) for x in _MODULUS.findall(state.text)) if m > 1]
     if not moduli:
         return []
     nats, ints = state.variables("nat"), state.variables("Z")

@@ -13,7 +13,7 @@ from scillm.integrations.certainly.search import (
     installed_coq_libraries,
     search_imports,
 )
-from scillm.integrations.certainly.search.best_first import SearchConfig
+from scillm.integrations.certainly.search.best_first import SearchConfig, SearchResult
 from scillm.integrations.certainly.search.goals import GoalState
 
 REALS = "Require Import Reals.\nOpen Scope R_scope."
@@ -26,7 +26,7 @@ def _problem(statement: str, header: str = "", decls: str = "") -> Problem:
     return Problem(header=header, decls=decls, statement=statement, theorem_name="t")
 
 
-async def _search(problem: Problem, seconds: float = 30.0, **kw: object):  # type: ignore[no-untyped-def]
+async def _search(problem: Problem, seconds: float = 30.0, **kw: object) -> SearchResult:
     return await best_first_search(problem, kw.pop("proposers", [LibraryStepProposer()]),  # type: ignore[arg-type]
                                    deadline=time.monotonic() + seconds, imports=search_imports(problem), **kw)
 
