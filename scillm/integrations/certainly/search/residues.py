@@ -18,6 +18,13 @@ from scillm.integrations.certainly.search.goals import GoalState
 NAT_TO_Z = ("try apply Nat2Z.inj; repeat match goal with H : @eq nat _ _ |- _ => apply Nat2Z.inj_iff in H end; "
             "rewrite ?Nat2Z.inj_mod, ?Nat2Z.inj_div, ?Nat2Z.inj_add, ?Nat2Z.inj_mul, ?Nat2Z.inj_pow in *; "
             "Z.to_euclidean_division_equations; ")
+# Casts pushed by syntactic matching with explicit arguments: a bare `rewrite ?Nat2Z.inj_pow` unifies up to
+# conversion and can unfold a huge `nat` numeral expression while trying to match it.
+NAT_COMPUTE_IN_Z = ("apply Nat2Z.inj; repeat match goal with "
+                    "|- context [Z.of_nat (?a mod ?b)] => rewrite (Nat2Z.inj_mod a b) "
+                    "| |- context [Z.of_nat (?a + ?b)] => rewrite (Nat2Z.inj_add a b) "
+                    "| |- context [Z.of_nat (?a * ?b)] => rewrite (Nat2Z.inj_mul a b) "
+                    "| |- context [Z.of_nat (?a ^ ?b)] => rewrite (Nat2Z.inj_pow a b) end; vm_compute; reflexivity.")
 _MODULUS = re.compile(r"\bmod\s+\(?(\d{1,3})\b")
 _MAX_CASES = 20
 
@@ -78,4 +85,4 @@ def residue_steps(state: GoalState, limit: int = 6) -> list[str]:
     return list(dict.fromkeys(out))[:limit]
 
 
-__all__ = ["NAT_TO_Z", "residue_steps"]
+__all__ = ["NAT_COMPUTE_IN_Z", "NAT_TO_Z", "residue_steps"]

@@ -22,7 +22,7 @@ from scillm.integrations.certainly.models import Problem
 from scillm.integrations.certainly.search.goals import GoalState
 from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps, product_splits
 from scillm.integrations.certainly.search.real_terms import ln_steps, sqrt_steps
-from scillm.integrations.certainly.search.residues import NAT_TO_Z, residue_steps
+from scillm.integrations.certainly.search.residues import NAT_COMPUTE_IN_Z, NAT_TO_Z, residue_steps
 
 _REAL = re.compile(r"\b(?:R|Rabs|sqrt|ln|exp|Rmax|Rmin|PI|INR|IZR|Rpower|pow|Rsqr|cos|sin)\b|%R|\bC\b")
 _INT = re.compile(r"\b(?:nat|Z|N|mod|Nat|Zmod|Z\.\w+)\b|%nat|%Z")
@@ -95,9 +95,7 @@ def closers(shape: Shape) -> list[str]:
                     "zify; Z.to_euclidean_division_equations; nia."]
             if not shape.real:
                 out += _NAT_MOD_IN_Z
-        out += ["apply Nat2Z.inj; vm_compute; reflexivity.", "compute; lia.",
-                "apply Nat2Z.inj; rewrite ?Nat2Z.inj_mod, ?Nat2Z.inj_pow, ?Nat2Z.inj_add, ?Nat2Z.inj_mul; "
-                "vm_compute; reflexivity."]
+        out += ["apply Nat2Z.inj; vm_compute; reflexivity.", "compute; lia.", NAT_COMPUTE_IN_Z]
     out += ["auto.", "tauto.", "compute; lra." if shape.real else "simpl; ring."]
     if shape.hammer:
         out.append("sauto.")
