@@ -59,6 +59,7 @@ FAMILIES: dict[str, re.Pattern[str]] = {
     "sqrt/ln terms": re.compile(r"sqrt_pos|sqrt_lem_1|ln_pow|ln_increasing|ln_mult"),
     "instances": re.compile(r"pose proof \(\w+ 0\); pose proof \(\w+ 1\)"),
     "fn witness": re.compile(r"exists \(fun\b"), "induction": re.compile(r"\binduction\b"),
+    "residues": re.compile(r"\b(?:Nat|Z)\.div_mod\b"), "nat in Z": re.compile(r"\bNat2Z\.inj\b"),
     "hypothesis": re.compile(r"\b(?:pose proof|rewrite|apply H|destruct H)"),
 }
 
