@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from scillm.integrations.certainly.checkers.coq_session import find_coq
 from scillm.integrations.certainly.models import Problem
 from scillm.integrations.certainly.search import (
     LibraryStepProposer,
@@ -15,6 +16,9 @@ from scillm.integrations.certainly.search import (
 )
 from scillm.integrations.certainly.search.best_first import SearchConfig, SearchResult
 from scillm.integrations.certainly.search.goals import GoalState
+from scillm.integrations.certainly.search.libraries import with_imports
+from scillm.integrations.certainly.search.residues import NAT_COMPUTE_IN_Z
+from scillm.integrations.certainly.search.stepper import ProofStepper
 
 REALS = "Require Import Reals.\nOpen Scope R_scope."
 ZARITH = "Require Import ZArith.\nOpen Scope Z_scope."
@@ -135,3 +139,17 @@ async def test_complex_equalities_split_into_parts() -> None:
 async def test_psatz_closes_a_nonlinear_real_inequality() -> None:
     found = await _search(_problem("forall a b : R, 2 * a * b <= a * a + b * b", REALS))
     assert found.status == "proved", found
+
+
+def test_nat_arithmetic_is_computed_in_z_without_unfolding_huge_numerals() -> None:
+    # `99 ^ 99` in unary nat cannot be built; the closer must cast to Z by syntactic matching only.
+    bins = find_coq()
+    assert bins is not None
+    stepper = ProofStepper(with_imports(_problem("(19 ^ 19 + 99 ^ 99) mod 10 = 8"),
+                                        search_imports(_problem("True"))), bins)
+    try:
+        stepper.open(60.0)
+        done = stepper.try_step((), NAT_COMPUTE_IN_Z, 20.0, time.monotonic() + 60.0)
+        assert done.state is not None and done.state.solved, done
+    finally:
+        stepper.close()
