@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from scillm.integrations.certainly.models import Problem
+from scillm.integrations.certainly.search import installed_coq_libraries
 from scillm.integrations.certainly.search.best_first import hypotheses_used
 from scillm.integrations.certainly.search.goals import parse_goals
 from scillm.integrations.certainly.search.import_guard import fallbacks
+from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps
 from scillm.integrations.certainly.search.libraries import meaning_probe, search_imports, with_imports
+from scillm.integrations.certainly.search.real_terms import closed_value, ln_steps, sqrt_steps
 from scillm.integrations.certainly.search.residues import residue_steps
 from scillm.integrations.certainly.search.stepper import step_sentences
 from scillm.integrations.certainly.search.tactics import closers, shape_of, structural, tactics_for, witnesses
@@ -129,7 +132,6 @@ def test_imports_are_loaded_by_the_header_and_imported_just_before_the_theorem()
 
 
 def test_installed_libraries_are_listed_by_debian_package() -> None:
-    from scillm.integrations.certainly.search import installed_coq_libraries
 
     found = installed_coq_libraries()
     assert {"libcoq-coquelicot", "libcoq-mathcomp-ssreflect", "libcoq-mathcomp-algebra", "libcoq-hammer",
@@ -140,7 +142,6 @@ def test_installed_libraries_are_listed_by_debian_package() -> None:
 
 
 def test_closed_sqrt_terms_are_rewritten_to_their_value_and_sqrt_goals_squared() -> None:
-    from scillm.integrations.certainly.search.real_terms import closed_value, ln_steps, sqrt_steps
 
     assert closed_value("2 * 8 - 7") == 9 and closed_value("(1 + 1) / 4") == closed_value("1 / 2")
     assert closed_value("x + 1") is None and closed_value("__import__('os')") is None
@@ -158,7 +159,6 @@ def test_closed_sqrt_terms_are_rewritten_to_their_value_and_sqrt_goals_squared()
 
 
 def test_functional_equations_are_instantiated_and_function_witnesses_named() -> None:
-    from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps
 
     state = parse_goals(_state("  a, b, c : R\n  H : 0 < a\n  H2 : forall x : R, 24 * x ^ 2 = (a * x - 5) * c\n",
                                "a * b - 3 * c = -9"))
