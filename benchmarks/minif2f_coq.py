@@ -36,6 +36,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from scillm.integrations.certainly.checkers.split import SplitError
 from scillm.integrations.certainly.engine import arun_items
 from scillm.integrations.certainly.normalize import split_coq_file
 from scillm.integrations.certainly.search.import_guard import fallbacks
@@ -58,6 +59,7 @@ FAMILIES: dict[str, re.Pattern[str]] = {
     "sqrt/ln terms": re.compile(r"sqrt_pos|sqrt_lem_1|ln_pow|ln_increasing|ln_mult"),
     "instances": re.compile(r"pose proof \(\w+ 0\); pose proof \(\w+ 1\)"),
     "fn witness": re.compile(r"exists \(fun\b"), "induction": re.compile(r"\binduction\b"),
+    "residues": re.compile(r"\b(?:Nat|Z)\.div_mod\b"), "nat in Z": re.compile(r"\bNat2Z\.inj\b"),
     "hypothesis": re.compile(r"\b(?:pose proof|rewrite|apply H|destruct H)"),
 }
 
@@ -69,8 +71,6 @@ _UNSAFE_NONE = ("type-in-type", "unsafe (co)fixpoints", "positivity is assumed")
 
 def theorem_of(source: str, stem: str) -> str | None:
     """None when the file has one open theorem, else the one named like the file (several are open)."""
-    from scillm.integrations.certainly.checkers.split import SplitError
-
     try:
         split_coq_file(source)
     except SplitError:
@@ -257,6 +257,7 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=None, help="a fixed random subset of this many files")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--match", default="", help="only files whose name contains this")
+    ap.add_argument("--ids", default="", help="only these files (comma-separated names without .v)")
     ap.add_argument("--max-seconds", type=float, default=45.0, help="wall-clock budget per item")
     ap.add_argument("--timeout-ms", type=int, default=10_000, help="limit of one whole-script check")
     ap.add_argument("--jobs", type=int, default=2, help="items proved at once")
@@ -269,6 +270,9 @@ def main() -> int:
         print("skipped: coqc is not on PATH (apt-get install coq)")
         return 0
     files = [f for f in sorted(DATA.glob("*.v")) if args.match in f.stem]
+    if args.ids:
+        wanted = set(args.ids.split(","))
+        files = [f for f in files if f.stem in wanted]
     if args.sample:
         files = sorted(random.Random(args.seed).sample(files, min(args.sample, len(files))))
     return asyncio.run(run(files, args))

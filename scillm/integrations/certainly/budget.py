@@ -23,7 +23,7 @@ class Budget(BaseModel):
 
 def default_concurrency() -> int:
     """`CERTAINLY_POOL_SIZE` when it is a positive integer, else the number of cores."""
-    from scillm.integrations.certainly.search.gate import core_count
+    from scillm.integrations.certainly.search.gate import core_count  # noqa: PLC0415  the search package loads the checkers; the budget model stays light
 
     return core_count()
 

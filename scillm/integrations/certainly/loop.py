@@ -348,7 +348,7 @@ async def prove_problem(
                 found = await run.search(round_no)
                 if found is not None:
                     return _proved(run, *found)
-    except Exception as exc:  # a proposer (LLM API) or checker fault becomes this item's error result
+    except Exception as exc:  # noqa: BLE001  fault boundary: a proposer (LLM API) or checker fault becomes this item's error result
         error = f"{type(exc).__name__}: {exc}"
     run.stats.time_ms = round((time.monotonic() - run.started) * 1000, 3)
     status: ItemStatus = "error" if error else final_status(
@@ -359,7 +359,7 @@ async def prove_problem(
         best = min(run.failures, key=lambda f: (-f[0], f[1]))
         try:
             explanation = await explainer(problem, best[2], best[3]) or explanation
-        except Exception as exc:  # the explanation is advisory; keep the plain one and say why
+        except Exception as exc:  # noqa: BLE001  fault boundary: the explanation is advisory; keep the plain one and say why
             explanation = f"{explanation} (LLM explanation unavailable: {type(exc).__name__})"
     best_result = min(run.failures, key=lambda f: (-f[0], f[1]))[3] if run.failures else run.env_problem
     return ProveOutcome(status=status, result=best_result, attempts=run.attempts, stats=run.stats,

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 
 import pytest
 from pydantic import ValidationError
 
 from scillm.integrations.certainly.cache import CachingChecker, MemoryCache
+from scillm.integrations.certainly.checkers import get_checker
+from scillm.integrations.certainly.checkers.coq import CoqChecker
+from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, find_coq
+from scillm.integrations.certainly.engine import arun_items
 from scillm.integrations.certainly.loop import Budget, prove_problem, score_failure
 from scillm.integrations.certainly.models import CheckResult, Message, Problem
 from scillm.integrations.certainly.proposers.base import Candidate
@@ -63,7 +69,6 @@ class _Scripted:
 
 @pytest.fixture(scope="module")
 def coq() -> Iterator[object]:
-    from scillm.integrations.certainly.checkers import get_checker
 
     checker = get_checker("coq")
     yield checker
@@ -162,8 +167,6 @@ async def test_repeated_run_is_answered_from_the_cache(coq: object) -> None:
 async def test_every_check_crashing_is_an_error_not_a_failure() -> None:
     # A real coqtop that the system kills two seconds after it starts (as an OOM killer would):
     # a crash says nothing about the statement, so the item is `error`, never `failed`.
-    from scillm.integrations.certainly.checkers.coq import CoqChecker
-    from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, find_coq
 
     real = find_coq()
     assert real is not None
@@ -230,7 +233,6 @@ class _Recording:
         self.calls: list[tuple[float, int]] = []
 
     async def check(self, problem: Problem, proof: str, **kw: object) -> CheckResult:
-        import time
 
         timeout_ms = kw.get("timeout_ms")
         assert isinstance(timeout_ms, int), "every loop check passes an explicit time limit"
@@ -249,7 +251,6 @@ _HARD = "forall x y : nat, x * x * x + y * y * y = 9 * x * y * 7 + 1"
 
 @pytest.mark.needs_coq
 async def test_no_check_may_run_past_max_seconds(coq: object) -> None:
-    import time
 
     recording = _Recording(coq)
     start = time.monotonic()
@@ -262,7 +263,6 @@ async def test_no_check_may_run_past_max_seconds(coq: object) -> None:
 
 @pytest.mark.needs_coq
 async def test_the_call_deadline_cuts_the_item_budget(coq: object) -> None:
-    import time
 
     recording = _Recording(coq)
     start = time.monotonic()
@@ -275,7 +275,6 @@ async def test_the_call_deadline_cuts_the_item_budget(coq: object) -> None:
 
 @pytest.mark.needs_coq
 async def test_max_seconds_is_honoured_within_five_percent(coq: object) -> None:
-    import time
 
     start = time.monotonic()
     out = await prove_problem(_problem(_HARD), PortfolioProposer(), coq, Budget(max_seconds=8, max_rounds=10))  # type: ignore[arg-type]
@@ -287,9 +286,7 @@ async def test_max_seconds_is_honoured_within_five_percent(coq: object) -> None:
 
 @pytest.mark.needs_coq
 async def test_max_total_seconds_bounds_the_whole_call() -> None:
-    import time
 
-    from scillm.integrations.certainly.engine import arun_items
 
     items = [{"requirement_text": f"forall x y : nat, x * x * x + y * y * y = {k} * x * y + 1"} for k in (3, 5, 7, 11)]
     start = time.monotonic()
@@ -327,7 +324,6 @@ class _Counting:
 
 @pytest.mark.needs_coq
 async def test_checks_in_flight_never_exceed_the_cores(coq: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
 
     monkeypatch.setenv("CERTAINLY_POOL_SIZE", "2")
     counting = _Counting(coq)

@@ -19,6 +19,7 @@ from scillm.integrations.certainly.proposers.base import Candidate
 from scillm.integrations.certainly.search.goals import GoalState
 from scillm.integrations.certainly.search.libraries import search_imports
 from scillm.integrations.certainly.search.library_proposer import LibraryStepProposer
+from scillm.integrations.certainly.search.residues import NAT_COMPUTE_IN_Z, NAT_TO_Z
 
 # Measured order (yield per second, then yield): lra, lia, compute, field_simplify, split+lra, the Rabs split, logic.
 _COQ_DIRECT = (
@@ -28,6 +29,7 @@ _COQ_DIRECT = (
     "intros; unfold Rabs in *; repeat destruct Rcase_abs; nra.", "intros; psatz R 2.",
     "intros; apply injective_projections; simpl; ring.", "intros; apply injective_projections; simpl; lra.",
     "intros; Z.to_euclidean_division_equations; nia.", "apply Nat2Z.inj; vm_compute; reflexivity.",
+    NAT_COMPUTE_IN_Z, "intros; " + NAT_TO_Z + "lia.",
     "tauto.", "nia.", "intros; simpl; auto.", "trivial.", "intros; ring.",
     "intros; field.", "lra.", "nra.", "intros; subst; auto.",
     "intros; split; auto.", "intros; simpl; lia.", "intros; reflexivity.", "now intros.",

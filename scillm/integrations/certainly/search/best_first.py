@@ -2,7 +2,9 @@
 
 A state is what coqtop prints after a path of steps; states are hashed so a
 state reached twice is expanded once. The frontier is ordered by
-`goal_weight * goals + size_weight * size + depth_weight * depth`, and each
+`goal_weight * goals + size_weight * size + depth_weight * depth - used_weight * used`
+(`used`: the state's hypotheses that a step of the path names, so a path that
+works with the givens is preferred to one that only restates the goal), and each
 state's ranked steps are tried lazily: the k-th step of a state costs
 `rank_weight * k` more, so a fresh child's first steps come before a parent's
 long tail. The first path that leaves no goal is joined into one script and
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ from scillm.integrations.certainly.search.stepper import ProofStepper, StepperEr
 from scillm.integrations.certainly.search.tactics import is_heavy
 
 Verifier = Callable[[str], Awaitable[bool]]
+_WORD = re.compile(r"[A-Za-z_][\w']*")
 
 
 @runtime_checkable
@@ -57,6 +61,7 @@ class SearchConfig:
     size_weight: float = 1.0 / 400
     depth_weight: float = 0.2
     rank_weight: float = 0.15
+    used_weight: float = 0.3
 
 
 class SearchResult(BaseModel):
@@ -86,8 +91,15 @@ class _Node:
     origins: dict[str, str] = field(default_factory=dict)
 
 
-def _score(state: GoalState, depth: int, cfg: SearchConfig) -> float:
-    return cfg.goal_weight * state.count + cfg.size_weight * state.size + cfg.depth_weight * depth
+def hypotheses_used(state: GoalState, path: tuple[str, ...]) -> int:
+    """How many of the state's hypothesis names some step of `path` mentions."""
+    words = {w for step in path for w in _WORD.findall(step)}
+    return sum(1 for name in set(state.names()) if name in words)
+
+
+def _score(state: GoalState, path: tuple[str, ...], cfg: SearchConfig) -> float:
+    return (cfg.goal_weight * state.count + cfg.size_weight * state.size + cfg.depth_weight * len(path)
+            - cfg.used_weight * hypotheses_used(state, path))
 
 
 async def _steps_for(problem: Problem, node: _Node, proposers: Sequence[StepProposer], cfg: SearchConfig) -> list[str]:
@@ -95,7 +107,7 @@ async def _steps_for(problem: Problem, node: _Node, proposers: Sequence[StepProp
     for proposer in proposers:
         try:
             lists.append(await proposer.next_tactics(problem, node.state, node.path, cfg.tactics_per_state))
-        except Exception:  # one proposer's fault (an LLM API error) must not end the search
+        except Exception:  # noqa: BLE001  fault boundary: one proposer's fault (an LLM API error) must not end the search
             lists.append([])
     merged: list[str] = []
     for group in itertools.zip_longest(*lists):
@@ -138,7 +150,7 @@ async def best_first_search(
                 return result("error", message=f"the problem does not open: {exc}")
         seen.add(root.key())
         tie = itertools.count()
-        root_score = _score(root, 0, cfg)
+        root_score = _score(root, (), cfg)
         frontier: list[tuple[float, int, _Node]] = [(root_score, next(tie), _Node((), root, root_score))]
         while frontier:
             if deadline - time.monotonic() <= 0.05:
@@ -171,11 +183,11 @@ async def best_first_search(
             if key in seen or len(path) >= cfg.max_depth:
                 continue
             seen.add(key)
-            score = _score(state, len(path), cfg)
+            score = _score(state, path, cfg)
             heapq.heappush(frontier, (score, next(tie), _Node(path, state, score)))
         return result("failed", message="every reachable state was expanded")
     finally:
         await asyncio.to_thread(stepper.close)
 
 
-__all__ = ["SearchConfig", "SearchResult", "StepProposer", "Verifier", "best_first_search"]
+__all__ = ["SearchConfig", "SearchResult", "StepProposer", "Verifier", "best_first_search", "hypotheses_used"]

@@ -6,13 +6,13 @@ import asyncio
 import os
 import weakref
 
+from scillm.config import env
+
 _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 def core_count() -> int:
     """`CERTAINLY_POOL_SIZE` when it is a positive integer, else the number of cores."""
-    from scillm.config import env
-
     raw = env("CERTAINLY_POOL_SIZE")
     return int(raw) if raw and raw.isdigit() and int(raw) > 0 else max(1, os.cpu_count() or 1)
 

@@ -22,6 +22,7 @@ from scillm.integrations.certainly.models import Problem
 from scillm.integrations.certainly.search.goals import GoalState
 from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps, product_splits
 from scillm.integrations.certainly.search.real_terms import ln_steps, sqrt_steps
+from scillm.integrations.certainly.search.residues import NAT_COMPUTE_IN_Z, NAT_TO_Z, residue_steps
 
 _REAL = re.compile(r"\b(?:R|Rabs|sqrt|ln|exp|Rmax|Rmin|PI|INR|IZR|Rpower|pow|Rsqr|cos|sin)\b|%R|\bC\b")
 _INT = re.compile(r"\b(?:nat|Z|N|mod|Nat|Zmod|Z\.\w+)\b|%nat|%Z")
@@ -35,9 +36,7 @@ _MODULUS = re.compile(r"\bmod\s+(\d{1,2})\b")
 _FORALL_ARITY = re.compile(r"^forall\s+(.*?),")
 
 # nat `mod` is opaque to zify here: move every nat equation and the goal to Z, then divide there.
-_NAT_MOD_IN_Z = ("apply Nat2Z.inj; repeat match goal with H : @eq nat _ _ |- _ => apply Nat2Z.inj_iff in H end; "
-                 "rewrite ?Nat2Z.inj_mod, ?Nat2Z.inj_add, ?Nat2Z.inj_mul, ?Nat2Z.inj_pow in *; simpl in *; "
-                 "Z.to_euclidean_division_equations; nia.")
+_NAT_MOD_IN_Z = (NAT_TO_Z + "lia.", NAT_TO_Z + "nia.")
 
 HEAVY = re.compile(r"\b(?:nia|nra|psatz|vm_compute|compute|field_simplify|field|sauto|Z\.to_euclidean_division_equations)\b")
 
@@ -95,10 +94,8 @@ def closers(shape: Shape) -> list[str]:
             out += ["zify; Z.to_euclidean_division_equations; lia.", "Z.to_euclidean_division_equations; nia.",
                     "zify; Z.to_euclidean_division_equations; nia."]
             if not shape.real:
-                out.append(_NAT_MOD_IN_Z)
-        out += ["apply Nat2Z.inj; vm_compute; reflexivity.", "compute; lia.",
-                "apply Nat2Z.inj; rewrite ?Nat2Z.inj_mod, ?Nat2Z.inj_pow, ?Nat2Z.inj_add, ?Nat2Z.inj_mul; "
-                "vm_compute; reflexivity."]
+                out += _NAT_MOD_IN_Z
+        out += ["apply Nat2Z.inj; vm_compute; reflexivity.", "compute; lia.", NAT_COMPUTE_IN_Z]
     out += ["auto.", "tauto.", "compute; lra." if shape.real else "simpl; ring."]
     if shape.hammer:
         out.append("sauto.")
@@ -286,7 +283,9 @@ def tactics_for(problem: Problem, state: GoalState, depth: int) -> list[str]:
         if depth == 0:
             first += [f"induction {v}; intros; simpl in *; lia." for v in _leading_nat_binders(state.conclusion)]
         return first + closers(shape)[:6]
-    return list(dict.fromkeys(closers(shape) + structural(problem, state, shape)))
+    cl = closers(shape)
+    residues = residue_steps(state) if shape.modulo else []
+    return list(dict.fromkeys(cl[:4] + residues + cl[4:] + structural(problem, state, shape)))
 
 
 def _leading_nat_binders(concl: str) -> list[str]:

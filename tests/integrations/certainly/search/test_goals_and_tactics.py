@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from scillm.integrations.certainly.models import Problem
+from scillm.integrations.certainly.search import installed_coq_libraries
+from scillm.integrations.certainly.search.best_first import hypotheses_used
 from scillm.integrations.certainly.search.goals import parse_goals
 from scillm.integrations.certainly.search.import_guard import fallbacks
+from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps
 from scillm.integrations.certainly.search.libraries import meaning_probe, search_imports, with_imports
+from scillm.integrations.certainly.search.real_terms import closed_value, ln_steps, sqrt_steps
+from scillm.integrations.certainly.search.residues import residue_steps
 from scillm.integrations.certainly.search.stepper import step_sentences
 from scillm.integrations.certainly.search.tactics import closers, shape_of, structural, tactics_for, witnesses
 
@@ -127,7 +132,6 @@ def test_imports_are_loaded_by_the_header_and_imported_just_before_the_theorem()
 
 
 def test_installed_libraries_are_listed_by_debian_package() -> None:
-    from scillm.integrations.certainly.search import installed_coq_libraries
 
     found = installed_coq_libraries()
     assert {"libcoq-coquelicot", "libcoq-mathcomp-ssreflect", "libcoq-mathcomp-algebra", "libcoq-hammer",
@@ -138,7 +142,6 @@ def test_installed_libraries_are_listed_by_debian_package() -> None:
 
 
 def test_closed_sqrt_terms_are_rewritten_to_their_value_and_sqrt_goals_squared() -> None:
-    from scillm.integrations.certainly.search.real_terms import closed_value, ln_steps, sqrt_steps
 
     assert closed_value("2 * 8 - 7") == 9 and closed_value("(1 + 1) / 4") == closed_value("1 / 2")
     assert closed_value("x + 1") is None and closed_value("__import__('os')") is None
@@ -156,7 +159,6 @@ def test_closed_sqrt_terms_are_rewritten_to_their_value_and_sqrt_goals_squared()
 
 
 def test_functional_equations_are_instantiated_and_function_witnesses_named() -> None:
-    from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps
 
     state = parse_goals(_state("  a, b, c : R\n  H : 0 < a\n  H2 : forall x : R, 24 * x ^ 2 = (a * x - 5) * c\n",
                                "a * b - 3 * c = -9"))
@@ -172,3 +174,22 @@ def test_functional_equations_are_instantiated_and_function_witnesses_named() ->
     assert tactics_for(p, wit, 1)[0] != "intros."
     for step in steps + function_witnesses(wit):
         assert isinstance(step_sentences(step), list), step
+
+
+def test_hypotheses_named_by_the_path_count_as_used() -> None:
+    state = parse_goals(TWO_GOALS)
+    assert state is not None
+    assert hypotheses_used(state, ()) == 0
+    assert hypotheses_used(state, ("intros.", "rewrite H0 in *.")) == 1
+    assert hypotheses_used(state, ("pose proof (H0 1).", "apply H.")) == 2
+
+
+def test_residue_steps_decompose_the_variables_under_mod() -> None:
+    state = parse_goals(_state("  x, y : nat\n  H : x mod 19 = 4\n", "((x + 1) ^ 2 * y) mod 19 = 13"))
+    assert state is not None
+    steps = residue_steps(state)
+    assert steps[0].startswith("pose proof (Nat.div_mod x 19") and "try subst r_x" in steps[0]
+    assert any("Nat.div_mod y 19" in s and "r_y = 18" in s for s in steps)
+    assert all(s.endswith("lia.") for s in steps)
+    assert all(not isinstance(step_sentences(s), str) for s in steps)
+    assert residue_steps(parse_goals(_state("  x : nat\n", "x + 1 = 2"))) == []  # type: ignore[arg-type]

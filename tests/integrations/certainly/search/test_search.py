@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from scillm.integrations.certainly.checkers.coq_session import find_coq
 from scillm.integrations.certainly.models import Problem
 from scillm.integrations.certainly.search import (
     LibraryStepProposer,
@@ -13,8 +14,11 @@ from scillm.integrations.certainly.search import (
     installed_coq_libraries,
     search_imports,
 )
-from scillm.integrations.certainly.search.best_first import SearchConfig
+from scillm.integrations.certainly.search.best_first import SearchConfig, SearchResult
 from scillm.integrations.certainly.search.goals import GoalState
+from scillm.integrations.certainly.search.libraries import with_imports
+from scillm.integrations.certainly.search.residues import NAT_COMPUTE_IN_Z
+from scillm.integrations.certainly.search.stepper import ProofStepper
 
 REALS = "Require Import Reals.\nOpen Scope R_scope."
 ZARITH = "Require Import ZArith.\nOpen Scope Z_scope."
@@ -26,7 +30,7 @@ def _problem(statement: str, header: str = "", decls: str = "") -> Problem:
     return Problem(header=header, decls=decls, statement=statement, theorem_name="t")
 
 
-async def _search(problem: Problem, seconds: float = 30.0, **kw: object):  # type: ignore[no-untyped-def]
+async def _search(problem: Problem, seconds: float = 30.0, **kw: object) -> SearchResult:
     return await best_first_search(problem, kw.pop("proposers", [LibraryStepProposer()]),  # type: ignore[arg-type]
                                    deadline=time.monotonic() + seconds, imports=search_imports(problem), **kw)
 
@@ -40,6 +44,11 @@ async def _search(problem: Problem, seconds: float = 30.0, **kw: object):  # typ
         ("forall x : Z, (x * x) mod 4 <> 2", ZARITH, ""),
         ("forall x y : R, Rabs (x - y) = Rabs (y - x)", REALS, "Rcase_abs"),
         ("forall f : nat -> nat, (forall n, f (S n) = f n + 2) -> f 0 = 1 -> f 3 = 7", "", ""),
+        # Residues: each variable under `mod` written as m * q + r, r split or substituted, then lia in Z.
+        ("forall x y : nat, x mod 19 = 4 -> y mod 19 = 7 -> ((x + 1) ^ 2 * (y + 5) ^ 3) mod 19 = 13", "",
+         "Nat.div_mod x 19"),
+        ("forall a : Z, a ^ 2 mod 4 = 0 \\/ a ^ 2 mod 4 = 1", ZARITH, "Z.div_mod a 4"),
+        ("forall n : nat, n mod 7 = 5 -> (5 * n) mod 7 = 4", "", ""),
     ],
 )
 async def test_search_proves_small_problems_stepwise(statement: str, header: str, needle: str) -> None:
@@ -130,3 +139,17 @@ async def test_complex_equalities_split_into_parts() -> None:
 async def test_psatz_closes_a_nonlinear_real_inequality() -> None:
     found = await _search(_problem("forall a b : R, 2 * a * b <= a * a + b * b", REALS))
     assert found.status == "proved", found
+
+
+def test_nat_arithmetic_is_computed_in_z_without_unfolding_huge_numerals() -> None:
+    # `99 ^ 99` in unary nat cannot be built; the closer must cast to Z by syntactic matching only.
+    bins = find_coq()
+    assert bins is not None
+    stepper = ProofStepper(with_imports(_problem("(19 ^ 19 + 99 ^ 99) mod 10 = 8"),
+                                        search_imports(_problem("True"))), bins)
+    try:
+        stepper.open(60.0)
+        done = stepper.try_step((), NAT_COMPUTE_IN_Z, 20.0, time.monotonic() + 60.0)
+        assert done.state is not None and done.state.solved, done
+    finally:
+        stepper.close()
