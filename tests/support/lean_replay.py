@@ -19,6 +19,10 @@ A command naming an `env` that no printed reply produced is answered with the
 recorded `unknown_environment` reply, like the real REPL. With `strict`, each
 command must equal the recorded command of the same NAME#K (else exit 4).
 Every command received is appended to `log` as one JSON line.
+
+Under the prover sandbox the stand-in sees only what `replay_mounts` adds:
+this directory, the fixtures and the interpreter's prefix read-only, and the plan's directory (plan,
+claims, log) as the one writable journal.
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scillm.integrations.certainly.checkers.lean_sandbox import ExtraMounts
 
 
 def _blocks(text: str) -> list[str]:
@@ -83,7 +90,19 @@ def replay_argv(workdir: Path, sessions: list[list[str]], *, strict: bool = Fals
     log = workdir / f"{plan.stem}.log"
     plan.write_text(json.dumps({"fixtures": str(FIXTURES), "log": str(log), "strict": strict,
                                 "sessions": sessions}), encoding="utf-8")
-    return [sys.executable, str(Path(__file__).resolve()), str(plan)], log
+    python = os.path.realpath(sys.executable)
+    return [python, str(Path(__file__).resolve()), str(plan)], log
+
+
+def replay_mounts(workdir: Path) -> ExtraMounts:
+    """What a sandboxed stand-in started by `replay_argv(workdir, ...)` must see besides the project."""
+    from scillm.integrations.certainly.checkers.lean_sandbox import ExtraMounts  # noqa: PLC0415  the stand-in itself runs stdlib-only inside the sandbox
+
+    python_prefix = os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))
+    readonly = [str(Path(__file__).resolve().parent), str(FIXTURES)]
+    if not python_prefix.startswith("/usr"):
+        readonly.append(python_prefix)
+    return ExtraMounts(readonly=tuple(readonly), journal=str(workdir.resolve()))
 
 
 def logged_commands(log: Path) -> list[dict[str, Any]]:

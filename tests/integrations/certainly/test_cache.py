@@ -18,7 +18,7 @@ from scillm.integrations.certainly.cache import (
 from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.checkers.lean import LeanChecker, LeanConfig
 from scillm.integrations.certainly.models import CheckResult, Problem
-from tests.support.lean_replay import logged_commands, replay_argv
+from tests.support.lean_replay import logged_commands, replay_argv, replay_mounts
 
 COQ = Problem(header="Require Import Arith.", theorem_name="two", statement="1 + 1 = 2")
 LEAN = Problem(backend="lean", header="import Lean", theorem_name="t", statement="∀ a b : Nat, a + b = b + a")
@@ -33,7 +33,8 @@ def _coq():  # type: ignore[no-untyped-def]
 
 def _lean(tmp_path: Path, sessions: list[list[str]]) -> tuple[LeanChecker, Path]:
     argv, log = replay_argv(tmp_path / "replay", sessions)
-    return LeanChecker(LeanConfig(project=tmp_path, repl_cmd=tuple(argv), pool_size=1)), log
+    config = LeanConfig(project=tmp_path, repl_cmd=tuple(argv), pool_size=1)
+    return LeanChecker(config, extra_mounts=replay_mounts(tmp_path / "replay")), log
 
 
 @pytest.mark.needs_coq

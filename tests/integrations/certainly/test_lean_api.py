@@ -1,7 +1,8 @@
 """Lean through the public API: `certainly_prove(items=[...], backend="lean")` with the REPL replayed.
 
 `lake` on PATH is a two-line launcher: `lake env repl` starts the replay
-stand-in (replies real Lean printed, so every search check comes back clean);
+stand-in inside the prover sandbox (the shared checker is seeded with the
+mounts the stand-in needs) (replies real Lean printed, so every search check comes back clean);
 `lake env lean` fails as it would where Lean is absent. Attacks written in the
 header, decls, statement or proof must come back `rejected` and never reach
 the REPL; the honest control passes the search check but, with no Lean for the
@@ -20,7 +21,8 @@ import pytest
 
 import scillm
 from scillm.integrations.certainly import engine
-from tests.support.lean_replay import logged_commands, replay_argv
+from scillm.integrations.certainly.checkers.lean import LeanChecker, LeanConfig
+from tests.support.lean_replay import logged_commands, replay_argv, replay_mounts
 
 pytestmark = pytest.mark.needs_shared
 
@@ -54,7 +56,8 @@ def replayed_lean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     lake.chmod(lake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("CERTAINLY_LEAN_PROJECT", str(tmp_path))
-    monkeypatch.setattr(engine, "_shared_checkers", {})
+    checker = LeanChecker(LeanConfig.from_env(), extra_mounts=replay_mounts(tmp_path / "replay"))
+    monkeypatch.setattr(engine, "_shared_checkers", {"lean": checker})
     yield log
     for checker in list(engine._shared_checkers.values()):
         asyncio.run(checker.aclose())

@@ -25,9 +25,14 @@ import re
 import time
 from dataclasses import dataclass
 
-from scillm.integrations.certainly.checkers.faults import ReplFaultError, ReplTimeoutError
+from scillm.integrations.certainly.checkers.faults import (
+    ProverSandboxUnavailableError,
+    ReplFaultError,
+    ReplTimeoutError,
+)
 from scillm.integrations.certainly.checkers.lean_cold import run_cold
 from scillm.integrations.certainly.checkers.lean_diagnostics import LeanVerdict, judge
+from scillm.integrations.certainly.checkers.lean_sandbox import ExtraMounts
 from scillm.integrations.certainly.checkers.lean_session import (
     LeanConfig,
     LeanHeaderError,
@@ -126,8 +131,10 @@ class LeanChecker:
 
     name = "lean"
 
-    def __init__(self, config: LeanConfig | None = None) -> None:
+    def __init__(self, config: LeanConfig | None = None, *, extra_mounts: ExtraMounts | None = None) -> None:
+        """`extra_mounts` (a server or test setting, never a request's) widens what the REPL sandbox sees."""
         self.config = config or LeanConfig.from_env()
+        self.extra_mounts = extra_mounts
         self._pool: SessionPool[LeanSession] | None = None
         self._status: BackendStatus | None = None
         self._header_errors: dict[str, str] = {}
@@ -140,9 +147,9 @@ class LeanChecker:
     def pool(self) -> SessionPool[LeanSession]:
         """The session pool, built on first use."""
         if self._pool is None:
-            cfg = self.config
+            cfg, extra = self.config, self.extra_mounts
             self._pool = SessionPool(
-                lambda key: LeanSession(key, cfg),
+                lambda key: LeanSession(key, cfg, extra),
                 PoolConfig(size=cfg.pool_size, recycle_after=cfg.recycle_after,
                            max_rss_bytes=cfg.max_rss_mb << 20 if cfg.max_rss_mb else None, wait_s=cfg.wait_s),
             )
@@ -232,6 +239,8 @@ class LeanChecker:
             session = pool.acquire(job.imports)
         except LeanHeaderError as exc:
             self._header_errors[job.imports] = str(exc)
+            return self._plain("env_unavailable", None, str(exc), started=started, mode="warm", code=code)
+        except ProverSandboxUnavailableError as exc:
             return self._plain("env_unavailable", None, str(exc), started=started, mode="warm", code=code)
         except ReplTimeoutError as exc:
             return self._plain("timeout", "timeout", f"loading the header: {exc}", started=started,

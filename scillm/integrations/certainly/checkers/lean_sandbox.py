@@ -9,6 +9,10 @@ mounted at its own host path because Lean's arguments name files in it
 (the checked file, `-R root`, `-o Module.olean`). So a proof or header
 cannot rewrite the project's `.olean` files, read another tenant's files or
 reach the network, whatever a filter misses.
+
+`ExtraMounts` adds host directories to that view; it is a constructor
+setting of the checker (a replay stand-in's script, fixtures and journal in
+tests), never a request field, and is empty in production.
 """
 
 from __future__ import annotations
@@ -16,9 +20,26 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
-from scillm.integrations.certainly.checkers.lean_session import LeanConfig
+
+
+class HasProject(Protocol):
+    """What a launch reads from `LeanConfig`: the Lake project."""
+
+    @property
+    def project(self) -> Path | None: ...
+
+
+@dataclass(frozen=True)
+class ExtraMounts:
+    """Host directories a Lean sandbox also sees, at their own paths: read-only ones and one writable journal."""
+
+    readonly: tuple[str, ...] = ()
+    journal: str | None = None
 
 
 def elan_home(binary: str) -> str | None:
@@ -33,23 +54,26 @@ def elan_home(binary: str) -> str | None:
     return home if os.path.isdir(os.path.join(home, "toolchains")) else None
 
 
-def lean_launch(config: LeanConfig, argv: Sequence[str], scratch: str,
-                env: Mapping[str, str] | None = None) -> sandbox.Launch:
+def lean_launch(config: HasProject, argv: Sequence[str], scratch: str,
+                env: Mapping[str, str] | None = None, extra: ExtraMounts | None = None) -> sandbox.Launch:
     """The sandboxed (or, where the server allows it, plain) command for one Lean/Lake process."""
     readonly: list[tuple[str, str]] = []
-    extra: dict[str, str] = {}
+    added = extra or ExtraMounts()
+    variables: dict[str, str] = {}
     project = str(config.project) if config.project is not None else None
     if project is not None and os.path.isdir(project):
         readonly.append((project, project))
     elan = elan_home(argv[0])
     if elan is not None:
         readonly.append((elan, elan))
-        extra["ELAN_HOME"] = elan
-        extra["PATH"] = f"{elan}/bin:/usr/bin:/bin"
-    extra.update(env or {})
-    mounts = sandbox.Mounts(scratch=scratch, readonly=tuple(readonly), scratch_at=scratch)
+        variables["ELAN_HOME"] = elan
+        variables["PATH"] = f"{elan}/bin:/usr/bin:/bin"
+    variables.update(env or {})
+    readonly += [(path, path) for path in added.readonly]
+    writable = ((added.journal, added.journal),) if added.journal is not None else ()
+    mounts = sandbox.Mounts(scratch=scratch, readonly=tuple(readonly), scratch_at=scratch, writable=writable)
     return sandbox.launch(list(argv), mounts, cwd=project if project in {r[0] for r in readonly} else scratch,
-                          env=extra)
+                          env=variables)
 
 
-__all__ = ["elan_home", "lean_launch"]
+__all__ = ["ExtraMounts", "HasProject", "elan_home", "lean_launch"]

@@ -3,22 +3,29 @@
 A `LeanSession` is one `repl` process (leanprover-community/repl, started as
 `lake env repl` in `CERTAINLY_LEAN_PROJECT`) that has elaborated the header's
 `import` lines once; every check is one command on top of that environment id
-(as Kimina Lean Server does). It implements the `Session` protocol of
+(as Kimina Lean Server does). The REPL runs in the prover sandbox, like the
+cold checker and the verdict (`lean_sandbox.lean_launch`): the project and
+toolchain read-only, a private scratch directory (its HOME, removed on close)
+the only writable path, no network, an empty environment. It implements the `Session` protocol of
 `checkers/session.py`, so the generic `SessionPool` manages it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from scillm.config import env
+from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.faults import ReplFaultError
 from scillm.integrations.certainly.checkers.lean_repl import LeanRepl, ReplReply
+from scillm.integrations.certainly.checkers.lean_sandbox import ExtraMounts, lean_launch
 from scillm.integrations.certainly.models import BackendStatus
 
 
@@ -64,28 +71,45 @@ class LeanHeaderError(ReplFaultError):
 class LeanSession:
     """One REPL with the header's imports elaborated; `env_id` is the environment every check extends."""
 
-    def __init__(self, key: str, config: LeanConfig) -> None:
+    def __init__(self, key: str, config: LeanConfig, extra_mounts: ExtraMounts | None = None) -> None:
         self.key = key
         self.uses = 0
         self.env_id: int | None = None
         self.broken = False
         self.config = config
-        self._repl = LeanRepl(config.repl_cmd, cwd=config.project, memory_mb=config.memory_mb)
+        self.extra_mounts = extra_mounts
+        self._dir: str | None = None
+        self._repl: LeanRepl | None = None
 
     def start(self) -> None:
-        """Spawn the REPL and elaborate the imports once; raise `LeanHeaderError` when they fail."""
-        self._repl.start()
-        if not self.key.strip():
-            return
+        """Spawn the sandboxed REPL and elaborate the imports once.
+
+        Raises `ProverSandboxUnavailableError` when the sandbox cannot run and the
+        server does not allow unsandboxed provers, `LeanHeaderError` when the imports fail.
+        """
+        self._dir = tempfile.mkdtemp(prefix="scillm-lean-repl-")
+        try:
+            cmd = lean_launch(self.config, self.config.repl_cmd, self._dir, extra=self.extra_mounts)
+            self._repl = LeanRepl(cmd.argv, cwd=cmd.cwd, env=cmd.env, memory_mb=self.config.memory_mb)
+            sandbox.spawn_thread(self._repl.start)
+            if self.key.strip():
+                self.env_id = self._load_header()
+        except BaseException:
+            self.close()
+            raise
+
+    def _load_header(self) -> int:
         reply = self.run({"cmd": self.key}, self.config.header_timeout_ms / 1000)
         errors = [m.data for m in reply.messages if m.severity == "error"]
         if reply.is_error or errors or reply.env is None:
-            self.close()
             raise LeanHeaderError(f"header did not load: {reply.message or '; '.join(errors) or 'no env id'}")
-        self.env_id = reply.env
+        return reply.env
 
     def run(self, payload: dict[str, object], timeout_s: float) -> ReplReply:
         """One command; any fault or REPL-level error marks the session broken."""
+        if self._repl is None:
+            self.broken = True
+            raise ReplFaultError("the REPL was not started")
         try:
             reply = self._repl.send(payload, timeout_s)
         except ReplFaultError:
@@ -102,13 +126,21 @@ class LeanSession:
         return self.run(payload, timeout_s)
 
     def healthy(self) -> bool:
-        return not self.broken and self._repl.alive()
+        return not self.broken and self._repl is not None and self._repl.alive()
 
     def rss_bytes(self) -> int | None:
-        return self._repl.rss_bytes()
+        """Resident memory of the REPL and everything below it (bubblewrap's processes, then the REPL)."""
+        pid = self._repl.pid if self._repl is not None else None
+        return sandbox.descendants_rss_bytes(pid) if pid is not None else None
 
     def close(self) -> None:
-        self._repl.close()
+        """Kill the REPL and remove its scratch directory; safe to call twice."""
+        if self._repl is not None:
+            self._repl.close()
+        if self._dir is not None:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self._dir)
+            self._dir = None
 
 
 def _lean_version(config: LeanConfig) -> str | None:

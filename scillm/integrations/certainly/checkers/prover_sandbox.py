@@ -50,13 +50,15 @@ class Mounts:
     """What one prover run sees: its writable scratch dir (the cwd) and read-only extras.
 
     `readonly` maps a host directory to the path the prover sees it at;
-    `scratch_at` is where the scratch dir appears (its own host path when the
-    prover's arguments already name files in it, as Lean's do).
+    `writable` likewise, for directories a server operator chose to share
+    (never a request); `scratch_at` is where the scratch dir appears (its own
+    host path when the prover's arguments already name files in it, as Lean's do).
     """
 
     scratch: str
     readonly: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     scratch_at: str = WORK_INSIDE
+    writable: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def inside(self, host_path: str, sandboxed: bool) -> str:
         """The path a prover sees for `host_path` (itself when unsandboxed)."""
@@ -180,6 +182,8 @@ def launch(argv: Sequence[str], mounts: Mounts, *, cwd: str | None = None,
     cmd = list(_base_argv(argv[0]))
     for host, target in mounts.readonly:
         cmd += ["--ro-bind", host, target]
+    for host, target in mounts.writable:
+        cmd += ["--bind", host, target]
     inside = mounts.scratch_at
     cmd += ["--bind", mounts.scratch, inside, "--chdir", cwd or inside, "--remount-ro", "/"]
     cmd += ["--setenv", "HOME", inside]

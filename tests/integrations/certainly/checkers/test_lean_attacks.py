@@ -15,7 +15,7 @@ import pytest
 
 from scillm.integrations.certainly.checkers.lean import LeanChecker, LeanConfig
 from scillm.integrations.certainly.models import Problem
-from tests.support.lean_replay import logged_commands, replay_argv
+from tests.support.lean_replay import logged_commands, replay_argv, replay_mounts
 
 pytestmark = pytest.mark.needs_shared
 
@@ -90,7 +90,8 @@ HONEST_HEADER = ("import Lean\n-- options\nset_option maxHeartbeats 400000\nset_
 
 def _checker(tmp_path: Path) -> tuple[LeanChecker, Path]:
     argv, log = replay_argv(tmp_path / "replay", [["import_lean#0", "file_env#1"]])
-    return LeanChecker(LeanConfig(project=tmp_path, repl_cmd=tuple(argv), pool_size=1)), log
+    config = LeanConfig(project=tmp_path, repl_cmd=tuple(argv), pool_size=1)
+    return LeanChecker(config, extra_mounts=replay_mounts(tmp_path / "replay")), log
 
 
 async def _refused(tmp_path: Path, problem: Problem, proof: str) -> tuple[str, str]:

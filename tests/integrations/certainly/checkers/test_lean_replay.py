@@ -17,7 +17,7 @@ import pytest
 from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.checkers.lean import LeanChecker, LeanConfig, assemble
 from scillm.integrations.certainly.models import Problem
-from tests.support.lean_replay import logged_commands, replay_argv
+from tests.support.lean_replay import logged_commands, replay_argv, replay_mounts
 
 pytestmark = pytest.mark.needs_shared
 
@@ -29,7 +29,7 @@ PROOF = "by\n  intro a b\n  rw [Nat.add_comm]"
 def _checker(tmp_path: Path, sessions: list[list[str]], **options: object) -> tuple[LeanChecker, Path]:
     argv, log = replay_argv(tmp_path / "replay", sessions)
     config = LeanConfig(project=tmp_path, repl_cmd=tuple(argv), pool_size=1, **options)  # type: ignore[arg-type]
-    return LeanChecker(config), log
+    return LeanChecker(config, extra_mounts=replay_mounts(tmp_path / "replay")), log
 
 
 async def test_a_clean_reply_is_proved_on_the_header_env(tmp_path: Path) -> None:
