@@ -21,7 +21,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "scillm"
 
-LEAF = ("scillm.errors", "scillm.config", "scillm.names", "scillm.completion_protocol", "scillm.sync", "scillm.jsonmode")
+LEAF = ("scillm.errors", "scillm.config", "scillm.names", "scillm.completion_protocol", "scillm.sync", "scillm.jsonmode",
+        "scillm.settings", "scillm.engine_protocol")
 ENGINES = "scillm.integrations"
 ADAPTERS = ("scillm.llms", "scillm.bridges", "scillm.paved", "scillm.cli", "scillm.proxy", "scillm.batch_cli",
             "scillm.doctor", "scillm.extras")

@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from scillm.bridges.admission import BusyError, Reservation
 from scillm.bridges.body import finite, require_json
 from scillm.bridges.deps import BridgeState, bridge_state, check_auth
-from scillm.bridges.engines import ModuleEngine
-from scillm.bridges.handlers import busy, deadline_of, engine_failure, finish, prepare, read_request, reserve
+from scillm.bridges.engines import BridgeEngine
+from scillm.bridges.handlers import busy, deadline_of, engine_failure, prepare, read_request, reserve
 from scillm.bridges.http_errors import BridgeHTTPError
 from scillm.bridges.job_access import AsyncJobStore
 from scillm.bridges.job_store import FINAL, JobNotFound, restarted_error
@@ -61,7 +61,7 @@ async def _get(state: BridgeState, job_id: str) -> None:
                               "passed") from None
 
 
-async def _run_job(state: BridgeState, engine: ModuleEngine, job_id: str, body: BridgeRequest,
+async def _run_job(state: BridgeState, engine: BridgeEngine, job_id: str, body: BridgeRequest,
                    kwargs: dict[str, Any], reservation: Reservation) -> None:
     store, signals = _store(state), state.job_signals
     max_seconds = deadline_of(state, body)
@@ -78,7 +78,7 @@ async def _run_job(state: BridgeState, engine: ModuleEngine, job_id: str, body: 
             await store.set_status(job_id, "running")
             signals.notify(job_id)
             outcome = await collect(engine, items, kwargs, max_seconds, _on_result, queued_at)
-        reply = finite(await finish(engine, items, kwargs, outcome, max_seconds))
+        reply = finite(outcome.payload)
         if outcome.timed_out:
             error = ErrorBody(type="timeout", message=f"max_seconds={max_seconds:g} passed with "
                               f"{outcome.completed} of {len(items)} items finished")

@@ -14,13 +14,17 @@ starts a container.
 
 from __future__ import annotations
 
-import importlib
-import time
+import asyncio
 from collections.abc import AsyncGenerator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from scillm.config import env, env_bool, env_is_set
+from scillm.engines import ENGINE_NAMES, default_engine
 from scillm.errors import BackendUnavailableError, EngineNotReadyError
+
+if TYPE_CHECKING:
+    from scillm.integrations.certainly.results import ItemResult as CertainlyItem
+    from scillm.integrations.codeworld.models import ItemResult as CodeworldItem
 
 Kind = Literal["certainly", "codeworld"]
 Mode = Literal["auto", "direct", "http"]
@@ -92,12 +96,8 @@ def _codeworld_sandbox_reason(allow_unsandboxed: bool) -> str | None:
 
 def direct_unavailable(kind: Kind, engine_args: dict[str, Any]) -> str | None:
     """None when `kind` can run in this process for these arguments, else why not."""
-    from scillm.bridges.engines import load_engine
-
-    try:
-        load_engine(kind)
-    except EngineNotReadyError as exc:
-        return str(exc)
+    if kind not in ENGINE_NAMES:
+        return str(EngineNotReadyError(f"no engine named {kind!r}; choose one of {list(ENGINE_NAMES)}"))
     if kind == "certainly":
         return _certainly_reason(engine_args)
     why = _codeworld_sandbox_reason(bool(engine_args.get("allow_unsandboxed")))
@@ -152,14 +152,13 @@ async def arun(
         BackendUnavailableError: direct mode is required and cannot run.
         BridgeError: the bridge refused or failed (the LiteLLM handler maps it to LiteLLM's type).
     """
-    from scillm.bridges.engines import load_engine
-
     args = dict(engine_args or {})
     options = {"max_seconds": max_seconds, "session_id": session_id, "track_id": track_id}
     chosen, why = choose_mode(kind, args, mode, bridge=bridge_configured(kind, provider, api_base))
     if chosen == "direct":
-        engine = load_engine(kind)
-        payload = await engine.arun_items(items, engine.engine_kwargs(args, options))
+        engine = default_engine(kind)
+        run = await engine.arun(_batch(items), _direct_kwargs(kind, args, options), max_seconds=max_seconds)
+        payload = run.to_json()
         payload["_direct_mode"] = True
         return payload
     if api_base and args.get("api_base") == api_base:
@@ -212,10 +211,7 @@ async def astream(
     results, args, elapsed_s)` builds the payload for engines without their
     own builder.
     """
-    from scillm.bridges.engines import load_engine
-
     args = dict(engine_args or {})
-    options = {"max_seconds": max_seconds}
     chosen, _ = choose_mode(kind, args, bridge=bridge_configured(kind, provider, api_base))
     if chosen == "http":
         payload = await arun(kind, items, args, provider=provider, model=model, messages=messages,
@@ -224,31 +220,44 @@ async def astream(
             yield "item", result
         yield "done", payload
         return
-    engine = load_engine(kind)
-    api = importlib.import_module(f"scillm.integrations.{kind}.api")
-    batch = [items] if isinstance(items, str | dict) else list(items)
-    kwargs = engine.engine_kwargs(args, options)
-    started = time.monotonic()
-    results: list[Any] = [None] * len(batch)
-    events = api.arun_items_iter(batch, **kwargs)
+    engine = default_engine(kind)
+    finished: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    async def _each(result: CertainlyItem | CodeworldItem) -> None:
+        await finished.put(result.to_json())
+
+    async def _run() -> dict[str, Any]:
+        try:
+            run = await engine.arun(_batch(items), _direct_kwargs(kind, args, {}), max_seconds=max_seconds,
+                                    on_result=_each)
+            return run.to_json()
+        finally:
+            await finished.put(None)
+
+    task = asyncio.ensure_future(_run())
     try:
-        async for event in events:
-            index, result = event if isinstance(event, tuple) else (event.get("index", -1), event)
-            if isinstance(result, dict):
-                result["_direct_mode"] = True
-            if 0 <= index < len(results):
-                results[index] = result
+        while (result := await finished.get()) is not None:
+            result["_direct_mode"] = True
             yield "item", result
+        payload = await task
     finally:  # closed early: cancel the unfinished items before returning
-        await events.aclose()
-    done = [r for r in results if r is not None]
-    elapsed = time.monotonic() - started
-    built = await engine.build_payload(batch, done, kwargs, elapsed)
-    if built is None and summarize is not None:
-        built = summarize(batch, done, kwargs, elapsed)
-    payload = dict(built or {"results": done})
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
     payload["_direct_mode"] = True
     yield "done", payload
+
+
+def _batch(items: object) -> list[Any]:
+    return [items] if isinstance(items, str | dict) else list(items)  # type: ignore[call-overload]
+
+
+def _direct_kwargs(kind: Kind, args: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The engine keywords of a direct run: provider args plus the tracing options the engine records."""
+    kwargs = dict(args)
+    for key in ("session_id", "track_id") if kind == "certainly" else ("session_id",):
+        if options.get(key) is not None and key not in kwargs:
+            kwargs[key] = options[key]
+    return kwargs
 
 
 __all__ = ["DEFAULT_BASES", "INSTALL", "arun", "astream", "bridge_base", "bridge_configured", "choose_mode",

@@ -185,7 +185,7 @@ class _Loop:
             result = await self._judge()
             rounds.append(result.ranking[0].aggregate)
         self._record(result.ranking[0].aggregate)
-        result.autogen = {
+        result = result.model_copy(update={"autogen": {
             "model": cfg.model,
             "prompt_version": PROMPT_VERSION,
             "generated": list(self.generated),
@@ -195,7 +195,7 @@ class _Loop:
             "session_id": self.session,
             "store": self.store.backend if self.store is not None and self.session else None,
             "notes": self.notes,
-        }
+        }})
         return result, self.generated
 
 

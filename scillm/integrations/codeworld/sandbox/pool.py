@@ -237,6 +237,16 @@ class ForkServerSandbox:
             shutil.rmtree(self._private_dir, ignore_errors=True)
             self._private_dir = None
 
+    def close(self) -> None:
+        """`aclose` without an event loop (interpreter exit): kill every worker, leave reaping to the OS."""
+        self._closed = True
+        for worker in list(self._live):
+            self._kill(worker, reap=False)
+        self._idle.clear()
+        if self._private_dir is not None:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            self._private_dir = None
+
     def _ensure_loop(self) -> asyncio.Semaphore:
         """Workers' pipes belong to one event loop; a new loop (asyncio.run again) gets new workers."""
         loop = asyncio.get_running_loop()
