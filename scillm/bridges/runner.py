@@ -46,10 +46,10 @@ async def collect(engine: BridgeEngine, items: list[Any], kwargs: dict[str, Any]
         if on_result is not None:
             await on_result(result.index, result.to_json())
 
-    left = max(0.001, max_seconds - (time.perf_counter() - start))
+    spent = min(max_seconds - 0.001, time.perf_counter() - start)
     with tracking_provers() as in_flight:
         try:
-            payload = await engine.arun(items, kwargs, max_seconds=left, on_result=_each)
+            payload = await engine.arun(items, kwargs, max_seconds=max_seconds, spent_s=spent, on_result=_each)
         finally:
             in_flight.kill_all()
     completed = payload.completed if payload.completed is not None else len(items)

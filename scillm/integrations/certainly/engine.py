@@ -121,19 +121,20 @@ class CertainlyEngine:
         return open_checker
 
     async def aiter(self, items: object, options: RunOptions | Mapping[str, Any] | None = None, *,
-                    max_seconds: float | None = None) -> AsyncGenerator[ItemResult, None]:
+                    max_seconds: float | None = None, spent_s: float = 0.0) -> AsyncGenerator[ItemResult, None]:
         """Each item's result as it finishes; at a deadline, a `timeout` result for every unfinished item.
 
-        Closing the iterator early cancels the items still running.
+        `spent_s` is time of the `max_seconds` already used (e.g. queueing at a bridge). Closing the
+        iterator early cancels the items still running.
         """
-        results = self._results(check_items(items), _options(options), max_seconds)
+        results = self._results(check_items(items), _options(options), max_seconds, spent_s)
         try:
             async for result in results:
                 yield result
         finally:
             await results.aclose()
 
-    async def _results(self, items: list[Any], opts: RunOptions, max_seconds: float | None
+    async def _results(self, items: list[Any], opts: RunOptions, max_seconds: float | None, spent_s: float = 0.0
                        ) -> AsyncGenerator[ItemResult, None]:
         owned: list[ResultCache] = []
         ctx = RunContext(opts, backend_statuses(), self._opener(opts, owned), self.settings.default_backend)
@@ -149,7 +150,7 @@ class CertainlyEngine:
         tasks = [asyncio.ensure_future(run(i, item)) for i, item in enumerate(items)]
         ends = {"request": started + opts.request_timeout if opts.request_timeout else None,
                 "total": started + total * 1.04 if total else None,
-                "call": started + max_seconds if max_seconds else None}
+                "call": started + max_seconds - spent_s if max_seconds else None}
         deadline = min((e for e in ends.values() if e is not None), default=None)
         try:
             pending = set(tasks)
@@ -172,14 +173,15 @@ class CertainlyEngine:
                 cache.close()
 
     async def arun(self, items: object, options: RunOptions | Mapping[str, Any] | None = None, *,
-                   max_seconds: float | None = None, on_result: OnResult | None = None) -> RunPayload:
+                   max_seconds: float | None = None, spent_s: float = 0.0, on_result: OnResult | None = None
+                   ) -> RunPayload:
         """Prove every item; the payload with results in input order (`timed_out` when `max_seconds` cut it)."""
         batch = check_items(items)
         opts = _options(options)
         started = time.monotonic()
         results: list[ItemResult | None] = [None] * len(batch)
         cut = 0
-        async for result in self.aiter(batch, opts, max_seconds=max_seconds):
+        async for result in self.aiter(batch, opts, max_seconds=max_seconds, spent_s=spent_s):
             results[result.index] = result
             if result.status == "timeout" and result.explanation and result.explanation.startswith(_CUT):
                 cut += 1

@@ -117,7 +117,8 @@ class CodeworldRun:
             self.evaluations += evaluator.evaluations
         return result
 
-    async def results(self, max_seconds: float | None = None) -> AsyncGenerator[ItemResult, None]:
+    async def results(self, max_seconds: float | None = None, spent_s: float = 0.0
+                      ) -> AsyncGenerator[ItemResult, None]:
         """Each item's result as it completes, at most `concurrency` items at once; `timeout` ones at the deadline."""
         gate = asyncio.Semaphore(self.args.concurrency)
 
@@ -126,7 +127,7 @@ class CodeworldRun:
                 return await self._one(i)
 
         tasks = [asyncio.ensure_future(guarded(i)) for i in range(len(self.items))]
-        deadline = time.monotonic() + max_seconds if max_seconds else None
+        deadline = time.monotonic() + max_seconds - spent_s if max_seconds else None
         try:
             pending = set(tasks)
             while pending:
@@ -206,10 +207,10 @@ class CodeworldEngine:
         return CodeworldRun(items, args, self)
 
     async def aiter(self, items: object, options: CodeworldArgs | Mapping[str, Any] | None = None, *,
-                    max_seconds: float | None = None) -> AsyncGenerator[ItemResult, None]:
-        """Each item's result in completion order (each carries its `index`)."""
+                    max_seconds: float | None = None, spent_s: float = 0.0) -> AsyncGenerator[ItemResult, None]:
+        """Each item's result in completion order (each carries its `index`); `spent_s` as in `arun`."""
         run = self._run(items, options)
-        results = run.results(max_seconds)
+        results = run.results(max_seconds, spent_s)
         try:
             async for result in results:
                 yield result
@@ -217,8 +218,12 @@ class CodeworldEngine:
             await results.aclose()
 
     async def arun(self, items: object, options: CodeworldArgs | Mapping[str, Any] | None = None, *,
-                   max_seconds: float | None = None, on_result: OnResult | None = None) -> RunPayload:
+                   max_seconds: float | None = None, spent_s: float = 0.0, on_result: OnResult | None = None
+                   ) -> RunPayload:
         """Evaluate every item; results in input order and a replay manifest.
+
+        `max_seconds` is the call's deadline, of which `spent_s` is already used (queueing at a bridge);
+        unfinished items come back as `timeout` results.
 
         Raises:
             InvalidRequestError: the arguments or `items` themselves are unusable.
@@ -227,7 +232,7 @@ class CodeworldEngine:
         run = self._run(items, options)
         started = time.perf_counter()
         collected: list[ItemResult] = []
-        async for result in run.results(max_seconds):
+        async for result in run.results(max_seconds, spent_s):
             collected.append(result)
             if on_result is not None and result.status != "timeout":
                 await on_result(result)
