@@ -35,8 +35,9 @@ def new_engine(name: str) -> CertainlyEngine | CodeworldEngine:
         return CertainlyEngine(CertainlySettings.from_env())
     if name == "codeworld":
         from scillm.integrations.codeworld.api import CodeworldEngine  # noqa: PLC0415  engines load on first use
+        from scillm.integrations.codeworld.settings import CodeworldSettings  # noqa: PLC0415  engines load on first use
 
-        return CodeworldEngine()
+        return CodeworldEngine(CodeworldSettings.from_env())
     raise EngineNotReadyError(f"no engine named {name!r}; choose one of {list(ENGINE_NAMES)}")
 
 

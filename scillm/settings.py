@@ -13,8 +13,9 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scillm.config import env, env_bool
+from scillm.config import env, env_bool, env_is_set
 from scillm.errors import ConfigError
+from scillm.names import did_you_mean
 
 BackendName = Literal["coq", "lean"]
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -41,9 +42,10 @@ class CertainlySettings(_Frozen):
         """Read the CERTAINLY_* variables; ConfigError names the one that is wrong."""
         raw_backend = (env("CERTAINLY_BACKEND") or "").strip().lower()
         if raw_backend and raw_backend not in _BACKENDS:
-            raise ConfigError(f"CERTAINLY_BACKEND={raw_backend!r} is not a backend; use coq, lean or auto")
+            hint = did_you_mean(raw_backend, tuple(_BACKENDS))
+            raise ConfigError(f"CERTAINLY_BACKEND={raw_backend!r} is not a backend{hint}; use coq, lean or auto")
         return _build(cls, "CERTAINLY_POOL_SIZE", default_backend=_BACKENDS.get(raw_backend),
-                      cache_path=env("CERTAINLY_CACHE"), pool_size=_int("CERTAINLY_POOL_SIZE"),
+                      cache_path=env("CERTAINLY_CACHE"), pool_size=pool_size(),
                       lean_project=env("CERTAINLY_LEAN_PROJECT"),
                       unsandboxed_provers=env_bool("CERTAINLY_UNSANDBOXED_PROVERS"),
                       state_dir=env("CERTAINLY_STATE_DIR"))
@@ -52,18 +54,17 @@ class CertainlySettings(_Frozen):
 class LLMSettings(_Frozen):
     """Where the LiteLLM provider's HTTP fallback goes, and how it decides to go there."""
 
-    certainly_bridge_base: str = Field(default="http://127.0.0.1:8787", description="CERTAINLY_BRIDGE_BASE.")
+    certainly_bridge_base: str | None = Field(default=None, description="CERTAINLY_BRIDGE_BASE; None: not configured.")
     lean4_bridge_base: str | None = Field(default=None, description="LEAN4_BRIDGE_BASE (the lean4 provider).")
-    codeworld_base: str = Field(default="http://127.0.0.1:8887", description="CODEWORLD_BASE.")
+    codeworld_base: str | None = Field(default=None, description="CODEWORLD_BASE; None: not configured.")
     certainly_http_only: bool = Field(default=False, description="SCILLM_CERTAINLY_HTTP_ONLY.")
     certainly_direct_strict: bool = Field(default=False, description="SCILLM_CERTAINLY_DIRECT_STRICT.")
     bridge_token: str | None = Field(default=None, description="SCILLM_BRIDGE_TOKEN, sent to (or required by) a bridge.")
 
     @classmethod
     def from_env(cls) -> LLMSettings:
-        return _build(cls, "SCILLM_*", certainly_bridge_base=str(env("CERTAINLY_BRIDGE_BASE")).rstrip("/"),
-                      lean4_bridge_base=(env("LEAN4_BRIDGE_BASE") or "").rstrip("/") or None,
-                      codeworld_base=str(env("CODEWORLD_BASE")).rstrip("/"),
+        return _build(cls, "SCILLM_*", certainly_bridge_base=_url("CERTAINLY_BRIDGE_BASE"),
+                      lean4_bridge_base=_url("LEAN4_BRIDGE_BASE"), codeworld_base=_url("CODEWORLD_BASE"),
                       certainly_http_only=env_bool("SCILLM_CERTAINLY_HTTP_ONLY"),
                       certainly_direct_strict=env_bool("SCILLM_CERTAINLY_DIRECT_STRICT"),
                       bridge_token=bridge_token())
@@ -85,6 +86,16 @@ def bridge_token() -> str | None:
     return env("SCILLM_BRIDGE_TOKEN")
 
 
+def _url(name: str) -> str | None:
+    """The variable's URL when the user set it (a declared default does not count as configured)."""
+    return str(env(name)).rstrip("/") if env_is_set(name) else None
+
+
+def pool_size() -> int | None:
+    """CERTAINLY_POOL_SIZE (None when unset); anything but a positive integer is a ConfigError, everywhere."""
+    return _int("CERTAINLY_POOL_SIZE")
+
+
 def _int(name: str) -> int | None:
     raw = (env(name) or "").strip()
     if not raw:
@@ -102,4 +113,4 @@ def _build(cls: type[_Model], names: str, **values: object) -> _Model:
         raise ConfigError(f"invalid settings from {names}: {problems}") from None
 
 
-__all__ = ["BackendName", "CertainlySettings", "LLMSettings", "Settings", "bridge_token"]
+__all__ = ["BackendName", "CertainlySettings", "LLMSettings", "Settings", "bridge_token", "pool_size"]

@@ -18,9 +18,9 @@ import asyncio
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any, Literal
 
-from scillm.config import env, env_bool, env_is_set
 from scillm.engines import ENGINE_NAMES, default_engine
 from scillm.errors import BackendUnavailableError, EngineNotReadyError
+from scillm.settings import CertainlySettings, LLMSettings, bridge_token
 
 if TYPE_CHECKING:
     from scillm.integrations.certainly.results import ItemResult as CertainlyItem
@@ -42,19 +42,21 @@ def bridge_base(kind: Kind, provider: str | None = None, api_base: str | None = 
     """The bridge URL for `kind`: the explicit `api_base`, then the environment, then the default port."""
     if api_base:
         return api_base.rstrip("/")
+    settings = LLMSettings.from_env()
     if kind == "codeworld":
-        return (env("CODEWORLD_BASE") or DEFAULT_BASES["codeworld"]).rstrip("/")
-    lean = env("LEAN4_BRIDGE_BASE") if provider == "lean4" else None
-    return (lean or env("CERTAINLY_BRIDGE_BASE") or DEFAULT_BASES["certainly"]).rstrip("/")
+        return settings.codeworld_base or DEFAULT_BASES["codeworld"]
+    lean = settings.lean4_bridge_base if provider == "lean4" else None
+    return lean or settings.certainly_bridge_base or DEFAULT_BASES["certainly"]
 
 
 def bridge_configured(kind: Kind, provider: str | None = None, api_base: str | None = None) -> bool:
     """True when the caller named a bridge: `api_base`, or the bridge variable for this provider."""
     if api_base:
         return True
+    settings = LLMSettings.from_env()
     if kind == "codeworld":
-        return env_is_set("CODEWORLD_BASE")
-    return env_is_set("CERTAINLY_BRIDGE_BASE") or (provider == "lean4" and env_is_set("LEAN4_BRIDGE_BASE"))
+        return settings.codeworld_base is not None
+    return settings.certainly_bridge_base is not None or (provider == "lean4" and settings.lean4_bridge_base is not None)
 
 
 def _backend_name(value: Any) -> str | None:
@@ -64,7 +66,7 @@ def _backend_name(value: Any) -> str | None:
 
 def _certainly_reason(engine_args: dict[str, Any]) -> str | None:
     """None when the backend this call needs works here (any backend when none is named), else why not."""
-    named = _backend_name(engine_args.get("backend")) or _backend_name(env("CERTAINLY_BACKEND"))
+    named = _backend_name(engine_args.get("backend")) or CertainlySettings.from_env().default_backend
     if named is not None:
         why = _certainly_backend_reason(named)
         return None if why is None else f"the {named} prover is missing ({why}); {INSTALL[named]}"
@@ -111,12 +113,13 @@ def choose_mode(kind: Kind, engine_args: dict[str, Any], mode: Mode = "auto", *,
     `bridge` says whether a bridge was configured; without one a missing
     backend raises BackendUnavailableError naming it and its install step.
     """
-    if mode == "http" or (kind == "certainly" and env_bool("SCILLM_CERTAINLY_HTTP_ONLY")):
+    settings = LLMSettings.from_env()
+    if mode == "http" or (kind == "certainly" and settings.certainly_http_only):
         return "http", "HTTP forced"
     reason = direct_unavailable(kind, engine_args)
     if reason is None:
         return "direct", None
-    if mode == "direct" or (kind == "certainly" and env_bool("SCILLM_CERTAINLY_DIRECT_STRICT")):
+    if mode == "direct" or (kind == "certainly" and settings.certainly_direct_strict):
         raise BackendUnavailableError(f"{kind} cannot run in this process and HTTP fallback is off: {reason}")
     if not bridge:
         var = _BRIDGE_VARS[kind][0]
@@ -186,7 +189,7 @@ async def _arun_http(kind: Kind, items: list[Any], args: dict[str, Any], options
         "provider": {"name": provider or kind, "args": args},
         "options": {**options, "model": model},
     })
-    token = api_key or env("SCILLM_BRIDGE_TOKEN")
+    token = api_key or bridge_token()
     async with BridgeClient(bridge_base(kind, provider, api_base), token=token, timeout_s=timeout_s) as client:
         return await client.arun(request)
 

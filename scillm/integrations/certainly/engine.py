@@ -250,13 +250,27 @@ _default_lock = threading.Lock()
 
 
 def default_engine() -> CertainlyEngine:
-    """The process-wide engine of direct calls, created on first use and closed at interpreter exit."""
+    """The process-wide engine of direct calls, created on first use and closed at interpreter exit.
+
+    Its settings are read from the environment on each call (ConfigError when a variable is wrong); when
+    they changed since the engine was built, the old engine is closed and a new one takes its place.
+    """
     global _default
+    settings = CertainlySettings.from_env()
     with _default_lock:
-        if _default is None:
-            _default = CertainlyEngine(CertainlySettings.from_env())
-            atexit.register(_default.close)
-        return _default
+        stale = _default if _default is not None and _default.settings != settings else None
+        if _default is None or stale is not None:
+            _default = CertainlyEngine(settings)
+            if stale is None:
+                atexit.register(_close_default)
+    if stale is not None:
+        stale.close()
+    return _default
+
+
+def _close_default() -> None:
+    if _default is not None:
+        _default.close()
 
 
 async def arun_items(items: object, **kwargs: Any) -> dict[str, Any]:

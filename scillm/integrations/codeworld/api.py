@@ -292,7 +292,7 @@ async def arun_items_iter(
     settings: CodeworldSettings | None = None, **provider_args: Any
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield one result dict per item, in completion order (each carries its `index`), on a call-scoped engine."""
-    async with CodeworldEngine(settings, sandbox=sandbox, store=store) as engine:
+    async with CodeworldEngine(settings or CodeworldSettings.from_env(), sandbox=sandbox, store=store) as engine:
         results = engine.aiter(items, provider_args)
         try:
             async for result in results:
@@ -309,7 +309,7 @@ async def arun_items(
 
     `provider_args` are the request (untrusted); `settings`, `sandbox`, `store` are trusted configuration.
     """
-    async with CodeworldEngine(settings, sandbox=sandbox, store=store) as engine:
+    async with CodeworldEngine(settings or CodeworldSettings.from_env(), sandbox=sandbox, store=store) as engine:
         return (await engine.arun(items, provider_args)).to_json()
 
 

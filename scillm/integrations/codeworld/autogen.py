@@ -103,7 +103,7 @@ class _Loop:
             text = await ask_model(self.args.autogenerate, prompt, self.settings, self.completion)
         except InvalidRequestError:
             raise
-        except Exception as exc:  # a remote LLM failure ends this draft, never the item
+        except Exception as exc:  # noqa: BLE001  a remote LLM failure ends this draft, never the item
             self.notes.append(f"{vid}: model call failed: {type(exc).__name__}: {exc}"[:500])
             return None
         code = extract_code(text, self.task.entry)

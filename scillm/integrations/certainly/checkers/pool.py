@@ -28,7 +28,7 @@ from typing import Generic, TypeVar
 
 from scillm.errors import ScillmError
 from scillm.integrations.certainly.checkers.session import Session
-from scillm.settings import CertainlySettings
+from scillm.settings import pool_size
 
 S = TypeVar("S", bound=Session)
 
@@ -43,7 +43,7 @@ class PoolClosedError(ScillmError, RuntimeError):
 
 def default_pool_size() -> int:
     """`CERTAINLY_POOL_SIZE` when set (a bad value is a ConfigError), else the number of cores (at least 1)."""
-    return CertainlySettings.from_env().pool_size or max(1, os.cpu_count() or 1)
+    return pool_size() or max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

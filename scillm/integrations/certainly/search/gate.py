@@ -6,14 +6,14 @@ import asyncio
 import os
 import weakref
 
-from scillm.settings import CertainlySettings
+from scillm.settings import pool_size
 
 _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 def core_count() -> int:
     """`CERTAINLY_POOL_SIZE` when set (a bad value is a ConfigError), else the number of cores."""
-    return CertainlySettings.from_env().pool_size or max(1, os.cpu_count() or 1)
+    return pool_size() or max(1, os.cpu_count() or 1)
 
 
 def core_gate() -> asyncio.Semaphore:
