@@ -33,9 +33,9 @@ from scillm.bridges.openapi import install
 from scillm.bridges.prove import ProveRequest
 from scillm.bridges.prove import router as prove_router
 from scillm.bridges.routes import certainly_router, codeworld_router
-from scillm.bridges.schema import BridgeRequest
 from scillm.bridges.settings import BridgeSettings
 from scillm.errors import EngineNotReadyError
+from scillm.remote.schema import BridgeRequest
 
 EngineLoader = Callable[[str], BridgeEngine]
 

@@ -17,7 +17,7 @@ import anyio
 from starlette.requests import ClientDisconnect, Request
 
 from scillm.bridges.http_errors import BridgeHTTPError
-from scillm.bridges.schema import ErrorDetail
+from scillm.remote.schema import ErrorDetail
 
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 100

@@ -25,7 +25,6 @@ from scillm.bridges.engines import BridgeEngine, engine_kwargs
 from scillm.bridges.http_errors import BridgeHTTPError, field_errors
 from scillm.bridges.policy import certainly_kwargs, codeworld_kwargs, door_check_certainly
 from scillm.bridges.runner import OnResult, RunOutcome, collect
-from scillm.bridges.schema import BridgeReply, BridgeRequest, ErrorBody, ErrorDetail, TimeoutReply
 from scillm.bridges.settings import BridgeSettings
 from scillm.errors import (
     BackendUnavailableError,
@@ -35,6 +34,7 @@ from scillm.errors import (
     SandboxUnavailableError,
 )
 from scillm.integrations.certainly.options import RequestFieldError
+from scillm.remote.schema import BridgeReply, BridgeRequest, ErrorBody, ErrorDetail, TimeoutReply
 
 
 def _details(exc: ValidationError) -> list[ErrorDetail]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from scillm.bridges.schema import ErrorBody, JobState, JobStatus
 from scillm.errors import ScillmError
+from scillm.remote.schema import ErrorBody, JobState, JobStatus
 
 FINAL: frozenset[str] = frozenset({"done", "failed", "timeout", "cancelled"})
 UNFINISHED: frozenset[str] = frozenset({"queued", "running"})

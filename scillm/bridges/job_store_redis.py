@@ -24,8 +24,8 @@ from typing import Any
 
 from scillm.bridges.admission import BusyError
 from scillm.bridges.job_store import JobNotFoundError, dumps, restarted_error
-from scillm.bridges.schema import BridgeReply, ErrorBody, JobState, JobStatus
 from scillm.errors import ConfigError
+from scillm.remote.schema import BridgeReply, ErrorBody, JobState, JobStatus
 
 
 def default_prefix(engine: str, port: int) -> str:

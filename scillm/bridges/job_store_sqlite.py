@@ -22,7 +22,7 @@ from typing import Any
 
 from scillm.bridges.admission import BusyError
 from scillm.bridges.job_store import JobNotFoundError, dumps, restarted_error
-from scillm.bridges.schema import BridgeReply, ErrorBody, JobState, JobStatus
+from scillm.remote.schema import BridgeReply, ErrorBody, JobState, JobStatus
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (

@@ -29,7 +29,7 @@ from scillm.bridges.job_access import AsyncJobStore
 from scillm.bridges.job_store import FINAL, JobNotFoundError, restarted_error
 from scillm.bridges.openapi import json_body
 from scillm.bridges.runner import collect
-from scillm.bridges.schema import BridgeRequest, ErrorBody, JobCreated
+from scillm.remote.schema import BridgeRequest, ErrorBody, JobCreated
 
 router = APIRouter()
 

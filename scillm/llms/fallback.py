@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from scillm.engines import ENGINE_NAMES, default_engine
 from scillm.errors import BackendUnavailableError, EngineNotReadyError
+from scillm.remote.engine import RemoteEngine
 from scillm.settings import CertainlySettings, LLMSettings, bridge_token
 
 if TYPE_CHECKING:
@@ -180,18 +181,9 @@ async def arun(
 async def _arun_http(kind: Kind, items: list[Any], args: dict[str, Any], options: dict[str, Any], *,
                      provider: str | None, model: str | None, messages: list[dict[str, Any]] | None,
                      api_base: str | None, api_key: str | None, timeout_s: float) -> dict[str, Any]:
-    from scillm.bridges.client import BridgeClient
-    from scillm.bridges.schema import BridgeRequest
-
-    request = BridgeRequest.model_validate({
-        "messages": messages or [],
-        "items": list(items),
-        "provider": {"name": provider or kind, "args": args},
-        "options": {**options, "model": model},
-    })
-    token = api_key or bridge_token()
-    async with BridgeClient(bridge_base(kind, provider, api_base), token=token, timeout_s=timeout_s) as client:
-        return await client.arun(request)
+    remote = RemoteEngine(kind, bridge_base(kind, provider, api_base), token=api_key or bridge_token(),
+                          timeout_s=timeout_s)
+    return await remote.arun(items, args, options={**options, "model": model}, provider=provider, messages=messages)
 
 
 async def astream(
