@@ -100,12 +100,12 @@ def _check_backend(spec: CheckSpec) -> tuple[Status, str]:
 
 
 def _check_engine(spec: CheckSpec) -> tuple[Status, str]:
-    from scillm.bridges.engines import load_engine
-    from scillm.errors import EngineNotReadyError
+    from scillm.engines import new_engine
+    from scillm.errors import ConfigError, EngineNotReadyError
 
     try:
-        load_engine(spec.engine or spec.component)
-    except EngineNotReadyError as exc:
+        new_engine(spec.engine or spec.component)
+    except (EngineNotReadyError, ConfigError) as exc:
         return "missing", str(exc)
     return "ok", "built into this scillm"
 
