@@ -100,12 +100,12 @@ def _check_backend(spec: CheckSpec) -> tuple[Status, str]:
 
 
 def _check_engine(spec: CheckSpec) -> tuple[Status, str]:
-    from scillm.bridges.engines import load_engine
-    from scillm.errors import EngineNotReadyError
+    from scillm.engines import new_engine
+    from scillm.errors import ConfigError, EngineNotReadyError
 
     try:
-        load_engine(spec.engine or spec.component)
-    except EngineNotReadyError as exc:
+        new_engine(spec.engine or spec.component)
+    except (EngineNotReadyError, ConfigError) as exc:
         return "missing", str(exc)
     return "ok", "built into this scillm"
 
@@ -123,12 +123,12 @@ def _check_sandbox(spec: CheckSpec) -> tuple[Status, str]:
 def _check_bridge(spec: CheckSpec) -> tuple[Status, str]:
     import httpx
 
-    from scillm.config import env
     from scillm.llms.fallback import bridge_base
+    from scillm.settings import bridge_token
 
     engine = spec.engine or "certainly"
     base = bridge_base(engine)
-    token = env("SCILLM_BRIDGE_TOKEN")
+    token = bridge_token()
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         response = httpx.get(f"{base}/healthz", timeout=3.0, headers=headers)
@@ -186,7 +186,7 @@ def _probe_registration() -> str | None:
         litellm.completion(model="certainly/auto", messages=[{"role": "user", "content": "doctor"}], items=[])
     except LLMInvalidRequestError as exc:
         return None if "items must be a non-empty list" in str(exc) else f"unexpected answer: {exc}"
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  a probe that breaks is reported as a failed check
         return f"{type(exc).__name__}: {str(exc)[:300]}"
     return "the call returned instead of reaching scillm's handler"
 
@@ -223,7 +223,7 @@ def run_checks(readiness: Readiness) -> list[CheckResult]:
     for spec in readiness.checks:
         try:
             status, detail = _RUNNERS[spec.kind](spec)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  a probe that breaks is reported as a failed check
             status, detail = "missing", f"check failed: {type(exc).__name__}: {exc}"
         results.append(CheckResult(name=spec.name, component=spec.component, kind=spec.kind,
                                    optional=spec.optional, status=status, detail=detail))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Union
 
 from scillm.config import env_bool
-from scillm.errors import JsonParseError
+from scillm.errors import JsonParseError, ScillmError
 
 Schema = Union[Mapping[str, Any], Callable[[Any], Any]]
 
@@ -20,7 +20,7 @@ SAMPLE_CHARS = 400
 _FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
 
 
-class InvalidJson(ValueError):
+class InvalidJsonError(ScillmError, ValueError):
     """A reply is not JSON or does not match the schema; the message is the parser's or validator's."""
 
 
@@ -41,31 +41,31 @@ def repair_enabled(repair_invalid_json: bool | None) -> bool:
 
 
 def parse_json_text(text: str | None) -> Any:
-    """Parse a reply as JSON; one surrounding Markdown code fence is allowed. Raises InvalidJson."""
+    """Parse a reply as JSON; one surrounding Markdown code fence is allowed. Raises InvalidJsonError."""
     if text is None or not text.strip():
-        raise InvalidJson("empty reply")
+        raise InvalidJsonError("empty reply")
     match = _FENCE.match(text)
     body = match.group(1) if match else text
     try:
         return json.loads(body)
     except ValueError as exc:
-        raise InvalidJson(f"not valid JSON: {exc}") from exc
+        raise InvalidJsonError(f"not valid JSON: {exc}") from exc
 
 
 def repair_json_text(text: str | None) -> Any:
-    """Best-effort repair with json-repair; raises InvalidJson when nothing JSON-like is left."""
+    """Best-effort repair with json-repair; raises InvalidJsonError when nothing JSON-like is left."""
     import json_repair
 
     if text is None or not text.strip():
-        raise InvalidJson("empty reply")
+        raise InvalidJsonError("empty reply")
     repaired = json_repair.loads(text)
     if repaired in ("", None) or isinstance(repaired, str):
-        raise InvalidJson("not valid JSON and json-repair found no JSON value in it")
+        raise InvalidJsonError("not valid JSON and json-repair found no JSON value in it")
     return repaired
 
 
 def validate(obj: Any, schema: Schema | None) -> None:
-    """Check `obj` against a jsonschema dict or a callable; raises InvalidJson with the validator's message.
+    """Check `obj` against a jsonschema dict or a callable; raises InvalidJsonError with the validator's message.
 
     A callable rejects by raising (its message is kept) or by returning False.
     """
@@ -75,23 +75,23 @@ def validate(obj: Any, schema: Schema | None) -> None:
         try:
             verdict = schema(obj)
         except Exception as exc:
-            raise InvalidJson(str(exc) or type(exc).__name__) from exc
+            raise InvalidJsonError(str(exc) or type(exc).__name__) from exc
         if verdict is False:
-            raise InvalidJson(f"schema callable {getattr(schema, '__name__', 'schema')} rejected the value")
+            raise InvalidJsonError(f"schema callable {getattr(schema, '__name__', 'schema')} rejected the value")
         return
     import jsonschema
 
     try:
         jsonschema.validate(obj, dict(schema))
     except jsonschema.ValidationError as exc:
-        raise InvalidJson(exc.message) from exc
+        raise InvalidJsonError(exc.message) from exc
 
 
 def load(text: str | None, *, schema: Schema | None = None, repair: bool = False) -> tuple[Any, bool]:
     """Parse (then repair when allowed) and validate; returns (value, repaired)."""
     try:
         value, repaired = parse_json_text(text), False
-    except InvalidJson:
+    except InvalidJsonError:
         if not repair:
             raise
         value, repaired = repair_json_text(text), True
@@ -111,5 +111,5 @@ def parse_error(text: str | None, reason: str, *, model: str | None, provider: s
     )
 
 
-__all__ = ["InvalidJson", "Schema", "load", "parse_error", "parse_json_text", "repair_enabled",
+__all__ = ["InvalidJsonError", "Schema", "load", "parse_error", "parse_json_text", "repair_enabled",
            "repair_json_text", "strict_enabled", "validate", "wants_json"]

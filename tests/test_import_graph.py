@@ -21,15 +21,13 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "scillm"
 
-LEAF = ("scillm.errors", "scillm.config", "scillm.names", "scillm.completion_protocol", "scillm.sync", "scillm.jsonmode")
+LEAF = ("scillm.errors", "scillm.config", "scillm.names", "scillm.completion_protocol", "scillm.sync", "scillm.jsonmode",
+        "scillm.settings", "scillm.engine_protocol")
 ENGINES = "scillm.integrations"
 ADAPTERS = ("scillm.llms", "scillm.bridges", "scillm.paved", "scillm.cli", "scillm.proxy", "scillm.batch_cli",
             "scillm.doctor", "scillm.extras")
 # what a layer may never import, besides the layers above it
 FOREIGN_ADAPTERS = ("litellm", "fastapi", "uvicorn", "starlette", "openai")
-# the client side of the HTTP bridge (wire models, client, engine registry): the LiteLLM provider's
-# HTTP fallback is their user; everything else in scillm.bridges is the server
-BRIDGE_CLIENT_SIDE = ("scillm.bridges.client", "scillm.bridges.schema", "scillm.bridges.engines")
 
 
 @dataclass(frozen=True)
@@ -149,10 +147,15 @@ def test_the_leaf_imports_only_the_leaf() -> None:
     assert bad == [], "the leaf imports a higher layer:\n" + "\n".join(bad)
 
 
+def test_the_remote_engine_never_imports_the_bridge_server() -> None:
+    bad = [_where(e) for e in EDGES if _within(e.source, "scillm.remote")
+           and _within(e.target, ("scillm.bridges", "scillm.llms", "scillm.paved", "scillm.cli", "fastapi"))]
+    assert bad == [], "scillm.remote imports the server or an adapter:\n" + "\n".join(bad)
+
+
 def test_llm_adapter_never_imports_the_bridge_server_or_paved() -> None:
     bad = [_where(e) for e in EDGES if _within(e.source, "scillm.llms")
-           and _within(e.target, ("scillm.bridges", "scillm.paved", "scillm.cli"))
-           and not _within(e.target, BRIDGE_CLIENT_SIDE)]
+           and _within(e.target, ("scillm.bridges", "scillm.paved", "scillm.cli"))]
     assert bad == [], "scillm.llms imports a layer above it:\n" + "\n".join(bad)
 
 

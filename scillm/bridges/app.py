@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from scillm import __version__
 from scillm.bridges.admission import Admission
 from scillm.bridges.deps import BridgeState, bridge_state, check_auth, token_ok
-from scillm.bridges.engines import ModuleEngine, load_engine
+from scillm.bridges.engines import BridgeEngine, load_engine
 from scillm.bridges.guard import HostGuard
 from scillm.bridges.http_errors import install_error_handlers
 from scillm.bridges.job_access import AsyncJobStore, open_job_store
@@ -33,17 +33,18 @@ from scillm.bridges.openapi import install
 from scillm.bridges.prove import ProveRequest
 from scillm.bridges.prove import router as prove_router
 from scillm.bridges.routes import certainly_router, codeworld_router
-from scillm.bridges.schema import BridgeRequest
 from scillm.bridges.settings import BridgeSettings
 from scillm.errors import EngineNotReadyError
+from scillm.remote.schema import BridgeRequest
 
-EngineLoader = Callable[[str], ModuleEngine]
+EngineLoader = Callable[[str], BridgeEngine]
 
 async def _refresh_health(state: BridgeState) -> dict[str, Any]:
     if state.engine is None:
         state.health = {"ready": False, "reason": state.engine_error}
     else:
-        state.health = await anyio.to_thread.run_sync(state.engine.health)
+        health = await anyio.to_thread.run_sync(state.engine.health)
+        state.health = health.to_json()
     return state.health
 
 
@@ -57,7 +58,9 @@ def create_app(settings: BridgeSettings, engine_loader: EngineLoader = load_engi
                             metrics=BridgeMetrics(settings.engine))
         try:
             state.engine = engine_loader(settings.engine)
+            await state.engine.start()
         except EngineNotReadyError as exc:
+            state.engine = None
             state.engine_error = str(exc)
         state.metrics.gauges.update({
             "pool_running": lambda: float(state.admission.running),
@@ -81,10 +84,9 @@ def create_app(settings: BridgeSettings, engine_loader: EngineLoader = load_engi
                 tg.cancel_scope.cancel()
         with anyio.CancelScope(shield=True):
             await jobs.aclose()
-        close = getattr(state.engine, "aclose", None)
-        if close is not None:
+        if state.engine is not None:
             with anyio.CancelScope(shield=True):
-                await close()
+                await state.engine.aclose()
 
     app = FastAPI(title=f"scillm {settings.engine} bridge", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url=None)

@@ -17,31 +17,31 @@ import anyio
 from starlette.requests import ClientDisconnect, Request
 
 from scillm.bridges.http_errors import BridgeHTTPError
-from scillm.bridges.schema import ErrorDetail
+from scillm.remote.schema import ErrorDetail
 
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 100
 INLINE_PARSE_BYTES = 64 * 1024
 
 
-class _Refused(ValueError):
+class _RefusedError(ValueError):
     pass
 
 
 def _constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a JSON number; send a finite number")
+    raise _RefusedError(f"{name} is not a JSON number; send a finite number")
 
 
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _Refused(f"{text[:40]} does not fit a finite 64-bit float")
+        raise _RefusedError(f"{text[:40]} does not fit a finite 64-bit float")
     return value
 
 
 def _int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise _Refused(f"an integer of {len(text)} digits; at most {MAX_INT_DIGITS} are accepted")
+        raise _RefusedError(f"an integer of {len(text)} digits; at most {MAX_INT_DIGITS} are accepted")
     return int(text)
 
 
@@ -61,7 +61,7 @@ def parse_json(raw: bytes) -> Any:
     """The decoded body; 400 when it is not JSON, 422 for values no JSON reply could carry."""
     try:
         data = json.loads(raw, parse_constant=_constant, parse_float=_float, parse_int=_int)
-    except _Refused as exc:
+    except _RefusedError as exc:
         raise BridgeHTTPError(422, "invalid_number", str(exc), details=[ErrorDetail(loc="body", msg=str(exc))]) from None
     except RecursionError:
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"

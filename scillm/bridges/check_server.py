@@ -30,11 +30,11 @@ from scillm.bridges.guard import HostGuard
 from scillm.bridges.http_errors import BridgeHTTPError, field_errors, install_error_handlers
 from scillm.bridges.openapi import install, json_body
 from scillm.bridges.settings import LOOPBACK_HOSTS
-from scillm.config import env
 from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.checkers.coq import CoqChecker
 from scillm.integrations.certainly.checkers.remote import CheckReply, CheckRequest
 from scillm.integrations.certainly.models import Backend
+from scillm.settings import bridge_token
 
 
 def create_check_app(
@@ -43,7 +43,7 @@ def create_check_app(
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS,
 ) -> FastAPI:
     """The app; `token` (default `SCILLM_BRIDGE_TOKEN`) is required as a Bearer token when set."""
-    required = token if token is not None else env("SCILLM_BRIDGE_TOKEN")
+    required = token if token is not None else bridge_token()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

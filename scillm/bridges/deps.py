@@ -14,7 +14,7 @@ from anyio.abc import TaskGroup
 from starlette.requests import Request
 
 from scillm.bridges.admission import Admission, Reservation
-from scillm.bridges.engines import ModuleEngine
+from scillm.bridges.engines import BridgeEngine
 from scillm.bridges.http_errors import BridgeHTTPError
 from scillm.bridges.job_access import AsyncJobStore
 from scillm.bridges.metrics import BridgeMetrics
@@ -31,7 +31,7 @@ class BridgeState:
     settings: BridgeSettings
     admission: Admission
     metrics: BridgeMetrics
-    engine: ModuleEngine | None = None
+    engine: BridgeEngine | None = None
     engine_error: str | None = None
     health: dict[str, Any] = field(default_factory=dict)
     tasks: TaskGroup | None = None
@@ -39,7 +39,7 @@ class BridgeState:
     job_signals: Any = None
     shutting_down: bool = False
 
-    def require_engine(self) -> ModuleEngine:
+    def require_engine(self) -> BridgeEngine:
         if self.engine is None:
             raise BridgeHTTPError(501, "engine_not_ready", self.engine_error or "engine not loaded")
         return self.engine

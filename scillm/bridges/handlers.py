@@ -21,11 +21,10 @@ from pydantic import ValidationError
 from scillm.bridges.admission import BusyError, Reservation
 from scillm.bridges.body import INLINE_PARSE_BYTES, finite, parse_json, read_body, require_json
 from scillm.bridges.deps import BridgeState, bridge_state, check_auth, claim_reservation
-from scillm.bridges.engines import ModuleEngine
+from scillm.bridges.engines import BridgeEngine, engine_kwargs
 from scillm.bridges.http_errors import BridgeHTTPError, field_errors
 from scillm.bridges.policy import certainly_kwargs, codeworld_kwargs, door_check_certainly
-from scillm.bridges.runner import RunOutcome, collect, partial_payload
-from scillm.bridges.schema import BridgeReply, BridgeRequest, ErrorBody, ErrorDetail, TimeoutReply
+from scillm.bridges.runner import OnResult, RunOutcome, collect
 from scillm.bridges.settings import BridgeSettings
 from scillm.errors import (
     BackendUnavailableError,
@@ -35,6 +34,7 @@ from scillm.errors import (
     SandboxUnavailableError,
 )
 from scillm.integrations.certainly.options import RequestFieldError
+from scillm.remote.schema import BridgeReply, BridgeRequest, ErrorBody, ErrorDetail, TimeoutReply
 
 
 def _details(exc: ValidationError) -> list[ErrorDetail]:
@@ -79,7 +79,7 @@ async def read_request(request: Request, state: BridgeState) -> BridgeRequest:
     return _validated(raw, limits)
 
 
-def prepare(state: BridgeState, engine: ModuleEngine, body: BridgeRequest) -> dict[str, Any]:
+def prepare(state: BridgeState, engine: BridgeEngine, body: BridgeRequest) -> dict[str, Any]:
     """The engine keywords for this request after the server's policy and the door checks; 422 otherwise."""
     try:
         if engine.name == "certainly":
@@ -89,7 +89,7 @@ def prepare(state: BridgeState, engine: ModuleEngine, body: BridgeRequest) -> di
             kwargs = codeworld_kwargs(body.provider.args, state.settings)
     except RequestFieldError as exc:
         raise field_errors(exc.problems, "request refused by the server's policy") from exc
-    return engine.engine_kwargs(kwargs, body.options.model_dump())
+    return engine_kwargs(engine, kwargs, body.options.model_dump())
 
 
 def deadline_of(state: BridgeState, body: BridgeRequest) -> float:
@@ -114,15 +114,6 @@ def engine_failure(exc: Exception) -> BridgeHTTPError:
     if isinstance(exc, ValueError | TypeError):
         return BridgeHTTPError(422, "invalid_request", message, details=[ErrorDetail(loc="body", msg=str(exc))])
     return BridgeHTTPError(500, "engine_error", message)
-
-
-async def finish(engine: ModuleEngine, items: list[Any], kwargs: dict[str, Any], outcome: RunOutcome,
-                 max_seconds: float) -> dict[str, Any]:
-    """The reply payload: the engine's own when every item finished, else results so far."""
-    if outcome.timed_out:
-        return partial_payload(engine.name, outcome, kwargs, max_seconds)
-    built = await engine.build_payload(items, outcome.results, kwargs, outcome.elapsed_s)
-    return built if built is not None else partial_payload(engine.name, outcome, kwargs, max_seconds)
 
 
 async def watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
@@ -157,22 +148,19 @@ async def run_sync(request: Request) -> JSONResponse:
         reservation.release()
 
 
-async def _run_reserved(request: Request, state: BridgeState, engine: ModuleEngine, body: BridgeRequest,
-                        kwargs: dict[str, Any], reservation: Reservation) -> JSONResponse:
-    max_seconds = deadline_of(state, body)
+async def run_watched(request: Request, engine: BridgeEngine, items: list[Any], kwargs: dict[str, Any],
+                      reservation: Reservation, max_seconds: float, on_result: OnResult | None) -> RunOutcome:
+    """Run the items in the reserved place; cancelled when the client goes away (499), engine faults mapped."""
     outcome: RunOutcome | None = None
     failure: Exception | None = None
-
-    async def _record(index: int, result: Any) -> None:
-        state.metrics.record_result(result)
 
     async def _work(scope: anyio.CancelScope) -> None:
         nonlocal outcome, failure
         queued_at = time.perf_counter()
         try:
             async with reservation.run():
-                outcome = await collect(engine, list(body.items), kwargs, max_seconds, _record, queued_at)
-        except Exception as exc:
+                outcome = await collect(engine, items, kwargs, max_seconds, on_result, queued_at)
+        except Exception as exc:  # noqa: BLE001  every engine fault becomes the HTTP answer below, never a 500 trace
             failure = exc
         finally:
             scope.cancel()
@@ -184,7 +172,18 @@ async def _run_reserved(request: Request, state: BridgeState, engine: ModuleEngi
         raise engine_failure(failure) from failure
     if outcome is None:
         raise BridgeHTTPError(499, "client_closed", "client disconnected; the work was cancelled")
-    payload = finite(await finish(engine, list(body.items), kwargs, outcome, max_seconds))
+    return outcome
+
+
+async def _run_reserved(request: Request, state: BridgeState, engine: BridgeEngine, body: BridgeRequest,
+                        kwargs: dict[str, Any], reservation: Reservation) -> JSONResponse:
+    max_seconds = deadline_of(state, body)
+
+    async def _record(index: int, result: dict[str, Any]) -> None:
+        state.metrics.record_result(result)
+
+    outcome = await run_watched(request, engine, list(body.items), kwargs, reservation, max_seconds, _record)
+    payload = finite(outcome.payload)
     if outcome.timed_out:
         error = ErrorBody(type="timeout", message=f"max_seconds={max_seconds:g} passed with {outcome.completed} of "
                           f"{len(body.items)} items finished; unfinished items are marked timeout")
@@ -194,5 +193,5 @@ async def _run_reserved(request: Request, state: BridgeState, engine: ModuleEngi
     return JSONResponse(payload, status_code=200)
 
 
-__all__ = ["busy", "deadline_of", "engine_failure", "finish", "prepare", "read_request", "reserve", "run_sync",
+__all__ = ["busy", "deadline_of", "engine_failure", "prepare", "read_request", "reserve", "run_sync", "run_watched",
            "watch_disconnect"]

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from scillm.bridges.schema import ErrorBody, ErrorDetail, ErrorReply
+from scillm.remote.schema import ErrorBody, ErrorDetail, ErrorReply
 
 _TYPES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
           408: "request_timeout", 413: "too_large", 415: "unsupported_media_type", 421: "misdirected_request",

@@ -18,8 +18,8 @@ import anyio
 from scillm.bridges.job_store import JobStore
 from scillm.bridges.job_store_redis import RedisJobStore, default_prefix
 from scillm.bridges.job_store_sqlite import SqliteJobStore, default_jobs_path
-from scillm.bridges.schema import ErrorBody, JobState, JobStatus
 from scillm.bridges.settings import BridgeSettings
+from scillm.remote.schema import ErrorBody, JobState, JobStatus
 
 T = TypeVar("T")
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from scillm.bridges.schema import ErrorBody, JobState, JobStatus
+from scillm.errors import ScillmError
+from scillm.remote.schema import ErrorBody, JobState, JobStatus
 
 FINAL: frozenset[str] = frozenset({"done", "failed", "timeout", "cancelled"})
 UNFINISHED: frozenset[str] = frozenset({"queued", "running"})
 
 
-class JobNotFound(LookupError):
+class JobNotFoundError(ScillmError, LookupError):
     """No job with that id: it never existed or its time to live passed."""
 
 
@@ -59,7 +60,7 @@ class JobStore(Protocol):
         ...
 
     def status(self, job_id: str) -> str:
-        """The job's state; JobNotFound when there is no such job."""
+        """The job's state; JobNotFoundError when there is no such job."""
         ...
 
     def events_after(self, job_id: str, seq: int) -> list[tuple[int, int, Any]]:
@@ -67,7 +68,7 @@ class JobStore(Protocol):
         ...
 
     def view(self, job_id: str) -> JobStatus:
-        """Status, results (null where unfinished), the reply and the error; JobNotFound otherwise."""
+        """Status, results (null where unfinished), the reply and the error; JobNotFoundError otherwise."""
         ...
 
     def running_count(self) -> int: ...
@@ -79,4 +80,4 @@ class JobStore(Protocol):
     def close(self) -> None: ...
 
 
-__all__ = ["FINAL", "UNFINISHED", "JobNotFound", "JobStore", "dumps", "restarted_error"]
+__all__ = ["FINAL", "UNFINISHED", "JobNotFoundError", "JobStore", "dumps", "restarted_error"]

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from typing import Any
 
 from scillm.bridges.admission import BusyError
-from scillm.bridges.job_store import JobNotFound, dumps, restarted_error
-from scillm.bridges.schema import BridgeReply, ErrorBody, JobState, JobStatus
+from scillm.bridges.job_store import JobNotFoundError, dumps, restarted_error
 from scillm.errors import ConfigError
+from scillm.remote.schema import BridgeReply, ErrorBody, JobState, JobStatus
 
 
 def default_prefix(engine: str, port: int) -> str:
@@ -164,7 +164,7 @@ class RedisJobStore:
     def _row(self, job_id: str) -> dict[str, str]:
         raw = self._r.hgetall(self._k("job", job_id))
         if not raw:
-            raise JobNotFound(job_id)
+            raise JobNotFoundError(job_id)
         return {str(_text(k)): str(_text(v)) for k, v in raw.items()}
 
     def status(self, job_id: str) -> str:

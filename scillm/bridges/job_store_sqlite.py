@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from scillm.bridges.admission import BusyError
-from scillm.bridges.job_store import JobNotFound, dumps, restarted_error
-from scillm.bridges.schema import BridgeReply, ErrorBody, JobState, JobStatus
+from scillm.bridges.job_store import JobNotFoundError, dumps, restarted_error
+from scillm.remote.schema import BridgeReply, ErrorBody, JobState, JobStatus
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -140,7 +140,7 @@ class SqliteJobStore:
         row = self._db.execute("SELECT status, total, completed, error, reply FROM jobs WHERE id=?",
                                (job_id,)).fetchone()
         if row is None:
-            raise JobNotFound(job_id)
+            raise JobNotFoundError(job_id)
         return tuple(row)
 
     def status(self, job_id: str) -> str:

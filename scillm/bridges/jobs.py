@@ -22,14 +22,14 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from scillm.bridges.admission import BusyError, Reservation
 from scillm.bridges.body import finite, require_json
 from scillm.bridges.deps import BridgeState, bridge_state, check_auth
-from scillm.bridges.engines import ModuleEngine
-from scillm.bridges.handlers import busy, deadline_of, engine_failure, finish, prepare, read_request, reserve
+from scillm.bridges.engines import BridgeEngine
+from scillm.bridges.handlers import busy, deadline_of, engine_failure, prepare, read_request, reserve
 from scillm.bridges.http_errors import BridgeHTTPError
 from scillm.bridges.job_access import AsyncJobStore
-from scillm.bridges.job_store import FINAL, JobNotFound, restarted_error
+from scillm.bridges.job_store import FINAL, JobNotFoundError, restarted_error
 from scillm.bridges.openapi import json_body
 from scillm.bridges.runner import collect
-from scillm.bridges.schema import BridgeRequest, ErrorBody, JobCreated
+from scillm.remote.schema import BridgeRequest, ErrorBody, JobCreated
 
 router = APIRouter()
 
@@ -56,12 +56,12 @@ def _store(state: BridgeState) -> AsyncJobStore:
 async def _get(state: BridgeState, job_id: str) -> None:
     try:
         await _store(state).status(job_id)
-    except JobNotFound:
+    except JobNotFoundError:
         raise BridgeHTTPError(404, "job_not_found", f"no job {job_id!r}; it never existed or its time to live "
                               "passed") from None
 
 
-async def _run_job(state: BridgeState, engine: ModuleEngine, job_id: str, body: BridgeRequest,
+async def _run_job(state: BridgeState, engine: BridgeEngine, job_id: str, body: BridgeRequest,
                    kwargs: dict[str, Any], reservation: Reservation) -> None:
     store, signals = _store(state), state.job_signals
     max_seconds = deadline_of(state, body)
@@ -78,7 +78,7 @@ async def _run_job(state: BridgeState, engine: ModuleEngine, job_id: str, body: 
             await store.set_status(job_id, "running")
             signals.notify(job_id)
             outcome = await collect(engine, items, kwargs, max_seconds, _on_result, queued_at)
-        reply = finite(await finish(engine, items, kwargs, outcome, max_seconds))
+        reply = finite(outcome.payload)
         if outcome.timed_out:
             error = ErrorBody(type="timeout", message=f"max_seconds={max_seconds:g} passed with "
                               f"{outcome.completed} of {len(items)} items finished")
@@ -93,7 +93,7 @@ async def _run_job(state: BridgeState, engine: ModuleEngine, job_id: str, body: 
             else:
                 await store.finish(job_id, "cancelled")
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  a failed engine run becomes the job's failed status, never a crashed task
         await store.finish(job_id, "failed", error=engine_failure(exc).body)
     finally:
         reservation.release()
@@ -136,7 +136,7 @@ async def job_status(job_id: str, request: Request) -> JSONResponse:
     await _get(state, job_id)
     try:
         return JSONResponse(await _store(state).view_json(job_id))
-    except JobNotFound:
+    except JobNotFoundError:
         raise BridgeHTTPError(404, "job_not_found", f"no job {job_id!r}; its time to live passed") from None
 
 
@@ -147,7 +147,7 @@ async def _sse(state: BridgeState, job_id: str) -> AsyncIterator[bytes]:
         try:
             events = await store.events_after(job_id, cursor)
             final = await store.status(job_id) in FINAL
-        except JobNotFound:
+        except JobNotFoundError:
             return
         for seq, index, result in events:
             cursor = seq
@@ -155,7 +155,7 @@ async def _sse(state: BridgeState, job_id: str) -> AsyncIterator[bytes]:
         if final:
             try:
                 view = await store.view_json(job_id)
-            except JobNotFound:
+            except JobNotFoundError:
                 return
             yield f"event: done\ndata: {json.dumps(view)}\n\n".encode()
             return

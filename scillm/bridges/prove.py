@@ -10,21 +10,18 @@ for Coq) and as the backend-neutral `final_proof.file`.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal
 
-import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scillm.bridges.body import finite, read_json, require_json
 from scillm.bridges.deps import bridge_state, check_auth
-from scillm.bridges.handlers import engine_failure, reserve, watch_disconnect
+from scillm.bridges.handlers import reserve, run_watched
 from scillm.bridges.http_errors import BridgeHTTPError, field_errors
 from scillm.bridges.openapi import json_body
 from scillm.bridges.policy import certainly_kwargs, door_check_certainly
-from scillm.bridges.runner import RunOutcome, collect
 from scillm.integrations.certainly.options import RequestFieldError
 
 router = APIRouter()
@@ -167,29 +164,10 @@ async def prove(request: Request) -> JSONResponse:
             door_check_certainly([item])
         except RequestFieldError as exc:
             raise field_errors(exc.problems, "request refused by the server's policy") from exc
-        started = time.perf_counter()
-        outcome: RunOutcome | None = None
-        failure: Exception | None = None
-
-        async def _work(scope: anyio.CancelScope) -> None:
-            nonlocal outcome, failure
-            try:
-                async with reservation.run():
-                    outcome = await collect(engine, [item], kwargs, state.settings.default_max_seconds, None, started)
-            except Exception as exc:
-                failure = exc
-            finally:
-                scope.cancel()
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(watch_disconnect, request, tg.cancel_scope)
-            tg.start_soon(_work, tg.cancel_scope)
-        if failure is not None:
-            raise engine_failure(failure) from failure
+        outcome = await run_watched(request, engine, [item], kwargs, reservation,
+                                    state.settings.default_max_seconds, None)
     finally:
         reservation.release()
-    if outcome is None:
-        raise BridgeHTTPError(499, "client_closed", "client disconnected; the work was cancelled")
     result = outcome.results[0]
     if not isinstance(result, dict):
         raise BridgeHTTPError(500, "engine_error", "the engine returned no result for the theorem")

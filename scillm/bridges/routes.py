@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from scillm.bridges.handlers import run_sync
 from scillm.bridges.openapi import json_body
-from scillm.bridges.schema import BridgeRequest
+from scillm.remote.schema import BridgeRequest
 
 certainly_router = APIRouter()
 codeworld_router = APIRouter()

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scillm.config import env
 from scillm.integrations.certainly.options import RequestCaps
+from scillm.settings import bridge_token
 
 EngineName = Literal["certainly", "codeworld"]
 
@@ -59,7 +59,7 @@ class BridgeSettings(BaseModel):
     @classmethod
     def from_env(cls, engine: EngineName, **overrides: object) -> BridgeSettings:
         """Settings for `engine` with the token from SCILLM_BRIDGE_TOKEN unless given."""
-        values: dict[str, object] = {"engine": engine, "port": DEFAULT_PORTS[engine], "token": env("SCILLM_BRIDGE_TOKEN")}
+        values: dict[str, object] = {"engine": engine, "port": DEFAULT_PORTS[engine], "token": bridge_token()}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)
 

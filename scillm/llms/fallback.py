@@ -14,13 +14,18 @@ starts a container.
 
 from __future__ import annotations
 
-import importlib
-import time
+import asyncio
 from collections.abc import AsyncGenerator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from scillm.config import env, env_bool, env_is_set
+from scillm.engines import ENGINE_NAMES, default_engine
 from scillm.errors import BackendUnavailableError, EngineNotReadyError
+from scillm.remote.engine import RemoteEngine
+from scillm.settings import CertainlySettings, LLMSettings, bridge_token
+
+if TYPE_CHECKING:
+    from scillm.integrations.certainly.results import ItemResult as CertainlyItem
+    from scillm.integrations.codeworld.models import ItemResult as CodeworldItem
 
 Kind = Literal["certainly", "codeworld"]
 Mode = Literal["auto", "direct", "http"]
@@ -38,19 +43,21 @@ def bridge_base(kind: Kind, provider: str | None = None, api_base: str | None = 
     """The bridge URL for `kind`: the explicit `api_base`, then the environment, then the default port."""
     if api_base:
         return api_base.rstrip("/")
+    settings = LLMSettings.from_env()
     if kind == "codeworld":
-        return (env("CODEWORLD_BASE") or DEFAULT_BASES["codeworld"]).rstrip("/")
-    lean = env("LEAN4_BRIDGE_BASE") if provider == "lean4" else None
-    return (lean or env("CERTAINLY_BRIDGE_BASE") or DEFAULT_BASES["certainly"]).rstrip("/")
+        return settings.codeworld_base or DEFAULT_BASES["codeworld"]
+    lean = settings.lean4_bridge_base if provider == "lean4" else None
+    return lean or settings.certainly_bridge_base or DEFAULT_BASES["certainly"]
 
 
 def bridge_configured(kind: Kind, provider: str | None = None, api_base: str | None = None) -> bool:
     """True when the caller named a bridge: `api_base`, or the bridge variable for this provider."""
     if api_base:
         return True
+    settings = LLMSettings.from_env()
     if kind == "codeworld":
-        return env_is_set("CODEWORLD_BASE")
-    return env_is_set("CERTAINLY_BRIDGE_BASE") or (provider == "lean4" and env_is_set("LEAN4_BRIDGE_BASE"))
+        return settings.codeworld_base is not None
+    return settings.certainly_bridge_base is not None or (provider == "lean4" and settings.lean4_bridge_base is not None)
 
 
 def _backend_name(value: Any) -> str | None:
@@ -60,7 +67,7 @@ def _backend_name(value: Any) -> str | None:
 
 def _certainly_reason(engine_args: dict[str, Any]) -> str | None:
     """None when the backend this call needs works here (any backend when none is named), else why not."""
-    named = _backend_name(engine_args.get("backend")) or _backend_name(env("CERTAINLY_BACKEND"))
+    named = _backend_name(engine_args.get("backend")) or CertainlySettings.from_env().default_backend
     if named is not None:
         why = _certainly_backend_reason(named)
         return None if why is None else f"the {named} prover is missing ({why}); {INSTALL[named]}"
@@ -92,12 +99,8 @@ def _codeworld_sandbox_reason(allow_unsandboxed: bool) -> str | None:
 
 def direct_unavailable(kind: Kind, engine_args: dict[str, Any]) -> str | None:
     """None when `kind` can run in this process for these arguments, else why not."""
-    from scillm.bridges.engines import load_engine
-
-    try:
-        load_engine(kind)
-    except EngineNotReadyError as exc:
-        return str(exc)
+    if kind not in ENGINE_NAMES:
+        return str(EngineNotReadyError(f"no engine named {kind!r}; choose one of {list(ENGINE_NAMES)}"))
     if kind == "certainly":
         return _certainly_reason(engine_args)
     why = _codeworld_sandbox_reason(bool(engine_args.get("allow_unsandboxed")))
@@ -111,12 +114,13 @@ def choose_mode(kind: Kind, engine_args: dict[str, Any], mode: Mode = "auto", *,
     `bridge` says whether a bridge was configured; without one a missing
     backend raises BackendUnavailableError naming it and its install step.
     """
-    if mode == "http" or (kind == "certainly" and env_bool("SCILLM_CERTAINLY_HTTP_ONLY")):
+    settings = LLMSettings.from_env()
+    if mode == "http" or (kind == "certainly" and settings.certainly_http_only):
         return "http", "HTTP forced"
     reason = direct_unavailable(kind, engine_args)
     if reason is None:
         return "direct", None
-    if mode == "direct" or (kind == "certainly" and env_bool("SCILLM_CERTAINLY_DIRECT_STRICT")):
+    if mode == "direct" or (kind == "certainly" and settings.certainly_direct_strict):
         raise BackendUnavailableError(f"{kind} cannot run in this process and HTTP fallback is off: {reason}")
     if not bridge:
         var = _BRIDGE_VARS[kind][0]
@@ -152,14 +156,13 @@ async def arun(
         BackendUnavailableError: direct mode is required and cannot run.
         BridgeError: the bridge refused or failed (the LiteLLM handler maps it to LiteLLM's type).
     """
-    from scillm.bridges.engines import load_engine
-
     args = dict(engine_args or {})
     options = {"max_seconds": max_seconds, "session_id": session_id, "track_id": track_id}
     chosen, why = choose_mode(kind, args, mode, bridge=bridge_configured(kind, provider, api_base))
     if chosen == "direct":
-        engine = load_engine(kind)
-        payload = await engine.arun_items(items, engine.engine_kwargs(args, options))
+        engine = default_engine(kind)
+        run = await engine.arun(_batch(items), _direct_kwargs(kind, args, options), max_seconds=max_seconds)
+        payload = run.to_json()
         payload["_direct_mode"] = True
         return payload
     if api_base and args.get("api_base") == api_base:
@@ -178,18 +181,9 @@ async def arun(
 async def _arun_http(kind: Kind, items: list[Any], args: dict[str, Any], options: dict[str, Any], *,
                      provider: str | None, model: str | None, messages: list[dict[str, Any]] | None,
                      api_base: str | None, api_key: str | None, timeout_s: float) -> dict[str, Any]:
-    from scillm.bridges.client import BridgeClient
-    from scillm.bridges.schema import BridgeRequest
-
-    request = BridgeRequest.model_validate({
-        "messages": messages or [],
-        "items": list(items),
-        "provider": {"name": provider or kind, "args": args},
-        "options": {**options, "model": model},
-    })
-    token = api_key or env("SCILLM_BRIDGE_TOKEN")
-    async with BridgeClient(bridge_base(kind, provider, api_base), token=token, timeout_s=timeout_s) as client:
-        return await client.arun(request)
+    remote = RemoteEngine(kind, bridge_base(kind, provider, api_base), token=api_key or bridge_token(),
+                          timeout_s=timeout_s)
+    return await remote.arun(items, args, options={**options, "model": model}, provider=provider, messages=messages)
 
 
 async def astream(
@@ -212,10 +206,7 @@ async def astream(
     results, args, elapsed_s)` builds the payload for engines without their
     own builder.
     """
-    from scillm.bridges.engines import load_engine
-
     args = dict(engine_args or {})
-    options = {"max_seconds": max_seconds}
     chosen, _ = choose_mode(kind, args, bridge=bridge_configured(kind, provider, api_base))
     if chosen == "http":
         payload = await arun(kind, items, args, provider=provider, model=model, messages=messages,
@@ -224,31 +215,44 @@ async def astream(
             yield "item", result
         yield "done", payload
         return
-    engine = load_engine(kind)
-    api = importlib.import_module(f"scillm.integrations.{kind}.api")
-    batch = [items] if isinstance(items, str | dict) else list(items)
-    kwargs = engine.engine_kwargs(args, options)
-    started = time.monotonic()
-    results: list[Any] = [None] * len(batch)
-    events = api.arun_items_iter(batch, **kwargs)
+    engine = default_engine(kind)
+    finished: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    async def _each(result: CertainlyItem | CodeworldItem) -> None:
+        await finished.put(result.to_json())
+
+    async def _run() -> dict[str, Any]:
+        try:
+            run = await engine.arun(_batch(items), _direct_kwargs(kind, args, {}), max_seconds=max_seconds,
+                                    on_result=_each)
+            return run.to_json()
+        finally:
+            await finished.put(None)
+
+    task = asyncio.ensure_future(_run())
     try:
-        async for event in events:
-            index, result = event if isinstance(event, tuple) else (event.get("index", -1), event)
-            if isinstance(result, dict):
-                result["_direct_mode"] = True
-            if 0 <= index < len(results):
-                results[index] = result
+        while (result := await finished.get()) is not None:
+            result["_direct_mode"] = True
             yield "item", result
+        payload = await task
     finally:  # closed early: cancel the unfinished items before returning
-        await events.aclose()
-    done = [r for r in results if r is not None]
-    elapsed = time.monotonic() - started
-    built = await engine.build_payload(batch, done, kwargs, elapsed)
-    if built is None and summarize is not None:
-        built = summarize(batch, done, kwargs, elapsed)
-    payload = dict(built or {"results": done})
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
     payload["_direct_mode"] = True
     yield "done", payload
+
+
+def _batch(items: object) -> list[Any]:
+    return [items] if isinstance(items, str | dict) else list(items)  # type: ignore[call-overload]
+
+
+def _direct_kwargs(kind: Kind, args: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The engine keywords of a direct run: provider args plus the tracing options the engine records."""
+    kwargs = dict(args)
+    for key in ("session_id", "track_id") if kind == "certainly" else ("session_id",):
+        if options.get(key) is not None and key not in kwargs:
+            kwargs[key] = options[key]
+    return kwargs
 
 
 __all__ = ["DEFAULT_BASES", "INSTALL", "arun", "astream", "bridge_base", "bridge_configured", "choose_mode",

@@ -13,13 +13,12 @@ from typing import Any
 
 from scillm.integrations.certainly.api import (
     arun_items,
-    arun_items_iter,
     backend_name,
     build_options,
-    build_payload,
     check_options,
     raise_unless_proved,
 )
+from scillm.integrations.certainly.engine import default_engine
 from scillm.llms.registry import ModelResponse
 from scillm.sync import run_sync
 
@@ -107,13 +106,18 @@ async def certainly_prove_iter(
     if "backend" in kwargs:
         kwargs["backend"] = backend_name(kwargs["backend"])
     opts = build_options(concurrency=concurrency, **kwargs)
-    async for index, result in arun_items_iter(items, concurrency=concurrency, **kwargs):
-        payload = build_payload([result], [result], opts, result["stats"]["time_ms"])
-        response = to_model_response(payload, response_format=response_format)
-        ok = result["status"] == "proved"
-        error = None if ok else (result.get("explanation") or result["status"])
-        yield {"index": index, "ok": ok, "status": result["status"],
-               "content": response.choices[0].message.content, "error": error, "response": response}
+    engine = default_engine()
+    results = engine.aiter(items, opts)
+    try:
+        async for result in results:
+            payload = engine.payload([result], [result], opts, result.stats.time_ms).to_json()
+            response = to_model_response(payload, response_format=response_format)
+            ok = result.status == "proved"
+            error = None if ok else (result.explanation or result.status)
+            yield {"index": result.index, "ok": ok, "status": result.status,
+                   "content": response.choices[0].message.content, "error": error, "response": response}
+    finally:
+        await results.aclose()
 
 
 async def certainly_prove_simple_iter(

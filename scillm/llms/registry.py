@@ -99,7 +99,7 @@ def _check_strict(response: Any, model: str, provider: str | None, response_form
     text = response.choices[0].message.content
     try:
         jsonmode.parse_json_text(text)
-    except jsonmode.InvalidJson as exc:
+    except jsonmode.InvalidJsonError as exc:
         err = jsonmode.parse_error(text, str(exc), model=model, provider=provider)
         raise to_litellm(err, provider=provider or "", model=model) from None
     return response

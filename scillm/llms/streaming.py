@@ -90,7 +90,7 @@ def iterate_in_thread(make: Callable[[], AsyncIterator[Any]]) -> Iterator[Any]:
         task_box.append(loop.create_task(pump()))
         try:
             loop.run_until_complete(task_box[0])
-        except BaseException:  # reported through the queue, or a cancellation asked for by the consumer
+        except BaseException:  # noqa: BLE001  reported through the queue, or a cancellation asked for by the consumer
             pass
         finally:
             loop.run_until_complete(loop.shutdown_asyncgens())

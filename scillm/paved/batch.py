@@ -23,7 +23,7 @@ import httpx
 
 from scillm import jsonmode
 from scillm.errors import ConfigError
-from scillm.jsonmode import InvalidJson, Schema
+from scillm.jsonmode import InvalidJsonError, Schema
 from scillm.llms import openai_like
 from scillm.llms.openai_client import OpenAIClient
 
@@ -68,7 +68,7 @@ class _Item:
     payload: Mapping[str, Any] | None = None
 
 
-class _Transient(Exception):
+class _TransientError(Exception):
     """A failure worth retrying; `retry_after_s` comes from the server when it sent one."""
 
     def __init__(self, message: str, status: str, retry_after_s: float | None = None) -> None:
@@ -77,7 +77,7 @@ class _Transient(Exception):
         self.retry_after_s = retry_after_s
 
 
-class _Final(Exception):
+class _FinalError(Exception):
     def __init__(self, message: str, status: str) -> None:
         super().__init__(message)
         self.status = status
@@ -146,20 +146,20 @@ async def _call_fast(client: httpx.AsyncClient, item: _Item, timeout: float) -> 
         host = OpenAIClient(client, item.api_base, item.api_key)
         resp = await asyncio.wait_for(host.chat_completions(dict(item.payload or {}), timeout=timeout), timeout)
     except (asyncio.TimeoutError, httpx.TimeoutException) as exc:
-        raise _Transient(f"timeout: no complete reply within {timeout:g}s ({type(exc).__name__})", "timeout") from exc
+        raise _TransientError(f"timeout: no complete reply within {timeout:g}s ({type(exc).__name__})", "timeout") from exc
     except httpx.TransportError as exc:
-        raise _Transient(f"provider_error: {type(exc).__name__}: {exc}", "provider_error") from exc
+        raise _TransientError(f"provider_error: {type(exc).__name__}: {exc}", "provider_error") from exc
     if resp.status_code in _TRANSIENT_STATUS or resp.status_code >= 500:
-        raise _Transient(f"provider_error: HTTP {resp.status_code}: {resp.text[:300]}", "provider_error",
+        raise _TransientError(f"provider_error: HTTP {resp.status_code}: {resp.text[:300]}", "provider_error",
                          _retry_after(resp.headers))
     if resp.status_code >= 400:
-        raise _Final(f"provider_error: HTTP {resp.status_code}: {resp.text[:300]}", "provider_error")
+        raise _FinalError(f"provider_error: HTTP {resp.status_code}: {resp.text[:300]}", "provider_error")
     try:
         body = resp.json()
     except ValueError as exc:
-        raise _Transient(f"provider_error: response body is not JSON: {resp.text[:200]!r}", "provider_error") from exc
+        raise _TransientError(f"provider_error: response body is not JSON: {resp.text[:200]!r}", "provider_error") from exc
     if not isinstance(body, dict):
-        raise _Final(f"provider_error: unexpected response body {str(body)[:200]!r}", "provider_error")
+        raise _FinalError(f"provider_error: unexpected response body {str(body)[:200]!r}", "provider_error")
     return body
 
 
@@ -175,21 +175,21 @@ async def _call_litellm(item: _Item, opts: _Options, timeout: float) -> dict[str
                                                   if item.payload else [], custom_llm_provider=opts.provider,
                                                   timeout=timeout, **kwargs), timeout)
     except asyncio.TimeoutError as exc:
-        raise _Transient(f"timeout: no reply within {timeout:g}s", "timeout") from exc
+        raise _TransientError(f"timeout: no reply within {timeout:g}s", "timeout") from exc
     except Exception as exc:
         status = getattr(exc, "status_code", None)
         if isinstance(status, int) and (status in _TRANSIENT_STATUS or status >= 500):
-            raise _Transient(f"provider_error: {type(exc).__name__}: {exc}", "provider_error") from exc
-        raise _Final(f"provider_error: {type(exc).__name__}: {exc}", "provider_error") from exc
+            raise _TransientError(f"provider_error: {type(exc).__name__}: {exc}", "provider_error") from exc
+        raise _FinalError(f"provider_error: {type(exc).__name__}: {exc}", "provider_error") from exc
     return dict(resp.model_dump()) if hasattr(resp, "model_dump") else dict(resp)
 
 
 def _content(body: dict[str, Any]) -> tuple[str | None, bool]:
-    """(message content, has tool calls) or a _Final for a malformed body."""
+    """(message content, has tool calls) or a _FinalError for a malformed body."""
     try:
         message = body["choices"][0]["message"]
     except (KeyError, IndexError, TypeError) as exc:
-        raise _Final(f"provider_error: response has no choices[0].message: {str(body)[:200]!r}",
+        raise _FinalError(f"provider_error: response has no choices[0].message: {str(body)[:200]!r}",
                      "provider_error") from exc
     return message.get("content"), bool(message.get("tool_calls"))
 
@@ -222,21 +222,21 @@ async def _run_item(client: httpx.AsyncClient, item: _Item, opts: _Options) -> d
             text, has_tools = _content(body)
             result["raw"] = text
             if not text and not has_tools:
-                raise _Final("empty_content: the model returned no content", "empty_content")
+                raise _FinalError("empty_content: the model returned no content", "empty_content")
             if json_mode:
                 try:
                     result["content"], result["repaired"] = jsonmode.load(text, schema=opts.schema,
                                                                           repair=opts.repair)
-                except InvalidJson as exc:
+                except InvalidJsonError as exc:
                     if json_retries_left > 0:
                         json_retries_left -= 1
                         continue
-                    raise _Final(f"invalid_json: {exc}", "invalid_json") from exc
+                    raise _FinalError(f"invalid_json: {exc}", "invalid_json") from exc
             else:
                 result["content"] = text
             result.update(status="ok", error=None)
             break
-        except _Transient as exc:
+        except _TransientError as exc:
             if exc.status == "timeout" and cut_by_budget and result["error"] is not None:
                 # The budget ran out during a retry: the cause worth reporting is the failure being retried.
                 result["error"] = f"{result['error']} (wall_time_s={opts.wall_time_s:g} spent while retrying)"
@@ -246,7 +246,7 @@ async def _run_item(client: httpx.AsyncClient, item: _Item, opts: _Options) -> d
             if not opts.tenacious or time.monotonic() + delay >= deadline:
                 break
             await asyncio.sleep(delay)
-        except _Final as exc:
+        except _FinalError as exc:
             result.update(status=exc.status, error=str(exc))
             break
     result["elapsed_s"] = round(time.monotonic() - start, 6)
@@ -276,7 +276,7 @@ async def _iterate(items: list[_Item], opts: _Options) -> AsyncIterator[dict[str
             item = runnable.get_nowait()
             try:
                 res = await _run_item(client, item, opts)
-            except Exception as exc:  # a bug must still give this item its one result
+            except Exception as exc:  # noqa: BLE001  a bug must still give this item its one result
                 res = {**_invalid_result(item), "status": "provider_error",
                        "error": f"provider_error: internal {type(exc).__name__}: {exc}"}
             done.put_nowait(res)

@@ -19,7 +19,7 @@ import httpx
 from scillm import jsonmode
 from scillm.config import env
 from scillm.errors import ConfigError, ProviderError
-from scillm.jsonmode import InvalidJson, Schema
+from scillm.jsonmode import InvalidJsonError, Schema
 from scillm.llms import openai_like
 from scillm.llms.openai_client import OpenAIClient
 from scillm.sync import run_sync
@@ -196,7 +196,7 @@ async def chat_json(messages: Messages, *, model: str | None = None, api_base: s
                       response_format=kwargs.pop("response_format", _JSON_FORMAT), **kwargs)
     try:
         return jsonmode.load(text, schema=schema)[0]
-    except InvalidJson as exc:
+    except InvalidJsonError as exc:
         raise jsonmode.parse_error(text, str(exc), model=chosen, provider=openai_like.PROVIDER) from exc
 
 
@@ -250,7 +250,7 @@ def chutes_router_json(messages: Messages, *, model: str | None = None, fallback
     text = resp.choices[0].message.content
     try:
         return jsonmode.load(text, schema=schema)[0]
-    except InvalidJson as exc:
+    except InvalidJsonError as exc:
         raise jsonmode.parse_error(text, str(exc), model=chain[0], provider=openai_like.PROVIDER) from exc
 
 

@@ -12,7 +12,9 @@ import httpx
 import litellm
 import pytest
 
-from scillm.bridges.client import (
+from scillm.errors import BridgeError, EngineNotReadyError, InvalidRequestError
+from scillm.llms.errors import to_litellm as to_litellm_error
+from scillm.remote.client import (
     BridgeAuthError,
     BridgeBusyError,
     BridgeClient,
@@ -21,9 +23,7 @@ from scillm.bridges.client import (
     BridgeTimeoutError,
     BridgeUnavailableError,
 )
-from scillm.bridges.schema import BridgeRequest
-from scillm.errors import BridgeError, EngineNotReadyError, InvalidRequestError
-from scillm.llms.errors import to_litellm as to_litellm_error
+from scillm.remote.schema import BridgeRequest
 from tests.bridges.conftest import StartBridge, not_built
 from tests.bridges.items import CODE_ARGS, FAST, sleepy_item
 

@@ -1,37 +1,31 @@
-"""ModuleEngine passes the engine's as-completed iterator through without leaking it."""
+"""The engine objects a bridge serves: built by name, own their warm checkers, close them."""
 
 from __future__ import annotations
 
-import types
-from collections.abc import AsyncIterator
-from typing import Any
-
 import anyio
+import pytest
 
-from scillm.bridges.engines import ModuleEngine
+from scillm.bridges.engines import load_engine
+from scillm.errors import EngineNotReadyError, InvalidRequestError
+from scillm.integrations.certainly.engine import CertainlyEngine
 
 
-def test_stopping_early_closes_the_engine_iterator_at_once() -> None:
-    closed: list[str] = []
+def test_an_unknown_engine_is_not_ready() -> None:
+    with pytest.raises(EngineNotReadyError, match="no engine named"):
+        load_engine("isabelle")
 
-    async def arun_items_iter(items: list[Any]) -> AsyncIterator[tuple[int, Any]]:
-        try:
-            for index, item in enumerate(items):
-                yield index, {"index": index, "item": item}
-        finally:
-            closed.append("closed")
 
-    async def arun_items(items: list[Any]) -> dict[str, Any]:
-        return {}
-
-    module = types.SimpleNamespace(arun_items=arun_items, arun_items_iter=arun_items_iter)
-    engine = ModuleEngine("certainly", module)
-
+@pytest.mark.needs_coq
+def test_the_engine_owns_its_checker_and_closes_it() -> None:
     async def scenario() -> None:
-        stream = engine.arun_items_iter([1, 2, 3], {})
-        first = await stream.__anext__()  # type: ignore[attr-defined]
-        assert first[0] == 0
-        await stream.aclose()  # type: ignore[attr-defined]
-        assert closed == ["closed"]
+        async with CertainlyEngine() as engine:
+            stream = engine.aiter(["1 + 1 = 2", "2 + 2 = 4", "3 + 3 = 6"], {"cache": False, "concurrency": 1})
+            first = await stream.__anext__()
+            assert first.status == "proved"
+            await stream.aclose()
+            assert list(engine._checkers) == ["coq"]
+        assert engine._checkers == {}
+        with pytest.raises(InvalidRequestError, match="closed"):
+            await engine.arun(["1 = 1"], {"cache": False})
 
     anyio.run(scenario)

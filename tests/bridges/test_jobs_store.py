@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from scillm.bridges.admission import Admission, BusyError
-from scillm.bridges.job_store import JobNotFound, JobStore
+from scillm.bridges.job_store import JobNotFoundError, JobStore
 from scillm.bridges.job_store_redis import RedisJobStore
 from scillm.bridges.job_store_sqlite import SqliteJobStore
 
@@ -51,7 +51,7 @@ def test_finished_jobs_are_evicted_before_refusing(open_store: OpenStore) -> Non
         store.create(1)
     store.finish(first, "done", results=[{"ok": True}])
     third = store.create(1)
-    with pytest.raises(JobNotFound):
+    with pytest.raises(JobNotFoundError):
         store.status(first)
     assert store.status(second) == "queued" and store.status(third) == "queued"
     assert store.running_count() == 2 and len(store) == 2
@@ -63,7 +63,7 @@ def test_expired_jobs_are_forgotten_and_running_ones_kept(open_store: OpenStore)
     store.finish(done, "done", results=[1, 2])
     open_store.clock.now += 61  # type: ignore[attr-defined]
     store.create(1)
-    with pytest.raises(JobNotFound):
+    with pytest.raises(JobNotFoundError):
         store.view(done)
     assert store.status(running) == "queued" and len(store) == 2
 
@@ -83,7 +83,7 @@ def test_results_are_stored_once_and_count_against_the_byte_budget(open_store: O
     second = store.create(1)
     store.add_result(second, 0, {"text": "y" * 5000})
     third = store.create(1)  # over budget: the finished job is evicted to make room
-    with pytest.raises(JobNotFound):
+    with pytest.raises(JobNotFoundError):
         store.status(job)
     store.add_result(third, 0, {"text": "z" * 6000})
     with pytest.raises(BusyError):  # only unfinished jobs are left, and they are over the budget
@@ -119,9 +119,9 @@ def test_a_restart_reports_unfinished_jobs_as_server_restarted(open_store: OpenS
 
 def test_unknown_jobs_raise_job_not_found(open_store: OpenStore) -> None:
     store = open_store()
-    with pytest.raises(JobNotFound):
+    with pytest.raises(JobNotFoundError):
         store.view("no-such-job")
-    with pytest.raises(JobNotFound):
+    with pytest.raises(JobNotFoundError):
         store.status("no-such-job")
 
 

@@ -72,7 +72,7 @@ def test_settings_from_env_take_the_token(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_import_scillm_and_the_client_stay_free_of_web_servers() -> None:
-    code = ("import sys, scillm, scillm.bridges.client, scillm.bridges.schema, scillm.llms.fallback, scillm.doctor; "
+    code = ("import sys, scillm, scillm.remote.client, scillm.remote.schema, scillm.llms.fallback, scillm.doctor; "
             "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette', 'litellm') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"

@@ -11,8 +11,10 @@ import litellm
 import pytest
 
 import scillm
-from scillm.errors import InvalidRequestError
+from scillm.errors import ConfigError, InvalidRequestError
 from scillm.integrations.certainly import prove_requirement, prove_requirement_sync
+from scillm.integrations.certainly.checkers.pool import default_pool_size
+from scillm.integrations.certainly.search.gate import core_count
 
 MESSAGES = [{"role": "user", "content": "prove"}]
 ITEMS = [{"requirement_text": "forall n : nat, n + 0 = n"}]
@@ -98,11 +100,21 @@ def test_typos_get_did_you_mean(call: dict[str, Any], right: str) -> None:
         scillm.completion(messages=MESSAGES, items=ITEMS, **call)
 
 
-def test_backend_typo_in_the_environment_is_an_item_error_with_did_you_mean(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backend_typo_in_the_environment_is_a_config_error_with_did_you_mean(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CERTAINLY_BACKEND", "coqq")
-    payload = scillm.certainly_prove(items=ITEMS).additional_kwargs["certainly"]
-    assert payload["results"][0]["status"] == "error"
-    assert "did you mean 'coq'" in payload["results"][0]["explanation"]
+    with pytest.raises(ConfigError, match=r"CERTAINLY_BACKEND='coqq' is not a backend \(did you mean 'coq'\?\)"):
+        scillm.certainly_prove(items=ITEMS)
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_a_bad_pool_size_is_a_config_error_naming_it(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("CERTAINLY_POOL_SIZE", value)
+    with pytest.raises(ConfigError, match="CERTAINLY_POOL_SIZE"):
+        scillm.certainly_prove(items=ITEMS)
+    with pytest.raises(ConfigError, match="CERTAINLY_POOL_SIZE"):
+        core_count()
+    with pytest.raises(ConfigError, match="CERTAINLY_POOL_SIZE"):
+        default_pool_size()
 
 
 async def test_max_second_is_an_error_at_every_entry_point() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from scillm import jsonmode
-from scillm.jsonmode import InvalidJson
+from scillm.jsonmode import InvalidJsonError
 
 
 def test_parse_plain_and_fenced() -> None:
@@ -17,22 +17,22 @@ def test_parse_plain_and_fenced() -> None:
 
 @pytest.mark.parametrize("text", [None, "", "   ", "prose", '{"a": 1', "```json\nnope\n```"])
 def test_parse_rejects(text: str | None) -> None:
-    with pytest.raises(InvalidJson):
+    with pytest.raises(InvalidJsonError):
         jsonmode.parse_json_text(text)
 
 
 def test_repair_uses_json_repair() -> None:
     assert jsonmode.repair_json_text('{"a": 1, "b": "x') == {"a": 1, "b": "x"}
-    with pytest.raises(InvalidJson):
+    with pytest.raises(InvalidJsonError):
         jsonmode.repair_json_text("no json at all")
 
 
 def test_load_marks_repaired_and_validates() -> None:
     assert jsonmode.load('{"a": 1}') == ({"a": 1}, False)
     assert jsonmode.load('{"a": 1', repair=True) == ({"a": 1}, True)
-    with pytest.raises(InvalidJson, match="not valid JSON"):
+    with pytest.raises(InvalidJsonError, match="not valid JSON"):
         jsonmode.load('{"a": 1')
-    with pytest.raises(InvalidJson, match="'b' is a required property"):
+    with pytest.raises(InvalidJsonError, match="'b' is a required property"):
         jsonmode.load('{"a": 1}', schema={"type": "object", "required": ["b"]})
 
 
@@ -41,7 +41,7 @@ def test_callable_schema() -> None:
         return isinstance(obj, list)
 
     jsonmode.validate([1], is_list)
-    with pytest.raises(InvalidJson, match="is_list rejected"):
+    with pytest.raises(InvalidJsonError, match="is_list rejected"):
         jsonmode.validate({}, is_list)
 
 

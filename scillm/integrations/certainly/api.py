@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from scillm.errors import InvalidRequestError, RequireProvedError
-from scillm.integrations.certainly.engine import arun_items, arun_items_iter, build_payload, health
+from scillm.integrations.certainly.engine import (
+    CertainlyEngine,
+    arun_items,
+    arun_items_iter,
+    default_engine,
+    health,
+)
 from scillm.integrations.certainly.loop import Budget
 from scillm.integrations.certainly.options import RunOptions, build_options
 from scillm.names import check_keywords, did_you_mean
@@ -56,13 +62,14 @@ def raise_unless_proved(payload: dict[str, Any]) -> None:
 
 __all__ = [
     "CALL_KEYS",
+    "CertainlyEngine",
     "OPTION_KEYS",
     "arun_items",
     "arun_items_iter",
     "backend_name",
     "build_options",
-    "build_payload",
     "check_options",
+    "default_engine",
     "health",
     "raise_unless_proved",
 ]

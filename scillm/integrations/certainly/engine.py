@@ -1,324 +1,50 @@
-"""The certainly engine: items in, one result per item out, in order.
+"""`CertainlyEngine`: the object that owns certainly's warm checkers and result cache.
 
-`arun_items` and `arun_items_iter` are the entry points every surface calls
-(direct Python API, the LiteLLM provider, the HTTP bridges, the CLI), so all
-of them give identical results. Heavy parts (checkers, LiteLLM) load on use.
+Every surface (direct Python API, the LiteLLM provider, the HTTP bridges, the
+CLI) runs items through an engine, so all of them give identical payloads,
+including the ones cut by a deadline. A bridge holds one engine per app and
+closes it on shutdown; direct calls share one process-wide engine
+(`default_engine()`), created on first use and closed at interpreter exit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import inspect
-import shutil
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from types import TracebackType
 from typing import Any
 
-from scillm.config import env
+from scillm.engine_protocol import Health
 from scillm.errors import InvalidRequestError
+from scillm.integrations.certainly.cache import CachingChecker, ResultCache, open_cache
+from scillm.integrations.certainly.checkers import available_backends, get_checker
 from scillm.integrations.certainly.checkers.base import Checker
-from scillm.integrations.certainly.lean_syntax import looks_like_lean
-from scillm.integrations.certainly.loop import ProveOutcome, prove_problem
-from scillm.integrations.certainly.models import Backend, BackendStatus, Problem
-from scillm.integrations.certainly.normalize import (
-    NormalizedItem,
-    default_header,
-    lookup_coq_lemma,
-    normalize_item,
-    with_statement,
+from scillm.integrations.certainly.items import (
+    RunContext,
+    choose_backend,
+    make_result,
+    prove_item,
+    unfinished_result,
 )
+from scillm.integrations.certainly.models import Backend, BackendStatus
 from scillm.integrations.certainly.options import RunOptions, build_options
-from scillm.integrations.certainly.proposers.base import Proposer
-from scillm.integrations.certainly.proposers.llm import LLMProposer
-from scillm.integrations.certainly.proposers.portfolio import PortfolioProposer
+from scillm.integrations.certainly.results import ItemResult, RunPayload
 from scillm.integrations.certainly.run_payload import SCHEMA, manifest, statistics, summarize
-from scillm.names import did_you_mean
+from scillm.settings import CertainlySettings
 
-_INSTALL = {"coq": "install Coq 8.16+ (apt-get install coq) so coqtop/coqc are on PATH",
-            "lean": "install Lean 4 with a Lake project holding the REPL and set CERTAINLY_LEAN_PROJECT"}
-_process_cache: Any = None
-_shared_checkers: dict[str, Checker] = {}
-_shared_lock = threading.Lock()
+OnResult = Callable[[ItemResult], Awaitable[None]]
 
 
 def backend_statuses() -> dict[str, BackendStatus]:
-    """Which backends work here (from the checkers package when present, else a PATH probe)."""
-    try:
-        from scillm.integrations.certainly.checkers import available_backends
-
-        return {b.name: b for b in available_backends()}
-    except ImportError:
-        coq = shutil.which("coqtop") is not None and shutil.which("coqc") is not None
-        return {"coq": BackendStatus(name="coq", available=coq, reason=None if coq else _INSTALL["coq"]),
-                "lean": BackendStatus(name="lean", available=False, reason=_INSTALL["lean"])}
+    """Which backends work here, probed now."""
+    return {b.name: b for b in available_backends()}
 
 
-def choose_backend(item_backend: Any, call_backend: str | None, statuses: dict[str, BackendStatus],
-                   text: Any = None) -> Backend:
-    """Item `backend` > call `backend` / model suffix > CERTAINLY_BACKEND > Lean syntax > Lean if available, else Coq."""
-    for value in (item_backend, call_backend, env("CERTAINLY_BACKEND")):
-        if value and str(value).lower() != "auto":
-            name = str(value).lower()
-            name = "lean" if name in ("lean", "lean4") else "coq" if name in ("coq", "rocq") else name
-            if name not in ("coq", "lean"):
-                hint = did_you_mean(str(value), ("coq", "rocq", "lean", "lean4", "auto"))
-                raise InvalidRequestError(f"unknown backend {value!r}{hint}; choose coq, lean or auto")
-            return "coq" if name == "coq" else "lean"
-    if isinstance(text, str) and looks_like_lean(text):
-        return "lean"
-    lean = statuses.get("lean")
-    return "lean" if lean is not None and lean.available else "coq"
-
-
-def _item_text(item: Any) -> Any:
-    if isinstance(item, dict):
-        return item.get("requirement_text") or item.get("text") or item.get("statement")
-    return item
-
-
-def _process_wide_cache() -> Any:
-    """One cache per process (CERTAINLY_CACHE's SQLite file, else memory), so repeated runs hit it."""
-    global _process_cache
-    from scillm.integrations.certainly.cache import open_cache
-
-    if _process_cache is None:
-        _process_cache = open_cache()
-    return _process_cache
-
-
-async def _shared_checker(backend: Backend) -> Checker:
-    """One warm checker per backend per process, so repeated runs (pipelines, bridges) reuse its sessions.
-
-    Checkers are thread-backed and serve any event loop; their prover
-    processes are stopped at interpreter exit.
-    """
-    from scillm.integrations.certainly.checkers import get_checker
-
-    with _shared_lock:
-        checker = _shared_checkers.get(backend)
-    if checker is not None:
-        return checker
-    made = get_checker(backend)
-    fresh: Checker = await made if inspect.isawaitable(made) else made
-    with _shared_lock:
-        if backend in _shared_checkers:
-            extra, fresh = fresh, _shared_checkers[backend]
-            await extra.aclose()
-        else:
-            _shared_checkers[backend] = fresh
-            if len(_shared_checkers) == 1:
-                atexit.register(_close_shared_checkers)
-    return fresh
-
-
-def _close_shared_checkers() -> None:
-    with _shared_lock:
-        checkers = list(_shared_checkers.values())
-        _shared_checkers.clear()
-    for checker in checkers:
-        close = getattr(checker, "close", None)
-        if callable(close):
-            close()
-        else:
-            asyncio.run(checker.aclose())
-
-
-async def _open_checker(backend: Backend, cache: Any) -> Checker:
-    checker = await _shared_checker(backend)
-    if cache is None:
-        return checker
-    from scillm.integrations.certainly.cache import CachingChecker
-
-    return CachingChecker(checker, cache)
-
-
-class _Context:
-    """What one run shares across items: options, checkers per backend, the LLM proposer."""
-
-    def __init__(self, opts: RunOptions) -> None:
-        self.opts = opts
-        self.statuses = backend_statuses()
-        self.checkers: dict[str, Checker] = {}
-        self.lock = asyncio.Lock()
-        self.own_cache: Any = None
-        self.call_deadline: float | None = None
-        self.llm = (LLMProposer(opts.model, api_base=opts.api_base, api_key=opts.api_key,
-                                temperature=opts.temperature, deterministic=opts.deterministic)
-                    if opts.model and not opts.no_llm else None)
-
-    async def checker(self, backend: Backend) -> Checker:
-        async with self.lock:
-            if backend not in self.checkers:
-                self.checkers[backend] = await _open_checker(backend, self._cache())
-            return self.checkers[backend]
-
-    def _cache(self) -> Any:
-        if self.opts.cache is False:
-            return None
-        if isinstance(self.opts.cache, str):
-            if self.own_cache is None:
-                from scillm.integrations.certainly.cache import open_cache
-
-                self.own_cache = open_cache(self.opts.cache)
-            return self.own_cache
-        return _process_wide_cache()
-
-    def proposer(self, norm: NormalizedItem) -> Proposer:
-        """The LLM when a model is set (unless the item or call asks for the portfolio or gives tactics)."""
-        wants_llm = self.opts.uses_llm and "portfolio" not in norm.strategies and not norm.tactics
-        if self.llm is not None and (wants_llm or "llm" in norm.strategies):
-            return self.llm
-        tactics = [*self.opts.tactics, *norm.tactics]
-        return PortfolioProposer(tactics, tactics_only=self.opts.tactics_only)
-
-    async def aclose(self) -> None:
-        """Close what this run opened; the shared warm checkers stay up for the next run."""
-        if self.own_cache is not None:
-            self.own_cache.close()
-
-
-def _code(problem: Problem, proof: str) -> str:
-    if problem.backend == "coq":
-        parts = [problem.header, problem.decls, f"{problem.keyword} {problem.theorem_name} : {problem.statement}.",
-                 "Proof.", proof, "Qed."]
-    else:
-        parts = [problem.header, problem.decls, f"theorem {problem.theorem_name} : {problem.statement} := by",
-                 "  " + proof.replace("\n", "\n  ")]
-    return "\n".join(p for p in parts if p) + "\n"
-
-
-def make_result(norm: NormalizedItem, status: str, *, outcome: ProveOutcome | None = None,
-                explanation: str | None = None) -> dict[str, Any]:
-    """The per-item result, with exactly the documented fields."""
-    proof = outcome.proof if outcome is not None else None
-    code = ""
-    if outcome is not None and outcome.proof is not None and norm.problem is not None:
-        code = (outcome.result.code if outcome.result is not None and outcome.result.code else "") or \
-            _code(norm.problem, outcome.proof)
-    stats = outcome.stats.model_dump() if outcome is not None else {"rounds": 0, "checks": 0, "cache_hits": 0,
-                                                                     "time_ms": 0.0, "checker_ms": 0.0}
-    result: dict[str, Any] = {
-        "index": norm.index,
-        "item_id": norm.item_id,
-        "status": status,
-        "backend": norm.backend,
-        "proof": proof,
-        "coq_code" if norm.backend == "coq" else "lean_code": code or None,
-        "code": code or None,
-        "axioms": list(outcome.result.axioms) if status == "proved" and outcome is not None and outcome.result
-        is not None else [],
-        "attempts": [a.model_dump() for a in outcome.attempts] if outcome is not None else [],
-        "stats": stats,
-        "explanation": explanation if explanation is not None else (outcome.explanation if outcome else None),
-        "_direct_mode": True,
-    }
-    return result
-
-
-async def _resolve(norm: NormalizedItem, ctx: _Context) -> NormalizedItem | dict[str, Any]:
-    """Lemma names and English become Problems; otherwise a finished result explaining why not."""
-    if norm.kind == "lemma" and norm.lemma_name:
-        if norm.backend != "coq":
-            return make_result(norm, "error", explanation="library lemma lookup is implemented for Coq only; "
-                               "pass the Lean statement itself")
-        try:
-            statement = await lookup_coq_lemma(norm.lemma_name)
-        except LookupError as exc:
-            return make_result(norm, "error", explanation=str(exc))
-        return with_statement(norm, statement)
-    if norm.kind == "english":
-        if ctx.llm is None:
-            why = ("this requirement reads as plain English; formalising it needs an LLM: pass model=... "
-                   "(with api_base/api_key) or write it in the prover's syntax, e.g. "
-                   "`forall n : nat, n + 0 = n`")
-            if ctx.opts.no_llm and ctx.opts.model:
-                why = "this requirement reads as plain English and no_llm=True forbids formalising it with the LLM"
-            return make_result(norm, "needs_llm", explanation=why)
-        header = default_header(norm.requirement, norm.backend)
-        try:
-            statement = await ctx.llm.formalize(norm.requirement, header, norm.backend)
-        except Exception as exc:  # the LLM call failed: this item's error, not the batch's
-            return make_result(norm, "error", explanation=f"formalising with {ctx.llm.model} failed: "
-                               f"{type(exc).__name__}: {exc}")
-        if not statement:
-            return make_result(norm, "error", explanation="the LLM returned no statement to prove")
-        norm = with_statement(norm, statement, header)
-        return norm.model_copy(update={"metadata": {**norm.metadata, "formalized_statement": statement}})
-    return norm
-
-
-async def prove_item(item: Any, index: int, ctx: _Context) -> dict[str, Any]:
-    """One item to one result; never raises for bad input or a failed proof."""
-    try:
-        backend = choose_backend(item.get("backend") if isinstance(item, dict) else None,
-                                 ctx.opts.backend, ctx.statuses, _item_text(item))
-    except InvalidRequestError as exc:
-        norm = normalize_item(item, index, backend="coq")
-        return make_result(norm, "error", explanation=str(exc))
-    norm = normalize_item(item, index, backend=backend)
-    if norm.kind == "invalid":
-        return make_result(norm, "error", explanation=norm.error)
-    status = ctx.statuses.get(backend)
-    if status is None or not status.available:
-        reason = (status.reason if status is not None else None) or _INSTALL[backend]
-        return make_result(norm, "env_unavailable", explanation=f"the {backend} backend is unavailable here: "
-                           f"{reason}; {_INSTALL[backend]}")
-    resolved = await _resolve(norm, ctx)
-    if isinstance(resolved, dict):
-        return resolved
-    norm = resolved
-    assert norm.problem is not None
-    checker = await ctx.checker(backend)
-    explainer = ctx.llm.explain if ctx.llm is not None and ctx.opts.explain_failures else None
-    outcome = await prove_problem(norm.problem, ctx.proposer(norm), checker, ctx.opts.budget,
-                                  simple=ctx.opts.simple, explainer=explainer, deadline=ctx.call_deadline)
-    return make_result(norm, outcome.status, outcome=outcome)
-
-
-def _timeout_result(item: Any, index: int, seconds: float | None, total: float | None = None) -> dict[str, Any]:
-    norm = normalize_item(item, index, backend="coq")
-    if total and (not seconds or total < seconds):
-        return make_result(norm, "timeout", explanation=f"the call's max_total_seconds ({total} s) ran out first")
-    return make_result(norm, "timeout", explanation=f"the run's request_timeout ({seconds} s) ran out first")
-
-
-async def _iter_results(items: list[Any], opts: RunOptions) -> AsyncGenerator[tuple[int, dict[str, Any]], None]:
-    ctx = _Context(opts)
-    gate = asyncio.Semaphore(opts.concurrency)
-
-    async def run(index: int, item: Any) -> tuple[int, dict[str, Any]]:
-        async with gate:
-            return index, await prove_item(item, index, ctx)
-
-    started = time.monotonic()
-    total = opts.budget.max_total_seconds
-    ctx.call_deadline = started + total if total else None
-    tasks = [asyncio.ensure_future(run(i, item)) for i, item in enumerate(items)]
-    ends = [started + opts.request_timeout if opts.request_timeout else None,
-            started + total * 1.04 if total else None]
-    deadline = min((e for e in ends if e is not None), default=None)
-    try:
-        pending = set(tasks)
-        while pending:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            done, pending = await asyncio.wait(pending, timeout=left, return_when=asyncio.FIRST_COMPLETED)
-            for task in sorted(done, key=tasks.index):
-                yield task.result()
-            if not done:
-                for task in sorted(pending, key=tasks.index):
-                    index = tasks.index(task)
-                    yield index, _timeout_result(items[index], index, opts.request_timeout, total)
-                break
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await ctx.aclose()
-
-
-def _check_items(items: Any) -> list[Any]:
+def check_items(items: object) -> list[Any]:
+    """The call's items as a list; a single string or object is one item."""
     if isinstance(items, (str, dict)):
         return [items]
     if not isinstance(items, (list, tuple)) or not items:
@@ -326,47 +52,246 @@ def _check_items(items: Any) -> list[Any]:
     return list(items)
 
 
-async def arun_items(items: Any, **kwargs: Any) -> dict[str, Any]:
-    """Prove every item; the payload `{summary, results, statistics, run_manifest}` (results in input order)."""
-    items = _check_items(items)
-    opts = build_options(**kwargs)
-    started = time.monotonic()
-    results: list[dict[str, Any] | None] = [None] * len(items)
-    async for index, result in _iter_results(items, opts):
-        results[index] = result
-    done = [r for r in results if r is not None]
-    return build_payload(items, done, opts, (time.monotonic() - started) * 1000)
+def _options(options: RunOptions | Mapping[str, Any] | None) -> RunOptions:
+    if isinstance(options, RunOptions):
+        return options
+    return build_options(**dict(options or {}))
 
 
-def build_payload(items: list[Any], results: list[dict[str, Any]], opts: RunOptions, wall_ms: float) -> dict[str, Any]:
-    """The documented payload shape from finished results."""
-    statuses = backend_statuses()
-    return {
-        "summary": summarize(results),
-        "results": results,
-        "statistics": statistics(results, wall_ms),
-        "run_manifest": manifest(items, results, opts, {r["backend"] for r in results}, statuses),
-    }
+class CertainlyEngine:
+    """Proves items with real checkers; owns one warm checker per backend and the result cache."""
+
+    name = "certainly"
+
+    def __init__(self, settings: CertainlySettings | None = None) -> None:
+        self.settings = settings or CertainlySettings()
+        self._checkers: dict[str, Checker] = {}
+        self._lock = threading.Lock()
+        self._cache: ResultCache | None = None
+        self._closed = False
+
+    async def __aenter__(self) -> CertainlyEngine:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def start(self) -> None:
+        """Ready to run; checkers start on the first item that needs them."""
+        self._closed = False
+
+    def _shared_cache(self) -> ResultCache:
+        with self._lock:
+            if self._cache is None:
+                self._cache = open_cache(self.settings.cache_path)
+            return self._cache
+
+    async def _warm_checker(self, backend: Backend) -> Checker:
+        """One warm checker per backend for the engine's life; thread-backed, so any event loop can use it."""
+        if self._closed:
+            raise InvalidRequestError("this CertainlyEngine is closed")
+        with self._lock:
+            checker = self._checkers.get(backend)
+        if checker is not None:
+            return checker
+        config = {"pool_size": self.settings.pool_size} if self.settings.pool_size else {}
+        fresh = get_checker(backend, **config)
+        with self._lock:
+            if backend in self._checkers:
+                extra, fresh = fresh, self._checkers[backend]
+            else:
+                self._checkers[backend], extra = fresh, None
+        if extra is not None:
+            await extra.aclose()
+        return fresh
+
+    def _opener(self, opts: RunOptions, owned: list[ResultCache]) -> Callable[[Backend], Awaitable[Checker]]:
+        async def open_checker(backend: Backend) -> Checker:
+            checker = await self._warm_checker(backend)
+            if opts.cache is False:
+                return checker
+            if isinstance(opts.cache, str):
+                if not owned:
+                    owned.append(open_cache(opts.cache))
+                return CachingChecker(checker, owned[0])
+            return CachingChecker(checker, self._shared_cache())
+
+        return open_checker
+
+    async def aiter(self, items: object, options: RunOptions | Mapping[str, Any] | None = None, *,
+                    max_seconds: float | None = None, spent_s: float = 0.0) -> AsyncGenerator[ItemResult, None]:
+        """Each item's result as it finishes; at a deadline, a `timeout` result for every unfinished item.
+
+        `spent_s` is time of the `max_seconds` already used (e.g. queueing at a bridge). Closing the
+        iterator early cancels the items still running.
+        """
+        results = self._results(check_items(items), _options(options), max_seconds, spent_s)
+        try:
+            async for result in results:
+                yield result
+        finally:
+            await results.aclose()
+
+    async def _results(self, items: list[Any], opts: RunOptions, max_seconds: float | None, spent_s: float = 0.0
+                       ) -> AsyncGenerator[ItemResult, None]:
+        owned: list[ResultCache] = []
+        ctx = RunContext(opts, backend_statuses(), self._opener(opts, owned), self.settings.default_backend)
+        gate = asyncio.Semaphore(opts.concurrency)
+
+        async def run(index: int, item: Any) -> ItemResult:  # noqa: ANN401  a hostile JSON item
+            async with gate:
+                return await prove_item(item, index, ctx)
+
+        started = time.monotonic()
+        total = opts.budget.max_total_seconds
+        ctx.call_deadline = started + total if total else None
+        tasks = [asyncio.ensure_future(run(i, item)) for i, item in enumerate(items)]
+        ends = {"request": started + opts.request_timeout if opts.request_timeout else None,
+                "total": started + total * 1.04 if total else None,
+                "call": started + max_seconds - spent_s if max_seconds else None}
+        deadline = min((e for e in ends.values() if e is not None), default=None)
+        try:
+            pending = set(tasks)
+            while pending:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                done, pending = await asyncio.wait(pending, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+                for task in sorted(done, key=tasks.index):
+                    yield task.result()
+                if not done:
+                    why = _why_cut(ends, deadline, opts, max_seconds)
+                    for task in sorted(pending, key=tasks.index):
+                        index = tasks.index(task)
+                        yield unfinished_result(items[index], index, why)
+                    break
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for cache in owned:
+                cache.close()
+
+    async def arun(self, items: object, options: RunOptions | Mapping[str, Any] | None = None, *,
+                   max_seconds: float | None = None, spent_s: float = 0.0, on_result: OnResult | None = None
+                   ) -> RunPayload:
+        """Prove every item; the payload with results in input order (`timed_out` when `max_seconds` cut it)."""
+        batch = check_items(items)
+        opts = _options(options)
+        started = time.monotonic()
+        results: list[ItemResult | None] = [None] * len(batch)
+        cut = 0
+        async for result in self.aiter(batch, opts, max_seconds=max_seconds, spent_s=spent_s):
+            results[result.index] = result
+            if result.status == "timeout" and result.explanation and result.explanation.startswith(_CUT):
+                cut += 1
+            elif on_result is not None:
+                await on_result(result)
+        done = [r for r in results if r is not None]
+        return self.payload(batch, done, opts, (time.monotonic() - started) * 1000,
+                            max_seconds=max_seconds, completed=len(done) - cut if cut else None)
+
+    def payload(self, items: list[Any], results: list[ItemResult], opts: RunOptions, wall_ms: float, *,
+                max_seconds: float | None = None, completed: int | None = None) -> RunPayload:
+        """The documented payload from finished results (`completed` set when a deadline cut the run)."""
+        run_manifest = manifest(results, opts, backend_statuses(), max_seconds=max_seconds)
+        return RunPayload(summary=summarize(results), results=tuple(results), statistics=statistics(results, wall_ms),
+                          run_manifest=run_manifest, timed_out=completed is not None, completed=completed)
+
+    def health(self) -> Health:
+        """Readiness for bridges and `scillm doctor`: which backends work here."""
+        statuses = backend_statuses()
+        return Health(ready=any(s.available for s in statuses.values()),
+                      backends={n: s.model_dump(mode="json") for n, s in statuses.items()})
+
+    async def aclose(self) -> None:
+        """Stop every warm checker and close the cache; safe to call twice."""
+        self._closed = True
+        with self._lock:
+            checkers = list(self._checkers.values())
+            self._checkers.clear()
+            cache, self._cache = self._cache, None
+        for checker in checkers:
+            await checker.aclose()
+        if cache is not None:
+            cache.close()
+
+    def close(self) -> None:
+        """`aclose` for interpreter exit, where no event loop runs."""
+        self._closed = True
+        with self._lock:
+            checkers = list(self._checkers.values())
+            self._checkers.clear()
+            cache, self._cache = self._cache, None
+        for checker in checkers:
+            close = getattr(checker, "close", None)
+            if callable(close):
+                close()
+            else:
+                asyncio.run(checker.aclose())
+        if cache is not None:
+            cache.close()
 
 
-async def arun_items_iter(items: Any, **kwargs: Any) -> AsyncIterator[tuple[int, dict[str, Any]]]:
-    """Yield `(index, result)` as each item finishes; closing the iterator early cancels the rest."""
-    items = _check_items(items)
-    opts = build_options(**kwargs)
-    results = _iter_results(items, opts)
+_CUT = "not finished within max_seconds="
+
+
+def _why_cut(ends: dict[str, float | None], deadline: float | None, opts: RunOptions,
+             max_seconds: float | None) -> str:
+    if ends["call"] is not None and ends["call"] == deadline:
+        return f"{_CUT}{max_seconds:g}"
+    if ends["total"] is not None and ends["total"] == deadline:
+        return f"the call's max_total_seconds ({opts.budget.max_total_seconds} s) ran out first"
+    return f"the run's request_timeout ({opts.request_timeout} s) ran out first"
+
+
+_default: CertainlyEngine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> CertainlyEngine:
+    """The process-wide engine of direct calls, created on first use and closed at interpreter exit.
+
+    Its settings are read from the environment on each call (ConfigError when a variable is wrong); when
+    they changed since the engine was built, the old engine is closed and a new one takes its place.
+    """
+    global _default
+    settings = CertainlySettings.from_env()
+    with _default_lock:
+        stale = _default if _default is not None and _default.settings != settings else None
+        if _default is None or stale is not None:
+            _default = CertainlyEngine(settings)
+            if stale is None:
+                atexit.register(_close_default)
+    if stale is not None:
+        stale.close()
+    return _default
+
+
+def _close_default() -> None:
+    if _default is not None:
+        _default.close()
+
+
+async def arun_items(items: object, **kwargs: Any) -> dict[str, Any]:
+    """Prove every item on the default engine; the documented JSON payload."""
+    return (await default_engine().arun(items, kwargs)).to_json()
+
+
+async def arun_items_iter(items: object, **kwargs: Any) -> AsyncIterator[tuple[int, dict[str, Any]]]:
+    """`(index, result JSON)` as each item finishes on the default engine; closing early cancels the rest."""
+    results = default_engine().aiter(items, kwargs)
     try:
-        async for pair in results:
-            yield pair
-    finally:  # closing this iterator must cancel the items now, not when the garbage collector runs
+        async for result in results:
+            yield result.index, result.to_json()
+    finally:
         await results.aclose()
 
 
 def health() -> dict[str, Any]:
-    """Readiness for bridges and `scillm doctor`: which backends work here."""
-    statuses = backend_statuses()
-    return {"ready": any(s.available for s in statuses.values()),
-            "backends": {n: s.model_dump() for n, s in statuses.items()}}
+    """The default engine's readiness as JSON."""
+    return default_engine().health().to_json()
 
 
-__all__ = ["SCHEMA", "arun_items", "arun_items_iter", "backend_statuses", "build_payload", "choose_backend",
-           "health", "make_result", "summarize"]
+__all__ = ["SCHEMA", "CertainlyEngine", "arun_items", "arun_items_iter", "backend_statuses", "check_items",
+           "choose_backend", "default_engine", "health", "make_result", "summarize"]

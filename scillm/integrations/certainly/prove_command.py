@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import sys
-import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -96,23 +95,21 @@ def _kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _run(items: list[Any], kwargs: dict[str, Any], progress: bool) -> dict[str, Any]:
-    from tqdm import tqdm
+    from tqdm import tqdm  # noqa: PLC0415  the progress bar loads only for `scillm prove`
 
-    from scillm.integrations.certainly.engine import arun_items_iter, build_payload
-    from scillm.integrations.certainly.options import build_options
+    from scillm.integrations.certainly.engine import default_engine  # noqa: PLC0415  the CLI's parser stays light
+    from scillm.integrations.certainly.results import ItemResult  # noqa: PLC0415  the CLI's parser stays light
 
-    opts = build_options(**kwargs)
-    started = time.monotonic()
-    results: list[dict[str, Any] | None] = [None] * len(items)
     counts = {"proved": 0, "failed": 0}
     with tqdm(total=len(items), desc="prove", unit="item", disable=not progress, file=sys.stderr) as bar:
-        async for index, result in arun_items_iter(items, **kwargs):
-            results[index] = result
-            counts["proved" if result["status"] == "proved" else "failed"] += 1
+
+        async def tick(result: ItemResult) -> None:
+            counts["proved" if result.status == "proved" else "failed"] += 1
             bar.set_postfix(proved=counts["proved"], failed=counts["failed"])
             bar.update(1)
-    done = [r for r in results if r is not None]
-    return build_payload(items, done, opts, (time.monotonic() - started) * 1000)
+
+        payload = await default_engine().arun(items, kwargs, on_result=tick)
+    return payload.to_json()
 
 
 def _table(payload: dict[str, Any]) -> str:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
 from typing import Any
 
+from scillm.engine_protocol import Health
 from scillm.errors import InvalidRequestError, SandboxUnavailableError, ScillmError
 from scillm.integrations.codeworld.autogen import generate_and_improve, needs_model
 from scillm.integrations.codeworld.engine import Evaluator, OutputBudget, limits_for
@@ -25,6 +27,8 @@ from scillm.integrations.codeworld.manifest import build_manifest
 from scillm.integrations.codeworld.models import CodeTask, CodeworldArgs, ItemResult
 from scillm.integrations.codeworld.normalize import normalize_item
 from scillm.integrations.codeworld.request_policy import RequestPolicyError, validate_request_args
+from scillm.integrations.codeworld.results import RunManifest, RunPayload, RunStatistics, RunSummary
+from scillm.integrations.codeworld.sandbox import available_backends, get_sandbox
 from scillm.integrations.codeworld.sandbox.base import Limits, Sandbox
 from scillm.integrations.codeworld.settings import CodeworldSettings
 from scillm.integrations.codeworld.store import PlateauStore, open_store
@@ -57,22 +61,17 @@ def check_trusted(sandbox: Any, store: Any, settings: Any) -> None:
 
 
 class CodeworldRun:
-    """One call: its arguments, normalised items, sandbox and what was generated."""
+    """One call on an engine: its arguments, normalised items and what was generated."""
 
-    def __init__(self, items: Sequence[Any], args: CodeworldArgs, sandbox: Sandbox | None = None,
-                 store: PlateauStore | None = None, settings: CodeworldSettings | None = None) -> None:
+    def __init__(self, items: Sequence[Any], args: CodeworldArgs, engine: CodeworldEngine) -> None:
         if not isinstance(items, (list, tuple)):
             raise InvalidRequestError(f"`items` must be a list of items, got {type(items).__name__}")
-        check_trusted(sandbox, store, settings)
         self.items = list(items)
         self.args = args
-        self.settings = settings or CodeworldSettings()
+        self.engine = engine
+        self.settings = engine.settings
         self.budget = OutputBudget(self.settings.max_item_output_bytes, self.settings.max_batch_output_bytes)
         self.limits: Limits = limits_for(args.strategy_config.timeout_ms, args.repeats)
-        self._sandbox = sandbox
-        self._owns_sandbox = sandbox is None
-        self._store = store
-        self._owns_store = store is None
         self.tasks: list[CodeTask | None] = [None] * len(self.items)
         self.errors: dict[int, str] = {}
         for i, item in enumerate(self.items):
@@ -82,28 +81,20 @@ class CodeworldRun:
                 self.errors[i] = str(exc)
         self.generated: dict[int, dict[str, str]] = {}
         self.evaluations = 0
-
-    @property
-    def sandbox(self) -> Sandbox:
-        if self._sandbox is None:
-            from scillm.integrations.codeworld.sandbox import get_sandbox
-
-            self._sandbox = get_sandbox(allow_unsandboxed=self.settings.allow_unsandboxed, limits=self.limits)
-        return self._sandbox
+        self.used_sandbox: Sandbox | None = None
 
     def _plateau_store(self) -> PlateauStore | None:
         if not (needs_model(self.args) and self.args.session_id):
             return None
-        if self._store is None:
-            self._store = open_store(self.settings.redis_url, self.settings.db_path)
-        return self._store
+        return self.engine.store()
 
     async def _one(self, index: int) -> ItemResult:
         task = self.tasks[index]
         if task is None:
             return ItemResult(index=index, item_id=_item_id(self.items[index], index), status="error",
                               error=self.errors[index])
-        evaluator = Evaluator(self.sandbox, self.limits, self.args.repeats, self.budget)
+        self.used_sandbox = self.engine.sandbox(self.limits)
+        evaluator = Evaluator(self.used_sandbox, self.limits, self.args.repeats, self.budget)
         try:
             if needs_model(self.args):
                 store = self._plateau_store()
@@ -126,40 +117,166 @@ class CodeworldRun:
             self.evaluations += evaluator.evaluations
         return result
 
-    async def results(self) -> AsyncIterator[ItemResult]:
-        """Each item's result as it completes, at most `concurrency` items at once."""
+    async def results(self, max_seconds: float | None = None, spent_s: float = 0.0
+                      ) -> AsyncGenerator[ItemResult, None]:
+        """Each item's result as it completes, at most `concurrency` items at once; `timeout` ones at the deadline."""
         gate = asyncio.Semaphore(self.args.concurrency)
 
         async def guarded(i: int) -> ItemResult:
             async with gate:
                 return await self._one(i)
 
-        pending = [asyncio.ensure_future(guarded(i)) for i in range(len(self.items))]
+        tasks = [asyncio.ensure_future(guarded(i)) for i in range(len(self.items))]
+        deadline = time.monotonic() + max_seconds - spent_s if max_seconds else None
         try:
-            for fut in asyncio.as_completed(pending):
-                yield await fut
+            pending = set(tasks)
+            while pending:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                done, pending = await asyncio.wait(pending, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+                for fut in sorted(done, key=tasks.index):
+                    yield fut.result()
+                if not done:
+                    for fut in sorted(pending, key=tasks.index):
+                        i = tasks.index(fut)
+                        yield ItemResult(index=i, item_id=_item_id(self.items[i], i), status="timeout",
+                                         error=f"not finished within max_seconds={max_seconds:g}")
+                    break
         finally:
-            for p in pending:
+            for p in tasks:
                 p.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def manifest(self) -> dict[str, Any]:
         """The replay manifest, including the sandbox that actually ran."""
         sandbox_info: dict[str, Any] = {"limits": self.limits.model_dump()}
-        if self._sandbox is not None:
-            st = self._sandbox.status()
+        if self.used_sandbox is not None:
+            st = self.used_sandbox.status()
             sandbox_info.update(backend=st.backend, isolated=st.isolated, mechanisms=list(st.mechanisms),
                                 workers=st.workers)
         return build_manifest(self.args, self.tasks, sandbox_info, generated=self.generated)
 
+
+OnResult = Callable[[ItemResult], Awaitable[None]]
+
+
+class CodeworldEngine:
+    """Ranks code variants in the sandbox; owns one warm sandbox pool and the plateau store for its life.
+
+    `settings`, `sandbox` and `store` are the operator's configuration (trusted);
+    a sandbox or store passed in stays the caller's to close.
+    """
+
+    name = "codeworld"
+
+    def __init__(self, settings: CodeworldSettings | None = None, *, sandbox: Sandbox | None = None,
+                 store: PlateauStore | None = None) -> None:
+        check_trusted(sandbox, store, settings)
+        self.settings = settings or CodeworldSettings()
+        self._sandbox = sandbox
+        self._owns_sandbox = sandbox is None
+        self._store = store
+        self._owns_store = store is None
+
+    async def __aenter__(self) -> CodeworldEngine:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def start(self) -> None:
+        """Ready to run; the sandbox pool starts on the first item that runs code."""
+
+    def sandbox(self, limits: Limits) -> Sandbox:
+        """The engine's sandbox pool (each run passes its own limits)."""
+        if self._sandbox is None:
+            self._sandbox = get_sandbox(allow_unsandboxed=self.settings.allow_unsandboxed, limits=limits)
+        return self._sandbox
+
+    def store(self) -> PlateauStore:
+        """The plateau store of autogenerate sessions."""
+        if self._store is None:
+            self._store = open_store(self.settings.redis_url, self.settings.db_path)
+        return self._store
+
+    def _run(self, items: object, options: CodeworldArgs | Mapping[str, Any] | None) -> CodeworldRun:
+        args = options if isinstance(options, CodeworldArgs) else parse_args(dict(options or {}), self.settings)
+        if not isinstance(items, (list, tuple)):
+            raise InvalidRequestError(f"`items` must be a list of items, got {type(items).__name__}")
+        return CodeworldRun(items, args, self)
+
+    async def aiter(self, items: object, options: CodeworldArgs | Mapping[str, Any] | None = None, *,
+                    max_seconds: float | None = None, spent_s: float = 0.0) -> AsyncGenerator[ItemResult, None]:
+        """Each item's result in completion order (each carries its `index`); `spent_s` as in `arun`."""
+        run = self._run(items, options)
+        results = run.results(max_seconds, spent_s)
+        try:
+            async for result in results:
+                yield result
+        finally:
+            await results.aclose()
+
+    async def arun(self, items: object, options: CodeworldArgs | Mapping[str, Any] | None = None, *,
+                   max_seconds: float | None = None, spent_s: float = 0.0, on_result: OnResult | None = None
+                   ) -> RunPayload:
+        """Evaluate every item; results in input order and a replay manifest.
+
+        `max_seconds` is the call's deadline, of which `spent_s` is already used (queueing at a bridge);
+        unfinished items come back as `timeout` results.
+
+        Raises:
+            InvalidRequestError: the arguments or `items` themselves are unusable.
+            SandboxUnavailableError: no isolating sandbox works and `allow_unsandboxed` is off.
+        """
+        run = self._run(items, options)
+        started = time.perf_counter()
+        collected: list[ItemResult] = []
+        async for result in run.results(max_seconds, spent_s):
+            collected.append(result)
+            if on_result is not None and result.status != "timeout":
+                await on_result(result)
+        collected.sort(key=lambda r: r.index)
+        cut = sum(r.status == "timeout" for r in collected)
+        succeeded = sum(r.status == "ok" for r in collected)
+        manifest = {**run.manifest(), "max_seconds": max_seconds}
+        return RunPayload(
+            summary=RunSummary(items=len(collected), succeeded=succeeded, failed=len(collected) - succeeded,
+                               completed=len(collected) - cut if cut else None, timed_out=True if cut else None),
+            statistics=RunStatistics(strategy=run.args.strategy, evaluations=run.evaluations,
+                                     variants=sum(len(r.ranking) for r in collected),
+                                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                                     sandbox=manifest["sandbox"].get("backend")),
+            results=tuple(collected),
+            run_manifest=RunManifest.model_validate(manifest),
+        )
+
+    def health(self) -> Health:
+        """Whether an isolating sandbox works here."""
+        reasons = available_backends()
+        isolating = [n for n in ("bwrap", "unshare") if n in reasons and reasons[n] is None]
+        return Health(ready=bool(isolating),
+                      sandbox={"backend": isolating[0] if isolating else None,
+                               "backends": {k: v or "works" for k, v in reasons.items()}})
+
     async def aclose(self) -> None:
-        """Release what this run opened (not a sandbox or store the caller passed)."""
-        if self._owns_sandbox and self._sandbox is not None:
-            await self._sandbox.aclose()
-            self._sandbox = None
-        if self._owns_store and self._store is not None:
-            self._store.close()
-            self._store = None
+        """Kill the sandbox workers and close the store (not ones the caller passed in)."""
+        sandbox, self._sandbox = (self._sandbox, None) if self._owns_sandbox else (None, self._sandbox)
+        store, self._store = (self._store, None) if self._owns_store else (None, self._store)
+        if sandbox is not None:
+            await sandbox.aclose()
+        if store is not None:
+            store.close()
+
+    def close(self) -> None:
+        """`aclose` for interpreter exit, where no event loop runs."""
+        sandbox, self._sandbox = (self._sandbox, None) if self._owns_sandbox else (None, self._sandbox)
+        store, self._store = (self._store, None) if self._owns_store else (None, self._store)
+        close = getattr(sandbox, "close", None)
+        if callable(close):
+            close()
+        if store is not None:
+            store.close()
 
 
 def _item_id(item: Any, index: int) -> str:
@@ -174,51 +291,26 @@ async def arun_items_iter(
     items: Sequence[Any], *, sandbox: Sandbox | None = None, store: PlateauStore | None = None,
     settings: CodeworldSettings | None = None, **provider_args: Any
 ) -> AsyncIterator[dict[str, Any]]:
-    """Yield one result dict per item, in completion order (each carries its `index`)."""
-    check_trusted(sandbox, store, settings)
-    run = CodeworldRun(items, parse_args(provider_args, settings), sandbox=sandbox, store=store, settings=settings)
-    try:
-        async for result in run.results():
-            yield result.model_dump()
-    finally:
-        await run.aclose()
+    """Yield one result dict per item, in completion order (each carries its `index`), on a call-scoped engine."""
+    async with CodeworldEngine(settings or CodeworldSettings.from_env(), sandbox=sandbox, store=store) as engine:
+        results = engine.aiter(items, provider_args)
+        try:
+            async for result in results:
+                yield result.to_json()
+        finally:
+            await results.aclose()
 
 
 async def arun_items(
     items: Sequence[Any], *, sandbox: Sandbox | None = None, store: PlateauStore | None = None,
     settings: CodeworldSettings | None = None, **provider_args: Any
 ) -> dict[str, Any]:
-    """Evaluate every item; the payload carries results in input order and a replay manifest.
+    """Evaluate every item on a call-scoped engine; the documented JSON payload.
 
     `provider_args` are the request (untrusted); `settings`, `sandbox`, `store` are trusted configuration.
-
-    Raises:
-        InvalidRequestError: the arguments or `items` themselves are unusable.
-        SandboxUnavailableError: no isolating sandbox works and `allow_unsandboxed` is off.
     """
-    check_trusted(sandbox, store, settings)
-    args = parse_args(provider_args, settings)
-    run = CodeworldRun(items, args, sandbox=sandbox, store=store, settings=settings)
-    started = time.perf_counter()
-    try:
-        collected = [r async for r in run.results()]
-        manifest = run.manifest()
-    finally:
-        await run.aclose()
-    collected.sort(key=lambda r: r.index)
-    succeeded = sum(r.status == "ok" for r in collected)
-    return {
-        "summary": {"items": len(collected), "succeeded": succeeded, "failed": len(collected) - succeeded},
-        "statistics": {
-            "strategy": args.strategy,
-            "evaluations": run.evaluations,
-            "variants": sum(len(r.ranking) for r in collected),
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "sandbox": manifest["sandbox"].get("backend"),
-        },
-        "results": [r.model_dump() for r in collected],
-        "run_manifest": manifest,
-    }
+    async with CodeworldEngine(settings or CodeworldSettings.from_env(), sandbox=sandbox, store=store) as engine:
+        return (await engine.arun(items, provider_args)).to_json()
 
 
-__all__ = ["CodeworldRun", "arun_items", "arun_items_iter", "check_trusted", "parse_args"]
+__all__ = ["CodeworldEngine", "CodeworldRun", "arun_items", "arun_items_iter", "check_trusted", "parse_args"]

@@ -103,7 +103,7 @@ class _Loop:
             text = await ask_model(self.args.autogenerate, prompt, self.settings, self.completion)
         except InvalidRequestError:
             raise
-        except Exception as exc:  # a remote LLM failure ends this draft, never the item
+        except Exception as exc:  # noqa: BLE001  a remote LLM failure ends this draft, never the item
             self.notes.append(f"{vid}: model call failed: {type(exc).__name__}: {exc}"[:500])
             return None
         code = extract_code(text, self.task.entry)
@@ -185,7 +185,7 @@ class _Loop:
             result = await self._judge()
             rounds.append(result.ranking[0].aggregate)
         self._record(result.ranking[0].aggregate)
-        result.autogen = {
+        result = result.model_copy(update={"autogen": {
             "model": cfg.model,
             "prompt_version": PROMPT_VERSION,
             "generated": list(self.generated),
@@ -195,7 +195,7 @@ class _Loop:
             "session_id": self.session,
             "store": self.store.backend if self.store is not None and self.session else None,
             "notes": self.notes,
-        }
+        }})
         return result, self.generated
 
 

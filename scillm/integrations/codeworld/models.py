@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Metric = Literal["correctness", "speed", "brevity", "robustness"]
 Strategy = Literal["all", "bandit", "mcts"]
 JudgeMode = Literal["weighted", "lex"]
-ItemStatus = Literal["ok", "error"]
+ItemStatus = Literal["ok", "error", "timeout"]
 
 Weight = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
 """A metric's weight: finite and bounded, so a weighted sum of scores in range stays finite."""
@@ -140,6 +140,8 @@ class VariantScore(BaseModel):
 class ItemResult(BaseModel):
     """The answer for one input item; exactly one per item, in input order."""
 
+    model_config = ConfigDict(frozen=True)
+
     index: int
     item_id: str
     status: ItemStatus
@@ -150,6 +152,11 @@ class ItemResult(BaseModel):
     search: dict[str, Any] | None = Field(default=None, description="Bandit statistics: visits, values, seed.")
     autogen: dict[str, Any] | None = Field(default=None, description="Rounds, plateau and generated variant ids.")
     error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON object."""
+        data: dict[str, Any] = self.model_dump()
+        return data
 
 
 __all__ = [

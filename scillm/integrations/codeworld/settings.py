@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from scillm.config import env
 from scillm.integrations.codeworld.engine import DEFAULT_BATCH_OUTPUT_BYTES, DEFAULT_ITEM_OUTPUT_BYTES
 
 
@@ -34,14 +35,20 @@ class CodeworldSettings(BaseModel):
         default_factory=dict, description="alias -> endpoint; `autogenerate.model` must be one of these aliases.")
     allow_unsandboxed: bool = Field(
         default=False, description="Run in plain processes when no isolating sandbox works (trusted code only).")
-    db_path: str | None = Field(default=None, description="SQLite plateau store; default CODEWORLD_DB or the cache.")
-    redis_url: str | None = Field(default=None, description="Redis plateau store; default CODEWORLD_REDIS_URL.")
+    db_path: str | None = Field(default=None, description="SQLite plateau store (CODEWORLD_DB); None: the user's cache.")
+    redis_url: str | None = Field(default=None, description="Redis plateau store (CODEWORLD_REDIS_URL); None: SQLite.")
     max_timeout_ms: int = Field(default=60_000, ge=10, le=600_000,
                                 description="Largest `strategy_config.timeout_ms` (wall per call) a request may ask for.")
     max_item_output_bytes: int = Field(default=DEFAULT_ITEM_OUTPUT_BYTES, ge=0,
                                        description="Reply bytes one item's results may echo back.")
     max_batch_output_bytes: int = Field(default=DEFAULT_BATCH_OUTPUT_BYTES, ge=0,
                                         description="Reply bytes one call's results may echo back in all.")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> CodeworldSettings:
+        """Settings with the plateau store from `CODEWORLD_DB` / `CODEWORLD_REDIS_URL` (built by an entry point)."""
+        values: dict[str, object] = {"db_path": env("CODEWORLD_DB"), "redis_url": env("CODEWORLD_REDIS_URL")}
+        return cls.model_validate({**values, **overrides})
 
     def endpoint(self, alias: str) -> ModelEndpoint | None:
         """The endpoint declared under `alias`, if any."""

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from scillm.config import env
 from scillm.errors import ConfigError
 
 _KEEP = 200
@@ -110,26 +109,25 @@ class RedisPlateauStore:
 
 
 def default_db_path() -> Path:
-    """`CODEWORLD_DB`, else `~/.cache/scillm/codeworld.sqlite3`."""
-    configured = env("CODEWORLD_DB")
-    if configured:
-        return Path(configured).expanduser()
+    """`~/.cache/scillm/codeworld.sqlite3`, where the plateau history lives unless settings name a file."""
     return Path.home() / ".cache" / "scillm" / "codeworld.sqlite3"
 
 
 def open_store(redis_url: str | None = None, db_path: str | Path | None = None) -> PlateauStore:
-    """The configured store: Redis when a URL is given or `CODEWORLD_REDIS_URL` is set, else SQLite.
+    """The configured store: Redis when a URL is given, else SQLite at `db_path` (default: the user's cache).
+
+    `CodeworldSettings.from_env()` fills both from `CODEWORLD_REDIS_URL` and `CODEWORLD_DB`.
 
     Raises:
         ConfigError: Redis was asked for but the `redis` package is missing.
     """
-    url = redis_url or env("CODEWORLD_REDIS_URL")
+    url = redis_url
     if url:
         try:
             return RedisPlateauStore(url)
         except ImportError as exc:
             raise ConfigError("CODEWORLD_REDIS_URL is set but `redis` is not installed: pip install 'scillm[redis]'") from exc
-    return SqlitePlateauStore(db_path or default_db_path())
+    return SqlitePlateauStore(Path(db_path).expanduser() if db_path else default_db_path())
 
 
 __all__ = [

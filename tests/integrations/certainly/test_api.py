@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 import scillm
-from scillm.errors import InvalidRequestError, RequireProvedError
+from scillm.errors import ConfigError, InvalidRequestError, RequireProvedError
 from scillm.integrations.certainly import is_available, prove_requirement_sync
 from scillm.integrations.certainly.engine import arun_items, choose_backend
 from scillm.integrations.certainly.models import BackendStatus
 from scillm.integrations.certainly.options import build_options, parse_flags
+from scillm.settings import CertainlySettings
 
 RESULT_FIELDS = {"index", "item_id", "status", "backend", "proof", "coq_code", "code", "axioms", "attempts", "stats",
                  "explanation", "_direct_mode"}
@@ -48,8 +49,12 @@ def test_backend_selection_order(monkeypatch: pytest.MonkeyPatch) -> None:
     assert choose_backend(None, None, both) == "lean"
     assert choose_backend(None, None, coq_only) == "coq"
     monkeypatch.setenv("CERTAINLY_BACKEND", "coq")
-    assert choose_backend(None, None, both) == "coq"
-    assert choose_backend(None, "lean4", both) == "lean"
+    configured = CertainlySettings.from_env().default_backend
+    assert choose_backend(None, None, both, default_backend=configured) == "coq"
+    assert choose_backend(None, "lean4", both, default_backend=configured) == "lean"
+    monkeypatch.setenv("CERTAINLY_BACKEND", "isabelle")
+    with pytest.raises(ConfigError, match="CERTAINLY_BACKEND"):
+        CertainlySettings.from_env()
     assert choose_backend("coq", "lean", both) == "coq"
     with pytest.raises(InvalidRequestError):
         choose_backend("isabelle", None, both)

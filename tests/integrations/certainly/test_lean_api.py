@@ -11,7 +11,6 @@ independent verdict, must not be `proved` either.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import stat
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 import scillm
 from scillm.integrations.certainly import engine
 from scillm.integrations.certainly.checkers.lean import LeanChecker, LeanConfig
+from scillm.settings import CertainlySettings
 from tests.support.lean_replay import logged_commands, replay_argv, replay_mounts
 
 pytestmark = pytest.mark.needs_shared
@@ -56,11 +56,11 @@ def replayed_lean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     lake.chmod(lake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("CERTAINLY_LEAN_PROJECT", str(tmp_path))
-    checker = LeanChecker(LeanConfig.from_env(), extra_mounts=replay_mounts(tmp_path / "replay"))
-    monkeypatch.setattr(engine, "_shared_checkers", {"lean": checker})
+    fresh = engine.CertainlyEngine(CertainlySettings.from_env())
+    fresh._checkers["lean"] = LeanChecker(LeanConfig.from_env(), extra_mounts=replay_mounts(tmp_path / "replay"))
+    monkeypatch.setattr(engine, "_default", fresh)
     yield log
-    for checker in list(engine._shared_checkers.values()):
-        asyncio.run(checker.aclose())
+    fresh.close()
 
 
 def _prove(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

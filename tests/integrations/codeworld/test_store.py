@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from scillm.integrations.codeworld.settings import CodeworldSettings
 from scillm.integrations.codeworld.store import (
     PlateauStore,
     RedisPlateauStore,
@@ -38,7 +39,8 @@ def test_sqlite_store_persists_across_instances(tmp_path: Path) -> None:
 def test_open_store_defaults_to_sqlite_at_codeworld_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CODEWORLD_REDIS_URL", raising=False)
     monkeypatch.setenv("CODEWORLD_DB", str(tmp_path / "x" / "db.sqlite3"))
-    store = open_store()
+    settings = CodeworldSettings.from_env()
+    store = open_store(settings.redis_url, settings.db_path)
     assert store.backend == "sqlite"
     store.record("s", 1.0)
     store.close()
@@ -48,7 +50,7 @@ def test_open_store_defaults_to_sqlite_at_codeworld_db(tmp_path: Path, monkeypat
 @pytest.mark.needs_redis
 def test_redis_store_on_real_server(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CODEWORLD_REDIS_URL", redis_url)
-    store = open_store()
+    store = open_store(CodeworldSettings.from_env().redis_url)
     assert isinstance(store, RedisPlateauStore)
     _exercise(store)
     store.close()

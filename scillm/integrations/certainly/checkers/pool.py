@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from scillm.config import env
-from scillm.errors import ConfigError, ScillmError
+from scillm.errors import ScillmError
 from scillm.integrations.certainly.checkers.session import Session
+from scillm.settings import pool_size
 
 S = TypeVar("S", bound=Session)
 
@@ -42,15 +42,8 @@ class PoolClosedError(ScillmError, RuntimeError):
 
 
 def default_pool_size() -> int:
-    """`CERTAINLY_POOL_SIZE` when set, else the number of cores (at least 1)."""
-
-    raw = env("CERTAINLY_POOL_SIZE")
-    if raw:
-        try:
-            return max(1, int(raw))
-        except ValueError:
-            raise ConfigError(f"CERTAINLY_POOL_SIZE={raw!r} is not an integer") from None
-    return max(1, os.cpu_count() or 1)
+    """`CERTAINLY_POOL_SIZE` when set (a bad value is a ConfigError), else the number of cores (at least 1)."""
+    return pool_size() or max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

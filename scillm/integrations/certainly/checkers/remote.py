@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scillm.config import env
 from scillm.integrations.certainly.models import (
     Backend,
     BackendStatus,
@@ -29,6 +28,7 @@ from scillm.integrations.certainly.models import (
     Message,
     Problem,
 )
+from scillm.settings import bridge_token
 
 _IMPORT_PREFIXES = ("import ", "Require ", "From ")
 
@@ -142,7 +142,7 @@ class RemoteChecker:
     def __init__(self, base_url: str, *, token: str | None = None, default_timeout_ms: int = 60_000,
                  grace_s: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.token = token if token is not None else env("SCILLM_BRIDGE_TOKEN")
+        self.token = token if token is not None else bridge_token()
         self.default_timeout_ms = default_timeout_ms
         self.grace_s = grace_s
         self._client: Any = None

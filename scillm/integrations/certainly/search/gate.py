@@ -6,15 +6,14 @@ import asyncio
 import os
 import weakref
 
-from scillm.config import env
+from scillm.settings import pool_size
 
 _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 def core_count() -> int:
-    """`CERTAINLY_POOL_SIZE` when it is a positive integer, else the number of cores."""
-    raw = env("CERTAINLY_POOL_SIZE")
-    return int(raw) if raw and raw.isdigit() and int(raw) > 0 else max(1, os.cpu_count() or 1)
+    """`CERTAINLY_POOL_SIZE` when set (a bad value is a ConfigError), else the number of cores."""
+    return pool_size() or max(1, os.cpu_count() or 1)
 
 
 def core_gate() -> asyncio.Semaphore:

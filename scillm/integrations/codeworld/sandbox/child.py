@@ -126,7 +126,7 @@ def _exception_outcome(exc: BaseException, durations: list[float]) -> dict[str, 
     try:
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:_ERROR_CAP]
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-_TRACEBACK_CAP:]
-    except BaseException:  # a hostile __str__ must not turn into a crash report
+    except BaseException:  # noqa: BLE001  a hostile __str__ must not turn into a crash report
         text, tb = type(exc).__name__, None
     return _outcome(error=text, error_type=kind, traceback=tb, durations_ms=durations)
 
@@ -149,11 +149,11 @@ def _run_user_code(req: dict[str, Any]) -> dict[str, Any]:
             durations.append((time.perf_counter_ns() - start) / 1e6)
             if i == 0:
                 value = result
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001  the child reports every fault of hostile code as its result
         return _exception_outcome(exc, durations)
     try:
         json.dumps(value, allow_nan=False)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001  the child reports every fault of hostile code as its result
         return _outcome(error=f"TypeError: return value of {entry}() is not finite JSON: "
                         f"{type(exc).__name__}: {str(exc)[:200]}", error_type="exception", durations_ms=durations)
     return _outcome(ok=True, value=value, durations_ms=durations)
@@ -185,7 +185,7 @@ def run(fds: tuple[int, int, int, int], limits: dict[str, Any], filt: Any, *, zy
         filt.install()
         _write_all(MARK_FD, MARKER.pack(time.monotonic_ns(), time.process_time_ns()))
         os.close(MARK_FD)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001  the child reports every fault of hostile code as its result
         with_text = f"codeworld: the child could not start: {type(exc).__name__}: {exc}\n"
         try:
             os.write(2, with_text.encode("utf-8", "replace"))
@@ -201,7 +201,7 @@ def run(fds: tuple[int, int, int, int], limits: dict[str, Any], filt: Any, *, zy
                 error=f"ValueError: reply of {len(body)} bytes exceeds max_output_bytes={cap}",
                 error_type="exception", durations_ms=outcome["durations_ms"])).encode()
         _write_all(REP_FD, body)
-    except BaseException:
+    except BaseException:  # noqa: BLE001  the child reports every fault of hostile code as its result
         code = 70
     finally:
         os._exit(code)

@@ -32,7 +32,7 @@ from scillm.integrations.codeworld.sandbox.base import ErrorType, Limits, RunReq
 from scillm.integrations.codeworld.sandbox.interpreter import DEFAULT_PREIMPORT
 from scillm.integrations.codeworld.sandbox.protocol import (
     REQUEST_CAP_BYTES,
-    ProtocolFault,
+    ProtocolFaultError,
     decode_reply,
     decode_report,
     new_nonce,
@@ -178,7 +178,7 @@ class ForkServerSandbox:
                 return _failure("timeout", f"worker gave no report within {deadline_s:.1f} s; killed", self.name)
             except (ConnectionError, BlockingIOError, OSError):
                 return _failure("crashed", "the sandbox worker died during the evaluation; restarted", self.name)
-            except (ProtocolFault, KeyError, TypeError, ValueError) as exc:
+            except (ProtocolFaultError, KeyError, TypeError, ValueError) as exc:
                 return _failure("protocol", f"bad report from the sandbox worker: {exc}", self.name)
             finally:
                 os.close(out_fd)
@@ -220,7 +220,7 @@ class ForkServerSandbox:
                              error=f"child reply of {size} bytes exceeds max_output_bytes={lim.max_output_bytes}")
         try:
             fields = decode_reply(_pread_all(rep_fd, size), lim.max_output_bytes, repeats)
-        except ProtocolFault as exc:
+        except ProtocolFaultError as exc:
             return RunResult(ok=False, error_type="protocol", error=f"malformed child reply: {exc}",
                              reply_bytes=size, **base)
         return RunResult(**fields, reply_bytes=size, **base)
@@ -233,6 +233,16 @@ class ForkServerSandbox:
         self._idle.clear()
         if self._reapers:
             await asyncio.gather(*self._reapers, return_exceptions=True)
+        if self._private_dir is not None:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            self._private_dir = None
+
+    def close(self) -> None:
+        """`aclose` without an event loop (interpreter exit): kill every worker, leave reaping to the OS."""
+        self._closed = True
+        for worker in list(self._live):
+            self._kill(worker, reap=False)
+        self._idle.clear()
         if self._private_dir is not None:
             shutil.rmtree(self._private_dir, ignore_errors=True)
             self._private_dir = None
@@ -276,8 +286,8 @@ class ForkServerSandbox:
                                           _STARTUP_TIMEOUT_S)
             hello = json.loads(data) if data else {}
             if not isinstance(hello, dict) or hello.get("nonce") != nonce or hello.get("ready") is not True:
-                raise ProtocolFault("worker handshake without its nonce and ready=true")
-        except (asyncio.TimeoutError, ConnectionError, ValueError, ProtocolFault) as exc:
+                raise ProtocolFaultError("worker handshake without its nonce and ready=true")
+        except (asyncio.TimeoutError, ConnectionError, ValueError, ProtocolFaultError) as exc:
             stderr.seek(0)
             detail = stderr.read()[-2000:].decode("utf-8", "replace").strip()
             self._kill(worker)

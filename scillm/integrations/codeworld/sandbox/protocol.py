@@ -4,7 +4,7 @@ A child's reply is whatever bytes the code under test left in its reply
 descriptor, so it is parsed as hostile input: size and nesting depth are
 checked BEFORE any parser runs, NaN/Infinity and floats that overflow to
 infinity are refused, integers are bounded, and only well-typed fields are
-kept. Every failure is a `ProtocolFault`, which the pool turns into that one
+kept. Every failure is a `ProtocolFaultError`, which the pool turns into that one
 evaluation's `protocol` error; it never escapes into the batch.
 """
 
@@ -33,7 +33,7 @@ _ERROR_TYPES = frozenset({"exception", "timeout", "memory", "crashed", "protocol
 _TEXT_CAP = 8000
 
 
-class ProtocolFault(Exception):
+class ProtocolFaultError(Exception):
     """A reply or report was malformed, oversized, too deep or carried non-finite numbers."""
 
 
@@ -49,38 +49,38 @@ def nesting_depth(data: bytes) -> int:
 
 
 def _no_constant(name: str) -> Any:
-    raise ProtocolFault(f"non-finite number {name} in the reply")
+    raise ProtocolFaultError(f"non-finite number {name} in the reply")
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ProtocolFault(f"number {text[:40]} overflows to infinity")
+        raise ProtocolFaultError(f"number {text[:40]} overflows to infinity")
     return value
 
 
 def _bounded_int(text: str) -> int:
     if len(text) > _MAX_INT_DIGITS:
-        raise ProtocolFault(f"integer of {len(text)} digits in the reply")
+        raise ProtocolFaultError(f"integer of {len(text)} digits in the reply")
     return int(text)
 
 
 def loads_untrusted(data: bytes, cap_bytes: int, max_depth: int = MAX_DEPTH) -> Any:
     """Parse untrusted JSON: size and depth checked first, only finite numbers."""
     if len(data) > cap_bytes:
-        raise ProtocolFault(f"reply of {len(data)} bytes exceeds the cap of {cap_bytes}")
+        raise ProtocolFaultError(f"reply of {len(data)} bytes exceeds the cap of {cap_bytes}")
     depth = nesting_depth(data)
     if depth > max_depth:
-        raise ProtocolFault(f"reply nested {depth} deep exceeds the limit of {max_depth}")
+        raise ProtocolFaultError(f"reply nested {depth} deep exceeds the limit of {max_depth}")
     try:
         obj = json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float,
                          parse_int=_bounded_int)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ProtocolFault(f"reply is not JSON: {str(exc)[:200]}") from exc
+        raise ProtocolFaultError(f"reply is not JSON: {str(exc)[:200]}") from exc
     try:  # a lone surrogate (`"\ud800"`) parses, but no UTF-8 response could carry it later
         json.dumps(obj, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ProtocolFault("reply text holds a lone UTF-16 surrogate") from exc
+        raise ProtocolFaultError("reply text holds a lone UTF-16 surrogate") from exc
     return obj
 
 
@@ -88,7 +88,7 @@ def _text(value: Any, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ProtocolFault(f"reply field {name} is not text")
+        raise ProtocolFaultError(f"reply field {name} is not text")
     return value[:_TEXT_CAP]
 
 
@@ -96,13 +96,13 @@ def decode_reply(data: bytes, cap_bytes: int, repeats: int) -> dict[str, Any]:
     """The RunResult fields a child's reply may set: ok, value, error, error_type, traceback, durations."""
     raw = loads_untrusted(data, cap_bytes)
     if not isinstance(raw, dict):
-        raise ProtocolFault("reply is not a JSON object")
+        raise ProtocolFaultError("reply is not a JSON object")
     ok = raw.get("ok")
     if not isinstance(ok, bool):
-        raise ProtocolFault("reply field ok is not a boolean")
+        raise ProtocolFaultError("reply field ok is not a boolean")
     error_type = raw.get("error_type")
     if error_type is not None and error_type not in _ERROR_TYPES:
-        raise ProtocolFault("reply field error_type is not a known kind")
+        raise ProtocolFaultError("reply field error_type is not a known kind")
     durations = raw.get("durations_ms", [])
     if not (isinstance(durations, list) and len(durations) <= repeats and all(
             isinstance(d, (int, float)) and not isinstance(d, bool) and d >= 0 for d in durations)):
@@ -122,16 +122,16 @@ def decode_report(data: bytes, request_id: int) -> dict[str, Any]:
     try:
         raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ProtocolFault(f"worker report is not JSON: {exc}") from exc
+        raise ProtocolFaultError(f"worker report is not JSON: {exc}") from exc
     if not isinstance(raw, dict) or raw.get("id") != request_id:
-        raise ProtocolFault("worker report does not answer this request")
+        raise ProtocolFaultError("worker report does not answer this request")
     return raw
 
 
 __all__ = [
     "MAX_DEPTH",
     "REQUEST_CAP_BYTES",
-    "ProtocolFault",
+    "ProtocolFaultError",
     "decode_reply",
     "decode_report",
     "loads_untrusted",

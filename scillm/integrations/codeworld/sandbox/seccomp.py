@@ -126,7 +126,7 @@ _Op = tuple[int, "str | None", "str | None", int]
 """(opcode, jump-if-true label, jump-if-false label, k)."""
 
 
-class SeccompUnavailable(Exception):
+class SeccompUnavailableError(Exception):
     """This architecture or kernel cannot take the filter."""
 
 
@@ -146,9 +146,9 @@ class Filter:
         """Set no_new_privs and load the filter into the calling (single-threaded) process."""
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            raise SeccompUnavailable(f"prctl(NO_NEW_PRIVS) failed, errno {ctypes.get_errno()}")
+            raise SeccompUnavailableError(f"prctl(NO_NEW_PRIVS) failed, errno {ctypes.get_errno()}")
         if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(self._prog), 0, 0) != 0:
-            raise SeccompUnavailable(f"prctl(SECCOMP) failed, errno {ctypes.get_errno()}")
+            raise SeccompUnavailableError(f"prctl(SECCOMP) failed, errno {ctypes.get_errno()}")
 
 
 def _arg_check(label: str, offset: int, allowed: tuple[int, ...]) -> list[_Op | str]:
@@ -163,7 +163,7 @@ def build_filter(machine: str | None = None) -> Filter:
     """Assemble the allow-list program for this machine's architecture."""
     arch = machine or platform.machine()
     if arch not in _ARCHES:
-        raise SeccompUnavailable(f"no seccomp syscall table for architecture {arch}")
+        raise SeccompUnavailableError(f"no seccomp syscall table for architecture {arch}")
     audit_arch, table = _ARCHES[arch]
     # A bare string is a label; jumps name labels (forward only) and resolve to relative offsets.
     ops: list[_Op | str] = [
@@ -219,7 +219,7 @@ def _assemble(ops: list[_Op | str]) -> Filter:
         rel_t = labels[jt] - index - 1 if jt else 0
         rel_f = labels[jf] - index - 1 if jf else 0
         if not (0 <= rel_t <= 255 and 0 <= rel_f <= 255):
-            raise SeccompUnavailable("seccomp jump out of range")
+            raise SeccompUnavailableError("seccomp jump out of range")
         out += struct.pack("=HBBI", opcode, rel_t, rel_f, k)
     return Filter(bytes(out), len(code))
 
@@ -230,4 +230,4 @@ def allowed_syscalls() -> tuple[str, ...]:
             "prctl (own process only)")
 
 
-__all__ = ["Filter", "SeccompUnavailable", "allowed_syscalls", "build_filter"]
+__all__ = ["Filter", "SeccompUnavailableError", "allowed_syscalls", "build_filter"]

@@ -26,7 +26,7 @@ def probe() -> str | None:
     """None when the seccomp filter can be built here, else why not."""
     try:
         seccomp.build_filter()
-    except seccomp.SeccompUnavailable as exc:
+    except seccomp.SeccompUnavailableError as exc:
         return str(exc)
     return None
 

@@ -8,7 +8,7 @@ import pytest
 
 from scillm.integrations.codeworld.sandbox.protocol import (
     MAX_DEPTH,
-    ProtocolFault,
+    ProtocolFaultError,
     decode_reply,
     decode_report,
     loads_untrusted,
@@ -30,7 +30,7 @@ def test_depth_is_counted_without_parsing_and_strings_do_not_count() -> None:
     assert nesting_depth(b'[[{"a": "[[[[[[\\"]]]"}]]') == 3
     deep = b"[" * 985 + b"]" * 985
     assert nesting_depth(deep) == 985
-    with pytest.raises(ProtocolFault, match="nested 985 deep"):
+    with pytest.raises(ProtocolFaultError, match="nested 985 deep"):
         loads_untrusted(deep, 1 << 20)
     assert loads_untrusted(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH, 1 << 20) is not None
 
@@ -38,13 +38,13 @@ def test_depth_is_counted_without_parsing_and_strings_do_not_count() -> None:
 @pytest.mark.parametrize("text", [b'{"ok": true, "value": NaN}', b'{"ok": true, "value": -Infinity}',
                                   b'{"ok": true, "value": 1e999}', b'{"ok": true, "value": ' + b"9" * 5000 + b"}"])
 def test_non_finite_and_huge_numbers_are_refused(text: bytes) -> None:
-    with pytest.raises(ProtocolFault):
+    with pytest.raises(ProtocolFaultError):
         decode_reply(text, 1 << 20, repeats=1)
 
 
 @pytest.mark.parametrize("fields", [{"ok": "yes"}, {"error_type": "pwned", "ok": False}, {"error": 3}])
 def test_mistyped_fields_are_a_fault(fields: dict[str, object]) -> None:
-    with pytest.raises(ProtocolFault):
+    with pytest.raises(ProtocolFaultError):
         decode_reply(_reply(**fields), 10_000, repeats=1)
 
 
@@ -55,20 +55,20 @@ def test_tampered_self_reported_durations_are_dropped_not_trusted(durations: obj
 
 
 def test_lone_surrogates_are_refused_but_real_astral_characters_pass() -> None:
-    with pytest.raises(ProtocolFault, match="surrogate"):
+    with pytest.raises(ProtocolFaultError, match="surrogate"):
         decode_reply(b'{"ok": true, "value": "\\ud800"}', 1000, repeats=1)
     assert decode_reply(b'{"ok": true, "value": "\\ud83d\\ude00"}', 1000, repeats=1)["value"] == "\U0001f600"
 
 
 def test_size_cap_and_garbage() -> None:
-    with pytest.raises(ProtocolFault, match="exceeds the cap"):
+    with pytest.raises(ProtocolFaultError, match="exceeds the cap"):
         decode_reply(_reply(value="z" * 5000), 1000, repeats=1)
     for junk in (b"not json", b"\xff\xfe", b"[1, 2]", b'{"ok": t'):
-        with pytest.raises(ProtocolFault):
+        with pytest.raises(ProtocolFaultError):
             decode_reply(junk, 1000, repeats=1)
 
 
 def test_reports_must_answer_their_request() -> None:
     assert decode_report(b'{"id": 7, "status": 0}', 7)["status"] == 0
-    with pytest.raises(ProtocolFault, match="does not answer"):
+    with pytest.raises(ProtocolFaultError, match="does not answer"):
         decode_report(b'{"id": 6, "status": 0}', 7)

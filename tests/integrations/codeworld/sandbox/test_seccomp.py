@@ -8,7 +8,11 @@ import os
 
 import pytest
 
-from scillm.integrations.codeworld.sandbox.seccomp import SeccompUnavailable, allowed_syscalls, build_filter
+from scillm.integrations.codeworld.sandbox.seccomp import (
+    SeccompUnavailableError,
+    allowed_syscalls,
+    build_filter,
+)
 
 
 def _probe_in_child() -> dict[str, str]:
@@ -67,5 +71,5 @@ def test_allow_list_computes_but_denies_processes_threads_exec_sockets_signals_a
 def test_both_architectures_assemble_and_unknown_ones_are_refused() -> None:
     assert build_filter("x86_64").count > 100 and build_filter("aarch64").count > 100
     assert "rt_sigqueueinfo" not in allowed_syscalls() and "io_uring_setup" not in allowed_syscalls()
-    with pytest.raises(SeccompUnavailable, match="riscv"):
+    with pytest.raises(SeccompUnavailableError, match="riscv"):
         build_filter("riscv64")

@@ -17,7 +17,6 @@ from typing import Any
 import anyio
 import httpx
 
-from scillm.bridges.schema import BridgeRequest
 from scillm.errors import (
     BridgeAuthError,
     BridgeBusyError,
@@ -27,6 +26,7 @@ from scillm.errors import (
     BridgeTimeoutError,
     BridgeUnavailableError,
 )
+from scillm.remote.schema import BridgeRequest
 
 _BY_STATUS: dict[int, type[BridgeError]] = {
     400: BridgeInvalidRequestError, 413: BridgeInvalidRequestError, 422: BridgeInvalidRequestError,
