@@ -27,7 +27,7 @@ class JobNotFoundError(ScillmError, LookupError):
     """No job with that id: it never existed or its time to live passed."""
 
 
-def dumps(value: Any) -> str:
+def dumps(value: object) -> str:
     """Compact JSON that refuses NaN/infinity (what a stored result must be)."""
     return json.dumps(value, allow_nan=False, separators=(",", ":"))
 
@@ -50,7 +50,7 @@ class JobStore(Protocol):
 
     def set_status(self, job_id: str, status: JobState) -> None: ...
 
-    def add_result(self, job_id: str, index: int, result: Any) -> int:
+    def add_result(self, job_id: str, index: int, result: object) -> int:
         """Store one finished result (the first one per index wins); its sequence number."""
         ...
 

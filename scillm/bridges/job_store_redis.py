@@ -32,8 +32,10 @@ def default_prefix(engine: str, port: int) -> str:
     return f"scillm:bridge:{engine}:{port}:"
 
 
-def _text(value: Any) -> str | None:
-    return value.decode() if isinstance(value, bytes) else value
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode()
+    return value if isinstance(value, str) else None
 
 
 class RedisJobStore:
@@ -42,7 +44,7 @@ class RedisJobStore:
     def __init__(self, url: str, *, prefix: str, max_jobs: int, ttl_s: float, max_bytes: int,
                  clock: Callable[[], float] = time.time) -> None:
         try:
-            import redis
+            import redis  # noqa: PLC0415  optional dependency (the `redis` extra)
         except ImportError as exc:
             raise ConfigError("a Redis job store was asked for but `redis` is not installed: "
                               "pip install 'scillm[redis]'") from exc
@@ -118,7 +120,7 @@ class RedisJobStore:
     def set_status(self, job_id: str, status: JobState) -> None:
         self._r.hset(self._k("job", job_id), "status", status)
 
-    def add_result(self, job_id: str, index: int, result: Any) -> int:
+    def add_result(self, job_id: str, index: int, result: object) -> int:
         text = dumps(result)
         if self._r.hsetnx(self._k("res", job_id), str(index), text):
             pipe = self._r.pipeline(transaction=True)

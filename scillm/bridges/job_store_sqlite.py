@@ -110,7 +110,7 @@ class SqliteJobStore:
     def set_status(self, job_id: str, status: JobState) -> None:
         self._db.execute("UPDATE jobs SET status=? WHERE id=?", (status, job_id))
 
-    def add_result(self, job_id: str, index: int, result: Any) -> int:
+    def add_result(self, job_id: str, index: int, result: object) -> int:
         """Store one finished result (once per index); its sequence number for event readers."""
         text = dumps(result)
         seq = int(self._db.execute("SELECT coalesce(max(seq), 0) + 1 FROM results WHERE job_id=?",
