@@ -22,8 +22,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from scillm.bridges.admission import BusyError
-from scillm.bridges.job_store import JobNotFoundError, dumps, restarted_error
+from scillm.bridges.job_store import JobNotFoundError, dumps, refuse_when_full, restarted_error
 from scillm.errors import ConfigError
 from scillm.remote.schema import BridgeReply, ErrorBody, JobState, JobStatus
 
@@ -105,10 +104,7 @@ class RedisJobStore:
 
     def create(self, total: int) -> str:
         self.prune()
-        if len(self) >= self.max_jobs:
-            raise BusyError(f"{len(self)} jobs still running; the bridge keeps at most {self.max_jobs}")
-        if self.stored_bytes() > self.max_bytes:
-            raise BusyError(f"running jobs hold {self.stored_bytes()} bytes of results; the budget is {self.max_bytes}")
+        refuse_when_full(len(self), self.stored_bytes(), max_jobs=self.max_jobs, max_bytes=self.max_bytes)
         job_id = uuid.uuid4().hex
         pipe = self._r.pipeline(transaction=True)
         pipe.hset(self._k("job", job_id), mapping={"status": "queued", "total": total, "completed": 0,
