@@ -22,7 +22,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "scillm"
 
 LEAF = ("scillm.errors", "scillm.config", "scillm.names", "scillm.completion_protocol", "scillm.sync", "scillm.jsonmode",
-        "scillm.settings", "scillm.engine_protocol")
+        "scillm.settings", "scillm.engine_protocol", "scillm.boundedjson")
 ENGINES = "scillm.integrations"
 ADAPTERS = ("scillm.llms", "scillm.bridges", "scillm.paved", "scillm.cli", "scillm.proxy", "scillm.batch_cli",
             "scillm.doctor", "scillm.extras")

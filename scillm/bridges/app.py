@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scillm import __version__
 from scillm.bridges.admission import Admission
@@ -146,17 +147,17 @@ def create_app(settings: BridgeSettings, engine_loader: EngineLoader = load_engi
 class _RequestCounter:
     """Pure ASGI middleware (no body buffering, so disconnects and SSE pass through) counting answers."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path") in {"/metrics", "/healthz"}:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
         status = {"code": 500}
 
-        async def _send(message: dict[str, Any]) -> None:
+        async def _send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = int(message["status"])
             await send(message)

@@ -11,69 +11,33 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TypeVar, cast
 
 import anyio
 from starlette.requests import ClientDisconnect, Request
 
+from scillm import boundedjson
+from scillm.boundedjson import JSONValue
 from scillm.bridges.http_errors import BridgeHTTPError
 from scillm.remote.schema import ErrorDetail
 
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 100
 INLINE_PARSE_BYTES = 64 * 1024
+_T = TypeVar("_T")
 
 
-class _RefusedError(ValueError):
-    pass
-
-
-def _constant(name: str) -> Any:
-    raise _RefusedError(f"{name} is not a JSON number; send a finite number")
-
-
-def _float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _RefusedError(f"{text[:40]} does not fit a finite 64-bit float")
-    return value
-
-
-def _int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise _RefusedError(f"an integer of {len(text)} digits; at most {MAX_INT_DIGITS} are accepted")
-    return int(text)
-
-
-def _depth_ok(value: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict | list):
-            if depth > limit:
-                return False
-            children = node.values() if isinstance(node, dict) else node
-            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return True
-
-
-def parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes) -> JSONValue:
     """The decoded body; 400 when it is not JSON, 422 for values no JSON reply could carry."""
     try:
-        data = json.loads(raw, parse_constant=_constant, parse_float=_float, parse_int=_int)
-    except _RefusedError as exc:
-        raise BridgeHTTPError(422, "invalid_number", str(exc), details=[ErrorDetail(loc="body", msg=str(exc))]) from None
-    except RecursionError:
-        msg = f"JSON nested deeper than {MAX_DEPTH} levels"
-        raise BridgeHTTPError(422, "too_deep", msg, details=[ErrorDetail(loc="body", msg=msg)]) from None
+        return boundedjson.loads(raw, max_depth=MAX_DEPTH, max_int_digits=MAX_INT_DIGITS)
+    except boundedjson.JSONRefusedError as exc:
+        kind = "too_deep" if exc.kind == "depth" else "invalid_number"
+        raise BridgeHTTPError(422, kind, str(exc), details=[ErrorDetail(loc="body", msg=str(exc))]) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise BridgeHTTPError(400, "invalid_json", f"request body is not valid JSON{where}: {exc}",
                               details=[ErrorDetail(loc="body", msg=str(exc))]) from None
-    if not _depth_ok(data, MAX_DEPTH):
-        msg = f"JSON nested deeper than {MAX_DEPTH} levels"
-        raise BridgeHTTPError(422, "too_deep", msg, details=[ErrorDetail(loc="body", msg=msg)])
-    return data
 
 
 def is_json_type(content_type: str) -> bool:
@@ -114,7 +78,7 @@ async def read_body(request: Request, cap: int, timeout_s: float) -> bytes:
     return b"".join(chunks)
 
 
-async def read_json(request: Request, cap: int, timeout_s: float) -> Any:
+async def read_json(request: Request, cap: int, timeout_s: float) -> JSONValue:
     """The checked JSON body; a large one is decoded in a worker thread so the event loop keeps answering."""
     require_json(request)
     raw = await read_body(request, cap, timeout_s)
@@ -126,12 +90,15 @@ async def read_json(request: Request, cap: int, timeout_s: float) -> Any:
 __all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "finite", "is_json_type", "parse_json", "read_body", "read_json", "require_json"]
 
 
-def finite(value: Any) -> Any:
-    """`value` with every NaN/infinite float replaced by null, so a reply can always be encoded."""
+def finite(value: _T) -> _T:
+    """`value` with every NaN/infinite float replaced by null, so a reply can always be encoded.
+
+    The type is kept for the containers a reply is built of; a bare non-finite float becomes None.
+    """
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return value if math.isfinite(value) else cast("_T", None)
     if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
+        return cast("_T", {k: finite(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
-        return [finite(v) for v in value]
+        return cast("_T", [finite(v) for v in value])
     return value

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
-from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scillm.bridges.admission import BusyError
 from scillm.bridges.body import is_json_type
@@ -32,7 +31,7 @@ WORK_PATHS: dict[str, frozenset[str]] = {
 """The routes that take an admission place, by engine."""
 
 
-def _header(scope: dict[str, Any], name: bytes) -> str:
+def _header(scope: Scope, name: bytes) -> str:
     for key, value in scope.get("headers") or ():
         if key == name:
             return bytes(value).decode("latin-1")
@@ -42,12 +41,12 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 class Door:
     """The bridge app behind admission at the door; an ASGI app itself (give it to uvicorn)."""
 
-    def __init__(self, app: FastAPI, paths: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
         self.app = app
         self.paths = paths
         self.state = getattr(app, "state", None)
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") != "POST" or scope.get("path") not in self.paths:
             await self.app(scope, receive, send)
             return
@@ -72,7 +71,7 @@ class Door:
                 reservation.release()
 
 
-async def _refuse(send: Any, reason: str, retry_after_s: int) -> None:
+async def _refuse(send: Send, reason: str, retry_after_s: int) -> None:
     message = f"bridge is at capacity ({reason}); retry after {retry_after_s} s"
     body = json.dumps({"error": {"type": "busy", "message": message, "details": []}}).encode()
     await send({"type": "http.response.start", "status": 429, "headers": [

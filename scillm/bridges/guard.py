@@ -7,7 +7,8 @@ the documented error shape; the default list is the loopback names.
 from __future__ import annotations
 
 import json
-from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 def host_name(raw: str) -> str:
@@ -18,7 +19,7 @@ def host_name(raw: str) -> str:
     return raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw
 
 
-def host_allowed(scope: dict[str, Any], allowed: tuple[str, ...] | set[str]) -> bool:
+def host_allowed(scope: Scope, allowed: tuple[str, ...] | set[str]) -> bool:
     """True when the request's Host (port removed) is on `allowed` ('*' allows any)."""
     names = {h.lower() for h in allowed}
     if "*" in names:
@@ -35,11 +36,11 @@ def host_allowed(scope: dict[str, Any], allowed: tuple[str, ...] | set[str]) -> 
 class HostGuard:
     """Refuse requests for a Host not in `allowed` ('*' allows any)."""
 
-    def __init__(self, app: Any, allowed: tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, allowed: tuple[str, ...]) -> None:
         self.app = app
         self.allowed = {h.lower() for h in allowed}
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or host_allowed(scope, self.allowed):
             await self.app(scope, receive, send)
             return

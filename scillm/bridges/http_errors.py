@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,7 +32,7 @@ def error_response(exc: BridgeHTTPError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
-def from_status(status_code: int, detail: Any, headers: Mapping[str, str] | None = None) -> JSONResponse:
+def from_status(status_code: int, detail: object, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """The documented body for an HTTP error raised by the framework itself (404, 405, ...)."""
     message = detail if isinstance(detail, str) else f"HTTP {status_code}"
     return error_response(BridgeHTTPError(status_code, _TYPES.get(status_code, "http_error"), message,

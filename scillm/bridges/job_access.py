@@ -60,7 +60,7 @@ class AsyncJobStore:
     async def set_status(self, job_id: str, status: JobState) -> None:
         await self._call(self.store.set_status, job_id, status)
 
-    async def add_result(self, job_id: str, index: int, result: Any) -> int:
+    async def add_result(self, job_id: str, index: int, result: object) -> int:
         return await self._call(self.store.add_result, job_id, index, result)
 
     async def finish(self, job_id: str, status: JobState, *, reply: dict[str, Any] | None = None,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+from scillm.bridges.admission import BusyError
 from scillm.errors import ScillmError
 from scillm.remote.schema import ErrorBody, JobState, JobStatus
 
@@ -27,7 +28,7 @@ class JobNotFoundError(ScillmError, LookupError):
     """No job with that id: it never existed or its time to live passed."""
 
 
-def dumps(value: Any) -> str:
+def dumps(value: object) -> str:
     """Compact JSON that refuses NaN/infinity (what a stored result must be)."""
     return json.dumps(value, allow_nan=False, separators=(",", ":"))
 
@@ -36,6 +37,14 @@ def restarted_error() -> ErrorBody:
     """The error of a job whose server stopped before it finished."""
     return ErrorBody(type="server_restarted", message="the server stopped before this job finished; "
                      "results finished before that are kept")
+
+
+def refuse_when_full(unfinished: int, stored_bytes: int, *, max_jobs: int, max_bytes: int) -> None:
+    """BusyError when the jobs left after pruning (all unfinished) fill the count or byte budget."""
+    if unfinished >= max_jobs:
+        raise BusyError(f"{unfinished} jobs still running; the bridge keeps at most {max_jobs}")
+    if stored_bytes > max_bytes:
+        raise BusyError(f"running jobs hold {stored_bytes} bytes of results; the budget is {max_bytes}")
 
 
 class JobStore(Protocol):
@@ -50,7 +59,7 @@ class JobStore(Protocol):
 
     def set_status(self, job_id: str, status: JobState) -> None: ...
 
-    def add_result(self, job_id: str, index: int, result: Any) -> int:
+    def add_result(self, job_id: str, index: int, result: object) -> int:
         """Store one finished result (the first one per index wins); its sequence number."""
         ...
 
@@ -80,4 +89,4 @@ class JobStore(Protocol):
     def close(self) -> None: ...
 
 
-__all__ = ["FINAL", "UNFINISHED", "JobNotFoundError", "JobStore", "dumps", "restarted_error"]
+__all__ = ["FINAL", "UNFINISHED", "JobNotFoundError", "JobStore", "dumps", "refuse_when_full", "restarted_error"]

@@ -22,8 +22,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from scillm.bridges.admission import BusyError
-from scillm.bridges.job_store import JobNotFoundError, dumps, restarted_error
+from scillm.bridges.job_store import JobNotFoundError, dumps, refuse_when_full, restarted_error
 from scillm.errors import ConfigError
 from scillm.remote.schema import BridgeReply, ErrorBody, JobState, JobStatus
 
@@ -32,8 +31,10 @@ def default_prefix(engine: str, port: int) -> str:
     return f"scillm:bridge:{engine}:{port}:"
 
 
-def _text(value: Any) -> str | None:
-    return value.decode() if isinstance(value, bytes) else value
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode()
+    return value if isinstance(value, str) else None
 
 
 class RedisJobStore:
@@ -42,7 +43,7 @@ class RedisJobStore:
     def __init__(self, url: str, *, prefix: str, max_jobs: int, ttl_s: float, max_bytes: int,
                  clock: Callable[[], float] = time.time) -> None:
         try:
-            import redis
+            import redis  # noqa: PLC0415  optional dependency (the `redis` extra)
         except ImportError as exc:
             raise ConfigError("a Redis job store was asked for but `redis` is not installed: "
                               "pip install 'scillm[redis]'") from exc
@@ -103,10 +104,7 @@ class RedisJobStore:
 
     def create(self, total: int) -> str:
         self.prune()
-        if len(self) >= self.max_jobs:
-            raise BusyError(f"{len(self)} jobs still running; the bridge keeps at most {self.max_jobs}")
-        if self.stored_bytes() > self.max_bytes:
-            raise BusyError(f"running jobs hold {self.stored_bytes()} bytes of results; the budget is {self.max_bytes}")
+        refuse_when_full(len(self), self.stored_bytes(), max_jobs=self.max_jobs, max_bytes=self.max_bytes)
         job_id = uuid.uuid4().hex
         pipe = self._r.pipeline(transaction=True)
         pipe.hset(self._k("job", job_id), mapping={"status": "queued", "total": total, "completed": 0,
@@ -118,7 +116,7 @@ class RedisJobStore:
     def set_status(self, job_id: str, status: JobState) -> None:
         self._r.hset(self._k("job", job_id), "status", status)
 
-    def add_result(self, job_id: str, index: int, result: Any) -> int:
+    def add_result(self, job_id: str, index: int, result: object) -> int:
         text = dumps(result)
         if self._r.hsetnx(self._k("res", job_id), str(index), text):
             pipe = self._r.pipeline(transaction=True)

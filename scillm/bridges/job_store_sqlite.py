@@ -20,8 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scillm.bridges.admission import BusyError
-from scillm.bridges.job_store import JobNotFoundError, dumps, restarted_error
+from scillm.bridges.job_store import JobNotFoundError, dumps, refuse_when_full, restarted_error
 from scillm.remote.schema import BridgeReply, ErrorBody, JobState, JobStatus
 
 _SCHEMA = """
@@ -98,10 +97,7 @@ class SqliteJobStore:
     def create(self, total: int) -> str:
         """A new queued job's id; BusyError when the count or byte budget is spent by unfinished jobs."""
         self.prune()
-        if len(self) >= self.max_jobs:
-            raise BusyError(f"{len(self)} jobs still running; the bridge keeps at most {self.max_jobs}")
-        if self.stored_bytes() > self.max_bytes:
-            raise BusyError(f"running jobs hold {self.stored_bytes()} bytes of results; the budget is {self.max_bytes}")
+        refuse_when_full(len(self), self.stored_bytes(), max_jobs=self.max_jobs, max_bytes=self.max_bytes)
         job_id = uuid.uuid4().hex
         self._db.execute("INSERT INTO jobs (id, status, total, created) VALUES (?, 'queued', ?, ?)",
                          (job_id, total, self._clock()))
@@ -110,7 +106,7 @@ class SqliteJobStore:
     def set_status(self, job_id: str, status: JobState) -> None:
         self._db.execute("UPDATE jobs SET status=? WHERE id=?", (status, job_id))
 
-    def add_result(self, job_id: str, index: int, result: Any) -> int:
+    def add_result(self, job_id: str, index: int, result: object) -> int:
         """Store one finished result (once per index); its sequence number for event readers."""
         text = dumps(result)
         seq = int(self._db.execute("SELECT coalesce(max(seq), 0) + 1 FROM results WHERE job_id=?",

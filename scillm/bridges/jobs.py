@@ -67,7 +67,7 @@ async def _run_job(state: BridgeState, engine: BridgeEngine, job_id: str, body: 
     max_seconds = deadline_of(state, body)
     items = list(body.items)
 
-    async def _on_result(index: int, result: Any) -> None:
+    async def _on_result(index: int, result: object) -> None:
         await store.add_result(job_id, index, finite(result))
         state.metrics.record_result(result)
         signals.notify(job_id)

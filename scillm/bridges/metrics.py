@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 _LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 _SUCCESS = {"proved", "ok"}
@@ -40,7 +39,7 @@ class Histogram:
         return lines
 
 
-def _item_seconds(result: Any) -> float | None:
+def _item_seconds(result: object) -> float | None:
     """The check time an engine reported for one item, when it reports one."""
     if not isinstance(result, dict):
         return None
@@ -73,7 +72,7 @@ class BridgeMetrics:
         spent[0] += seconds
         spent[1] += 1
 
-    def record_result(self, result: Any) -> None:
+    def record_result(self, result: object) -> None:
         self.items += 1
         status = str(result.get("status", "unknown")) if isinstance(result, dict) else "unknown"
         self.item_status[status] = self.item_status.get(status, 0) + 1

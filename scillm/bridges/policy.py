@@ -119,7 +119,7 @@ def codeworld_kwargs(args: dict[str, Any], settings: BridgeSettings) -> dict[str
     return out
 
 
-def _coq_problems(text: Any, where: str) -> list[tuple[str, str]]:
+def _coq_problems(text: object, where: str) -> list[tuple[str, str]]:
     if not isinstance(text, str) or not text.strip():
         return []
     try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+
+import uvicorn
+from starlette.types import ASGIApp
 
 from scillm.bridges.app import create_app
 from scillm.bridges.early import WORK_PATHS, Door
@@ -90,10 +92,8 @@ def refusal(settings: BridgeSettings) -> str | None:
     return f"refusing to start: {warning} (pass --insecure-no-token to start anyway)"
 
 
-def uvicorn_config(settings: BridgeSettings, app: Any, log_level: str = "warning") -> Any:
+def uvicorn_config(settings: BridgeSettings, app: ASGIApp, log_level: str = "warning") -> uvicorn.Config:
     """The uvicorn config with the connection limits the settings name, the app behind the admission door."""
-    import uvicorn
-
     return uvicorn.Config(Door(app, WORK_PATHS[settings.engine]), host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
                           limit_concurrency=settings.limit_concurrency,
                           timeout_keep_alive=settings.timeout_keep_alive_s,
@@ -102,8 +102,6 @@ def uvicorn_config(settings: BridgeSettings, app: Any, log_level: str = "warning
 
 def serve(settings: BridgeSettings, log_level: str = "warning") -> int:
     """Run the bridge until interrupted; refuse to start when exposed without a token (exit status 2)."""
-    import uvicorn
-
     refused = refusal(settings)
     if refused:
         print(refused, file=sys.stderr, flush=True)

@@ -22,7 +22,7 @@ _BEST_KEY = {"coq": "coq", "lean": "lean4"}
 
 def is_available() -> bool:
     """True when some proof backend (Coq or Lean) works here; probed afresh on every call."""
-    from scillm.integrations.certainly.engine import backend_statuses
+    from scillm.integrations.certainly.engine import backend_statuses  # noqa: PLC0415  the engine loads on first call, so importing the package stays light
 
     return any(s.available for s in backend_statuses().values())
 
@@ -50,9 +50,9 @@ def _answer(result: dict[str, Any]) -> dict[str, Any]:
             "result": result}
 
 
-def _engine_kwargs(tactics: Any, backend: str | None, model: str | None, compile_timeout_s: float | None,
+def _engine_kwargs(tactics: list[str] | None, backend: str | None, model: str | None, compile_timeout_s: float | None,
                    num_candidates: int | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-    from scillm.integrations.certainly.api import backend_name, check_options
+    from scillm.integrations.certainly.api import backend_name, check_options  # noqa: PLC0415  the engine loads on first call, so importing the package stays light
 
     check_options(kwargs, where="prove_requirement")
     out = dict(kwargs)
@@ -85,7 +85,7 @@ async def prove_requirement(
     checked by the same validator as every other entry point. `completion`
     is the LLM call `model` goes through (see `scillm.completion_protocol`).
     """
-    from scillm.integrations.certainly.engine import arun_items
+    from scillm.integrations.certainly.engine import arun_items  # noqa: PLC0415  the engine loads on first call, so importing the package stays light
 
     engine_kwargs = _engine_kwargs(tactics, backend, model, compile_timeout_s, num_candidates, kwargs)
     with using_completion(completion):

@@ -31,7 +31,7 @@ CALL_KEYS: frozenset[str] = frozenset({"items", "flags", "options", "strategies"
 _BACKENDS = {"coq": "coq", "rocq": "coq", "lean": "lean", "lean4": "lean", "auto": None}
 
 
-def backend_name(value: Any) -> str | None:
+def backend_name(value: object) -> str | None:
     """`coq`, `lean` or None (auto) for a backend a caller named; a typo gets a "did you mean"."""
     if value is None or value == "":
         return None

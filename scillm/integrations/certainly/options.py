@@ -83,8 +83,10 @@ def parse_flags(flags: list[str] | str | None) -> dict[str, Any]:
     return out
 
 
-def _int(value: Any, name: str) -> int:
+def _int(value: object, name: str) -> int:
     try:
+        if not isinstance(value, str | int | float):
+            raise TypeError(type(value).__name__)
         return int(value)
     except (TypeError, ValueError) as exc:
         raise InvalidRequestError(f"{name} must be an integer, got {value!r}") from exc
@@ -190,9 +192,8 @@ class _Checker:
     def bad(self, key: str, msg: str) -> None:
         self.problems.append((f"{self.where}.{key}", msg))
 
-    def number(self, key: str, value: Any, cap: float, *, integer: bool, low: float) -> Any:
-        kind = int if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kind):
+    def number(self, key: str, value: object, cap: float, *, integer: bool, low: float) -> int | float | None:
+        if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
             self.bad(key, f"must be {'an integer' if integer else 'a number'}, got {type(value).__name__}")
         elif not low <= value <= cap:
             self.bad(key, f"must be between {low:g} and {cap:g} on this server, got {value!r}")
@@ -201,7 +202,10 @@ class _Checker:
         return None
 
 
-def _from_flags(raw: Any, check: _Checker) -> dict[str, Any]:
+def _from_flags(raw: object, check: _Checker) -> dict[str, Any]:
+    if not (raw is None or isinstance(raw, str | list)):
+        check.bad("flags", f"must be a list of strings or one string, got {type(raw).__name__}")
+        return {}
     try:
         parsed = parse_flags(raw)
     except InvalidRequestError as exc:
@@ -214,7 +218,7 @@ def _from_flags(raw: Any, check: _Checker) -> dict[str, Any]:
     return parsed
 
 
-def _string_list(key: str, value: Any, check: _Checker, *, limit: int, chars: int) -> list[str] | None:
+def _string_list(key: str, value: object, check: _Checker, *, limit: int, chars: int) -> list[str] | None:
     if isinstance(value, str) and key == "strategies":
         value = [s.strip() for s in value.split(",") if s.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -226,7 +230,7 @@ def _string_list(key: str, value: Any, check: _Checker, *, limit: int, chars: in
     return None
 
 
-def _budget(raw: Any, check: _Checker, prefix: str) -> dict[str, Any]:
+def _budget(raw: object, check: _Checker, prefix: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         check.bad(prefix.rstrip("."), "must be an object with budget fields")
         return {}

@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from scillm.errors import InvalidRequestError
+
 EXAMPLES = "examples/basic.json"
 
 
@@ -126,8 +128,6 @@ def _table(payload: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Execute `scillm prove`; the exit code."""
-    from scillm.errors import InvalidRequestError
-
     try:
         items = load_items(args.statement, args.file)
         payload = asyncio.run(_run(items, _kwargs(args), progress=not args.no_progress))

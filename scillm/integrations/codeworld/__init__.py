@@ -10,7 +10,6 @@ importing the sandbox (also inside its worker) stays cheap.
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 _LAZY = {
     "arun_items": "scillm.integrations.codeworld.api",
@@ -20,7 +19,7 @@ _LAZY = {
 __all__ = ["arun_items", "arun_items_iter"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

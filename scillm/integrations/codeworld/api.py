@@ -46,7 +46,7 @@ def parse_args(provider_args: dict[str, Any], settings: CodeworldSettings | None
     return args
 
 
-def check_trusted(sandbox: Any, store: Any, settings: Any) -> None:
+def check_trusted(sandbox: object, store: object, settings: object) -> None:
     """Refuse configuration objects that are not the real thing: a bridge spreading a JSON body as keyword
     arguments must not let a request hand in a `settings`, `sandbox` or `store` of its own.
 
@@ -279,7 +279,7 @@ class CodeworldEngine:
             store.close()
 
 
-def _item_id(item: Any, index: int) -> str:
+def _item_id(item: object, index: int) -> str:
     if isinstance(item, dict):
         raw = item.get("task_id", item.get("id"))
         if raw is not None:

@@ -32,7 +32,7 @@ def limits_for(timeout_ms: int, repeats: int) -> Limits:
     return Limits.model_validate({"wall_ms": timeout_ms, "cpu_s": max(1, math.ceil(timeout_ms * repeats / 1000))})
 
 
-def outputs_match(output: Any, expected: Any) -> bool:
+def outputs_match(output: object, expected: object) -> bool:
     """JSON-level equality; tuples equal lists, floats equal within 1e-9 relative, integers exactly.
 
     Never raises on a hostile value: an integer too large for a float is compared exactly or not equal.

@@ -130,7 +130,7 @@ def error_lines(vruns: Sequence[CaseRun], limit: int = 5) -> list[str]:
     return lines
 
 
-def _short(value: Any, width: int = 80) -> str:
+def _short(value: object, width: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= width else text[: width - 3] + "..."
 
@@ -164,7 +164,7 @@ async def user_scores(
     return metrics, None
 
 
-def _metric_values(value: Any) -> dict[str, float] | None:
+def _metric_values(value: object) -> dict[str, float] | None:
     """`{name: float}` from a decoded reply, or None: bools, text, and numbers outside [0, 1] (the built-in
     metrics' range, so one metric cannot outweigh the others by magnitude) are refused."""
     if not isinstance(value, dict):

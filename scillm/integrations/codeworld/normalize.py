@@ -16,7 +16,7 @@ from scillm.errors import InvalidRequestError
 from scillm.integrations.codeworld.models import Case, CodeTask
 
 
-def normalize_item(item: Any, index: int) -> CodeTask:
+def normalize_item(item: object, index: int) -> CodeTask:
     """Validate `item` (position `index` in the batch) into a `CodeTask`.
 
     Raises:
@@ -46,7 +46,7 @@ def normalize_item(item: Any, index: int) -> CodeTask:
     )
 
 
-def _variants(raw: Any, index: int) -> dict[str, str]:
+def _variants(raw: object, index: int) -> dict[str, str]:
     if raw is None:
         return {}
     pairs: list[tuple[Any, Any]]
@@ -87,7 +87,7 @@ def _cases(context: Mapping[str, Any], index: int) -> list[Case]:
     return [_case(c, index, i) for i, c in enumerate(raw)]
 
 
-def _case(raw: Any, index: int, case_index: int) -> Case:
+def _case(raw: object, index: int, case_index: int) -> Case:
     if not isinstance(raw, Mapping):
         raise InvalidRequestError(f"item {index}: case {case_index} must be an object {{input, expected}}")
     if "args" in raw:

@@ -59,7 +59,7 @@ def _given(args: Mapping[str, Any], dotted: str) -> bool:
     return isinstance(value, Mapping) and value.get(tail) is not None
 
 
-def validate_request_args(args: Any, settings: CodeworldSettings | None = None) -> CodeworldArgs:
+def validate_request_args(args: object, settings: CodeworldSettings | None = None) -> CodeworldArgs:
     """The request's arguments as `CodeworldArgs`, or `RequestPolicyError` naming the first bad field.
 
     Raises:

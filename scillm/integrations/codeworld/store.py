@@ -87,7 +87,7 @@ class RedisPlateauStore:
     backend = "redis"
 
     def __init__(self, url: str, prefix: str = "codeworld:plateau:") -> None:
-        import redis
+        import redis  # noqa: PLC0415  optional dependency (the `redis` extra)
 
         self.url = url
         self.prefix = prefix

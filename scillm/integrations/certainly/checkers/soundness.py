@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from scillm.integrations.certainly.checkers.meaning import meaning_violation
 from scillm.integrations.certainly.checkers.sentences import Sentence, strip_comments, words_outside_strings
+from scillm.integrations.certainly.checkers.trusted import library_of
 from scillm.integrations.certainly.checkers.vernac import Command, classify
 
 FORBIDDEN_TACTIC_WORDS = frozenset(
@@ -240,16 +241,6 @@ def check_decls(sentences: list[Sentence]) -> Violation | None:
 def check_vernacular(sentences: list[Sentence], where: str) -> Violation | None:
     """The policy of `where` ("header" or "decls") applied to its sentences."""
     return check_header(sentences) if where == "header" else check_decls(sentences)
-
-
-def library_of(path: str, loaded: frozenset[str]) -> str | None:
-    """The longest loaded library that is a prefix of the qualified name `path`."""
-    parts = path.split(".")
-    for k in range(len(parts) - 1, 0, -1):
-        prefix = ".".join(parts[:k])
-        if prefix in loaded:
-            return prefix
-    return None
 
 
 def axiom_allowed(path: str, header_libraries: frozenset[str]) -> bool:

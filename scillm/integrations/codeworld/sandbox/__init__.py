@@ -27,7 +27,7 @@ _ISOLATING: tuple[BackendName, ...] = ("bwrap", "unshare")
 
 def probe_backend(name: BackendName) -> str | None:
     """None when `name` works on this machine, else the reason it does not (cached per process)."""
-    from scillm.integrations.codeworld.sandbox import launchers
+    from scillm.integrations.codeworld.sandbox import launchers  # noqa: PLC0415  the worker imports this package; launchers are host-only
 
     return launchers.probe(name)
 
@@ -56,7 +56,7 @@ def get_sandbox(
         preimport: standard modules each worker imports once (default: `DEFAULT_PREIMPORT`),
             so children forked from it start with them loaded.
     """
-    from scillm.integrations.codeworld.sandbox.pool import ForkServerSandbox
+    from scillm.integrations.codeworld.sandbox.pool import ForkServerSandbox  # noqa: PLC0415  the worker imports this package; the pool is host-only
 
     if workers < 1:
         raise InvalidRequestError(f"workers must be >= 1, got {workers}")

@@ -14,7 +14,6 @@ namespace; the child drops it (and every other) before its request is read.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from functools import lru_cache
 
 from scillm.integrations.codeworld.sandbox.interpreter import (
@@ -22,6 +21,7 @@ from scillm.integrations.codeworld.sandbox.interpreter import (
     interpreter_files,
     worker_sources,
 )
+from scillm.integrations.codeworld.sandbox.probing import run_probe
 
 MECHANISMS = [
     "bubblewrap", "user+pid+net+ipc+uts+cgroup+mount namespaces", "uid 65534", "no capabilities",
@@ -64,18 +64,7 @@ def probe() -> str | None:
         argv = command(["-c", "import json, ctypes"])
     except FileNotFoundError as exc:
         return f"{exc} (apt-get install bubblewrap)"
-    try:
-        proc = subprocess.run(argv, capture_output=True, timeout=20, env={}, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bwrap failed to start: {exc}"
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip()[-400:]
-        hint = ""
-        if "uid map" in err or "Permission denied" in err:
-            hint = (" (unprivileged user namespaces are restricted here, e.g. "
-                    "kernel.apparmor_restrict_unprivileged_userns=1)")
-        return f"bwrap exited {proc.returncode}: {err}{hint}"
-    return None
+    return run_probe("bwrap", argv, ("uid map", "Permission denied"))
 
 
 __all__ = ["MECHANISMS", "command", "probe"]

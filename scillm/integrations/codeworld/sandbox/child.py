@@ -23,7 +23,7 @@ import struct
 import sys
 import time
 import traceback
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 REQ_FD, REP_FD, MARK_FD = 3, 4, 5
 """Where the child keeps its request, reply and start-marker descriptors (stdout/stderr are 1 and 2)."""
@@ -159,13 +159,19 @@ def _run_user_code(req: dict[str, Any]) -> dict[str, Any]:
     return _outcome(ok=True, value=value, durations_ms=durations)
 
 
+class Filter(Protocol):
+    """A compiled seccomp filter the child installs as its last trusted act."""
+
+    def install(self) -> None: ...
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
 
 
-def run(fds: tuple[int, int, int, int], limits: dict[str, Any], filt: Any, *, zygote: int,
+def run(fds: tuple[int, int, int, int], limits: dict[str, Any], filt: Filter, *, zygote: int,
         private_tmp: bool, scratch: str | None, request_cap: int) -> NoReturn:
     """Never returns. `fds` is (stdout, request, reply, start marker)."""
     code = 0

@@ -11,11 +11,11 @@ evaluation's `protocol` error; it never escapes into the batch.
 from __future__ import annotations
 
 import json
-import math
-import re
 import secrets
-from itertools import accumulate
-from typing import Any
+from typing import TypedDict, get_args
+
+from scillm.boundedjson import JSONRefusedError, JSONValue, loads, nesting_depth
+from scillm.integrations.codeworld.sandbox.base import ErrorType
 
 REQUEST_CAP_BYTES = 16 * 1024 * 1024
 """Largest request (code plus case input) a child accepts."""
@@ -24,13 +24,19 @@ MAX_DEPTH = 64
 """Deepest nesting of arrays/objects accepted in a reply (the host's own recursion stays far from its limit)."""
 
 _MAX_INT_DIGITS = 4000
-_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_STEP = [0] * 256
-for _open, _close in (b"[]", b"{}"):
-    _STEP[_open], _STEP[_close] = 1, -1
-_ERROR_TYPES = frozenset({"exception", "timeout", "memory", "crashed", "protocol", "rejected"})
+_ERROR_TYPES: dict[object, ErrorType] = {kind: kind for kind in get_args(ErrorType)}
 _TEXT_CAP = 8000
+
+
+class ReplyFields(TypedDict):
+    """The RunResult fields a child's reply may set."""
+
+    ok: bool
+    value: JSONValue
+    error: str | None
+    error_type: ErrorType | None
+    traceback: str | None
+    durations_ms: list[float]
 
 
 class ProtocolFaultError(Exception):
@@ -42,30 +48,7 @@ def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-def nesting_depth(data: bytes) -> int:
-    """Deepest array/object nesting of a JSON text, counted without parsing it (strings skipped)."""
-    skeleton = _STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
-    return max(accumulate(map(_STEP.__getitem__, skeleton)), default=0)
-
-
-def _no_constant(name: str) -> Any:
-    raise ProtocolFaultError(f"non-finite number {name} in the reply")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ProtocolFaultError(f"number {text[:40]} overflows to infinity")
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    if len(text) > _MAX_INT_DIGITS:
-        raise ProtocolFaultError(f"integer of {len(text)} digits in the reply")
-    return int(text)
-
-
-def loads_untrusted(data: bytes, cap_bytes: int, max_depth: int = MAX_DEPTH) -> Any:
+def loads_untrusted(data: bytes, cap_bytes: int, max_depth: int = MAX_DEPTH) -> JSONValue:
     """Parse untrusted JSON: size and depth checked first, only finite numbers."""
     if len(data) > cap_bytes:
         raise ProtocolFaultError(f"reply of {len(data)} bytes exceeds the cap of {cap_bytes}")
@@ -73,8 +56,9 @@ def loads_untrusted(data: bytes, cap_bytes: int, max_depth: int = MAX_DEPTH) -> 
     if depth > max_depth:
         raise ProtocolFaultError(f"reply nested {depth} deep exceeds the limit of {max_depth}")
     try:
-        obj = json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float,
-                         parse_int=_bounded_int)
+        obj = loads(data.decode("utf-8"), max_depth=max_depth, max_int_digits=_MAX_INT_DIGITS)
+    except JSONRefusedError as exc:
+        raise ProtocolFaultError(f"reply refused: {exc}") from exc
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolFaultError(f"reply is not JSON: {str(exc)[:200]}") from exc
     try:  # a lone surrogate (`"\ud800"`) parses, but no UTF-8 response could carry it later
@@ -84,7 +68,7 @@ def loads_untrusted(data: bytes, cap_bytes: int, max_depth: int = MAX_DEPTH) -> 
     return obj
 
 
-def _text(value: Any, name: str) -> str | None:
+def _text(value: object, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -92,7 +76,7 @@ def _text(value: Any, name: str) -> str | None:
     return value[:_TEXT_CAP]
 
 
-def decode_reply(data: bytes, cap_bytes: int, repeats: int) -> dict[str, Any]:
+def decode_reply(data: bytes, cap_bytes: int, repeats: int) -> ReplyFields:
     """The RunResult fields a child's reply may set: ok, value, error, error_type, traceback, durations."""
     raw = loads_untrusted(data, cap_bytes)
     if not isinstance(raw, dict):
@@ -101,23 +85,24 @@ def decode_reply(data: bytes, cap_bytes: int, repeats: int) -> dict[str, Any]:
     if not isinstance(ok, bool):
         raise ProtocolFaultError("reply field ok is not a boolean")
     error_type = raw.get("error_type")
-    if error_type is not None and error_type not in _ERROR_TYPES:
+    if error_type is not None and not (isinstance(error_type, str) and error_type in _ERROR_TYPES):
         raise ProtocolFaultError("reply field error_type is not a known kind")
-    durations = raw.get("durations_ms", [])
-    if not (isinstance(durations, list) and len(durations) <= repeats and all(
-            isinstance(d, (int, float)) and not isinstance(d, bool) and d >= 0 for d in durations)):
+    reported = raw.get("durations_ms", [])
+    entries = reported if isinstance(reported, list) else []
+    durations = [float(d) for d in entries if isinstance(d, int | float) and not isinstance(d, bool) and d >= 0]
+    if not isinstance(reported, list) or len(durations) != len(reported) or len(durations) > repeats:
         durations = []  # self-reported and never scored: a tampered clock loses them, not the result
     return {
         "ok": ok,
         "value": raw.get("value") if ok else None,
         "error": _text(raw.get("error"), "error"),
-        "error_type": None if ok else (error_type or "exception"),
+        "error_type": None if ok else _ERROR_TYPES.get(error_type, "exception"),
         "traceback": _text(raw.get("traceback"), "traceback"),
-        "durations_ms": [float(d) for d in durations],
+        "durations_ms": durations,
     }
 
 
-def decode_report(data: bytes, request_id: int) -> dict[str, Any]:
+def decode_report(data: bytes, request_id: int) -> dict[str, JSONValue]:
     """The zygote's report on one child (trusted, but still checked: a mismatch kills the worker)."""
     try:
         raw = json.loads(data.decode("utf-8"))
@@ -132,6 +117,7 @@ __all__ = [
     "MAX_DEPTH",
     "REQUEST_CAP_BYTES",
     "ProtocolFaultError",
+    "ReplyFields",
     "decode_reply",
     "decode_report",
     "loads_untrusted",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tempfile
 from functools import lru_cache
 
@@ -21,6 +20,7 @@ from scillm.integrations.codeworld.sandbox.interpreter import (
     interpreter_files,
     worker_sources,
 )
+from scillm.integrations.codeworld.sandbox.probing import run_probe
 
 MECHANISMS = [
     "unshare", "user+pid+net+ipc+uts+mount namespaces", "no capabilities in the child",
@@ -71,18 +71,7 @@ def probe() -> str | None:
             argv = command(["-c", code, sources["rootfs.py"].rsplit("/", 1)[0], spec])
         except FileNotFoundError as exc:
             return str(exc)
-        try:
-            proc = subprocess.run(argv, capture_output=True, timeout=20, env={}, stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"unshare failed to start: {exc}"
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip()[-400:]
-        hint = ""
-        if "uid map" in err or "Permission denied" in err or "Operation not permitted" in err:
-            hint = (" (unprivileged user namespaces are restricted here, e.g. "
-                    "kernel.apparmor_restrict_unprivileged_userns=1)")
-        return f"unshare exited {proc.returncode}: {err}{hint}"
-    return None
+        return run_probe("unshare", argv, ("uid map", "Permission denied", "Operation not permitted"))
 
 
 __all__ = ["MECHANISMS", "command", "probe", "rootfs_spec", "worker_args"]

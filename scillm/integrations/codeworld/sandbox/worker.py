@@ -150,9 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     ns = parser.parse_args(argv)
     if ns.rootfs:
         if __package__:
-            from . import rootfs
+            from . import rootfs  # noqa: PLC0415  only when a minimal root is asked for; works as package or script
         else:
-            import rootfs  # type: ignore[no-redef]
+            import rootfs  # type: ignore[no-redef]  # noqa: PLC0415  run as a script inside the sandbox
         rootfs.enter(json.loads(ns.rootfs))
     for name in filter(None, ns.preimport.split(",")):
         __import__(name)
