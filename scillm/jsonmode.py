@@ -12,16 +12,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, Union
 
 from scillm.config import env_bool
-from scillm.errors import JsonParseError, ScillmError
+from scillm.errors import InvalidJsonError, JsonParseError
 
 Schema = Union[Mapping[str, Any], Callable[[Any], Any]]
 
 SAMPLE_CHARS = 400
 _FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
-
-
-class InvalidJsonError(ScillmError, ValueError):
-    """A reply is not JSON or does not match the schema; the message is the parser's or validator's."""
 
 
 def wants_json(response_format: Any) -> bool:
@@ -111,5 +107,5 @@ def parse_error(text: str | None, reason: str, *, model: str | None, provider: s
     )
 
 
-__all__ = ["InvalidJsonError", "Schema", "load", "parse_error", "parse_json_text", "repair_enabled",
+__all__ = ["Schema", "load", "parse_error", "parse_json_text", "repair_enabled",
            "repair_json_text", "strict_enabled", "validate", "wants_json"]

@@ -16,15 +16,11 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from scillm.errors import ScillmError
+from scillm.errors import JobNotFoundError
 from scillm.remote.schema import ErrorBody, JobState, JobStatus
 
 FINAL: frozenset[str] = frozenset({"done", "failed", "timeout", "cancelled"})
 UNFINISHED: frozenset[str] = frozenset({"queued", "running"})
-
-
-class JobNotFoundError(ScillmError, LookupError):
-    """No job with that id: it never existed or its time to live passed."""
 
 
 def dumps(value: Any) -> str:

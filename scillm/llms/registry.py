@@ -23,7 +23,7 @@ import litellm  # noqa: E402
 from litellm import ModelResponse  # noqa: E402
 
 from scillm import jsonmode  # noqa: E402
-from scillm.errors import InvalidRequestError  # noqa: E402
+from scillm.errors import InvalidJsonError, InvalidRequestError  # noqa: E402
 from scillm.llms import openai_like, usage  # noqa: E402
 from scillm.llms.errors import to_litellm  # noqa: E402
 from scillm.llms.handler import AUTO, PROVIDERS, ProviderHandler  # noqa: E402
@@ -99,7 +99,7 @@ def _check_strict(response: Any, model: str, provider: str | None, response_form
     text = response.choices[0].message.content
     try:
         jsonmode.parse_json_text(text)
-    except jsonmode.InvalidJsonError as exc:
+    except InvalidJsonError as exc:
         err = jsonmode.parse_error(text, str(exc), model=model, provider=provider)
         raise to_litellm(err, provider=provider or "", model=model) from None
     return response

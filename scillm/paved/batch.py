@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 
 from scillm import jsonmode
-from scillm.errors import ConfigError
-from scillm.jsonmode import InvalidJsonError, Schema
+from scillm.errors import ConfigError, InvalidJsonError
+from scillm.jsonmode import Schema
 from scillm.llms import openai_like
 from scillm.llms.openai_client import OpenAIClient
 

@@ -18,8 +18,8 @@ import httpx
 
 from scillm import jsonmode
 from scillm.config import env
-from scillm.errors import ConfigError, ProviderError
-from scillm.jsonmode import InvalidJsonError, Schema
+from scillm.errors import ConfigError, InvalidJsonError, ProviderError
+from scillm.jsonmode import Schema
 from scillm.llms import openai_like
 from scillm.llms.openai_client import OpenAIClient
 from scillm.sync import run_sync
