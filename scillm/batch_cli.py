@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from scillm.errors import ConfigError
+from scillm.paved.batch import parallel_acompletions_iter
+from scillm.paved.progress import with_progress
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,9 +100,6 @@ def _row(result: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _arun(args: argparse.Namespace) -> int:
-    from scillm.paved.batch import parallel_acompletions_iter
-    from scillm.paved.progress import with_progress
-
     requests = read_requests(args.input, args.messages_list)
     kept = _done_lines(args.output)
     todo = [i for i in range(len(requests)) if i not in kept]

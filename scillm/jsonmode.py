@@ -11,6 +11,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Union
 
+import json_repair
+import jsonschema
+
 from scillm.config import env_bool
 from scillm.errors import InvalidJsonError, JsonParseError
 
@@ -50,7 +53,6 @@ def parse_json_text(text: str | None) -> Any:
 
 def repair_json_text(text: str | None) -> Any:
     """Best-effort repair with json-repair; raises InvalidJsonError when nothing JSON-like is left."""
-    import json_repair
 
     if text is None or not text.strip():
         raise InvalidJsonError("empty reply")
@@ -75,7 +77,6 @@ def validate(obj: Any, schema: Schema | None) -> None:
         if verdict is False:
             raise InvalidJsonError(f"schema callable {getattr(schema, '__name__', 'schema')} rejected the value")
         return
-    import jsonschema
 
     try:
         jsonschema.validate(obj, dict(schema))

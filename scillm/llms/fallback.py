@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from scillm.engines import ENGINE_NAMES, default_engine
 from scillm.errors import BackendUnavailableError, EngineNotReadyError
+from scillm.integrations.certainly.checkers import available_backends as checker_backends
+from scillm.integrations.codeworld.sandbox import available_backends as sandbox_backends
 from scillm.remote.engine import RemoteEngine
 from scillm.settings import CertainlySettings, LLMSettings, bridge_token
 
@@ -79,18 +81,14 @@ def _certainly_reason(engine_args: dict[str, Any]) -> str | None:
 
 
 def _certainly_backend_reason(backend: str) -> str | None:
-    from scillm.integrations.certainly.checkers import available_backends
-
-    status = {s.name: s for s in available_backends()}.get(backend)
+    status = {s.name: s for s in checker_backends()}.get(backend)
     if status is None:
         return f"no checker backend named {backend!r}"
     return None if status.available else (status.reason or f"the {backend} backend is unavailable")
 
 
 def _codeworld_sandbox_reason(allow_unsandboxed: bool) -> str | None:
-    from scillm.integrations.codeworld.sandbox import available_backends
-
-    reasons: dict[str, str | None] = available_backends()
+    reasons: dict[str, str | None] = sandbox_backends()
     usable = ("bwrap", "unshare", "unsandboxed") if allow_unsandboxed else ("bwrap", "unshare")
     if any(name in reasons and reasons[name] is None for name in usable):
         return None

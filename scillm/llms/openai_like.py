@@ -69,7 +69,7 @@ def to_openai_kwargs(model: str, kwargs: dict[str, Any], *, x_api_key: bool | No
 
 async def acomplete(model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
     """`litellm.acompletion` against an OpenAI-compatible host, with the shared x-api-key fallback."""
-    import litellm
+    import litellm  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     base = to_openai_kwargs(model, kwargs)["api_base"]
 
@@ -81,7 +81,7 @@ async def acomplete(model: str, messages: list[dict[str, Any]], **kwargs: Any) -
 
 def complete(model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
     """Sync twin of `acomplete` (LiteLLM's sync client; no event loop needed)."""
-    import litellm
+    import litellm  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     base = to_openai_kwargs(model, kwargs)["api_base"]
 

@@ -26,6 +26,7 @@ from scillm.errors import ConfigError, InvalidJsonError
 from scillm.jsonmode import Schema
 from scillm.llms import openai_like
 from scillm.llms.openai_client import OpenAIClient
+from scillm.names import check_keywords
 
 _FAST_PROVIDERS = {"openai_like", "openai"}
 _PASSTHROUGH = ("top_p", "stop", "seed", "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n")
@@ -164,7 +165,7 @@ async def _call_fast(client: httpx.AsyncClient, item: _Item, timeout: float) -> 
 
 
 async def _call_litellm(item: _Item, opts: _Options, timeout: float) -> dict[str, Any]:
-    from scillm.llms.registry import acompletion
+    from scillm.llms.registry import acompletion  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     kwargs = {k: v for k, v in item.payload.items() if k not in ("model", "messages")} if item.payload else {}
     for name, value in (("api_base", item.api_base), ("api_key", item.api_key)):
@@ -306,8 +307,6 @@ _WRONG_KEYWORDS = {
 
 
 def _check_keywords(unknown: dict[str, Any], where: str) -> None:
-    from scillm.names import check_keywords
-
     check_keywords(unknown, _KEYWORDS, where=where, hints=_WRONG_KEYWORDS)
 
 

@@ -180,7 +180,7 @@ async def chat(messages: Messages, *, model: str | None = None, api_base: str | 
     The endpoint comes from `chat_endpoint`: OpenRouter when only
     `OPENROUTER_API_KEY` is set.
     """
-    from scillm.llms.registry import acompletion
+    from scillm.llms.registry import acompletion  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     base, key, chosen = chat_endpoint(api_base, api_key, model)
     resp = await acompletion(model=chosen, messages=_messages(messages, system), custom_llm_provider="openai_like",
@@ -236,7 +236,7 @@ def chutes_router_json(messages: Messages, *, model: str | None = None, fallback
                        api_base: str | None = None, api_key: str | None = None, num_retries: int = 1,
                        schema: Schema | None = None, **kwargs: Any) -> Any:
     """JSON chat through LiteLLM's Router: `model` first, then `fallbacks` (default CHUTES_FALLBACK_MODELS)."""
-    from scillm.llms.registry import Router
+    from scillm.llms.registry import Router  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     base, key = openai_like.resolve_endpoint(api_base, api_key)
     chain = [_model(model), *(fallbacks if fallbacks is not None else
