@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _request(entry: Any, where: str) -> dict[str, Any]:
+def _request(entry: object, where: str) -> dict[str, Any]:
     if isinstance(entry, str):
         return {"messages": [{"role": "user", "content": entry}]}
     if isinstance(entry, list):

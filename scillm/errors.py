@@ -79,7 +79,7 @@ class BusyError(ScillmError):
 class BridgeError(ScillmError):
     """An HTTP bridge answered with an error or could not be reached; `status_code` and `body` are the server's."""
 
-    def __init__(self, message: str, *, status_code: int | None = None, body: Any = None) -> None:
+    def __init__(self, message: str, *, status_code: int | None = None, body: object = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.body = body

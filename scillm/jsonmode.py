@@ -23,7 +23,7 @@ SAMPLE_CHARS = 400
 _FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
 
 
-def wants_json(response_format: Any) -> bool:
+def wants_json(response_format: object) -> bool:
     """True for `{"type": "json_object"}` and `{"type": "json_schema", ...}` response formats."""
     kind = response_format.get("type") if isinstance(response_format, Mapping) else None
     return kind in ("json_object", "json_schema")
@@ -39,7 +39,7 @@ def repair_enabled(repair_invalid_json: bool | None) -> bool:
     return env_bool("SCILLM_REPAIR_INVALID_JSON") if repair_invalid_json is None else bool(repair_invalid_json)
 
 
-def parse_json_text(text: str | None) -> Any:
+def parse_json_text(text: str | None) -> Any:  # noqa: ANN401  any JSON value
     """Parse a reply as JSON; one surrounding Markdown code fence is allowed. Raises InvalidJsonError."""
     if text is None or not text.strip():
         raise InvalidJsonError("empty reply")
@@ -51,7 +51,7 @@ def parse_json_text(text: str | None) -> Any:
         raise InvalidJsonError(f"not valid JSON: {exc}") from exc
 
 
-def repair_json_text(text: str | None) -> Any:
+def repair_json_text(text: str | None) -> Any:  # noqa: ANN401  any JSON value
     """Best-effort repair with json-repair; raises InvalidJsonError when nothing JSON-like is left."""
 
     if text is None or not text.strip():
@@ -62,7 +62,7 @@ def repair_json_text(text: str | None) -> Any:
     return repaired
 
 
-def validate(obj: Any, schema: Schema | None) -> None:
+def validate(obj: object, schema: Schema | None) -> None:
     """Check `obj` against a jsonschema dict or a callable; raises InvalidJsonError with the validator's message.
 
     A callable rejects by raising (its message is kept) or by returning False.

@@ -13,7 +13,7 @@ normalisation applied to its deployments; `ModelResponse` is LiteLLM's.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, TypeVar
 
 from scillm.config import set_default
 
@@ -90,8 +90,11 @@ def normalise_call(model: str, kwargs: dict[str, Any]) -> str:
     return model
 
 
-def _check_strict(response: Any, model: str, provider: str | None, response_format: Any,
-                  strict_json: bool | None) -> Any:
+_Response = TypeVar("_Response")
+
+
+def _check_strict(response: _Response, model: str, provider: str | None, response_format: object,
+                  strict_json: bool | None) -> _Response:
     if not (jsonmode.wants_json(response_format) and jsonmode.strict_enabled(strict_json)):
         return response
     if not isinstance(response, ModelResponse):
@@ -105,7 +108,7 @@ def _check_strict(response: Any, model: str, provider: str | None, response_form
     return response
 
 
-def completion(model: str, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:
+def completion(model: str, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:  # noqa: ANN401  LiteLLM's ModelResponse or stream wrapper, as `stream=` asks
     """LiteLLM `completion` with scillm's providers registered (see the module docstring)."""
     register_providers()
     check_provider(model, kwargs)
@@ -120,7 +123,7 @@ def completion(model: str, messages: list[dict[str, Any]] | None = None, **kwarg
     return _check_strict(response, model, provider, kwargs.get("response_format"), strict_json)
 
 
-async def acompletion(model: str, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:
+async def acompletion(model: str, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:  # noqa: ANN401  as completion
     """LiteLLM `acompletion` with scillm's providers registered (see the module docstring)."""
     register_providers()
     check_provider(model, kwargs)

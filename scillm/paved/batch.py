@@ -96,7 +96,7 @@ def summarize(results: Iterable[Mapping[str, Any]]) -> dict[str, int]:
 
 def _prepare(requests: Iterable[Any], api_base: str | None, api_key: str | None, provider: str,
              default_max_tokens: int | None, default_temperature: float | None,
-             response_format: Any) -> list[_Item]:
+             response_format: object) -> list[_Item]:
     base_default = api_base or openai_like.default_api_base()
     key_default = api_key or openai_like.default_api_key()
     model_default = openai_like.default_model()
@@ -314,7 +314,7 @@ def parallel_acompletions_iter(
     requests: Iterable[Any] | None = None, *, api_base: str | None = None, api_key: str | None = None,
     custom_llm_provider: str = "openai_like", concurrency: int = 6, timeout: float = 20,
     wall_time_s: float = 900, default_max_tokens: int | None = None, default_temperature: float | None = None,
-    response_format: Any = None, tenacious: bool = True, schema: Schema | None = None,
+    response_format: object = None, tenacious: bool = True, schema: Schema | None = None,
     retry_invalid_json: int = 0, repair_invalid_json: bool | None = None,
     backoff_base_s: float = 0.5, backoff_max_s: float = 8.0, **unknown: Any,
 ) -> AsyncIterator[dict[str, Any]]:
