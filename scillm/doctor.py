@@ -27,10 +27,9 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from pydantic import BaseModel, ConfigDict, Field
 
-from scillm.config import env
 from scillm.engines import new_engine
 from scillm.errors import ConfigError, EngineNotReadyError
-from scillm.settings import bridge_token
+from scillm.settings import ChatSettings, DoctorSettings, bridge_token, names
 
 CheckKind = Literal["certainly_backend", "engine", "sandbox", "binary", "bridge", "llm", "litellm"]
 ENGINES = ("certainly", "codeworld")
@@ -144,8 +143,8 @@ def _check_bridge(spec: CheckSpec) -> tuple[Status, str]:
 
 
 def _check_llm(spec: CheckSpec) -> tuple[Status, str]:
-    base, key = env("CHUTES_API_BASE") or env("SCILLM_API_BASE"), env("CHUTES_API_KEY")
-    model = env("CHUTES_MODEL_ID") or env("CHUTES_TEXT_MODEL")
+    chat = ChatSettings.from_env()
+    base, key, model = chat.api_base, chat.api_key, chat.model
     if not (base and key and model):
         return "skipped", "no LLM key/base/model set (CHUTES_API_BASE, CHUTES_API_KEY, CHUTES_MODEL_ID)"
     from scillm.paved.helpers import sanity_preflight  # noqa: PLC0415  the paved helpers load only for the LLM check
@@ -264,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
 
     results = run_checks(load_readiness(args.config))
     ready = components(results)
-    expected = [c.strip() for c in (args.expect or env("READINESS_EXPECT") or "").split(",") if c.strip()]
+    expected = list(names(args.expect) if args.expect else DoctorSettings.from_env().expect)
     missing = [c for c in expected if ready.get(c, "missing") == "missing"]
     if ready.get("litellm") == "missing" and "litellm" not in missing:
         missing.append("litellm")
