@@ -10,7 +10,7 @@ the block and `_LAZY` equal), so they see the real signatures.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from scillm import errors as errors
@@ -57,7 +57,7 @@ __all__ = ["__version__", *_LAZY]
 
 if not TYPE_CHECKING:  # a checker sees the imports above, never an `Any` from __getattr__
 
-    def __getattr__(name: str) -> Any:
+    def __getattr__(name: str) -> object:
         target = _LAZY.get(name)
         if target is None:
             raise AttributeError(f"module 'scillm' has no attribute {name!r}")

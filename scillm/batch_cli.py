@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from scillm.errors import ConfigError
+from scillm.paved.batch import parallel_acompletions_iter
+from scillm.paved.progress import with_progress
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _request(entry: Any, where: str) -> dict[str, Any]:
+def _request(entry: object, where: str) -> dict[str, Any]:
     if isinstance(entry, str):
         return {"messages": [{"role": "user", "content": entry}]}
     if isinstance(entry, list):
@@ -98,9 +100,6 @@ def _row(result: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _arun(args: argparse.Namespace) -> int:
-    from scillm.paved.batch import parallel_acompletions_iter
-    from scillm.paved.progress import with_progress
-
     requests = read_requests(args.input, args.messages_list)
     kept = _done_lines(args.output)
     todo = [i for i in range(len(requests)) if i not in kept]

@@ -12,6 +12,8 @@ import argparse
 import importlib
 import sys
 
+import scillm
+
 # subcommand -> (module with add_arguments/run, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "prove": ("scillm.integrations.certainly.prove_command",
@@ -25,7 +27,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every registered subcommand."""
-    import scillm
 
     parser = argparse.ArgumentParser(prog="scillm", description="LiteLLM with scientific providers.")
     parser.add_argument("--version", action="version", version=f"scillm {scillm.__version__}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from scillm.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class EnvVar:
@@ -92,7 +94,6 @@ def env_float(name: str, default: float | None = None) -> float | None:
     try:
         return float(raw)
     except ValueError as exc:
-        from scillm.errors import ConfigError
 
         raise ConfigError(f"{name}={raw!r} is not a number; set it to a number or unset it") from exc
 

@@ -12,6 +12,7 @@ missing, when LiteLLM fails its check, or when no engine is usable at all.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import shutil
 import subprocess
@@ -19,7 +20,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+import httpx
+import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 from pydantic import BaseModel, ConfigDict, Field
+
+from scillm.engines import new_engine
+from scillm.errors import ConfigError, EngineNotReadyError
+from scillm.settings import ChatSettings, DoctorSettings, bridge_token, names
 
 CheckKind = Literal["certainly_backend", "engine", "sandbox", "binary", "bridge", "llm", "litellm"]
 ENGINES = ("certainly", "codeworld")
@@ -61,13 +71,11 @@ class CheckResult(BaseModel):
 
 def load_readiness(path: Path | None = None) -> Readiness:
     """Read the given file, else ./readiness.yml, else the packaged copy."""
-    import yaml
 
     candidates = [path] if path is not None else [Path.cwd() / "readiness.yml", Path(__file__).with_name("readiness.yml")]
     for candidate in candidates:
         if candidate is not None and candidate.is_file():
             return Readiness.model_validate(yaml.safe_load(candidate.read_text()))
-    from scillm.errors import ConfigError
 
     raise ConfigError(f"readiness file not found: {', '.join(str(c) for c in candidates)}")
 
@@ -88,7 +96,7 @@ def _check_binary(spec: CheckSpec) -> tuple[Status, str]:
 
 
 def _check_backend(spec: CheckSpec) -> tuple[Status, str]:
-    from scillm.integrations.certainly.engine import backend_statuses
+    from scillm.integrations.certainly.engine import backend_statuses  # noqa: PLC0415  engines load only for the check that needs them
 
     status = backend_statuses().get(spec.backend or spec.name)
     if status is None:
@@ -100,9 +108,6 @@ def _check_backend(spec: CheckSpec) -> tuple[Status, str]:
 
 
 def _check_engine(spec: CheckSpec) -> tuple[Status, str]:
-    from scillm.engines import new_engine
-    from scillm.errors import ConfigError, EngineNotReadyError
-
     try:
         new_engine(spec.engine or spec.component)
     except (EngineNotReadyError, ConfigError) as exc:
@@ -111,7 +116,7 @@ def _check_engine(spec: CheckSpec) -> tuple[Status, str]:
 
 
 def _check_sandbox(spec: CheckSpec) -> tuple[Status, str]:
-    from scillm.integrations.codeworld.sandbox import available_backends
+    from scillm.integrations.codeworld.sandbox import available_backends  # noqa: PLC0415  engines load only for the check that needs them
 
     reasons: dict[str, str | None] = available_backends()
     for name in ("bwrap", "unshare"):
@@ -121,10 +126,7 @@ def _check_sandbox(spec: CheckSpec) -> tuple[Status, str]:
 
 
 def _check_bridge(spec: CheckSpec) -> tuple[Status, str]:
-    import httpx
-
-    from scillm.llms.fallback import bridge_base
-    from scillm.settings import bridge_token
+    from scillm.llms.fallback import bridge_base  # noqa: PLC0415  the LiteLLM adapter loads only for the bridge check
 
     engine = spec.engine or "certainly"
     base = bridge_base(engine)
@@ -141,13 +143,11 @@ def _check_bridge(spec: CheckSpec) -> tuple[Status, str]:
 
 
 def _check_llm(spec: CheckSpec) -> tuple[Status, str]:
-    from scillm.config import env
-
-    base, key = env("CHUTES_API_BASE") or env("SCILLM_API_BASE"), env("CHUTES_API_KEY")
-    model = env("CHUTES_MODEL_ID") or env("CHUTES_TEXT_MODEL")
+    chat = ChatSettings.from_env()
+    base, key, model = chat.api_base, chat.api_key, chat.model
     if not (base and key and model):
         return "skipped", "no LLM key/base/model set (CHUTES_API_BASE, CHUTES_API_KEY, CHUTES_MODEL_ID)"
-    from scillm.paved.helpers import sanity_preflight
+    from scillm.paved.helpers import sanity_preflight  # noqa: PLC0415  the paved helpers load only for the LLM check
 
     report = sanity_preflight(base, key, model, parallel=1, wall_time_s=20)
     if report.get("ok"):
@@ -159,9 +159,7 @@ def _check_llm(spec: CheckSpec) -> tuple[Status, str]:
 
 def litellm_range() -> str | None:
     """The LiteLLM specifier scillm's installed metadata declares (e.g. `>=1.60`), or None."""
-    import importlib.metadata
 
-    from packaging.requirements import Requirement
 
     try:
         requires = importlib.metadata.requires("scillm") or []
@@ -176,10 +174,10 @@ def litellm_range() -> str | None:
 
 def _probe_registration() -> str | None:
     """None when a call reaches scillm's handler through LiteLLM and comes back as scillm's error, else why not."""
-    import litellm
+    import litellm  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
-    from scillm.llms.errors import LLMInvalidRequestError
-    from scillm.llms.registry import register_providers
+    from scillm.llms.errors import LLMInvalidRequestError  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
+    from scillm.llms.registry import register_providers  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     register_providers()
     try:
@@ -192,11 +190,6 @@ def _probe_registration() -> str | None:
 
 
 def _check_litellm(spec: CheckSpec) -> tuple[Status, str]:
-    import importlib.metadata
-
-    from packaging.specifiers import SpecifierSet
-    from packaging.version import Version
-
     version = importlib.metadata.version("litellm")
     wanted = litellm_range()
     in_range = wanted is None or Version(version) in SpecifierSet(wanted)
@@ -267,11 +260,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the report; with --strict, 1 when an expected component is missing."""
-    from scillm.config import env
 
     results = run_checks(load_readiness(args.config))
     ready = components(results)
-    expected = [c.strip() for c in (args.expect or env("READINESS_EXPECT") or "").split(",") if c.strip()]
+    expected = list(names(args.expect) if args.expect else DoctorSettings.from_env().expect)
     missing = [c for c in expected if ready.get(c, "missing") == "missing"]
     if ready.get("litellm") == "missing" and "litellm" not in missing:
         missing.append("litellm")

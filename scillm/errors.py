@@ -5,7 +5,8 @@ fix. Under `ScillmError`: usage errors (`ConfigError`, `InvalidRequestError`),
 unavailable (`EngineNotReadyError`, `BackendUnavailableError`,
 `SandboxUnavailableError`), `BusyError`, remote failures (`BridgeError` and its
 status-specific subclasses, `ProviderError`), results the caller refused
-(`JsonParseError`, `RequireProvedError`) and `SkillError`. Through LiteLLM the
+(`JsonParseError`, `InvalidJsonError`, `RequireProvedError`), `JobNotFoundError`
+and `SkillError`. Through LiteLLM the
 same errors surface as LiteLLM-typed twins (one table in `scillm.llms.errors`),
 so importing this module never imports LiteLLM.
 """
@@ -59,6 +60,14 @@ class SandboxUnavailableError(ScillmError):
     """No isolating sandbox works here and `allow_unsandboxed=True` was not passed."""
 
 
+class InvalidJsonError(ScillmError, ValueError):
+    """A reply is not JSON or does not match the schema; the message is the parser's or validator's."""
+
+
+class JobNotFoundError(ScillmError, LookupError):
+    """No job with that id: it never existed or its time to live passed (HTTP 404)."""
+
+
 class SkillError(ScillmError):
     """A skill name is unknown, a skill folder is malformed, or the install target cannot be written."""
 
@@ -70,7 +79,7 @@ class BusyError(ScillmError):
 class BridgeError(ScillmError):
     """An HTTP bridge answered with an error or could not be reached; `status_code` and `body` are the server's."""
 
-    def __init__(self, message: str, *, status_code: int | None = None, body: Any = None) -> None:
+    def __init__(self, message: str, *, status_code: int | None = None, body: object = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.body = body
@@ -125,7 +134,9 @@ __all__ = [
     "BusyError",
     "ConfigError",
     "EngineNotReadyError",
+    "InvalidJsonError",
     "InvalidRequestError",
+    "JobNotFoundError",
     "JsonParseError",
     "ProviderError",
     "RequireProvedError",

@@ -11,8 +11,11 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Union
 
+import json_repair
+import jsonschema
+
 from scillm.config import env_bool
-from scillm.errors import JsonParseError, ScillmError
+from scillm.errors import InvalidJsonError, JsonParseError
 
 Schema = Union[Mapping[str, Any], Callable[[Any], Any]]
 
@@ -20,11 +23,7 @@ SAMPLE_CHARS = 400
 _FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
 
 
-class InvalidJsonError(ScillmError, ValueError):
-    """A reply is not JSON or does not match the schema; the message is the parser's or validator's."""
-
-
-def wants_json(response_format: Any) -> bool:
+def wants_json(response_format: object) -> bool:
     """True for `{"type": "json_object"}` and `{"type": "json_schema", ...}` response formats."""
     kind = response_format.get("type") if isinstance(response_format, Mapping) else None
     return kind in ("json_object", "json_schema")
@@ -40,7 +39,7 @@ def repair_enabled(repair_invalid_json: bool | None) -> bool:
     return env_bool("SCILLM_REPAIR_INVALID_JSON") if repair_invalid_json is None else bool(repair_invalid_json)
 
 
-def parse_json_text(text: str | None) -> Any:
+def parse_json_text(text: str | None) -> Any:  # noqa: ANN401  any JSON value
     """Parse a reply as JSON; one surrounding Markdown code fence is allowed. Raises InvalidJsonError."""
     if text is None or not text.strip():
         raise InvalidJsonError("empty reply")
@@ -52,9 +51,8 @@ def parse_json_text(text: str | None) -> Any:
         raise InvalidJsonError(f"not valid JSON: {exc}") from exc
 
 
-def repair_json_text(text: str | None) -> Any:
+def repair_json_text(text: str | None) -> Any:  # noqa: ANN401  any JSON value
     """Best-effort repair with json-repair; raises InvalidJsonError when nothing JSON-like is left."""
-    import json_repair
 
     if text is None or not text.strip():
         raise InvalidJsonError("empty reply")
@@ -64,7 +62,7 @@ def repair_json_text(text: str | None) -> Any:
     return repaired
 
 
-def validate(obj: Any, schema: Schema | None) -> None:
+def validate(obj: object, schema: Schema | None) -> None:
     """Check `obj` against a jsonschema dict or a callable; raises InvalidJsonError with the validator's message.
 
     A callable rejects by raising (its message is kept) or by returning False.
@@ -79,7 +77,6 @@ def validate(obj: Any, schema: Schema | None) -> None:
         if verdict is False:
             raise InvalidJsonError(f"schema callable {getattr(schema, '__name__', 'schema')} rejected the value")
         return
-    import jsonschema
 
     try:
         jsonschema.validate(obj, dict(schema))
@@ -111,5 +108,5 @@ def parse_error(text: str | None, reason: str, *, model: str | None, provider: s
     )
 
 
-__all__ = ["InvalidJsonError", "Schema", "load", "parse_error", "parse_json_text", "repair_enabled",
+__all__ = ["Schema", "load", "parse_error", "parse_json_text", "repair_enabled",
            "repair_json_text", "strict_enabled", "validate", "wants_json"]

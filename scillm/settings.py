@@ -70,15 +70,47 @@ class LLMSettings(_Frozen):
                       bridge_token=bridge_token())
 
 
+class ChatSettings(_Frozen):
+    """The OpenAI-compatible host the paved helpers and the `openai_like` provider default to."""
+
+    api_base: str | None = Field(default=None, description="SCILLM_API_BASE, else CHUTES_API_BASE.")
+    api_key: str | None = Field(default=None, description="CHUTES_API_KEY.")
+    model: str | None = Field(default=None, description="CHUTES_MODEL_ID, else CHUTES_TEXT_MODEL.")
+    fallback_models: tuple[str, ...] = Field(default=(), description="CHUTES_FALLBACK_MODELS, comma-separated.")
+    openrouter_api_base: str | None = Field(default=None, description="OPENROUTER_API_BASE.")
+    openrouter_api_key: str | None = Field(default=None, description="OPENROUTER_API_KEY.")
+    openrouter_model: str | None = Field(default=None, description="OPENROUTER_MODEL.")
+
+    @classmethod
+    def from_env(cls) -> ChatSettings:
+        return _build(cls, "SCILLM_/CHUTES_/OPENROUTER_*",
+                      api_base=env("SCILLM_API_BASE") or env("CHUTES_API_BASE"), api_key=env("CHUTES_API_KEY"),
+                      model=env("CHUTES_MODEL_ID") or env("CHUTES_TEXT_MODEL"),
+                      fallback_models=_names("CHUTES_FALLBACK_MODELS"),
+                      openrouter_api_base=env("OPENROUTER_API_BASE"), openrouter_api_key=env("OPENROUTER_API_KEY"),
+                      openrouter_model=env("OPENROUTER_MODEL"))
+
+
+class DoctorSettings(_Frozen):
+    """What `scillm doctor` expects to find."""
+
+    expect: tuple[str, ...] = Field(default=(), description="READINESS_EXPECT: components that must be ready.")
+
+    @classmethod
+    def from_env(cls) -> DoctorSettings:
+        return _build(cls, "READINESS_EXPECT", expect=_names("READINESS_EXPECT"))
+
+
 class Settings(_Frozen):
     """Every part's settings, read once."""
 
     certainly: CertainlySettings
     llm: LLMSettings
+    chat: ChatSettings
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(certainly=CertainlySettings.from_env(), llm=LLMSettings.from_env())
+        return cls(certainly=CertainlySettings.from_env(), llm=LLMSettings.from_env(), chat=ChatSettings.from_env())
 
 
 def bridge_token() -> str | None:
@@ -94,6 +126,15 @@ def _url(name: str) -> str | None:
 def pool_size() -> int | None:
     """CERTAINLY_POOL_SIZE (None when unset); anything but a positive integer is a ConfigError, everywhere."""
     return _int("CERTAINLY_POOL_SIZE")
+
+
+def names(raw: str | None) -> tuple[str, ...]:
+    """A comma-separated list, stripped, empty entries dropped."""
+    return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
+
+
+def _names(name: str) -> tuple[str, ...]:
+    return names(env(name))
 
 
 def _int(name: str) -> int | None:
@@ -113,4 +154,5 @@ def _build(cls: type[_Model], names: str, **values: object) -> _Model:
         raise ConfigError(f"invalid settings from {names}: {problems}") from None
 
 
-__all__ = ["BackendName", "CertainlySettings", "LLMSettings", "Settings", "bridge_token", "pool_size"]
+__all__ = ["BackendName", "CertainlySettings", "ChatSettings", "DoctorSettings", "LLMSettings", "Settings",
+           "bridge_token", "names", "pool_size"]

@@ -17,15 +17,11 @@ import json
 from typing import Any, Protocol
 
 from scillm.bridges.admission import BusyError
-from scillm.errors import ScillmError
+from scillm.errors import JobNotFoundError
 from scillm.remote.schema import ErrorBody, JobState, JobStatus
 
 FINAL: frozenset[str] = frozenset({"done", "failed", "timeout", "cancelled"})
 UNFINISHED: frozenset[str] = frozenset({"queued", "running"})
-
-
-class JobNotFoundError(ScillmError, LookupError):
-    """No job with that id: it never existed or its time to live passed."""
 
 
 def dumps(value: object) -> str:

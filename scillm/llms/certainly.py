@@ -14,7 +14,18 @@ import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
+from litellm.types.utils import all_litellm_params
+
 from scillm.errors import BackendUnavailableError, InvalidRequestError
+from scillm.integrations.certainly.api import (
+    CALL_KEYS,
+    OPTION_KEYS,
+    backend_name,
+    check_options,
+    raise_unless_proved,
+)
+from scillm.llms import fallback
+from scillm.llms.prove import to_model_response
 
 # LiteLLM / OpenAI chat parameters a caller may pass through any client; the engine ignores them
 OPENAI_KEYS = frozenset({
@@ -30,7 +41,6 @@ PROVIDER_KEYS = frozenset({"raise_on_unavailable"})
 
 def _litellm_keys() -> frozenset[str]:
     """LiteLLM's own call parameters (Router and Proxy add some), which the engine never sees."""
-    from litellm.types.utils import all_litellm_params
 
     return frozenset(all_litellm_params)
 
@@ -53,7 +63,6 @@ def _items_from_messages(messages: list[dict[str, Any]]) -> list[Any]:
 
 def prepare(model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """(items, engine keyword arguments) after validation; raises InvalidRequestError."""
-    from scillm.integrations.certainly.api import CALL_KEYS, OPTION_KEYS, backend_name, check_options
 
     ignored = (OPENAI_KEYS | _litellm_keys() | PROVIDER_KEYS) - OPTION_KEYS - CALL_KEYS
     run = {k: v for k, v in params.items() if k not in ignored}
@@ -93,9 +102,6 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]],
     `certainly/coq`, `lean4/auto`); `params` holds every extra keyword
     argument the caller passed (`items`, `flags`, `max_seconds`, ...).
     """
-    from scillm.integrations.certainly.api import raise_unless_proved
-    from scillm.llms import fallback
-    from scillm.llms.prove import to_model_response
 
     items, kwargs = prepare(model, messages, params)
     payload = await fallback.arun("certainly", items, kwargs, provider=provider, model=model, messages=messages,
@@ -109,7 +115,6 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]],
 async def astream(provider: str, model: str, messages: list[dict[str, Any]],
                   params: dict[str, Any]) -> AsyncGenerator[tuple[str, Any], None]:
     """`("item", result)` per finished item (as-completed), then `("done", payload)`."""
-    from scillm.llms import fallback
 
     items, kwargs = prepare(model, messages, params)
     events = fallback.astream("certainly", items, kwargs, provider=provider, model=model, messages=messages,

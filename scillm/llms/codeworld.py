@@ -6,7 +6,12 @@ import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
+from litellm import ModelResponse
+
 from scillm.errors import InvalidRequestError
+from scillm.integrations.codeworld.api import arun_items
+from scillm.integrations.codeworld.models import CodeworldArgs
+from scillm.llms import fallback
 from scillm.names import did_you_mean
 
 _STRATEGIES = {"all", "bandit", "mcts"}
@@ -27,8 +32,6 @@ def _wants_json(params: dict[str, Any]) -> bool:
 
 
 def _prepare(model: str, params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    from scillm.integrations.codeworld.models import CodeworldArgs
-
     items = params.get("items")
     if items is None:
         raise InvalidRequestError("the codeworld provider needs `items=[{task, context: {code_variants, cases}}]`")
@@ -61,15 +64,12 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]],
     in `response.additional_kwargs["codeworld"]`; the message content is a
     one-line summary, or the payload as JSON under a JSON response_format.
     """
-    from litellm import ModelResponse
 
-    from scillm.integrations.codeworld.api import arun_items
 
     items, args = _prepare(model, params)
     if params.get("sandbox") is not None:  # a caller's own sandbox object can only run in-process
         payload = await arun_items(items, sandbox=params["sandbox"], **args)
     else:  # direct when a sandbox works here, else the HTTP bridge (see scillm.llms.fallback)
-        from scillm.llms import fallback
 
         payload = await fallback.arun("codeworld", items, args, provider=provider, model=model, messages=messages,
                                       api_base=params.get("api_base"))
@@ -85,7 +85,6 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]],
 async def astream(provider: str, model: str, messages: list[dict[str, Any]],
                   params: dict[str, Any]) -> AsyncGenerator[tuple[str, Any], None]:
     """`("item", result)` per evaluated item (as-completed), then `("done", payload)`."""
-    from scillm.llms import fallback
 
     items, args = _prepare(model, params)
     events = fallback.astream("codeworld", items, args, provider=provider, model=model, messages=messages,

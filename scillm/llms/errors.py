@@ -5,7 +5,7 @@ raises a twin below surfaces to the caller as itself: an instance of the
 `scillm.errors` class (same message, attributes, `__cause__` the original)
 and of the LiteLLM type its row names, so Router retries and fallbacks see
 the right kind (429 busy, 401 auth, 408 timeout, 503 unavailable, 400 bad
-request, 500 otherwise). A subclass defined outside `scillm.errors` maps
+request, 404 unknown job, 500 otherwise). A subclass defined outside `scillm.errors` maps
 through its nearest ancestor in the table. Importing this module imports
 LiteLLM, which is why `scillm.errors` keeps these out.
 """
@@ -34,7 +34,9 @@ from scillm.errors import (  # noqa: E402
     BusyError,
     ConfigError,
     EngineNotReadyError,
+    InvalidJsonError,
     InvalidRequestError,
+    JobNotFoundError,
     JsonParseError,
     ProviderError,
     RequireProvedError,
@@ -92,6 +94,14 @@ class LLMJsonParseError(JsonParseError, litellm.APIError):
     """JsonParseError as a LiteLLM APIError (500): Router retries and fallbacks apply."""
 
 
+class LLMInvalidJsonError(InvalidJsonError, litellm.APIError):
+    """InvalidJsonError as a LiteLLM APIError (500): a retry may get a reply that parses."""
+
+
+class LLMJobNotFoundError(JobNotFoundError, litellm.NotFoundError):
+    """JobNotFoundError as a LiteLLM 404: the job id is unknown or expired, not retried."""
+
+
 class LLMConfigError(ConfigError, litellm.BadRequestError):
     """ConfigError as a LiteLLM 400: not retried."""
 
@@ -130,6 +140,8 @@ TABLE: tuple[tuple[type[ScillmError], type[Exception], int], ...] = (
     (BackendUnavailableError, LLMBackendUnavailableError, 503),
     (SandboxUnavailableError, LLMSandboxUnavailableError, 503),
     (JsonParseError, LLMJsonParseError, 500),
+    (InvalidJsonError, LLMInvalidJsonError, 500),
+    (JobNotFoundError, LLMJobNotFoundError, 404),
     (ConfigError, LLMConfigError, 400),
     (InvalidRequestError, LLMInvalidRequestError, 400),
     (RequireProvedError, LLMRequireProvedError, 500),

@@ -15,11 +15,13 @@ starts a container.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 from scillm.engines import ENGINE_NAMES, default_engine
-from scillm.errors import BackendUnavailableError, EngineNotReadyError
+from scillm.errors import BackendUnavailableError, EngineNotReadyError, InvalidRequestError
+from scillm.integrations.certainly.checkers import available_backends as checker_backends
+from scillm.integrations.codeworld.sandbox import available_backends as sandbox_backends
 from scillm.remote.engine import RemoteEngine
 from scillm.settings import CertainlySettings, LLMSettings, bridge_token
 
@@ -60,7 +62,7 @@ def bridge_configured(kind: Kind, provider: str | None = None, api_base: str | N
     return settings.certainly_bridge_base is not None or (provider == "lean4" and settings.lean4_bridge_base is not None)
 
 
-def _backend_name(value: Any) -> str | None:
+def _backend_name(value: object) -> str | None:
     name = str(value or "").lower()
     return {"coq": "coq", "rocq": "coq", "lean": "lean", "lean4": "lean"}.get(name)
 
@@ -79,18 +81,14 @@ def _certainly_reason(engine_args: dict[str, Any]) -> str | None:
 
 
 def _certainly_backend_reason(backend: str) -> str | None:
-    from scillm.integrations.certainly.checkers import available_backends
-
-    status = {s.name: s for s in available_backends()}.get(backend)
+    status = {s.name: s for s in checker_backends()}.get(backend)
     if status is None:
         return f"no checker backend named {backend!r}"
     return None if status.available else (status.reason or f"the {backend} backend is unavailable")
 
 
 def _codeworld_sandbox_reason(allow_unsandboxed: bool) -> str | None:
-    from scillm.integrations.codeworld.sandbox import available_backends
-
-    reasons: dict[str, str | None] = available_backends()
+    reasons: dict[str, str | None] = sandbox_backends()
     usable = ("bwrap", "unshare", "unsandboxed") if allow_unsandboxed else ("bwrap", "unshare")
     if any(name in reasons and reasons[name] is None for name in usable):
         return None
@@ -131,7 +129,7 @@ def choose_mode(kind: Kind, engine_args: dict[str, Any], mode: Mode = "auto", *,
 
 async def arun(
     kind: Kind,
-    items: Any,
+    items: object,
     engine_args: dict[str, Any] | None = None,
     *,
     provider: str | None = None,
@@ -167,8 +165,7 @@ async def arun(
         return payload
     if api_base and args.get("api_base") == api_base:
         args.pop("api_base")
-    batch = [items] if isinstance(items, str | dict) else list(items)
-    payload = await _arun_http(kind, batch, args, options, provider=provider, model=model, messages=messages,
+    payload = await _arun_http(kind, _batch(items), args, options, provider=provider, model=model, messages=messages,
                                api_base=api_base, api_key=api_key, timeout_s=timeout_s)
     payload["_direct_mode"] = False
     for result in payload.get("results") or []:
@@ -188,7 +185,7 @@ async def _arun_http(kind: Kind, items: list[Any], args: dict[str, Any], options
 
 async def astream(
     kind: Kind,
-    items: Any,
+    items: object,
     engine_args: dict[str, Any] | None = None,
     *,
     provider: str | None = None,
@@ -196,7 +193,7 @@ async def astream(
     messages: list[dict[str, Any]] | None = None,
     api_base: str | None = None,
     max_seconds: float | None = None,
-    summarize: Any = None,
+    summarize: Callable[[list[Any], list[Any], dict[str, Any], float], dict[str, Any]] | None = None,
 ) -> AsyncGenerator[tuple[str, Any], None]:
     """`("item", result)` as each item finishes, then `("done", payload)`.
 
@@ -243,7 +240,11 @@ async def astream(
 
 
 def _batch(items: object) -> list[Any]:
-    return [items] if isinstance(items, str | dict) else list(items)  # type: ignore[call-overload]
+    if isinstance(items, str | dict):
+        return [items]
+    if isinstance(items, Iterable):
+        return list(items)
+    raise InvalidRequestError(f"items must be a list of items, a dict or a string, not {type(items).__name__}")
 
 
 def _direct_kwargs(kind: Kind, args: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:

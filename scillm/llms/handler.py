@@ -11,6 +11,7 @@ leave as their LiteLLM-typed twins so Router retries and fallbacks see them.
 from __future__ import annotations
 
 import importlib
+import types
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -46,7 +47,7 @@ class ProviderHandler(CustomLLM):
             raise ValueError(f"unknown scillm provider {provider!r}; choose one of {sorted(PROVIDERS)}")
         self.provider = provider
 
-    def _module(self) -> Any:
+    def _module(self) -> types.ModuleType:
         return importlib.import_module(PROVIDERS[self.provider])
 
     @staticmethod
@@ -59,7 +60,7 @@ class ProviderHandler(CustomLLM):
                 params[key] = kwargs[key]
         return params
 
-    async def _complete(self, model: str, messages: list[Any], params: dict[str, Any]) -> Any:
+    async def _complete(self, model: str, messages: list[Any], params: dict[str, Any]) -> ModelResponse:
         name = full_model(self.provider, model)
         usage_mod.register_costs()
         with usage_mod.tracking() as tally, map_exceptions(provider=self.provider, model=name):
@@ -80,10 +81,10 @@ class ProviderHandler(CustomLLM):
         finally:  # a consumer that stops early closes this generator: close the items' too
             await chunks.aclose()
 
-    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
         return await self._complete(model, messages, self._params(kwargs))
 
-    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
         return run_sync(self._complete(model, messages, self._params(kwargs)))
 
     def astreaming(self, model: str, messages: list[Any], *args: Any, **kwargs: Any

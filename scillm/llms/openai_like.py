@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from scillm.config import env
 from scillm.errors import ConfigError
 from scillm.llms import openai_client
 from scillm.llms.openai_client import auth_headers, prefers_x_api_key
+from scillm.settings import ChatSettings
 
 PROVIDER = "openai_like"
 _PREFIX = PROVIDER + "/"
@@ -30,15 +30,15 @@ def model_id(model: str) -> str:
 
 
 def default_api_base() -> str | None:
-    return env("SCILLM_API_BASE") or env("CHUTES_API_BASE")
+    return ChatSettings.from_env().api_base
 
 
 def default_api_key() -> str | None:
-    return env("CHUTES_API_KEY")
+    return ChatSettings.from_env().api_key
 
 
 def default_model() -> str | None:
-    return env("CHUTES_MODEL_ID") or env("CHUTES_TEXT_MODEL")
+    return ChatSettings.from_env().model
 
 
 def resolve_endpoint(api_base: str | None, api_key: str | None) -> tuple[str, str]:
@@ -67,25 +67,25 @@ def to_openai_kwargs(model: str, kwargs: dict[str, Any], *, x_api_key: bool | No
     return out
 
 
-async def acomplete(model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
+async def acomplete(model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:  # noqa: ANN401  LiteLLM answers a ModelResponse or a stream wrapper, as `stream=` asks
     """`litellm.acompletion` against an OpenAI-compatible host, with the shared x-api-key fallback."""
-    import litellm
+    import litellm  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     base = to_openai_kwargs(model, kwargs)["api_base"]
 
-    async def send(x_api_key: bool) -> Any:
+    async def send(x_api_key: bool) -> Any:  # noqa: ANN401  as acomplete
         return await litellm.acompletion(messages=messages, **to_openai_kwargs(model, kwargs, x_api_key=x_api_key))
 
     return await openai_client.acall(base, send)
 
 
-def complete(model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
+def complete(model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:  # noqa: ANN401  as acomplete
     """Sync twin of `acomplete` (LiteLLM's sync client; no event loop needed)."""
-    import litellm
+    import litellm  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     base = to_openai_kwargs(model, kwargs)["api_base"]
 
-    def send(x_api_key: bool) -> Any:
+    def send(x_api_key: bool) -> Any:  # noqa: ANN401  as acomplete
         return litellm.completion(messages=messages, **to_openai_kwargs(model, kwargs, x_api_key=x_api_key))
 
     return openai_client.call(base, send)

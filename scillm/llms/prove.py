@@ -23,7 +23,8 @@ from scillm.llms.registry import ModelResponse
 from scillm.sync import run_sync
 
 
-def to_model_response(payload: dict[str, Any], *, model: str = "certainly", response_format: Any = None) -> Any:
+def to_model_response(payload: dict[str, Any], *, model: str = "certainly",
+                      response_format: object = None) -> ModelResponse:
     """A LiteLLM ModelResponse: the summary (or JSON payload) as content, payload in additional_kwargs."""
     wants_json = isinstance(response_format, dict) and response_format.get("type") in ("json_object", "json_schema")
     content = json.dumps(payload, default=str) if wants_json else payload["summary"]
@@ -34,7 +35,7 @@ def to_model_response(payload: dict[str, Any], *, model: str = "certainly", resp
 
 
 def _engine_kwargs(
-    flags: list[str] | str | None, strategies: Any, tactics: Any, options: dict[str, Any] | None,
+    flags: list[str] | str | None, strategies: object, tactics: object, options: dict[str, Any] | None,
     request_timeout: float | None, max_seconds: float | None, session_id: str | None, track_id: str | None,
     api_base: str | None, backend: str | None, model: str | None, extra: dict[str, Any],
 ) -> dict[str, Any]:
@@ -48,12 +49,12 @@ def _engine_kwargs(
 
 
 async def acertainly_prove(
-    items: Any = None, flags: list[str] | str | None = None, strategies: Any = None, tactics: Any = None,
-    response_format: Any = None, options: dict[str, Any] | None = None, request_timeout: float | None = 120.0,
+    items: object = None, flags: list[str] | str | None = None, strategies: object = None,
+    tactics: object = None, response_format: object = None, options: dict[str, Any] | None = None, request_timeout: float | None = 120.0,
     max_seconds: float | None = None, session_id: str | None = None, track_id: str | None = None,
     api_base: str | None = None, require_proved: bool = False, backend: str | None = None,
     model: str | None = None, **extra: Any,
-) -> Any:
+) -> ModelResponse:
     """Async `certainly_prove`."""
     check_options({**extra, "options": options}, where="certainly_prove")
     kwargs = _engine_kwargs(flags, strategies, tactics, options, request_timeout, max_seconds, session_id,
@@ -66,12 +67,12 @@ async def acertainly_prove(
 
 
 def certainly_prove(
-    items: Any = None, flags: list[str] | str | None = None, strategies: Any = None, tactics: Any = None,
-    response_format: Any = None, options: dict[str, Any] | None = None, request_timeout: float | None = 120.0,
+    items: object = None, flags: list[str] | str | None = None, strategies: object = None,
+    tactics: object = None, response_format: object = None, options: dict[str, Any] | None = None, request_timeout: float | None = 120.0,
     max_seconds: float | None = None, session_id: str | None = None, track_id: str | None = None,
     api_base: str | None = None, require_proved: bool = False, backend: str | None = None,
     model: str | None = None, **extra: Any,
-) -> Any:
+) -> ModelResponse:
     """Prove `items` in process and return a LiteLLM ModelResponse.
 
     `choices[0].message.content` is the one-line summary (the JSON payload
@@ -89,13 +90,14 @@ def _simple(options: dict[str, Any] | None) -> dict[str, Any]:
     return {**(options or {}), "simple": True}
 
 
-def certainly_prove_simple(items: Any = None, *, options: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+def certainly_prove_simple(items: object = None, *, options: dict[str, Any] | None = None,
+                           **kwargs: Any) -> ModelResponse:
     """`certainly_prove` with one generation, one check, no repair (an explanation on failure)."""
     return certainly_prove(items, options=_simple(options), **kwargs)
 
 
 async def certainly_prove_iter(
-    items: Any, concurrency: int = 2, *, response_format: Any = None, **kwargs: Any
+    items: object, concurrency: int = 2, *, response_format: object = None, **kwargs: Any
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield `{index, ok, status, content, error, response}` per item as each finishes.
 
@@ -121,7 +123,7 @@ async def certainly_prove_iter(
 
 
 async def certainly_prove_simple_iter(
-    items: Any, concurrency: int = 2, *, options: dict[str, Any] | None = None, **kwargs: Any
+    items: object, concurrency: int = 2, *, options: dict[str, Any] | None = None, **kwargs: Any
 ) -> AsyncIterator[dict[str, Any]]:
     """`certainly_prove_iter` in simple mode."""
     async for event in certainly_prove_iter(items, concurrency, options=_simple(options), **kwargs):

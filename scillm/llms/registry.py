@@ -13,7 +13,7 @@ normalisation applied to its deployments; `ModelResponse` is LiteLLM's.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, TypeVar
 
 from scillm.config import set_default
 
@@ -23,7 +23,7 @@ import litellm  # noqa: E402
 from litellm import ModelResponse  # noqa: E402
 
 from scillm import jsonmode  # noqa: E402
-from scillm.errors import InvalidRequestError  # noqa: E402
+from scillm.errors import InvalidJsonError, InvalidRequestError  # noqa: E402
 from scillm.llms import openai_like, usage  # noqa: E402
 from scillm.llms.errors import to_litellm  # noqa: E402
 from scillm.llms.handler import AUTO, PROVIDERS, ProviderHandler  # noqa: E402
@@ -90,8 +90,11 @@ def normalise_call(model: str, kwargs: dict[str, Any]) -> str:
     return model
 
 
-def _check_strict(response: Any, model: str, provider: str | None, response_format: Any,
-                  strict_json: bool | None) -> Any:
+_Response = TypeVar("_Response")
+
+
+def _check_strict(response: _Response, model: str, provider: str | None, response_format: object,
+                  strict_json: bool | None) -> _Response:
     if not (jsonmode.wants_json(response_format) and jsonmode.strict_enabled(strict_json)):
         return response
     if not isinstance(response, ModelResponse):
@@ -99,13 +102,13 @@ def _check_strict(response: Any, model: str, provider: str | None, response_form
     text = response.choices[0].message.content
     try:
         jsonmode.parse_json_text(text)
-    except jsonmode.InvalidJsonError as exc:
+    except InvalidJsonError as exc:
         err = jsonmode.parse_error(text, str(exc), model=model, provider=provider)
         raise to_litellm(err, provider=provider or "", model=model) from None
     return response
 
 
-def completion(model: str, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:
+def completion(model: str, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:  # noqa: ANN401  LiteLLM's ModelResponse or stream wrapper, as `stream=` asks
     """LiteLLM `completion` with scillm's providers registered (see the module docstring)."""
     register_providers()
     check_provider(model, kwargs)
@@ -120,7 +123,7 @@ def completion(model: str, messages: list[dict[str, Any]] | None = None, **kwarg
     return _check_strict(response, model, provider, kwargs.get("response_format"), strict_json)
 
 
-async def acompletion(model: str, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:
+async def acompletion(model: str, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> Any:  # noqa: ANN401  as completion
     """LiteLLM `acompletion` with scillm's providers registered (see the module docstring)."""
     register_providers()
     check_provider(model, kwargs)

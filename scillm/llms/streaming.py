@@ -25,7 +25,7 @@ from scillm.llms import usage as usage_mod
 Event = tuple[str, Any]
 
 
-def item_chunk(result: Any) -> GenericStreamingChunk:
+def item_chunk(result: object) -> GenericStreamingChunk:
     """The chunk for one finished item: its result as one JSON line."""
     return GenericStreamingChunk(text=json.dumps(result, default=str) + "\n", is_finished=False,
                                  finish_reason="", usage=None, index=0, tool_use=None)

@@ -43,7 +43,7 @@ class TokenTally:
     completion_tokens: int = 0
     calls: int = 0
 
-    def add(self, usage: Any) -> None:
+    def add(self, usage: object) -> None:
         if usage is None:
             return
         get = usage.get if isinstance(usage, dict) else lambda k, d=None: getattr(usage, k, d)
@@ -69,7 +69,7 @@ def tracking() -> Iterator[TokenTally]:
             pass
 
 
-def record(response: Any) -> None:
+def record(response: object) -> None:
     """Add a finished LLM response's usage to the tally of the provider call it runs under."""
     tally = _tally.get()
     if tally is not None:
@@ -111,7 +111,8 @@ def make_usage(tally: TokenTally | None, scillm_counters: dict[str, Any]) -> lit
                          **extra)
 
 
-def attach(response: Any, provider: str, payload: dict[str, Any], tally: TokenTally | None) -> Any:
+def attach(response: litellm.ModelResponse, provider: str, payload: dict[str, Any],
+           tally: TokenTally | None) -> litellm.ModelResponse:
     """Set `usage`, `_hidden_params["scillm"]` and the provider on a finished response."""
     found = counters(payload)
     response.usage = make_usage(tally, found)

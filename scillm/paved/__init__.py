@@ -7,7 +7,7 @@ type checkers read the `TYPE_CHECKING` block, which imports the same names.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from scillm.paved.batch import BatchResults as BatchResults
@@ -51,7 +51,7 @@ __all__ = sorted(_LAZY)
 
 if not TYPE_CHECKING:  # a checker sees the imports above, never an `Any` from __getattr__
 
-    def __getattr__(name: str) -> Any:
+    def __getattr__(name: str) -> object:
         module = _LAZY.get(name)
         if module is None:
             raise AttributeError(f"module 'scillm.paved' has no attribute {name!r}")

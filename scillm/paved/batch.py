@@ -22,10 +22,11 @@ from typing import Any
 import httpx
 
 from scillm import jsonmode
-from scillm.errors import ConfigError
-from scillm.jsonmode import InvalidJsonError, Schema
+from scillm.errors import ConfigError, InvalidJsonError
+from scillm.jsonmode import Schema
 from scillm.llms import openai_like
 from scillm.llms.openai_client import OpenAIClient
+from scillm.names import check_keywords
 
 _FAST_PROVIDERS = {"openai_like", "openai"}
 _PASSTHROUGH = ("top_p", "stop", "seed", "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n")
@@ -95,7 +96,7 @@ def summarize(results: Iterable[Mapping[str, Any]]) -> dict[str, int]:
 
 def _prepare(requests: Iterable[Any], api_base: str | None, api_key: str | None, provider: str,
              default_max_tokens: int | None, default_temperature: float | None,
-             response_format: Any) -> list[_Item]:
+             response_format: object) -> list[_Item]:
     base_default = api_base or openai_like.default_api_base()
     key_default = api_key or openai_like.default_api_key()
     model_default = openai_like.default_model()
@@ -164,7 +165,7 @@ async def _call_fast(client: httpx.AsyncClient, item: _Item, timeout: float) -> 
 
 
 async def _call_litellm(item: _Item, opts: _Options, timeout: float) -> dict[str, Any]:
-    from scillm.llms.registry import acompletion
+    from scillm.llms.registry import acompletion  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     kwargs = {k: v for k, v in item.payload.items() if k not in ("model", "messages")} if item.payload else {}
     for name, value in (("api_base", item.api_base), ("api_key", item.api_key)):
@@ -306,8 +307,6 @@ _WRONG_KEYWORDS = {
 
 
 def _check_keywords(unknown: dict[str, Any], where: str) -> None:
-    from scillm.names import check_keywords
-
     check_keywords(unknown, _KEYWORDS, where=where, hints=_WRONG_KEYWORDS)
 
 
@@ -315,7 +314,7 @@ def parallel_acompletions_iter(
     requests: Iterable[Any] | None = None, *, api_base: str | None = None, api_key: str | None = None,
     custom_llm_provider: str = "openai_like", concurrency: int = 6, timeout: float = 20,
     wall_time_s: float = 900, default_max_tokens: int | None = None, default_temperature: float | None = None,
-    response_format: Any = None, tenacious: bool = True, schema: Schema | None = None,
+    response_format: object = None, tenacious: bool = True, schema: Schema | None = None,
     retry_invalid_json: int = 0, repair_invalid_json: bool | None = None,
     backoff_base_s: float = 0.5, backoff_max_s: float = 8.0, **unknown: Any,
 ) -> AsyncIterator[dict[str, Any]]:

@@ -17,11 +17,11 @@ from typing import Any, Union
 import httpx
 
 from scillm import jsonmode
-from scillm.config import env
-from scillm.errors import ConfigError, ProviderError
-from scillm.jsonmode import InvalidJsonError, Schema
+from scillm.errors import ConfigError, InvalidJsonError, ProviderError
+from scillm.jsonmode import Schema
 from scillm.llms import openai_like
 from scillm.llms.openai_client import OpenAIClient
+from scillm.settings import ChatSettings
 from scillm.sync import run_sync
 
 Messages = Union[str, list[dict[str, Any]]]
@@ -41,10 +41,11 @@ def chat_endpoint(api_base: str | None, api_key: str | None, model: str | None) 
     when `OPENROUTER_API_KEY` is the only credential set; any argument or
     SCILLM_/CHUTES_ setting takes precedence.
     """
-    own = api_base or api_key or openai_like.default_api_base() or openai_like.default_api_key()
-    if not own and env("OPENROUTER_API_KEY"):
-        return (str(env("OPENROUTER_API_BASE")), str(env("OPENROUTER_API_KEY")),
-                model or openai_like.default_model() or str(env("OPENROUTER_MODEL")))
+    chat = ChatSettings.from_env()
+    own = api_base or api_key or chat.api_base or chat.api_key
+    if not own and chat.openrouter_api_key:
+        return (str(chat.openrouter_api_base), chat.openrouter_api_key,
+                model or chat.model or str(chat.openrouter_model))
     base, key = openai_like.resolve_endpoint(api_base, api_key)
     return base, key, _model(model)
 
@@ -180,7 +181,7 @@ async def chat(messages: Messages, *, model: str | None = None, api_base: str | 
     The endpoint comes from `chat_endpoint`: OpenRouter when only
     `OPENROUTER_API_KEY` is set.
     """
-    from scillm.llms.registry import acompletion
+    from scillm.llms.registry import acompletion  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     base, key, chosen = chat_endpoint(api_base, api_key, model)
     resp = await acompletion(model=chosen, messages=_messages(messages, system), custom_llm_provider="openai_like",
@@ -189,7 +190,8 @@ async def chat(messages: Messages, *, model: str | None = None, api_base: str | 
 
 
 async def chat_json(messages: Messages, *, model: str | None = None, api_base: str | None = None,
-                    api_key: str | None = None, schema: Schema | None = None, **kwargs: Any) -> Any:
+                    api_key: str | None = None, schema: Schema | None = None,
+                    **kwargs: Any) -> Any:  # noqa: ANN401  the parsed JSON value
     """One JSON-mode chat turn; returns the parsed value or raises JsonParseError (never raw text)."""
     base, key, chosen = chat_endpoint(api_base, api_key, model)
     text = await chat(messages, model=chosen, api_base=base, api_key=key,
@@ -222,25 +224,24 @@ async def analyze_image(image: str | Path, prompt: str, **kwargs: Any) -> str:
     return await chat(_image_messages(image, prompt), **kwargs)
 
 
-async def analyze_image_json(image: str | Path, prompt: str, **kwargs: Any) -> Any:
+async def analyze_image_json(image: str | Path, prompt: str, **kwargs: Any) -> Any:  # noqa: ANN401  the parsed JSON value
     """`analyze_image` in JSON mode; returns the parsed value or raises JsonParseError."""
     return await chat_json(_image_messages(image, prompt), **kwargs)
 
 
-def chutes_chat_json(messages: Messages, **kwargs: Any) -> Any:
+def chutes_chat_json(messages: Messages, **kwargs: Any) -> Any:  # noqa: ANN401  the parsed JSON value
     """Sync `chat_json` (same arguments), safe inside a running loop."""
     return run_sync(chat_json(messages, **kwargs))
 
 
 def chutes_router_json(messages: Messages, *, model: str | None = None, fallbacks: list[str] | None = None,
                        api_base: str | None = None, api_key: str | None = None, num_retries: int = 1,
-                       schema: Schema | None = None, **kwargs: Any) -> Any:
+                       schema: Schema | None = None, **kwargs: Any) -> Any:  # noqa: ANN401  the parsed JSON value
     """JSON chat through LiteLLM's Router: `model` first, then `fallbacks` (default CHUTES_FALLBACK_MODELS)."""
-    from scillm.llms.registry import Router
+    from scillm.llms.registry import Router  # noqa: PLC0415  keeps import scillm light: LiteLLM loads on first use
 
     base, key = openai_like.resolve_endpoint(api_base, api_key)
-    chain = [_model(model), *(fallbacks if fallbacks is not None else
-                              [m.strip() for m in (env("CHUTES_FALLBACK_MODELS") or "").split(",") if m.strip()])]
+    chain = [_model(model), *(fallbacks if fallbacks is not None else ChatSettings.from_env().fallback_models)]
     model_list = [{"model_name": m, "litellm_params": {"model": m, "custom_llm_provider": "openai_like",
                                                        "api_base": base, "api_key": key}} for m in chain]
     router = Router(model_list=model_list, num_retries=num_retries,

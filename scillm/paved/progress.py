@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from tqdm import tqdm
+
 
 async def with_progress(results: AsyncIterator[dict[str, Any]], total: int, *, desc: str = "requests",
                         disable: bool = False) -> AsyncIterator[dict[str, Any]]:
     """Yield each result unchanged while a bar counts done/ok/failed; closing this closes `results`."""
-    from tqdm import tqdm
 
     ok = failed = 0
     bar = tqdm(total=total, desc=desc, unit="req", disable=disable)

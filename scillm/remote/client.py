@@ -38,7 +38,7 @@ _BY_TYPE: dict[str, int] = {"invalid_request": 422, "busy": 429, "engine_not_rea
 _RETRY_STATUS = {429, 503}
 
 
-def error_from_response(status_code: int, body: Any, url: str) -> BridgeError:
+def error_from_response(status_code: int, body: object, url: str) -> BridgeError:
     """The scillm exception for one bridge error answer, carrying the server's own message."""
     message = ""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
@@ -59,7 +59,7 @@ def _retry_after_s(response: httpx.Response, attempt: int, backoff_s: float) -> 
     return float(backoff_s * (2**attempt) * (1 + random.random() / 4))
 
 
-def _body(response: httpx.Response) -> Any:
+def _body(response: httpx.Response) -> Any:  # noqa: ANN401  the bridge's JSON body, any JSON value
     try:
         return response.json()
     except ValueError:

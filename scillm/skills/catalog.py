@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from scillm.errors import SkillError
 
 SKILLS_DIR = Path(__file__).resolve().parent
@@ -63,7 +65,6 @@ def file_hash(path: Path) -> str:
 
 def parse_front_matter(text: str) -> dict[str, Any]:
     """The YAML mapping between the leading `---` fences of a SKILL.md."""
-    import yaml
 
     match = _FRONT_RE.match(text)
     if match is None:

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from scillm.errors import SkillError
+from scillm.skills import installer
+from scillm.skills.catalog import bundled_skills
 from scillm.skills.installer import DEFAULT_TARGET
 
 
@@ -40,8 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute a parsed `skills` command; errors go to stderr with exit code 1."""
-    from scillm.skills import installer
-    from scillm.skills.catalog import bundled_skills
 
     try:
         if args.skills_command == "list":

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from scillm import __version__
 from scillm.errors import SkillError
-from scillm.skills.catalog import Skill, bundled_skills, file_hash
+from scillm.skills.catalog import Skill, bundled_skills, file_hash, resolve
 
 DEFAULT_TARGET = Path(".skills")
 MANIFEST_NAME = ".scillm-skills.json"
@@ -69,8 +70,6 @@ class _Manifest:
         return cls(path, skills)
 
     def save(self) -> None:
-        from scillm import __version__
-
         body: dict[str, Any] = {
             "version": _MANIFEST_VERSION,
             "scillm_version": __version__,
@@ -180,7 +179,6 @@ def install(
     whose installed files were edited is `skipped` unless `force=True`.
     Raises SkillError for an unknown name or a target that cannot be written.
     """
-    from scillm.skills.catalog import resolve
 
     skills = list(bundled_skills().values()) if names is None else resolve(names)
     target = Path(target)

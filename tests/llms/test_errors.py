@@ -16,6 +16,8 @@ from scillm.llms.errors import map_exceptions, to_litellm
     (errors.ConfigError("no api_base"), litellm.BadRequestError, 400),
     (errors.InvalidRequestError("items must be a list"), litellm.BadRequestError, 400),
     (errors.RequireProvedError("2 items unproved", unproved=[{"i": 1}]), litellm.APIError, 500),
+    (errors.InvalidJsonError("not valid JSON: Expecting value"), litellm.APIError, 500),
+    (errors.JobNotFoundError("no job j-1"), litellm.NotFoundError, 404),
 ])
 def test_mapping_keeps_type_message_and_attributes(exc: errors.ScillmError, litellm_type: type,
                                                    status: int) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from scillm import jsonmode
-from scillm.jsonmode import InvalidJsonError
+from scillm.errors import InvalidJsonError
 
 
 def test_parse_plain_and_fenced() -> None:

@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from scillm import completion
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="rank code variants in the codeworld sandbox")
@@ -20,7 +22,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
     args = parser.parse_args(argv)
 
-    from scillm import completion
 
     try:
         variants = {path.stem: path.read_text(encoding="utf-8") for path in args.files}
