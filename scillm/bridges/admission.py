@@ -17,9 +17,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 
-
-class BusyError(Exception):
-    """Every slot is taken and the wait queue is full."""
+from scillm.errors import BusyError
 
 
 class Reservation:
