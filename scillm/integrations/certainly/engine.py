@@ -204,13 +204,18 @@ class CertainlyEngine:
         return Health(ready=any(s.available for s in statuses.values()),
                       backends={n: s.model_dump(mode="json") for n, s in statuses.items()})
 
-    async def aclose(self) -> None:
-        """Stop every warm checker and close the cache; safe to call twice."""
+    def _detach(self) -> tuple[list[Checker], ResultCache | None]:
+        """Mark the engine closed and take its checkers and cache out, under the lock."""
         self._closed = True
         with self._lock:
             checkers = list(self._checkers.values())
             self._checkers.clear()
             cache, self._cache = self._cache, None
+        return checkers, cache
+
+    async def aclose(self) -> None:
+        """Stop every warm checker and close the cache; safe to call twice."""
+        checkers, cache = self._detach()
         for checker in checkers:
             await checker.aclose()
         if cache is not None:
@@ -218,11 +223,7 @@ class CertainlyEngine:
 
     def close(self) -> None:
         """`aclose` for interpreter exit, where no event loop runs."""
-        self._closed = True
-        with self._lock:
-            checkers = list(self._checkers.values())
-            self._checkers.clear()
-            cache, self._cache = self._cache, None
+        checkers, cache = self._detach()
         for checker in checkers:
             close = getattr(checker, "close", None)
             if callable(close):
