@@ -130,9 +130,9 @@ async def test_client_errors_are_final(llm_server: LLMServer) -> None:
 async def test_wall_time_budget_stops_retries(llm_server: LLMServer) -> None:
     llm_server.responder = lambda body: Reply.error(500)
     started = time.monotonic()
-    results = await parallel_acompletions([req()], **kw(llm_server, wall_time_s=1.0))
+    results = await parallel_acompletions([req()], **kw(llm_server, wall_time_s=2.5))
     assert results[0]["status"] == "provider_error" and results[0]["attempts"] > 1
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < 10
 
 
 async def test_budget_spent_in_a_retry_reports_the_failure_being_retried(llm_server: LLMServer) -> None:
