@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from scillm.integrations.certainly.models import Problem
 from scillm.integrations.certainly.search.goals import GoalState
 from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps, product_splits
+from scillm.integrations.certainly.search.modpow import MOD_POW_IN_Z, has_power_mod, list_unfold_steps
 from scillm.integrations.certainly.search.real_terms import ln_steps, sqrt_steps
 from scillm.integrations.certainly.search.residues import NAT_COMPUTE_IN_Z, NAT_TO_Z, residue_steps
 
@@ -53,6 +54,7 @@ class Shape:
     complex: bool
     csdp: bool
     hammer: bool = False
+    power_mod: bool = False
 
 
 def shape_of(problem: Problem, state: GoalState) -> Shape:
@@ -66,12 +68,13 @@ def shape_of(problem: Problem, state: GoalState) -> Shape:
         complex="Coquelicot" in text and bool(re.search(r"\bC\b|RtoC|Cmult|Cplus|Re\b|Im\b", state.text)),
         csdp=shutil.which("csdp") is not None,
         hammer="Hammer" in problem.header,
+        power_mod=has_power_mod(state),
     )
 
 
 def closers(shape: Shape) -> list[str]:
     """Leaf automation for the focused goal, best measured yield per second first."""
-    out: list[str] = []
+    out: list[str] = [MOD_POW_IN_Z] if shape.power_mod else []
     if shape.real:
         out += ["lra.", "field_simplify; lra."]
     out += ["lia.", "reflexivity."]
@@ -285,7 +288,8 @@ def tactics_for(problem: Problem, state: GoalState, depth: int) -> list[str]:
         return first + closers(shape)[:6]
     cl = closers(shape)
     residues = residue_steps(state) if shape.modulo else []
-    return list(dict.fromkeys(cl[:4] + residues + cl[4:] + structural(problem, state, shape)))
+    unfold = list_unfold_steps(state)
+    return list(dict.fromkeys(cl[:4] + unfold + residues + cl[4:] + structural(problem, state, shape)))
 
 
 def _leading_nat_binders(concl: str) -> list[str]:

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from scillm.integrations.certainly.engine import arun_items
 from scillm.integrations.certainly.models import Problem
 from scillm.integrations.certainly.search import (
     LibraryStepProposer,
@@ -14,8 +15,20 @@ from scillm.integrations.certainly.search import (
     search_imports,
 )
 from scillm.integrations.certainly.search.best_first import SearchConfig, SearchResult
+from scillm.integrations.certainly.search.goals import parse_goals
+from scillm.integrations.certainly.search.modpow import (
+    MOD_POW_IN_Z,
+    ZPOW_IMPORT,
+    list_unfold_steps,
+    power_mod_text,
+)
+from scillm.integrations.certainly.search.tactics import closers, shape_of
 
 REALS = "Require Import Reals.\nOpen Scope R_scope."
+
+
+def _state(hyps: str, concl: str) -> str:
+    return f"1 goal (ID 3)\n  \n{hyps}  ============================\n  {concl}\n"
 
 
 def _problem(statement: str, header: str = "", decls: str = "") -> Problem:
@@ -37,3 +50,64 @@ async def test_psatz_runs_csdp_inside_the_prover_sandbox() -> None:
     found = await _search(_problem("forall z a : R, 36 * (a * z) - 9 * a^2 <= 36 * z^2", REALS))
     assert found.status == "proved", found
     assert found.proof is not None and "psatz" in found.proof
+
+
+def test_power_mod_goals_get_the_modular_exponentiation_closer_first() -> None:
+    state = parse_goals(_state("", "(1999 ^ 2000) mod 5 = 1"))
+    assert state is not None
+    shape = shape_of(_problem("(1999 ^ 2000) mod 5 = 1"), state)
+    assert shape.power_mod and closers(shape)[0] == MOD_POW_IN_Z
+    # Casts by syntactic matching, mod spread once per sum, every power replaced by Zpow_mod.
+    assert "rewrite (Nat2Z.inj_pow a b)" in MOD_POW_IN_Z and "lazymatch a with Z.modulo _ _ => fail" in MOD_POW_IN_Z
+    assert "rewrite <- (Zpow_facts.Zpow_mod_correct a b n)" in MOD_POW_IN_Z
+    assert MOD_POW_IN_Z.endswith("vm_compute; reflexivity.")
+    plain = parse_goals(_state("", "x + 1 = 2"))
+    assert plain is not None and not shape_of(_problem("x + 1 = 2"), plain).power_mod
+    assert power_mod_text("(19^19 + 99^99) mod 10 = 8") and not power_mod_text("2 ^ 10 = 1024")
+
+
+def test_the_modular_exponentiation_import_is_trusted_and_wanted() -> None:
+    assert ZPOW_IMPORT in search_imports(_problem("True"))
+
+
+def test_sums_over_lists_are_unfolded_then_rewritten_and_computed() -> None:
+    state = parse_goals(_state("  v : nat -> nat\n  H : forall n : nat, v n = 2 * n - 1\n",
+                               "list_sum (map v (seq 1 100)) mod 7 = 4"))
+    assert state is not None
+    steps = list_unfold_steps(state)
+    unfold = "cbn [seq map fold_right fold_left list_sum repeat app rev]"
+    assert steps[0] == unfold + "."
+    assert f"{unfold}; rewrite ?H; vm_compute; reflexivity." in steps
+    assert f"{unfold}; {MOD_POW_IN_Z}" in steps
+    none = parse_goals(_state("", "x mod 7 = 4"))
+    assert none is not None and list_unfold_steps(none) == []
+
+
+@pytest.mark.needs_coq
+@pytest.mark.parametrize(
+    ("statement", "header", "needle"),
+    [
+        ("(1999 ^ 2000) mod 5 = 1", "", "Zpow_mod_correct"),
+        ("(fold_right plus 0 (map (fun k => 11 ^ k) (seq 1 9))) mod 100 = 59", "Require Import List.",
+         "Zpow_mod_correct"),
+    ],
+)
+async def test_big_modular_powers_are_computed_by_modular_exponentiation(statement: str, header: str,
+                                                                         needle: str) -> None:
+    # Old closers cast to Z and vm_compute 1999 ^ 2000 itself (tens of seconds) or build unary nat (out of memory).
+    found = await _search(_problem(statement, header), 60.0)
+    assert found.status == "proved", found
+    assert found.proof is not None and needle in found.proof
+
+
+@pytest.mark.needs_coq
+async def test_a_huge_unary_numeral_statement_is_proved_end_to_end() -> None:
+    # The independent verdict must read such a statement without normalising it (cbv would build 1999 ^ 2000
+    # in unary nat and run out of memory); the portfolio's modular exponentiation then proves it.
+    text = "Require Import Nat.\n\nTheorem t :\n  (1999 ^ 2000) mod 5 = 1.\nProof.\nAdmitted.\n"
+    payload = await arun_items([{"id": "t", "requirement_text": text, "backend": "coq"}],
+                               options={"max_seconds": 60.0, "cache": False, "explain_failures": False},
+                               request_timeout=None)
+    result = payload["results"][0]
+    assert result["status"] == "proved", result
+    assert "Zpow_mod_correct" in result["proof"]
