@@ -69,8 +69,12 @@ def list_unfold_steps(state: GoalState) -> list[str]:
     if not _LIST_WORD.search(state.conclusion):
         return []
     unfold = _UNFOLD
-    rewrites = [f"rewrite ?{name}" for h in state.hypotheses if _is_equation(h.type) for name in h.names]
-    out = [f"{unfold}."]
+    equations = [name for h in state.hypotheses if _is_equation(h.type) for name in h.names]
+    rewrites = [f"rewrite ?{name}" for name in equations]
+    # `map f l` with `H : forall n, f n = e`: one rewrite under `map` (then nothing is left opaque to compute).
+    out = [f"rewrite (map_ext _ _ {name}); vm_compute; reflexivity." for name in equations
+           if re.search(r"\bmap\b", state.conclusion)]
+    out.append(f"{unfold}.")
     if rewrites:
         out.append(f"{unfold}; {'; '.join(rewrites)}; vm_compute; reflexivity.")
     if _MOD.search(state.conclusion):
