@@ -19,6 +19,7 @@ import shutil
 from dataclasses import dataclass
 
 from scillm.integrations.certainly.models import Problem
+from scillm.integrations.certainly.search.divisibility import divisibility_steps
 from scillm.integrations.certainly.search.goals import GoalState
 from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps, product_splits
 from scillm.integrations.certainly.search.modpow import MOD_POW_IN_Z, has_power_mod, list_unfold_steps
@@ -242,6 +243,7 @@ def structural(problem: Problem, state: GoalState, shape: Shape) -> list[str]:
     if "/\\" in concl or "<->" in concl:
         out.append("split.")
     out += function_witnesses(state)
+    out += divisibility_steps(state)
     out += witnesses(state, problem)
     out += sqrt_steps(state)
     out += ln_steps(state)

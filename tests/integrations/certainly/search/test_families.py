@@ -15,6 +15,7 @@ from scillm.integrations.certainly.search import (
     search_imports,
 )
 from scillm.integrations.certainly.search.best_first import SearchConfig, SearchResult
+from scillm.integrations.certainly.search.divisibility import divisibility_steps
 from scillm.integrations.certainly.search.goals import parse_goals
 from scillm.integrations.certainly.search.modpow import (
     MOD_POW_IN_Z,
@@ -114,3 +115,25 @@ async def test_a_huge_unary_numeral_statement_is_proved_end_to_end() -> None:
     result = payload["results"][0]
     assert result["status"] == "proved", result
     assert "Zpow_mod_correct" in result["proof"]
+
+
+def test_divisibility_goals_are_restated_modulo_the_divisor() -> None:
+    witness = parse_goals(_state("  n : nat\n", "exists k : nat, n ^ 3 + 2 * n = 3 * k"))
+    assert witness is not None
+    assert divisibility_steps(witness) == [
+        "exists ((n ^ 3 + 2 * n) / 3)%nat; enough (((n ^ 3 + 2 * n) mod 3)%nat = 0%nat) by "
+        "(pose proof (Nat.div_mod (n ^ 3 + 2 * n) 3 ltac:(lia)); lia)."]
+    flipped = parse_goals(_state("  x : Z\n", "exists m : Z, x * (x + 1) = m * 2"))
+    assert flipped is not None and divisibility_steps(flipped)[0].startswith("exists ((x * (x + 1)) / 2)%Z;")
+    divide = parse_goals(_state("  n : nat\n", "Nat.divide 7 (n ^ 7 - n)"))
+    assert divide is not None and divisibility_steps(divide) == ["apply Nat.mod_divide; try lia."]
+    other = parse_goals(_state("  n : nat\n", "exists k : nat, n = k + 1"))
+    assert other is not None and divisibility_steps(other) == []
+
+
+@pytest.mark.needs_coq
+async def test_a_divisibility_witness_comes_from_the_residues() -> None:
+    # No small constant is a witness for every n; E / 3 is, once E mod 3 = 0 is shown residue by residue.
+    found = await _search(_problem("forall n : nat, exists k : nat, n ^ 3 + 2 * n = 3 * k"), 90.0)
+    assert found.status == "proved", found
+    assert found.proof is not None and "Nat.div_mod (n ^ 3 + 2 * n) 3" in found.proof
