@@ -17,6 +17,7 @@ from scillm.integrations.certainly.search import (
 from scillm.integrations.certainly.search.best_first import SearchConfig, SearchResult
 from scillm.integrations.certainly.search.divisibility import divisibility_steps
 from scillm.integrations.certainly.search.goals import parse_goals
+from scillm.integrations.certainly.search.import_guard import fallbacks
 from scillm.integrations.certainly.search.modpow import (
     MOD_POW_IN_Z,
     ZPOW_IMPORT,
@@ -68,7 +69,10 @@ def test_power_mod_goals_get_the_modular_exponentiation_closer_first() -> None:
 
 
 def test_the_modular_exponentiation_import_is_trusted_and_wanted() -> None:
-    assert ZPOW_IMPORT in search_imports(_problem("True"))
+    wanted = search_imports(_problem("True"))
+    assert ZPOW_IMPORT in wanted
+    # A statement that ZArith (or Zpow_facts) shadows still gets every other import it had before.
+    assert fallbacks(wanted)[2] == tuple(m for m in wanted if m not in ("Coq.ZArith.ZArith", ZPOW_IMPORT))
 
 
 def test_sums_over_lists_are_unfolded_then_rewritten_and_computed() -> None:
