@@ -38,6 +38,14 @@ _POWERS = ("repeat match goal with |- context [Z.modulo (Z.pow ?a ?b) ?n] => "
 #: Closes `E mod n = c` (nat or Z) with `E` built from numerals by `+`, `*`, `^`.
 MOD_POW_IN_Z = _CASTS + _SPREAD + _POWERS + "vm_compute; reflexivity."
 
+_ONE_BIG = ("let x := fresh \"big\" in set (x := Nat.of_num_uint u) in *; "
+            "let v := eval vm_compute in (Z.of_nat x) in assert (Z.of_nat x = v) by (vm_compute; reflexivity); "
+            "clearbody x")
+#: Each `nat` numeral above 5000 (kept by Coq as `Nat.of_num_uint <digits>`, opaque to `lia`) becomes an atom
+#: with its value in `Z` as a fact; then `lia`/`nia` decide the rest.
+BIG_NAT_AS_ATOMS = ("repeat match goal with | H : context [Nat.of_num_uint ?u] |- _ => " + _ONE_BIG +
+                    " | |- context [Nat.of_num_uint ?u] => " + _ONE_BIG + " end; ")
+_BIG_NAT = re.compile(r"\bof_num_uint\b|\bDecimal\.D\d")
 _LIST_FUNS = ("seq", "map", "fold_right", "fold_left", "list_sum", "repeat", "app", "rev")
 _UNFOLD = "cbn [" + " ".join(_LIST_FUNS) + "]"
 _LIST_WORD = re.compile(r"\b(?:seq|fold_right|fold_left|list_sum)\b")
@@ -57,6 +65,13 @@ def modpow_scripts(statement: str) -> list[str]:
     if _LIST_WORD.search(statement) and _MOD.search(statement) and _POW_UNDER_MOD.search(statement):
         return [f"intros; {_UNFOLD}; {MOD_POW_IN_Z}"]
     return []
+
+
+def big_nat_closers(state: GoalState) -> list[str]:
+    """`lia`/`nia` after naming each large `nat` numeral of the goal with its value."""
+    if not _BIG_NAT.search(state.text):
+        return []
+    return [BIG_NAT_AS_ATOMS + "lia.", BIG_NAT_AS_ATOMS + "nia."]
 
 
 def has_power_mod(state: GoalState) -> bool:
@@ -87,4 +102,4 @@ def _is_equation(ty: str) -> bool:
     return ty.startswith("forall") and " = " in ty.split(",", 1)[-1] and "->" not in ty
 
 
-__all__ = ["MOD_POW_IN_Z", "ZPOW_IMPORT", "has_power_mod", "list_unfold_steps", "modpow_scripts", "power_mod_text"]
+__all__ = ["BIG_NAT_AS_ATOMS", "MOD_POW_IN_Z", "big_nat_closers", "ZPOW_IMPORT", "has_power_mod", "list_unfold_steps", "modpow_scripts", "power_mod_text"]

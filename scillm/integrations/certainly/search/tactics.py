@@ -22,7 +22,12 @@ from scillm.integrations.certainly.models import Problem
 from scillm.integrations.certainly.search.divisibility import divisibility_steps
 from scillm.integrations.certainly.search.goals import GoalState
 from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps, product_splits
-from scillm.integrations.certainly.search.modpow import MOD_POW_IN_Z, has_power_mod, list_unfold_steps
+from scillm.integrations.certainly.search.modpow import (
+    MOD_POW_IN_Z,
+    big_nat_closers,
+    has_power_mod,
+    list_unfold_steps,
+)
 from scillm.integrations.certainly.search.real_terms import ln_steps, sqrt_steps
 from scillm.integrations.certainly.search.residues import NAT_COMPUTE_IN_Z, NAT_TO_Z, residue_steps
 
@@ -291,7 +296,8 @@ def tactics_for(problem: Problem, state: GoalState, depth: int) -> list[str]:
     cl = closers(shape)
     residues = residue_steps(state) if shape.modulo else []
     unfold = list_unfold_steps(state)
-    return list(dict.fromkeys(cl[:4] + unfold + residues + cl[4:] + structural(problem, state, shape)))
+    first = big_nat_closers(state) + cl[:4]
+    return list(dict.fromkeys(first + unfold + residues + cl[4:] + structural(problem, state, shape)))
 
 
 def _leading_nat_binders(concl: str) -> list[str]:

@@ -19,8 +19,10 @@ from scillm.integrations.certainly.search.divisibility import divisibility_steps
 from scillm.integrations.certainly.search.goals import parse_goals
 from scillm.integrations.certainly.search.import_guard import fallbacks
 from scillm.integrations.certainly.search.modpow import (
+    BIG_NAT_AS_ATOMS,
     MOD_POW_IN_Z,
     ZPOW_IMPORT,
+    big_nat_closers,
     list_unfold_steps,
     power_mod_text,
 )
@@ -141,3 +143,20 @@ async def test_a_divisibility_witness_comes_from_the_residues() -> None:
     found = await _search(_problem("forall n : nat, exists k : nat, n ^ 3 + 2 * n = 3 * k"), 90.0)
     assert found.status == "proved", found
     assert found.proof is not None and "Nat.div_mod (n ^ 3 + 2 * n) 3" in found.proof
+
+
+def test_large_nat_numerals_are_named_with_their_value_for_lia() -> None:
+    big = parse_goals(_state("  n : nat\n  H : 123 * n + 17 = Nat.of_num_uint (Decimal.D3 (Decimal.D9 Decimal.Nil))\n",
+                             "n = 321"))
+    assert big is not None and big_nat_closers(big) == [BIG_NAT_AS_ATOMS + "lia.", BIG_NAT_AS_ATOMS + "nia."]
+    assert "assert (Z.of_nat x = v) by (vm_compute; reflexivity); clearbody x" in BIG_NAT_AS_ATOMS
+    small = parse_goals(_state("  n : nat\n", "n = 321"))
+    assert small is not None and big_nat_closers(small) == []
+
+
+@pytest.mark.needs_coq
+async def test_a_linear_fact_with_a_large_nat_numeral_is_decided() -> None:
+    # Coq keeps 39500 : nat as Nat.of_num_uint (digits); lia alone cannot find a witness.
+    found = await _search(_problem("forall n : nat, 123 * n + 17 = 39500 -> n = 321"), 60.0)
+    assert found.status == "proved", found
+    assert found.proof is not None and "Nat.of_num_uint" in found.proof
