@@ -8,6 +8,7 @@ import pytest
 
 from scillm.integrations.certainly.engine import arun_items
 from scillm.integrations.certainly.models import Problem
+from scillm.integrations.certainly.proposers.portfolio import coq_scripts
 from scillm.integrations.certainly.search import (
     LibraryStepProposer,
     best_first_search,
@@ -24,9 +25,10 @@ from scillm.integrations.certainly.search.modpow import (
     ZPOW_IMPORT,
     big_nat_closers,
     list_unfold_steps,
+    modpow_scripts,
     power_mod_text,
 )
-from scillm.integrations.certainly.search.tactics import closers, shape_of
+from scillm.integrations.certainly.search.tactics import closers, shape_of, tactics_for
 
 REALS = "Require Import Reals.\nOpen Scope R_scope."
 
@@ -160,3 +162,21 @@ async def test_a_linear_fact_with_a_large_nat_numeral_is_decided() -> None:
     found = await _search(_problem("forall n : nat, 123 * n + 17 = 39500 -> n = 321"), 60.0)
     assert found.status == "proved", found
     assert found.proof is not None and "Nat.of_num_uint" in found.proof
+
+
+def test_psatz_is_offered_at_the_root_states_only() -> None:
+    state = parse_goals(_state("  a, c : R\n", "2 * a * (2 + c) <= a ^ 2 + c ^ 2 + 4 * (1 + c)"))
+    assert state is not None
+    problem = _problem("forall a c : R, 2 * a * (2 + c) <= a^2 + c^2 + 4 * (1 + c)", REALS)
+    if shape_of(problem, state).csdp:
+        assert "psatz R 2." in tactics_for(problem, state, 1)
+    assert "psatz R 2." not in tactics_for(problem, state, 2)
+
+
+def test_the_portfolio_leads_with_modular_exponentiation_for_power_mod_statements() -> None:
+    assert modpow_scripts("(1999 ^ 2000) mod 5 = 1") == ["intros; " + MOD_POW_IN_Z]
+    listed = modpow_scripts("(fold_right plus 0 (map (fun k => 11 ^ k) (seq 1 9))) mod 100 = 59")
+    assert len(listed) == 1 and listed[0].startswith("intros; cbn [seq map") and listed[0].endswith(MOD_POW_IN_Z)
+    assert modpow_scripts("forall x : R, x ^ 2 >= 0") == []
+    problem = _problem("(1999 ^ 2000) mod 5 = 1", "")
+    assert coq_scripts(problem, search_imports(problem))[0] == "intros; " + MOD_POW_IN_Z
