@@ -61,6 +61,8 @@ FAMILIES: dict[str, re.Pattern[str]] = {
     "fn witness": re.compile(r"exists \(fun\b"), "induction": re.compile(r"\binduction\b"),
     "residues": re.compile(r"\b(?:Nat|Z)\.div_mod\b"), "nat in Z": re.compile(r"\bNat2Z\.inj\b"),
     "hypothesis": re.compile(r"\b(?:pose proof|rewrite|apply H|destruct H)"),
+    "modular power": re.compile(r"Zpow_mod_correct"), "list unfold": re.compile(r"cbn \[seq|map_ext"),
+    "divisibility": re.compile(r"mod_divide|enough \(\(\("), "big nat": re.compile(r"Nat\.of_num_uint"),
 }
 
 

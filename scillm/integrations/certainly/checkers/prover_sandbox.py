@@ -186,7 +186,7 @@ def launch(argv: Sequence[str], mounts: Mounts, *, cwd: str | None = None,
         cmd += ["--bind", host, target]
     inside = mounts.scratch_at
     cmd += ["--bind", mounts.scratch, inside, "--chdir", cwd or inside, "--remount-ro", "/"]
-    cmd += ["--setenv", "HOME", inside]
+    cmd += ["--setenv", "HOME", inside, "--setenv", "TMPDIR", inside]  # psatz hands csdp its files via TMPDIR
     for key, value in extra.items():
         cmd += ["--setenv", key, value]
     cmd += [shutil.which(argv[0]) or argv[0], *argv[1:]]

@@ -18,6 +18,7 @@ TRUSTED_IMPORTS: frozenset[str] = frozenset(
         "Coq.micromega.Lra",
         "Coq.micromega.Psatz",
         "Coq.ZArith.ZArith",
+        "Coq.ZArith.Zpow_facts",
         "Coq.Reals.Reals",
         "Coq.QArith.QArith",
         "Coq.Arith.Arith",

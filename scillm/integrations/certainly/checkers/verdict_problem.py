@@ -217,7 +217,7 @@ def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str,
         chunks.append((vt.exported_decls(decls), "decls"))
     chunks += [(ln, "after") for ln in vt.locate_sentences(queries, after)]
     chunks += [(vt.locate_line(seps[-2]), "probe"),
-               ("Compute (match scillm_plain with Some _ => true | None => false end).", "probe"),
+               ("Eval lazy in (match scillm_plain with Some _ => true | None => false end).", "probe"),
                (vt.locate_line(seps[-1]), "probe"),
                (f"Definition scillm_statement : Type := ({stmt}).", "statement"),
                ("Definition scillm_same : match scillm_plain with Some T => T = scillm_statement "

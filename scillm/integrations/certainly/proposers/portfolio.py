@@ -19,6 +19,7 @@ from scillm.integrations.certainly.proposers.base import Candidate
 from scillm.integrations.certainly.search.goals import GoalState
 from scillm.integrations.certainly.search.libraries import search_imports
 from scillm.integrations.certainly.search.library_proposer import LibraryStepProposer
+from scillm.integrations.certainly.search.modpow import modpow_scripts
 from scillm.integrations.certainly.search.residues import NAT_COMPUTE_IN_Z, NAT_TO_Z
 
 # Measured order (yield per second, then yield): lra, lia, compute, field_simplify, split+lra, the Rabs split, logic.
@@ -105,6 +106,7 @@ def coq_scripts(problem: Problem, imports: tuple[str, ...] = ()) -> list[str]:
     with the common closers, then the long tail.
     """
     head, tail = list(_COQ_DIRECT[:8]), list(_COQ_DIRECT[8:])
+    head[:0] = modpow_scripts(problem.statement)
     variables = coq_variables(problem.statement)
     inductions: list[str] = []
     late: list[str] = []

@@ -14,14 +14,15 @@ from collections.abc import Awaitable, Callable
 
 from scillm.integrations.certainly.models import CheckResult, Problem
 from scillm.integrations.certainly.search.libraries import meaning_probe, validate_imports
+from scillm.integrations.certainly.search.modpow import ZPOW_IMPORT
 
 CheckFn = Callable[[Problem, str], Awaitable[CheckResult]]
 _ZARITH = "Coq.ZArith.ZArith"
 
 
 def fallbacks(wanted: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """`wanted`, then smaller sets (ZArith dropped first, then one procedure at a time), then nothing."""
-    out = [wanted, tuple(m for m in wanted if m != _ZARITH)]
+    """`wanted`, then smaller sets (ZArith dropped first, then Zpow_facts, then one procedure at a time), then nothing."""
+    out = [wanted, tuple(m for m in wanted if m != _ZARITH), tuple(m for m in wanted if m not in (_ZARITH, ZPOW_IMPORT))]
     out += [tuple(m for m in wanted if m.endswith(sfx)) for sfx in ((".Lia", ".Lra"), (".Lra",), (".Lia",))]
     out.append(())
     return list(dict.fromkeys(o for o in out))

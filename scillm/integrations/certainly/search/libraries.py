@@ -17,10 +17,11 @@ import shutil
 import subprocess
 
 from scillm.integrations.certainly.models import Problem
+from scillm.integrations.certainly.search.modpow import ZPOW_IMPORT
 
 #: Logical module paths this package may add; filtered by the checkers' trusted list when it exists.
 SEARCH_IMPORTS: tuple[str, ...] = (
-    "Coq.micromega.Lia", "Coq.micromega.Lra", "Coq.micromega.Psatz", "Coq.ZArith.ZArith",
+    "Coq.micromega.Lia", "Coq.micromega.Lra", "Coq.micromega.Psatz", "Coq.ZArith.ZArith", ZPOW_IMPORT,
 )
 _FALLBACK_TRUSTED = frozenset({
     "Coq.micromega.Lia", "Coq.micromega.Lra", "Coq.micromega.Psatz", "Coq.ZArith.ZArith",

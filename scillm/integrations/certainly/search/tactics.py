@@ -19,8 +19,15 @@ import shutil
 from dataclasses import dataclass
 
 from scillm.integrations.certainly.models import Problem
+from scillm.integrations.certainly.search.divisibility import divisibility_steps
 from scillm.integrations.certainly.search.goals import GoalState
 from scillm.integrations.certainly.search.instances import function_witnesses, instance_steps, product_splits
+from scillm.integrations.certainly.search.modpow import (
+    MOD_POW_IN_Z,
+    big_nat_closers,
+    has_power_mod,
+    list_unfold_steps,
+)
 from scillm.integrations.certainly.search.real_terms import ln_steps, sqrt_steps
 from scillm.integrations.certainly.search.residues import NAT_COMPUTE_IN_Z, NAT_TO_Z, residue_steps
 
@@ -53,6 +60,7 @@ class Shape:
     complex: bool
     csdp: bool
     hammer: bool = False
+    power_mod: bool = False
 
 
 def shape_of(problem: Problem, state: GoalState) -> Shape:
@@ -66,12 +74,13 @@ def shape_of(problem: Problem, state: GoalState) -> Shape:
         complex="Coquelicot" in text and bool(re.search(r"\bC\b|RtoC|Cmult|Cplus|Re\b|Im\b", state.text)),
         csdp=shutil.which("csdp") is not None,
         hammer="Hammer" in problem.header,
+        power_mod=has_power_mod(state),
     )
 
 
 def closers(shape: Shape) -> list[str]:
     """Leaf automation for the focused goal, best measured yield per second first."""
-    out: list[str] = []
+    out: list[str] = [MOD_POW_IN_Z] if shape.power_mod else []
     if shape.real:
         out += ["lra.", "field_simplify; lra."]
     out += ["lia.", "reflexivity."]
@@ -239,6 +248,7 @@ def structural(problem: Problem, state: GoalState, shape: Shape) -> list[str]:
     if "/\\" in concl or "<->" in concl:
         out.append("split.")
     out += function_witnesses(state)
+    out += divisibility_steps(state)
     out += witnesses(state, problem)
     out += sqrt_steps(state)
     out += ln_steps(state)
@@ -284,8 +294,12 @@ def tactics_for(problem: Problem, state: GoalState, depth: int) -> list[str]:
             first += [f"induction {v}; intros; simpl in *; lia." for v in _leading_nat_binders(state.conclusion)]
         return first + closers(shape)[:6]
     cl = closers(shape)
+    if depth > 1:  # psatz proves at the root or not at all on miniF2F; deeper it only spends csdp time
+        cl = [c for c in cl if not c.startswith("psatz")]
     residues = residue_steps(state) if shape.modulo else []
-    return list(dict.fromkeys(cl[:4] + residues + cl[4:] + structural(problem, state, shape)))
+    unfold = list_unfold_steps(state)
+    first = big_nat_closers(state) + cl[:4]
+    return list(dict.fromkeys(first + unfold + residues + cl[4:] + structural(problem, state, shape)))
 
 
 def _leading_nat_binders(concl: str) -> list[str]:
