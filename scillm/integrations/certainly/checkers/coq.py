@@ -1,9 +1,11 @@
 """CoqChecker: Coq proofs checked in a pool of warm, sandboxed coqtop sessions.
 
-A search-level check is one write: `BackTo <base>`, `Set Default Timeout`,
-the decls, `Theorem name : stmt.`, `Proof.`, the candidate's tactic
-sentences, `Qed.`, a sentinel. It passes only when no sentence printed an
-error (coqtop goes on after one) and the session ended with no proof open.
+A search-level check is one write and one read: `BackTo <base>`, `Set
+Default Timeout`, `Set Silent` (no goal is printed after each sentence), the
+decls, `Theorem name : stmt.`, `Proof.`, the candidate's tactic sentences,
+`Qed.`, `Show.` (the goals left, printed only when `Qed` failed), a sentinel.
+It passes only when no sentence up to `Qed` printed an error (coqtop goes on
+after one) and no proof is open after `Qed`.
 That pass is a candidate, nothing more: with `confirm=True` (and in
 `confirm()`/`verify()`) the proof becomes `proved` only when the independent
 verdict (`checkers.verdict`: fresh sandboxed coqc runs on files assembled from
@@ -261,8 +263,8 @@ class CoqChecker(CoqCheckerBase):
         # Coq's own timeout first (reverted by the next BackTo); the wall clock is the guarantee. Goals are
         # not printed after every sentence (Silent); the one `Show.` after `Qed.` prints them when it failed.
         body = cand.lines()
-        lines = [f"BackTo {head.base_state}.", f"Set Default Timeout {max(1, math.ceil(timeout_s))}.", "Set Silent.",
-                 *body, "Show."]
+        timeout = f"Set Default Timeout {max(1, math.ceil(timeout_s))}."
+        lines = [f"BackTo {head.base_state}.", timeout, "Set Silent.", *body, "Show."]
         reply = session.request(lines, timeout_s + _GRACE_S)
         base = reply.prompts[0]
         if errors_in(reply.segments[0]) or base[1] != head.base_state or base[0] != "Coq":
