@@ -1,16 +1,21 @@
 """What soundness costs: the independent verdict per proved item, and warm/cold with sandboxed provers.
 
-Run: python benchmarks/soundness_overhead.py [--minif2f 50] [--max-seconds 20] [--warm-checks 60]
-For the bundled examples (scillm/integrations/certainly/examples/basic.json)
-and the first N miniF2F-Rocq valid problems (skipped when
-../shared/benchmarks/minif2f-rocq/valid is absent), the offline portfolio
-searches each item through the engine; every proof it reports `proved` is
-then put through a fresh `VerdictEngine` (nothing cached), timing the first
-verdict (problem compiled) and a second one on the same problem (compiled
-problem reused, as when `prefetch_verdict` compiled it while the search ran),
-with the trusted imports the search added. Then warm coqtop vs cold coqc, both inside bubblewrap, on a
-Lia header. Prints measured numbers only (goals: verdict <= 1 s per proved
-item, warm >= 100x cold).
+Run: python benchmarks/soundness_overhead.py [--minif2f 50] [--proofs FILE] [--max-seconds 30]
+     [--warm-checks 60]
+Proofs come from the offline portfolio searching each item through the
+engine (the same options as `benchmarks/minif2f_coq.py`: the stepwise search
+on, 10 s per check, the theorem named like the file when several are open),
+or, for miniF2F, from `--proofs FILE`: a JSON list of `{"id", "proof"}`
+records such as `minif2f_coq.py --out` writes, so only the verdict is run.
+The trusted imports a proof needs are found by the warm checker (the
+search's fallback order: every wanted import first, then smaller sets), so
+no verdict run is spent on finding them. Every proof is then put through a
+fresh `VerdictEngine` (nothing cached), timing the first verdict (problem
+compiled) and a second one on the same problem (compiled problem reused, as
+when `prefetch_verdict` compiled it while the search ran); a verdict that is
+not `proved` is a disagreement and is named. Then warm coqtop vs cold coqc,
+both inside bubblewrap, on a Lia header. Prints measured numbers only
+(goals: verdict <= 1 s per proved item, warm >= 100x cold).
 """
 
 from __future__ import annotations
@@ -30,20 +35,23 @@ from scillm.integrations.certainly.checkers import get_checker
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.coq import CoqChecker
 from scillm.integrations.certainly.checkers.prover_sandbox import probe
+from scillm.integrations.certainly.checkers.split import SplitError
 from scillm.integrations.certainly.checkers.trusted import normalize_import
 from scillm.integrations.certainly.checkers.verdict import VerdictEngine
 from scillm.integrations.certainly.checkers.verdict_problem import Deadline, ProverRunner
 from scillm.integrations.certainly.engine import arun_items
-from scillm.integrations.certainly.normalize import normalize_item
+from scillm.integrations.certainly.models import Problem
+from scillm.integrations.certainly.normalize import normalize_item, split_coq_file
+from scillm.integrations.certainly.search.import_guard import fallbacks
+from scillm.integrations.certainly.search.libraries import search_imports, with_imports
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "scillm" / "integrations" / "certainly" / "examples" / "basic.json"
 MINIF2F = ROOT.parent / "shared" / "benchmarks" / "minif2f-rocq" / "valid"
 
 
-def _imports(result: dict[str, Any], header: str) -> tuple[str, ...]:
+def _imports(code: str, header: str) -> tuple[str, ...]:
     """The trusted imports the search added, read back from the reported file (header, then the imports)."""
-    code = result.get("coq_code") or ""
     head = header.strip()
     rest = code[len(head):] if head and code.startswith(head) else code
     found: list[str] = []
@@ -75,14 +83,33 @@ def _median(xs: list[float]) -> str:
     return f"{statistics.median(xs):.0f} ms" if xs else "n/a"
 
 
-async def verdict_costs(name: str, items: list[Any], max_seconds: float) -> None:
-    """Search each item, then time fresh verdicts on what was proved."""
-    options = {"max_rounds": 1, "candidates_per_round": 8, "max_seconds": max_seconds, "concurrency": 1,
-               "cache": False, "explain_failures": False}
-    t0 = time.perf_counter()
-    payload = await arun_items(items, options=options, request_timeout=None)
-    search_s = time.perf_counter() - t0
-    proved = [(i, r) for i, r in enumerate(payload["results"]) if r["status"] == "proved"]
+def _problem(item: dict[str, Any]) -> Problem:
+    norm = normalize_item(item, 0, backend="coq")
+    if norm.problem is None:
+        raise SystemExit(f"{item.get('id')}: {norm.error}")
+    return norm.problem
+
+
+def find_imports(pairs: list[tuple[Problem, str, tuple[str, ...]]]) -> list[tuple[str, ...] | None]:
+    """Per proof, the first import set (reported, then the search's fallbacks) the warm checker accepts."""
+    warm = get_checker("coq", pool_size=1)
+    assert isinstance(warm, CoqChecker)
+    found: list[tuple[str, ...] | None] = []
+    try:
+        for problem, proof, reported in pairs:
+            chosen = None
+            for imports in dict.fromkeys([reported, *fallbacks(search_imports(problem))]):
+                if warm.check_sync(with_imports(problem, imports), proof, confirm=False).ok:
+                    chosen = imports
+                    break
+            found.append(chosen)
+    finally:
+        warm.close()
+    return found
+
+
+def time_verdicts(name: str, pairs: list[tuple[str, Problem, str, tuple[str, ...] | None]]) -> None:
+    """Fresh verdicts on each (id, problem, proof, imports): first with the problem compiled, then reused."""
     engine = VerdictEngine()
     timed = None
     if engine._run is not None and engine.problems is not None:
@@ -91,34 +118,69 @@ async def verdict_costs(name: str, items: list[Any], max_seconds: float) -> None
     first: list[float] = []
     again: list[float] = []
     disagree = 0
+    skipped = 0
     try:
-        for i, r in proved:
-            norm = normalize_item(items[i], i, backend="coq")
-            assert norm.problem is not None
-            imports = _imports(r, norm.problem.header)
-            v1 = engine.check(norm.problem, r["proof"], imports)
-            v2 = engine.check(norm.problem, r["proof"], imports)
-            disagree += (v1.status != "proved") + (v2.status != "proved")
+        for item_id, problem, proof, imports in pairs:
+            if imports is None:
+                skipped += 1
+                print(f"  {item_id}: the warm checker accepts the proof with no import set; not timed")
+                continue
+            v1 = engine.check(problem, proof, imports)
+            v2 = engine.check(problem, proof, imports)
             for v in (v1, v2):
                 if v.status != "proved":
-                    print(f"  disagreement on {norm.item_id}: {v.status}: {v.message[:200]}")
+                    disagree += 1
+                    print(f"  disagreement on {item_id}: {v.status}: {v.message[:200]}")
             first.append(v1.time_ms)
             again.append(v2.time_ms)
     finally:
         engine.close()
-    print(f"{name}: {len(items)} items, {len(proved)} proved (search {search_s:.1f} s); independent verdict per "
-          f"proved item: median {_median(first)} with the problem compiled, {_median(again)} when the compiled "
-          f"problem is reused; verdict disagreements with the engine: {disagree}")
+    print(f"{name}: {len(first)} proved items timed ({skipped} skipped); independent verdict per proved "
+          "item: "
+          f"median {_median(first)} with the problem compiled, {_median(again)} when the compiled problem is "
+          f"reused (goal <= 1000 ms); verdicts not proved: {disagree}")
     if timed is not None:
         stages = ", ".join(f"{k} {_median(v)} x{len(v)}" for k, v in sorted(timed.ms.items()))
         print(f"  per prover run (median, count): {stages} (Verify and coqchk run in parallel)")
 
 
+Found = list[tuple[dict[str, Any], str, str]]
+
+
+async def search_proofs(items: list[dict[str, Any]], max_seconds: float) -> Found:
+    """(item, proof, reported code) for every item the engine proves (the same options as minif2f_coq.py)."""
+    options = {"max_seconds": max_seconds, "timeout_ms_per_check": 10_000, "check_concurrency": 1,
+               "concurrency": 1, "cache": False, "explain_failures": False}
+    t0 = time.perf_counter()
+    payload = await arun_items(items, options=options, request_timeout=None)
+    results = payload["results"]
+    proved = [(items[i], r["proof"], r.get("coq_code") or "") for i, r in enumerate(results)
+              if r["status"] == "proved"]
+    print(f"  search: {len(proved)}/{len(items)} proved in {time.perf_counter() - t0:.1f} s "
+          f"(max_seconds={max_seconds:g} per item)")
+    return proved
+
+
+def verdict_costs(name: str, proved: Found) -> None:
+    problems = [(_problem(item), proof, code) for item, proof, code in proved]
+    imports = find_imports([(p, proof, _imports(code, p.header)) for p, proof, code in problems])
+    time_verdicts(name, [(str(item.get("id")), p, proof, imp)
+                         for (item, _, _), (p, proof, _), imp in zip(proved, problems, imports, strict=True)])
+
+
+def minif2f_item(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    item: dict[str, Any] = {"id": path.stem, "requirement_text": text, "backend": "coq"}
+    try:
+        split_coq_file(text)
+    except SplitError:
+        item["theorem_name"] = path.stem  # several open theorems: the one named like the file
+    return item
+
+
 def warm_vs_cold(n_warm: int, n_cold: int) -> None:
     lia = "Require Import Lia."
     items = [(f"forall n m : nat, n + {k} * m >= m + n - {k}", "intros. lia.") for k in range(1, n_warm + 1)]
-    from scillm.integrations.certainly.models import Problem
-
     cold = get_checker("coq", mode="cold")
     cold_ms = [cold.check_sync(Problem(header=lia, statement=s), p, confirm=False).time_ms  # type: ignore[attr-defined]
                for s, p in items[:n_cold]]
@@ -139,19 +201,35 @@ def warm_vs_cold(n_warm: int, n_cold: int) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--minif2f", type=int, default=50)
-    ap.add_argument("--max-seconds", type=float, default=20.0)
+    ap.add_argument("--minif2f", type=int, default=50, help="how many miniF2F valid proofs to time (0: none)")
+    ap.add_argument("--proofs", type=Path, default=None,
+                    help="JSON list of {id, proof} for miniF2F valid files (e.g. minif2f_coq.py --out); "
+                         "without it the portfolio searches the first files itself")
+    ap.add_argument("--max-seconds", type=float, default=30.0)
     ap.add_argument("--warm-checks", type=int, default=60)
     ap.add_argument("--cold-checks", type=int, default=8)
     args = ap.parse_args()
     reason = probe()
     print(f"prover sandbox: {'bubblewrap' if reason is None else 'UNAVAILABLE: ' + reason}")
     examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
-    asyncio.run(verdict_costs("bundled examples", examples, args.max_seconds))
+    verdict_costs("bundled examples", asyncio.run(search_proofs(examples, args.max_seconds)))
     if MINIF2F.is_dir() and args.minif2f > 0:
-        files = sorted(MINIF2F.glob("*.v"))[: args.minif2f]
-        items = [{"id": f.stem, "requirement_text": f.read_text(encoding="utf-8"), "backend": "coq"} for f in files]
-        asyncio.run(verdict_costs(f"miniF2F valid (first {len(files)})", items, args.max_seconds))
+        if args.proofs is not None:
+            records = json.loads(args.proofs.read_text(encoding="utf-8"))
+            known = [r for r in records if (MINIF2F / f"{r['id']}.v").is_file()][: args.minif2f]
+            proved = [(minif2f_item(MINIF2F / f"{r['id']}.v"), str(r["proof"]), "") for r in known]
+            where = f"{len(proved)} proofs from {args.proofs.name}"
+        else:
+            files = sorted(MINIF2F.glob("*.v"))
+            proved = []
+            for start in range(0, len(files), 10):
+                if len(proved) >= args.minif2f:
+                    break
+                batch = [minif2f_item(f) for f in files[start: start + 10]]
+                proved += asyncio.run(search_proofs(batch, args.max_seconds))
+            proved = proved[: args.minif2f]
+            where = f"{len(proved)} proofs found by the search"
+        verdict_costs(f"miniF2F valid ({where})", proved)
     else:
         print(f"miniF2F: skipped ({'--minif2f 0' if MINIF2F.is_dir() else f'{MINIF2F} absent'})")
     warm_vs_cold(args.warm_checks, args.cold_checks)

@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import weakref
 from dataclasses import dataclass
 
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
@@ -145,11 +146,14 @@ class CoqSession:
         self.header = HeaderState()
         self._dir: str | None = None
         self._proc: ProverProcess | None = None
+        self._release: weakref.finalize[..., CoqSession] | None = None
 
     def start(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="scillm-coq-")
         cmd = sandbox.launch([*self.binaries.top, "-q", "-emacs"], sandbox.Mounts(scratch=self._dir))
         self._proc = ProverProcess(cmd.argv, cwd=cmd.cwd, env=cmd.env, mem_bytes=self.mem_bytes)
+        # Whoever drops the session without close() (or exits) still gets coqtop killed and the dir removed.
+        self._release = weakref.finalize(self, _release, self._proc, self._dir)
         sandbox.spawn_thread(self._proc.spawn)
         deadline = time.monotonic() + self.start_timeout_s
         self._proc.read_until(lambda b: b.rstrip().endswith(b"</prompt>"), deadline)
@@ -226,12 +230,18 @@ class CoqSession:
 
     def close(self) -> None:
         self.broken = True
-        if self._proc is not None:
+        if self._release is not None:
+            self._release()
+        elif self._proc is not None:
             self._proc.kill()
-        if self._dir is not None:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
+        self._dir = None
+
+
+def _release(proc: ProverProcess, directory: str) -> None:
+    """Kill the session's coqtop, then remove its scratch dir (the sandbox has it mounted until then)."""
+    proc.kill()
+    with contextlib.suppress(OSError):
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 __all__ = ["CoqBinaries", "CoqSession", "HeaderState", "Reply", "adapt_header", "find_coq",

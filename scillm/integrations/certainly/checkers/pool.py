@@ -7,7 +7,8 @@ count); an idle session of the wanted header is reused; when full, the least
 recently used idle session of another header is evicted; when every session
 is busy, callers wait until `wait_s` and then get `PoolBusyError`. A session
 that comes back unhealthy (timeout, crash), used `recycle_after` times, or
-above `max_rss_bytes` is closed and replaced by a spare started in the
+above `max_rss_bytes` (read every `rss_every` uses; `RLIMIT_AS` bounds a
+single check) is closed and replaced by a spare started in the
 background. `prewarm(key, n)` starts spares ahead of time. See
 `checkers/session.py` for how to plug a new prover in.
 
@@ -54,6 +55,8 @@ class PoolConfig:
     recycle_after: int = 5000
     max_rss_bytes: int | None = 2 << 30
     wait_s: float = 120.0
+    rss_every: int = 8
+    """Read RSS after the first use and every this many uses (reading /proc costs a check's tenth)."""
 
 
 class SessionPool(Generic[S]):
@@ -150,7 +153,8 @@ class SessionPool(Generic[S]):
 
     def release(self, session: S) -> None:
         session.uses += 1
-        rss = session.rss_bytes() if self.config.max_rss_bytes else None
+        sample = session.uses == 1 or session.uses % max(1, self.config.rss_every) == 0
+        rss = session.rss_bytes() if self.config.max_rss_bytes and sample else None
         retire = (
             not session.healthy()
             or session.uses >= self.config.recycle_after

@@ -8,8 +8,9 @@ runs, then re-checks the compiled kernel terms with `coqchk`:
   directory; see `verdict_problem`): the header, the decls and the statement
   elaborated in their context (`scillm_statement`), with the checks that the
   decls do not change what the statement means.
-* `Candidate.v`: the header, the trusted imports, `Require Import` of the
-  problem, then `Theorem name : <problem>.scillm_statement`, `unfold`, the
+* `Candidate.v`: the header, the trusted imports (first without the search's
+  decision procedures the proof never names, which load slowly; with all of
+  them when that does not check), `Require Import` of the problem, then `Theorem name : <problem>.scillm_statement`, `unfold`, the
   proof, `Qed.` The theorem's type is the problem's constant, so nothing the
   proof text does can change what it states.
 * `Verify.v`: only `Require` of the two libraries (no notation, scope or
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import re
 import secrets
 import shutil
 import tempfile
@@ -47,6 +49,7 @@ from scillm.integrations.certainly.checkers.trusted import normalize_import
 from scillm.integrations.certainly.checkers.verdict_policy import needs_assumptions, policy
 from scillm.integrations.certainly.checkers.verdict_problem import (
     PROBLEM_ROOT,
+    Built,
     Deadline,
     ProblemStore,
     ProverRunner,
@@ -118,12 +121,22 @@ class VerdictEngine:
             status = "rejected" if cand.status == "rejected" else "failed"
             return Verdict(status=status, message=cand.first_error or cand.status)  # type: ignore[arg-type]
         header = adapt_header(problem.header, self.binaries.major)
-        standalone = _standalone(cand, header, trusted)
         built = self.problems.get(problem, header, sandboxed, deadline)
+        guess = _first_guess(trusted, cand)
+        if guess is not None:
+            first = self._attempt(cand, header, guess, built, sandboxed, deadline)
+            if first.status != "failed":
+                return first
+        return self._attempt(cand, header, trusted, built, sandboxed, deadline)
+
+    def _attempt(self, cand: Candidate, header: str, trusted: list[str], built: Built, sandboxed: bool,
+                 deadline: Deadline) -> Verdict:
+        assert self.problems is not None
+        standalone = _standalone(cand, header, trusted)
         if built.directory is None:
             return Verdict(status=built.status, message=built.message, file=standalone)
         scratch = tempfile.mkdtemp(prefix="c-", dir=self.problems.root())
-        memo = "\x00".join([self.problems.key(problem, header), *trusted])
+        memo = "\x00".join([self.problems.key(cand.problem, header), *trusted])
         try:
             return self._candidate(cand, header, trusted, built.directory, scratch, sandboxed, deadline, memo)\
                 .model_copy(update={"file": standalone})
@@ -204,6 +217,28 @@ class VerdictEngine:
             self._wants_assumptions[memo] = wanted
             while len(self._wants_assumptions) > _MAX_REMEMBERED:
                 self._wants_assumptions.pop(next(iter(self._wants_assumptions)))
+
+
+#: A search import and the words of a proof that can need it. Only a first guess for speed: a proof that
+#: does not check without the dropped imports is checked again with all of them.
+_NEEDED_BY: dict[str, re.Pattern[str]] = {
+    "Coq.micromega.Lia": re.compile(r"\b(?:lia|nia)\b"),
+    "Coq.micromega.Lra": re.compile(r"\b(?:lra|nra)\b"),
+    "Coq.micromega.Psatz": re.compile(r"\bpsatz\b"),
+    "Coq.ZArith.ZArith": re.compile(r"Z"),
+}
+
+
+def _first_guess(imports: list[str], cand: Candidate) -> list[str] | None:
+    """`imports` without the decision procedures the proof never calls (loading fewer libraries is faster).
+
+    None when nothing would be dropped. Fewer imports can make the proof
+    fail to check, never prove a different statement: the theorem's type is
+    the problem's constant whatever is imported.
+    """
+    text = "\n".join(s.text for s in cand.proof)
+    kept = [m for m in imports if m not in _NEEDED_BY or _NEEDED_BY[m].search(text)]
+    return kept if len(kept) < len(imports) else None
 
 
 def _standalone(cand: Candidate, header: str, imports: list[str]) -> str:

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -91,22 +92,26 @@ class ProblemStore:
         self._lock = threading.Lock()
         self._pending: dict[str, Future[Built]] = {}
         self._prefetcher: ThreadPoolExecutor | None = None
+        self._remove_root: weakref.finalize[..., ProblemStore] | None = None
 
     def root(self) -> str:
         with self._lock:
             if self._root is None:
                 self._root = tempfile.mkdtemp(prefix="scillm-verdict-")
+                # A store dropped without close() (or left at exit) still removes its directory.
+                self._remove_root = weakref.finalize(self, shutil.rmtree, self._root, ignore_errors=True)
             return self._root
 
     def close(self) -> None:
         with self._lock:
-            root, self._root = self._root, None
+            self._root = None
+            remove, self._remove_root = self._remove_root, None
             self._built.clear()
             pool, self._prefetcher = self._prefetcher, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-        if root is not None:
-            shutil.rmtree(root, ignore_errors=True)
+        if remove is not None:
+            remove()
 
     def key(self, problem: Problem, header: str) -> str:
         blob = "\x00".join([self.version, PROBLEM_ROOT, header, problem.decls, problem.statement])

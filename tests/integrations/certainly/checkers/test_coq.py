@@ -65,6 +65,17 @@ def test_unsolved_goals_are_reported(checker: CoqChecker) -> None:
     assert r.goals and "n + 0 = n" in r.goals[0]
 
 
+def test_goals_of_a_failed_step_and_warnings_of_a_passing_one_are_reported(checker: CoqChecker) -> None:
+    # Goals are not printed after every sentence; the ones left at Qed still come back, and so do warnings.
+    r = checker.check_sync(Problem(statement="forall n : nat, n = n /\\ True"), "intros n. split. reflexivity.")
+    assert (r.status, r.error_class) == ("failed", "unsolved_goals")
+    assert r.goals and "True" in r.goals[0]
+    div2 = Problem(header="Require Import Arith.Div2.", statement="Nat.div2 2 = 1")
+    ok = checker.check_sync(div2, "change (div2 2 = 1). reflexivity.", confirm=False)
+    assert ok.ok, ok
+    assert any(m.severity == "warning" and "deprecated" in m.text for m in ok.messages), ok.messages
+
+
 @pytest.mark.parametrize(
     ("proof", "error_class"),
     [("intros. reflexivity.", "type_mismatch"), ("intros. exfalso. lia.", "tactic_failed"),

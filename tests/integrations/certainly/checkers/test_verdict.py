@@ -200,3 +200,20 @@ def test_sealed_module_fields_are_definitions_that_print_assumptions_looks_throu
     assert not any(sealed_field(a) or a.rpartition(".")[0].endswith(("Under_rel", "RbaseSymbolsImpl", "RinvImpl"))
                    for a in named), named
     assert out.stdout.count("Closed under the global context") == 1, out.stdout  # Under_rel rests on nothing
+
+
+SEARCH_SET = ("Coq.micromega.Lia", "Coq.micromega.Lra", "Coq.micromega.Psatz", "Coq.ZArith.ZArith")
+
+
+def test_imports_the_proof_never_calls_are_left_out_and_a_wrong_guess_falls_back() -> None:
+    nat = Problem(statement="forall x y : nat, x < y -> 2 * x + 1 < 2 * y")
+    lean = independent_verdict(nat, "intros; lia.", SEARCH_SET)
+    assert lean.status == "proved", lean
+    assert "Require Import Coq.micromega.Lia." in lean.file and "Lra" not in lean.file and "ZArith" not in lean.file
+    # Psatz brings lia along; the first guess drops it (no `psatz` in the proof), fails, and the full set proves it.
+    full = independent_verdict(nat, "intros; lia.", ("Coq.micromega.Psatz",))
+    assert full.status == "proved" and "Require Import Coq.micromega.Psatz." in full.file, full
+    wrong = independent_verdict(nat, "intros; reflexivity.", SEARCH_SET)
+    assert wrong.status == "failed", wrong
+    cheat = independent_verdict(Problem(statement="1 = 2"), "idtac... Axiom cheat : 1 = 2. exact cheat.", SEARCH_SET)
+    assert cheat.status != "proved", cheat
