@@ -137,3 +137,16 @@ async def test_the_prover_sandbox_policy_comes_from_the_engine_settings(monkeypa
         await allowed.aclose()
     assert proved.results[0].status == "proved", proved.results[0]
     assert not prover_sandbox.unsandboxed_allowed(), "the policy never leaks out of the engine's runs"
+
+
+@pytest.mark.needs_coq
+def test_direct_mode_and_doctor_probe_under_the_settings_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scillm.doctor import CheckSpec, _check_backend
+    from scillm.llms.fallback import direct_unavailable
+
+    monkeypatch.setattr(prover_sandbox, "probe", lambda: "bwrap not on PATH")
+    monkeypatch.delenv("CERTAINLY_UNSANDBOXED_PROVERS", raising=False)
+    assert "sandbox" in str(direct_unavailable("certainly", {"backend": "coq"}))
+    monkeypatch.setenv("CERTAINLY_UNSANDBOXED_PROVERS", "1")
+    assert direct_unavailable("certainly", {"backend": "coq"}) is None
+    assert _check_backend(CheckSpec(name="coq", component="certainly", kind="certainly_backend", backend="coq"))[0] == "ok"

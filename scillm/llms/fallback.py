@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from scillm.engines import ENGINE_NAMES, default_engine
 from scillm.errors import BackendUnavailableError, EngineNotReadyError, InvalidRequestError
-from scillm.integrations.certainly.checkers import available_backends as checker_backends
+from scillm.integrations.certainly.engine import backend_statuses
 from scillm.integrations.codeworld.sandbox import available_backends as sandbox_backends
 from scillm.llms.completion import default_completion
 from scillm.remote.engine import RemoteEngine
@@ -82,7 +82,7 @@ def _certainly_reason(engine_args: dict[str, Any]) -> str | None:
 
 
 def _certainly_backend_reason(backend: str) -> str | None:
-    status = {s.name: s for s in checker_backends()}.get(backend)
+    status = backend_statuses(CertainlySettings.from_env()).get(backend)
     if status is None:
         return f"no checker backend named {backend!r}"
     return None if status.available else (status.reason or f"the {backend} backend is unavailable")
