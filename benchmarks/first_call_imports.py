@@ -2,9 +2,12 @@
 
 Each sample is a fresh interpreter running one call with `python -X importtime`; the model is the
 loopback OpenAI-compatible test server, the checker real Coq. Variants: no model (Coq tactics
-only), a model through the default `Completion` (LiteLLM), and a model through an injected
-`OpenAICompletion` (httpx only). `--src DIR` measures another checkout (put first on sys.path;
-variants it lacks are skipped). Prints medians and the injected/default import-time ratio.
+only; `no_model` the engine-level `scillm.integrations.certainly.prove_requirement`,
+`public_no_model` the public `scillm.prove_requirement`), a model through the default `Completion`
+(LiteLLM, which `scillm.prove_requirement` hands the engine; a checkout without it uses the
+engine-level function, whose default it was), and a model through an injected `OpenAICompletion`
+(httpx only). `--src DIR` measures another checkout (put first on sys.path; variants it lacks are
+skipped). Prints medians and the injected/default import-time ratio.
 Run: python benchmarks/first_call_imports.py [--runs 3] [--src DIR]
 """
 
@@ -27,9 +30,15 @@ PROOF = "```coq\nProof.\nintros n; induction n; simpl; auto.\nQed.\n```"
 _CALL = """
 import asyncio, json, sys, time
 started = time.perf_counter()
-from scillm.integrations.certainly import prove_requirement
+if {variant!r} in ("default", "public_no_model"):
+    try:
+        from scillm import prove_requirement
+    except ImportError:
+        from scillm.integrations.certainly import prove_requirement
+else:
+    from scillm.integrations.certainly import prove_requirement
 kwargs = {{"backend": "coq", "options": {{"cache": False, "max_rounds": 1, "candidates_per_round": 1}}}}
-if {variant!r} != "no_model":
+if {variant!r} in ("default", "injected"):
     kwargs.update(model="openai/test-model", api_base={base!r}, api_key={key!r})
     kwargs["options"]["strategies"] = ["llm"]
 if {variant!r} == "injected":
@@ -62,14 +71,16 @@ def main() -> None:
     parser.add_argument("--src", type=Path, default=ROOT)
     args = parser.parse_args()
     has_injection = (args.src / "scillm" / "completion_protocol.py").exists()
-    variants = ["no_model", "default", *(["injected"] if has_injection else [])]
+    has_public = (args.src / "scillm" / "llms" / "requirement.py").exists()
+    variants = ["no_model", *(["public_no_model"] if has_public else []), "default",
+                *(["injected"] if has_injection else [])]
     medians: dict[str, float] = {}
     with LLMServer(api_key="bench-key") as server:
         for variant in variants:
             samples = [_sample(variant, server, args.src) for _ in range(args.runs)]
             medians[variant] = statistics.median(float(s["import_s"]) for s in samples)  # type: ignore[arg-type]
             wall = statistics.median(float(s["wall_s"]) for s in samples)  # type: ignore[arg-type]
-            print(f"{variant:9s}: imports {medians[variant]:6.3f} s, first call {wall:6.2f} s, "
+            print(f"{variant:15s}: imports {medians[variant]:6.3f} s, first call {wall:6.2f} s, "
                   f"litellm loaded: {sorted({bool(s['litellm']) for s in samples})}, "
                   f"status {sorted({str(s['status']) for s in samples})} (median of {args.runs})")
     if "injected" in medians:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from scillm.llms.registry import acompletion as acompletion
     from scillm.llms.registry import completion as completion
     from scillm.llms.registry import register_providers as register_providers
+    from scillm.llms.requirement import prove_requirement as prove_requirement
+    from scillm.llms.requirement import prove_requirement_sync as prove_requirement_sync
     from scillm.paved.batch import batch_acompletions as batch_acompletions
     from scillm.paved.batch import batch_acompletions_iter as batch_acompletions_iter
     from scillm.paved.batch import parallel_acompletions as parallel_acompletions
@@ -48,6 +50,8 @@ _LAZY: dict[str, str] = {
     "certainly_prove_simple": "scillm.llms.prove:certainly_prove_simple",
     "certainly_prove_iter": "scillm.llms.prove:certainly_prove_iter",
     "certainly_prove_simple_iter": "scillm.llms.prove:certainly_prove_simple_iter",
+    "prove_requirement": "scillm.llms.requirement:prove_requirement",
+    "prove_requirement_sync": "scillm.llms.requirement:prove_requirement_sync",
     # errors
     "errors": "scillm.errors",
 }

@@ -13,6 +13,8 @@ import importlib
 import sys
 
 import scillm
+from scillm.completion_protocol import using_completion
+from scillm.llms.completion import litellm_completion
 
 # subcommand -> (module with add_arguments/run, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `scillm` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    code = args._module.run(args)
+    with using_completion(litellm_completion):  # the engines' LLM call; LiteLLM loads on the first prompt
+        code = args._module.run(args)
     return int(code or 0)
 
 

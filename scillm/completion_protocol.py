@@ -3,21 +3,20 @@
 Engines (`scillm.integrations.*`) never import an LLM client: a proposer or
 the codeworld generator calls a `Completion` it was given. Callers pass one
 explicitly (`completion=`) or scope one for a whole call with
-`using_completion`; otherwise the default, LiteLLM behind scillm's providers,
-is loaded by name on first use, the way anyio loads its event-loop backend,
-so a call that never asks a model never imports LiteLLM.
+`using_completion`; the adapters (`scillm.llms`, the bridges, the CLI) scope
+LiteLLM's. An engine that needs a model and was handed none raises
+`CompletionNotConfiguredError`, so a call that never asks a model never
+imports LiteLLM and the engines never name the adapter that provides one.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol, runtime_checkable
 
-# "module:attribute" of the default implementation (the LiteLLM adapter)
-DEFAULT_COMPLETION = "scillm.llms.completion:litellm_completion"
+from scillm.errors import CompletionNotConfiguredError
 
 
 @runtime_checkable
@@ -34,7 +33,6 @@ class Completion(Protocol):
 
 
 _scoped: ContextVar[Completion | None] = ContextVar("scillm_completion", default=None)
-_default: list[Completion] = []
 
 
 @contextmanager
@@ -53,17 +51,21 @@ def using_completion(completion: Completion | None) -> Iterator[None]:
         _scoped.reset(token)
 
 
-def resolve(completion: Completion | None = None) -> Completion:
-    """`completion`, else the one scoped by `using_completion`, else the default (loaded on first use)."""
-    if completion is not None:
-        return completion
-    scoped = _scoped.get()
-    if scoped is not None:
-        return scoped
-    if not _default:
-        module, _, attribute = DEFAULT_COMPLETION.partition(":")
-        _default.append(getattr(importlib.import_module(module), attribute))
-    return _default[0]
+def current(completion: Completion | None = None) -> Completion | None:
+    """`completion`, else the one scoped by `using_completion`, else None."""
+    return completion if completion is not None else _scoped.get()
 
 
-__all__ = ["DEFAULT_COMPLETION", "Completion", "resolve", "using_completion"]
+def resolve(completion: Completion | None = None, *, model: str | None = None) -> Completion:
+    """`current(completion)`; CompletionNotConfiguredError (naming `model`) when there is none."""
+    found = current(completion)
+    if found is None:
+        asked = f"model {model!r}" if model else "a model"
+        raise CompletionNotConfiguredError(
+            f"{asked} was asked for but no Completion was given: pass completion= (e.g. "
+            "scillm.llms.openai_client.OpenAICompletion) or call through scillm (scillm.prove_requirement, "
+            "completion(...), the CLI or a bridge), which hands the engines LiteLLM's")
+    return found
+
+
+__all__ = ["Completion", "current", "resolve", "using_completion"]

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scillm.engines import new_engine
 from scillm.errors import ConfigError, EngineNotReadyError
-from scillm.settings import ChatSettings, DoctorSettings, bridge_token, names
+from scillm.settings import CertainlySettings, ChatSettings, DoctorSettings, bridge_token, names
 
 CheckKind = Literal["certainly_backend", "engine", "sandbox", "binary", "bridge", "llm", "litellm"]
 ENGINES = ("certainly", "codeworld")
@@ -98,7 +98,7 @@ def _check_binary(spec: CheckSpec) -> tuple[Status, str]:
 def _check_backend(spec: CheckSpec) -> tuple[Status, str]:
     from scillm.integrations.certainly.engine import backend_statuses  # noqa: PLC0415  engines load only for the check that needs them
 
-    status = backend_statuses().get(spec.backend or spec.name)
+    status = backend_statuses(CertainlySettings.from_env()).get(spec.backend or spec.name)
     if status is None:
         return "missing", f"no certainly backend named {spec.backend!r}"
     if status.available:

@@ -14,8 +14,10 @@ import threading
 from typing import TYPE_CHECKING, Literal
 
 from scillm.errors import EngineNotReadyError
+from scillm.settings import CertainlySettings
 
 if TYPE_CHECKING:
+    from scillm.completion_protocol import Completion
     from scillm.integrations.certainly.engine import CertainlyEngine
     from scillm.integrations.codeworld.api import CodeworldEngine
 
@@ -26,27 +28,32 @@ _defaults: dict[str, CertainlyEngine | CodeworldEngine] = {}
 _lock = threading.Lock()
 
 
-def new_engine(name: str) -> CertainlyEngine | CodeworldEngine:
-    """A fresh engine `name` configured from the environment; EngineNotReadyError for an unknown name."""
+def new_engine(name: str, *, completion: Completion | None = None) -> CertainlyEngine | CodeworldEngine:
+    """A fresh engine `name` configured from the environment; EngineNotReadyError for an unknown name.
+
+    `completion` is the LLM call its runs use when they name a model (None: the one a caller scopes).
+    """
     if name == "certainly":
         from scillm.integrations.certainly.engine import CertainlyEngine  # noqa: PLC0415  engines load on first use
-        from scillm.settings import CertainlySettings  # noqa: PLC0415  engines load on first use
 
-        return CertainlyEngine(CertainlySettings.from_env())
+        return CertainlyEngine(CertainlySettings.from_env(), completion=completion)
     if name == "codeworld":
         from scillm.integrations.codeworld.api import CodeworldEngine  # noqa: PLC0415  engines load on first use
         from scillm.integrations.codeworld.settings import CodeworldSettings  # noqa: PLC0415  engines load on first use
 
-        return CodeworldEngine(CodeworldSettings.from_env())
+        return CodeworldEngine(CodeworldSettings.from_env(), completion=completion)
     raise EngineNotReadyError(f"no engine named {name!r}; choose one of {list(ENGINE_NAMES)}")
 
 
 def default_engine(name: str) -> CertainlyEngine | CodeworldEngine:
-    """The process-wide engine of direct calls (certainly's is the one `prove_requirement` uses)."""
+    """The process-wide engine of direct calls, configured from the environment.
+
+    Certainly's is the one `prove_requirement` uses, rebuilt when the CERTAINLY_* settings change.
+    """
     if name == "certainly":
         from scillm.integrations.certainly.engine import default_engine as certainly_default  # noqa: PLC0415  engines load on first use
 
-        return certainly_default()
+        return certainly_default(CertainlySettings.from_env())
     with _lock:
         engine = _defaults.get(name)
         if engine is None:

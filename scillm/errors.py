@@ -1,7 +1,8 @@
 """One exception tree for everything a scillm user can hit.
 
 Every class says when it is raised; every message names the cause and the
-fix. Under `ScillmError`: usage errors (`ConfigError`, `InvalidRequestError`),
+fix. Under `ScillmError`: usage errors (`ConfigError` and its
+`CompletionNotConfiguredError`, `InvalidRequestError`),
 unavailable (`EngineNotReadyError`, `BackendUnavailableError`,
 `SandboxUnavailableError`), `BusyError`, remote failures (`BridgeError` and its
 status-specific subclasses, `ProviderError`), results the caller refused
@@ -22,6 +23,10 @@ class ScillmError(Exception):
 
 class ConfigError(ScillmError, ValueError):
     """A required setting (base URL, key, model, option) is missing or invalid."""
+
+
+class CompletionNotConfiguredError(ConfigError):
+    """An engine needs an LLM (a model was given) but no `Completion` was injected or scoped for the call."""
 
 
 class InvalidRequestError(ScillmError, ValueError):
@@ -132,6 +137,7 @@ __all__ = [
     "BridgeTimeoutError",
     "BridgeUnavailableError",
     "BusyError",
+    "CompletionNotConfiguredError",
     "ConfigError",
     "EngineNotReadyError",
     "InvalidJsonError",

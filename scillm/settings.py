@@ -113,6 +113,11 @@ class Settings(_Frozen):
         return cls(certainly=CertainlySettings.from_env(), llm=LLMSettings.from_env(), chat=ChatSettings.from_env())
 
 
+def codeworld_store_from_env() -> dict[str, str | None]:
+    """CODEWORLD_DB and CODEWORLD_REDIS_URL, as the `db_path` / `redis_url` of `CodeworldSettings`."""
+    return {"db_path": env("CODEWORLD_DB"), "redis_url": env("CODEWORLD_REDIS_URL")}
+
+
 def bridge_token() -> str | None:
     """SCILLM_BRIDGE_TOKEN: the one place the bridge token is read."""
     return env("SCILLM_BRIDGE_TOKEN")
@@ -155,4 +160,4 @@ def _build(cls: type[_Model], names: str, **values: object) -> _Model:
 
 
 __all__ = ["BackendName", "CertainlySettings", "ChatSettings", "DoctorSettings", "LLMSettings", "Settings",
-           "bridge_token", "names", "pool_size"]
+           "bridge_token", "codeworld_store_from_env", "names", "pool_size"]

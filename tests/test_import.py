@@ -77,7 +77,8 @@ def test_prove_requirement_with_an_injected_completion_never_loads_litellm(llm_s
 PUBLIC_NAMES = [
     "ModelResponse", "Router", "__version__", "acompletion", "batch_acompletions", "batch_acompletions_iter",
     "certainly_prove", "certainly_prove_iter", "certainly_prove_simple", "certainly_prove_simple_iter",
-    "completion", "errors", "parallel_acompletions", "parallel_acompletions_iter", "register_providers",
+    "completion", "errors", "parallel_acompletions", "parallel_acompletions_iter", "prove_requirement",
+    "prove_requirement_sync", "register_providers",
 ]
 
 

@@ -6,7 +6,8 @@ Layers, lowest first: the leaf (`errors`, `config`, `names`, `completion_protoco
 counts, at module level or inside a function, and so does
 `importlib.import_module("a.literal.name")`: an import deferred into a
 function still makes the importer depend on the imported module, it only
-hides the cycle from Python. Imports under `if TYPE_CHECKING:` count for the
+hides the cycle from Python. A string that is a module path
+(`"scillm.llms.completion:litellm_completion"`) counts for the layer rules too. Imports under `if TYPE_CHECKING:` count for the
 layer rules (the code still names the adapter) but not for cycles (they never
 run).
 """
@@ -14,6 +15,7 @@ run).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "scillm"
 
 LEAF = ("scillm.errors", "scillm.config", "scillm.names", "scillm.completion_protocol", "scillm.sync", "scillm.jsonmode",
-        "scillm.settings", "scillm.engine_protocol", "scillm.boundedjson")
+        "scillm.settings", "scillm.engine_protocol", "scillm.engine_base", "scillm.boundedjson")
 ENGINES = "scillm.integrations"
 ADAPTERS = ("scillm.llms", "scillm.bridges", "scillm.paved", "scillm.cli", "scillm.proxy", "scillm.batch_cli",
             "scillm.doctor", "scillm.extras")
@@ -145,6 +147,32 @@ def test_the_leaf_imports_only_the_leaf() -> None:
            and not _within(e.target, LEAF)]
     bad += [_where(e) for e in EDGES if _within(e.source, LEAF) and _within(e.target, FOREIGN_ADAPTERS)]
     assert bad == [], "the leaf imports a higher layer:\n" + "\n".join(bad)
+
+
+_MODULE_NAME = re.compile(r"scillm(?:\.\w+)+(?::\w+)?")
+
+
+def named_modules(source: str) -> list[tuple[int, str]]:
+    """(line, module) for every string that is a scillm module path (`"scillm.a.b"` or `"scillm.a.b:attr"`).
+
+    Such a string is an import waiting to happen (`importlib.import_module`, a lazy map, an entry point), so
+    it counts as an edge for the layer rules even when no import statement names it.
+    """
+    return [(node.lineno, node.value.partition(":")[0]) for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _MODULE_NAME.fullmatch(node.value)]
+
+
+def test_no_string_in_the_leaf_or_the_engines_names_a_layer_above() -> None:
+    assert named_modules('DEFAULT = "scillm.llms.completion:litellm_completion"\n"""Uses scillm.llms."""\n') == [
+        (1, "scillm.llms.completion")]
+    bad = []
+    for module, (path, _) in MODULES.items():
+        for line, target in named_modules(path.read_text("utf-8")):
+            above = (not _within(target, LEAF)) if _within(module, LEAF) else (
+                _within(module, ENGINES) and _within(target, ADAPTERS))
+            if above:
+                bad.append(f"{module} line {line} names {target}")
+    assert bad == [], "a string names a higher layer (a back-arrow hidden from the import graph):\n" + "\n".join(bad)
 
 
 def test_the_remote_engine_never_imports_the_bridge_server() -> None:

@@ -32,17 +32,22 @@ from scillm.bridges.openapi import install, json_body
 from scillm.bridges.settings import LOOPBACK_HOSTS
 from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.checkers.coq import CoqChecker
+from scillm.integrations.certainly.checkers.prover_sandbox import allowing_unsandboxed
 from scillm.integrations.certainly.checkers.remote import CheckReply, CheckRequest
 from scillm.integrations.certainly.models import Backend
-from scillm.settings import bridge_token
+from scillm.settings import CertainlySettings, bridge_token
 
 
 def create_check_app(
     checker: Checker, *, token: str | None = None, default_backend: Backend = "coq", close_checker: bool = False,
     max_body_bytes: int = 1024 * 1024, body_timeout_s: float = 15.0,
-    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS,
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS, unsandboxed_provers: bool = False,
 ) -> FastAPI:
-    """The app; `token` (default `SCILLM_BRIDGE_TOKEN`) is required as a Bearer token when set."""
+    """The app; `token` (default `SCILLM_BRIDGE_TOKEN`) is required as a Bearer token when set.
+
+    `unsandboxed_provers` (the server's `CertainlySettings.unsandboxed_provers`) lets the checker run
+    provers without bubblewrap where it cannot run; a request never can.
+    """
     required = token if token is not None else bridge_token()
 
     @asynccontextmanager
@@ -68,7 +73,8 @@ def create_check_app(
         """`{"ok": ...}`; the checker's details only for an authorised caller (a wrong token is 401)."""
         if "authorization" in request.headers:
             require_token(request, required)
-        status = await asyncio.to_thread(checker.status)
+        with allowing_unsandboxed(unsandboxed_provers):
+            status = await asyncio.to_thread(checker.status)
         if not token_ok(request, required):
             return JSONResponse({"ok": status.available})
         return JSONResponse({"ok": status.available, "checker": checker.name, "backend": status.model_dump()})
@@ -84,7 +90,8 @@ def create_check_app(
             problems = [(".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()]
             raise field_errors(problems, "request does not match the check schema") from exc
         try:
-            result = await checker.check(problem, body.proof, timeout_ms=body.timeout_ms, confirm=True)
+            with allowing_unsandboxed(unsandboxed_provers):
+                result = await checker.check(problem, body.proof, timeout_ms=body.timeout_ms, confirm=True)
         except Exception as exc:
             raise BridgeHTTPError(500, "checker_error", f"the checker failed: {type(exc).__name__}: {exc}") from exc
         reply: dict[str, Any] = CheckReply.from_result(result).model_dump(mode="json")
@@ -95,8 +102,10 @@ def create_check_app(
 
 
 def coq_app() -> FastAPI:
-    """The service around a warm-pool Coq checker (for `uvicorn --factory`)."""
-    return create_check_app(CoqChecker(), close_checker=True)
+    """The service around a warm-pool Coq checker (for `uvicorn --factory`), configured from the environment."""
+    settings = CertainlySettings.from_env()
+    return create_check_app(CoqChecker(pool_size=settings.pool_size), close_checker=True,
+                            unsandboxed_provers=settings.unsandboxed_provers)
 
 
 __all__ = ["coq_app", "create_check_app"]

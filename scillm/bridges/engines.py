@@ -2,7 +2,8 @@
 
 A bridge never reimplements an engine: it runs the very `CertainlyEngine` /
 `CodeworldEngine` direct mode uses, so payloads (deadline-cut ones included)
-are built by the engine and equal direct ones. An unknown engine raises
+are built by the engine and equal direct ones. The engine is handed LiteLLM's
+`Completion` (loaded on the first prompt). An unknown engine raises
 `EngineNotReadyError` and the app answers 501 with that message.
 """
 
@@ -13,6 +14,7 @@ from typing import TypeAlias
 from scillm.engines import new_engine
 from scillm.integrations.certainly.engine import CertainlyEngine
 from scillm.integrations.codeworld.api import CodeworldEngine
+from scillm.llms.completion import litellm_completion
 
 BridgeEngine: TypeAlias = CertainlyEngine | CodeworldEngine
 
@@ -22,8 +24,8 @@ _FORWARDED_OPTIONS: dict[str, tuple[str, ...]] = {"certainly": ("session_id", "t
 
 
 def load_engine(name: str) -> BridgeEngine:
-    """A fresh engine `name`; the caller starts and closes it."""
-    return new_engine(name)
+    """A fresh engine `name` whose LLM call is LiteLLM's; the caller starts and closes it."""
+    return new_engine(name, completion=litellm_completion)
 
 
 def engine_kwargs(engine: BridgeEngine, args: dict[str, object], options: dict[str, object]) -> dict[str, object]:

@@ -12,6 +12,7 @@ from scillm.errors import InvalidRequestError
 from scillm.integrations.codeworld.api import arun_items
 from scillm.integrations.codeworld.models import CodeworldArgs
 from scillm.llms import fallback
+from scillm.llms.completion import default_completion
 from scillm.names import did_you_mean
 
 _STRATEGIES = {"all", "bandit", "mcts"}
@@ -68,7 +69,7 @@ async def acomplete(provider: str, model: str, messages: list[dict[str, Any]],
 
     items, args = _prepare(model, params)
     if params.get("sandbox") is not None:  # a caller's own sandbox object can only run in-process
-        payload = await arun_items(items, sandbox=params["sandbox"], **args)
+        payload = await arun_items(items, sandbox=params["sandbox"], completion=default_completion(), **args)
     else:  # direct when a sandbox works here, else the HTTP bridge (see scillm.llms.fallback)
 
         payload = await fallback.arun("codeworld", items, args, provider=provider, model=model, messages=messages,

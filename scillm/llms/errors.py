@@ -32,6 +32,7 @@ from scillm.errors import (  # noqa: E402
     BridgeTimeoutError,
     BridgeUnavailableError,
     BusyError,
+    CompletionNotConfiguredError,
     ConfigError,
     EngineNotReadyError,
     InvalidJsonError,
@@ -102,6 +103,10 @@ class LLMJobNotFoundError(JobNotFoundError, litellm.NotFoundError):
     """JobNotFoundError as a LiteLLM 404: the job id is unknown or expired, not retried."""
 
 
+class LLMCompletionNotConfiguredError(CompletionNotConfiguredError, litellm.BadRequestError):
+    """CompletionNotConfiguredError as a LiteLLM 400: not retried."""
+
+
 class LLMConfigError(ConfigError, litellm.BadRequestError):
     """ConfigError as a LiteLLM 400: not retried."""
 
@@ -142,6 +147,7 @@ TABLE: tuple[tuple[type[ScillmError], type[Exception], int], ...] = (
     (JsonParseError, LLMJsonParseError, 500),
     (InvalidJsonError, LLMInvalidJsonError, 500),
     (JobNotFoundError, LLMJobNotFoundError, 404),
+    (CompletionNotConfiguredError, LLMCompletionNotConfiguredError, 400),
     (ConfigError, LLMConfigError, 400),
     (InvalidRequestError, LLMInvalidRequestError, 400),
     (RequireProvedError, LLMRequireProvedError, 500),

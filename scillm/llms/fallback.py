@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from scillm.engines import ENGINE_NAMES, default_engine
 from scillm.errors import BackendUnavailableError, EngineNotReadyError, InvalidRequestError
-from scillm.integrations.certainly.checkers import available_backends as checker_backends
+from scillm.integrations.certainly.engine import backend_statuses
 from scillm.integrations.codeworld.sandbox import available_backends as sandbox_backends
+from scillm.llms.completion import default_completion
 from scillm.remote.engine import RemoteEngine
 from scillm.settings import CertainlySettings, LLMSettings, bridge_token
 
@@ -81,7 +82,7 @@ def _certainly_reason(engine_args: dict[str, Any]) -> str | None:
 
 
 def _certainly_backend_reason(backend: str) -> str | None:
-    status = {s.name: s for s in checker_backends()}.get(backend)
+    status = backend_statuses(CertainlySettings.from_env()).get(backend)
     if status is None:
         return f"no checker backend named {backend!r}"
     return None if status.available else (status.reason or f"the {backend} backend is unavailable")
@@ -159,7 +160,8 @@ async def arun(
     chosen, why = choose_mode(kind, args, mode, bridge=bridge_configured(kind, provider, api_base))
     if chosen == "direct":
         engine = default_engine(kind)
-        run = await engine.arun(_batch(items), _direct_kwargs(kind, args, options), max_seconds=max_seconds)
+        run = await engine.arun(_batch(items), _direct_kwargs(kind, args, options), max_seconds=max_seconds,
+                                completion=default_completion())
         payload = run.to_json()
         payload["_direct_mode"] = True
         return payload
@@ -213,6 +215,7 @@ async def astream(
         yield "done", payload
         return
     engine = default_engine(kind)
+    completion = default_completion()
     finished: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
 
     async def _each(result: CertainlyItem | CodeworldItem) -> None:
@@ -221,7 +224,7 @@ async def astream(
     async def _run() -> dict[str, Any]:
         try:
             run = await engine.arun(_batch(items), _direct_kwargs(kind, args, {}), max_seconds=max_seconds,
-                                    on_result=_each)
+                                    on_result=_each, completion=completion)
             return run.to_json()
         finally:
             await finished.put(None)

@@ -2,7 +2,8 @@
 
 Each is a thin wrapper over `scillm.integrations.certainly.api` (the calls
 the provider and the bridges make too), so every surface gives the same
-payload; only the envelope, a LiteLLM `ModelResponse`, is added here.
+payload; only the envelope, a LiteLLM `ModelResponse`, is added here, with
+the settings read from the environment and LiteLLM as the default `Completion`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from scillm.integrations.certainly.api import (
     raise_unless_proved,
 )
 from scillm.integrations.certainly.engine import default_engine
+from scillm.llms.completion import default_completion
 from scillm.llms.registry import ModelResponse
+from scillm.settings import CertainlySettings
 from scillm.sync import run_sync
 
 
@@ -59,7 +62,7 @@ async def acertainly_prove(
     check_options({**extra, "options": options}, where="certainly_prove")
     kwargs = _engine_kwargs(flags, strategies, tactics, options, request_timeout, max_seconds, session_id,
                             track_id, api_base, backend_name(backend), model, extra)
-    payload = await arun_items(items, **kwargs)
+    payload = await arun_items(items, settings=CertainlySettings.from_env(), completion=default_completion(), **kwargs)
     if require_proved:
         raise_unless_proved(payload)
     return to_model_response(payload, model="certainly" if backend is None else f"certainly/{backend}",
@@ -108,8 +111,8 @@ async def certainly_prove_iter(
     if "backend" in kwargs:
         kwargs["backend"] = backend_name(kwargs["backend"])
     opts = build_options(concurrency=concurrency, **kwargs)
-    engine = default_engine()
-    results = engine.aiter(items, opts)
+    engine = default_engine(CertainlySettings.from_env())
+    results = engine.aiter(items, opts, completion=default_completion())
     try:
         async for result in results:
             payload = engine.payload([result], [result], opts, result.stats.time_ms).to_json()

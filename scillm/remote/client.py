@@ -3,8 +3,8 @@
 Short runs use `POST /bridge`; when `max_seconds` exceeds the HTTP timeout the
 client starts a job and follows its server-sent events instead, so no single
 HTTP read has to outlive a proxy's timeout. Errors carry the server's message
-as `scillm.errors` types (all `BridgeError`); LiteLLM twins are added by the
-provider layer (`scillm.llms.fallback`).
+as `scillm.errors` types (all `BridgeError`, imported from there, not from
+here); LiteLLM twins are added by the provider layer (`scillm.llms.errors`).
 """
 
 from __future__ import annotations
@@ -175,13 +175,4 @@ class BridgeClient:
                     kind, data = "message", []
 
 
-__all__ = [
-    "BridgeAuthError",
-    "BridgeBusyError",
-    "BridgeClient",
-    "BridgeEngineNotReadyError",
-    "BridgeInvalidRequestError",
-    "BridgeTimeoutError",
-    "BridgeUnavailableError",
-    "error_from_response",
-]
+__all__ = ["BridgeClient", "error_from_response"]

@@ -12,17 +12,19 @@ import httpx
 import litellm
 import pytest
 
-from scillm.errors import BridgeError, EngineNotReadyError, InvalidRequestError
-from scillm.llms.errors import to_litellm as to_litellm_error
-from scillm.remote.client import (
+from scillm.errors import (
     BridgeAuthError,
     BridgeBusyError,
-    BridgeClient,
     BridgeEngineNotReadyError,
+    BridgeError,
     BridgeInvalidRequestError,
     BridgeTimeoutError,
     BridgeUnavailableError,
+    EngineNotReadyError,
+    InvalidRequestError,
 )
+from scillm.llms.errors import to_litellm as to_litellm_error
+from scillm.remote.client import BridgeClient
 from scillm.remote.schema import BridgeRequest
 from tests.bridges.conftest import StartBridge, not_built
 from tests.bridges.items import CODE_ARGS, FAST, sleepy_item

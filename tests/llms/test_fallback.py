@@ -52,7 +52,7 @@ def test_missing_backend_falls_back_or_fails_under_strict(monkeypatch: pytest.Mo
 def test_fallback_to_an_absent_bridge_names_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
     import litellm
 
-    from scillm.remote.client import BridgeUnavailableError
+    from scillm.errors import BridgeUnavailableError
 
     monkeypatch.delenv("SCILLM_CERTAINLY_DIRECT_STRICT", raising=False)
     with pytest.raises(BridgeUnavailableError, match="127.0.0.1:9") as info:

@@ -3,15 +3,20 @@
 `prove_requirement` (awaitable) proves one requirement and answers a small
 dict; `prove_requirement_sync` is its blocking twin; `is_available` says
 whether any proof backend works here. All import the engine only when called,
-and none imports LiteLLM: a model is reached through the `Completion` passed
-as `completion=` (default: LiteLLM, loaded on the first prompt).
+and none imports LiteLLM: a model is reached only through the `Completion`
+passed as `completion=` (or scoped with `using_completion`); without one a
+call with `model=` raises `CompletionNotConfiguredError`. `scillm.prove_requirement`
+is the same call with LiteLLM as the default `Completion`.
+
+These are the documented direct entry points of the engine, so they build
+their `CertainlySettings` from the environment when none is passed.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scillm.completion_protocol import using_completion
+from scillm.settings import CertainlySettings
 from scillm.sync import run_sync
 
 if TYPE_CHECKING:
@@ -20,11 +25,11 @@ if TYPE_CHECKING:
 _BEST_KEY = {"coq": "coq", "lean": "lean4"}
 
 
-def is_available() -> bool:
-    """True when some proof backend (Coq or Lean) works here; probed afresh on every call."""
+def is_available(settings: CertainlySettings | None = None) -> bool:
+    """True when some proof backend (Coq or Lean) works here under `settings` (default: from the environment)."""
     from scillm.integrations.certainly.engine import backend_statuses  # noqa: PLC0415  the engine loads on first call, so importing the package stays light
 
-    return any(s.available for s in backend_statuses().values())
+    return any(s.available for s in backend_statuses(settings or CertainlySettings.from_env()).values())
 
 
 def _diagnosis(result: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +77,7 @@ async def prove_requirement(
     compile_timeout_s: float | None = None,
     num_candidates: int | None = None,
     completion: Completion | None = None,
+    settings: CertainlySettings | None = None,
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Prove one requirement: `await prove_requirement("forall n : nat, n + 0 = n")`.
@@ -83,13 +89,14 @@ async def prove_requirement(
     `compile_timeout_s` limits one check, `num_candidates` the candidates per
     round; other run options (`options`, `flags`, `max_seconds`, ...) are
     checked by the same validator as every other entry point. `completion`
-    is the LLM call `model` goes through (see `scillm.completion_protocol`).
+    is the LLM call `model` goes through (see `scillm.completion_protocol`);
+    `settings` configure the engine (default: `CertainlySettings.from_env()`).
     """
     from scillm.integrations.certainly.engine import arun_items  # noqa: PLC0415  the engine loads on first call, so importing the package stays light
 
     engine_kwargs = _engine_kwargs(tactics, backend, model, compile_timeout_s, num_candidates, kwargs)
-    with using_completion(completion):
-        payload = await arun_items([{"requirement_text": requirement}], **engine_kwargs)
+    payload = await arun_items([{"requirement_text": requirement}], settings=settings or CertainlySettings.from_env(),
+                               completion=completion, **engine_kwargs)
     return _answer(payload["results"][0])
 
 

@@ -4,8 +4,8 @@ API (stable; the proving loop wraps its checker once)::
 
     from scillm.integrations.certainly.cache import CachingChecker, open_cache
 
-    checker = CachingChecker(CoqChecker(...))            # cache from CERTAINLY_CACHE, else in memory
-    checker = CachingChecker(inner, open_cache("runs.sqlite"))  # explicit SQLite file
+    checker = CachingChecker(CoqChecker(...))            # in memory
+    checker = CachingChecker(inner, open_cache("runs.sqlite", key_dir=state))  # SQLite, rows signed
     result = await checker.check(problem, proof)          # result.cached is True on a hit
     checker.hits, checker.misses                          # counters
 
@@ -18,8 +18,8 @@ inner checker's final verdict (for Coq, the independent verdict).
 
 Rows of a SQLite cache are authenticated: each carries an HMAC-SHA256 of its
 key and payload under a per-installation secret kept outside the cache file
-(`<state dir>/cache.key`, mode 0600; the state dir is `CERTAINLY_STATE_DIR`,
-else `~/.local/state/scillm`). A row whose HMAC is missing or wrong (forged,
+(`<state dir>/cache.key`, mode 0600; the state dir is the engine's
+`CertainlySettings.state_dir` (CERTAINLY_STATE_DIR), else `~/.local/state/scillm`). A row whose HMAC is missing or wrong (forged,
 edited, or written by another installation) is ignored, logged, and counted
 in `SqliteCache.rejected_rows`; the check then runs again.
 Identical checks running at the same time share one prover call.
@@ -44,7 +44,6 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol
 
-from scillm.config import env
 from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.models import BackendStatus, CheckResult, CheckStatus, Problem
 
@@ -130,10 +129,9 @@ class MemoryCache:
             self._data.clear()
 
 
-def state_dir() -> Path:
-    """Where per-installation secrets live (`CERTAINLY_STATE_DIR`, else ~/.local/state/scillm)."""
-    raw = env("CERTAINLY_STATE_DIR")
-    return Path(raw).expanduser() if raw else Path.home() / ".local" / "state" / "scillm"
+def state_dir(configured: str | Path | None = None) -> Path:
+    """Where per-installation secrets live: `configured` (`CertainlySettings.state_dir`), else ~/.local/state/scillm."""
+    return Path(configured).expanduser() if configured else Path.home() / ".local" / "state" / "scillm"
 
 
 def installation_key(path: str | Path | None = None) -> bytes:
@@ -209,11 +207,12 @@ class SqliteCache:
             self._db.close()
 
 
-def open_cache(path: str | Path | None = None, *, max_entries: int = 10_000) -> ResultCache:
-    """SQLite at `path` (or `CERTAINLY_CACHE`), else a bounded in-memory LRU."""
-    target = path if path is not None else env("CERTAINLY_CACHE")
-    if target:
-        return SqliteCache(target)
+def open_cache(path: str | Path | None = None, *, key_dir: str | Path | None = None,
+               max_entries: int = 10_000) -> ResultCache:
+    """SQLite at `path` (`CertainlySettings.cache_path`), its rows signed with the key in `key_dir`
+    (`CertainlySettings.state_dir`); without a path, a bounded in-memory LRU."""
+    if path:
+        return SqliteCache(path, key_path=state_dir(key_dir) / "cache.key" if key_dir else None)
     return MemoryCache(max_entries)
 
 

@@ -4,7 +4,10 @@ Every surface (direct Python API, the LiteLLM provider, the HTTP bridges, the
 CLI) runs items through an engine, so all of them give identical payloads,
 including the ones cut by a deadline. A bridge holds one engine per app and
 closes it on shutdown; direct calls share one process-wide engine
-(`default_engine()`), created on first use and closed at interpreter exit.
+(`default_engine(settings)`), created on first use and closed at interpreter
+exit. The engine never reads the environment: its `CertainlySettings`, its
+`Completion` (the LLM call a model needs) and optionally its checkers are
+handed in by the entry point that builds it.
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ import atexit
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import Any
 
+from scillm.completion_protocol import Completion
+from scillm.engine_base import AsyncEngine
 from scillm.engine_protocol import Health
 from scillm.errors import InvalidRequestError
 from scillm.integrations.certainly.cache import CachingChecker, ResultCache, open_cache
 from scillm.integrations.certainly.checkers import available_backends, get_checker
 from scillm.integrations.certainly.checkers.base import Checker
+from scillm.integrations.certainly.checkers.prover_sandbox import allowing_unsandboxed
 from scillm.integrations.certainly.items import (
     RunContext,
     choose_backend,
@@ -38,9 +43,11 @@ from scillm.settings import CertainlySettings
 OnResult = Callable[[ItemResult], Awaitable[None]]
 
 
-def backend_statuses() -> dict[str, BackendStatus]:
-    """Which backends work here, probed now."""
-    return {b.name: b for b in available_backends()}
+def backend_statuses(settings: CertainlySettings | None = None) -> dict[str, BackendStatus]:
+    """Which backends work here under `settings` (default: the built-in ones), probed now."""
+    settings = settings or CertainlySettings()
+    with allowing_unsandboxed(settings.unsandboxed_provers):
+        return {b.name: b for b in available_backends(settings)}
 
 
 def check_items(items: object) -> list[Any]:
@@ -58,25 +65,26 @@ def _options(options: RunOptions | Mapping[str, Any] | None) -> RunOptions:
     return build_options(**dict(options or {}))
 
 
-class CertainlyEngine:
-    """Proves items with real checkers; owns one warm checker per backend and the result cache."""
+class CertainlyEngine(AsyncEngine):
+    """Proves items with real checkers; owns one warm checker per backend and the result cache.
+
+    `checkers` maps a backend (`coq`, `lean`) to a checker to use instead of
+    building one from `settings` (a server's own configuration, or a test's);
+    those stay the caller's to close. `completion` is the LLM call of runs
+    that name a model (None: the one the caller scoped with `using_completion`).
+    """
 
     name = "certainly"
 
-    def __init__(self, settings: CertainlySettings | None = None) -> None:
+    def __init__(self, settings: CertainlySettings | None = None, *, completion: Completion | None = None,
+                 checkers: Mapping[Backend, Checker] | None = None) -> None:
         self.settings = settings or CertainlySettings()
-        self._checkers: dict[str, Checker] = {}
+        self.completion = completion
+        self._given: dict[str, Checker] = {str(b): c for b, c in (checkers or {}).items()}
+        self._checkers: dict[str, Checker] = dict(self._given)
         self._lock = threading.Lock()
         self._cache: ResultCache | None = None
         self._closed = False
-
-    async def __aenter__(self) -> CertainlyEngine:
-        await self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.aclose()
 
     async def start(self) -> None:
         """Ready to run; checkers start on the first item that needs them."""
@@ -85,7 +93,7 @@ class CertainlyEngine:
     def _shared_cache(self) -> ResultCache:
         with self._lock:
             if self._cache is None:
-                self._cache = open_cache(self.settings.cache_path)
+                self._cache = open_cache(self.settings.cache_path, key_dir=self.settings.state_dir)
             return self._cache
 
     async def _warm_checker(self, backend: Backend) -> Checker:
@@ -96,8 +104,8 @@ class CertainlyEngine:
             checker = self._checkers.get(backend)
         if checker is not None:
             return checker
-        config = {"pool_size": self.settings.pool_size} if self.settings.pool_size else {}
-        fresh = get_checker(backend, **config)
+        with allowing_unsandboxed(self.settings.unsandboxed_provers):
+            fresh = get_checker(backend, settings=self.settings)
         with self._lock:
             if backend in self._checkers:
                 extra, fresh = fresh, self._checkers[backend]
@@ -114,35 +122,40 @@ class CertainlyEngine:
                 return checker
             if isinstance(opts.cache, str):
                 if not owned:
-                    owned.append(open_cache(opts.cache))
+                    owned.append(open_cache(opts.cache, key_dir=self.settings.state_dir))
                 return CachingChecker(checker, owned[0])
             return CachingChecker(checker, self._shared_cache())
 
         return open_checker
 
     async def aiter(self, items: object, options: RunOptions | Mapping[str, Any] | None = None, *,
-                    max_seconds: float | None = None, spent_s: float = 0.0) -> AsyncGenerator[ItemResult, None]:
+                    max_seconds: float | None = None, spent_s: float = 0.0, completion: Completion | None = None
+                    ) -> AsyncGenerator[ItemResult, None]:
         """Each item's result as it finishes; at a deadline, a `timeout` result for every unfinished item.
 
         `spent_s` is time of the `max_seconds` already used (e.g. queueing at a bridge). Closing the
-        iterator early cancels the items still running.
+        iterator early cancels the items still running. `completion` is this call's LLM call (None:
+        the engine's, else the scoped one); a run with a model and none raises CompletionNotConfiguredError.
         """
-        results = self._results(check_items(items), _options(options), max_seconds, spent_s)
+        results = self._results(check_items(items), _options(options), max_seconds, spent_s,
+                                completion or self.completion)
         try:
             async for result in results:
                 yield result
         finally:
             await results.aclose()
 
-    async def _results(self, items: list[Any], opts: RunOptions, max_seconds: float | None, spent_s: float = 0.0
-                       ) -> AsyncGenerator[ItemResult, None]:
+    async def _results(self, items: list[Any], opts: RunOptions, max_seconds: float | None, spent_s: float,
+                       completion: Completion | None) -> AsyncGenerator[ItemResult, None]:
         owned: list[ResultCache] = []
-        ctx = RunContext(opts, backend_statuses(), self._opener(opts, owned), self.settings.default_backend)
+        ctx = RunContext(opts, backend_statuses(self.settings), self._opener(opts, owned),
+                         self.settings.default_backend, completion)
         gate = asyncio.Semaphore(opts.concurrency)
 
         async def run(index: int, item: Any) -> ItemResult:  # noqa: ANN401  a hostile JSON item
             async with gate:
-                return await prove_item(item, index, ctx)
+                with allowing_unsandboxed(self.settings.unsandboxed_provers):
+                    return await prove_item(item, index, ctx)
 
         started = time.monotonic()
         total = opts.budget.max_total_seconds
@@ -173,15 +186,15 @@ class CertainlyEngine:
                 cache.close()
 
     async def arun(self, items: object, options: RunOptions | Mapping[str, Any] | None = None, *,
-                   max_seconds: float | None = None, spent_s: float = 0.0, on_result: OnResult | None = None
-                   ) -> RunPayload:
+                   max_seconds: float | None = None, spent_s: float = 0.0, on_result: OnResult | None = None,
+                   completion: Completion | None = None) -> RunPayload:
         """Prove every item; the payload with results in input order (`timed_out` when `max_seconds` cut it)."""
         batch = check_items(items)
         opts = _options(options)
         started = time.monotonic()
         results: list[ItemResult | None] = [None] * len(batch)
         cut = 0
-        async for result in self.aiter(batch, opts, max_seconds=max_seconds, spent_s=spent_s):
+        async for result in self.aiter(batch, opts, max_seconds=max_seconds, spent_s=spent_s, completion=completion):
             results[result.index] = result
             if result.status == "timeout" and result.explanation and result.explanation.startswith(_CUT):
                 cut += 1
@@ -194,21 +207,21 @@ class CertainlyEngine:
     def payload(self, items: list[Any], results: list[ItemResult], opts: RunOptions, wall_ms: float, *,
                 max_seconds: float | None = None, completed: int | None = None) -> RunPayload:
         """The documented payload from finished results (`completed` set when a deadline cut the run)."""
-        run_manifest = manifest(results, opts, backend_statuses(), max_seconds=max_seconds)
+        run_manifest = manifest(results, opts, backend_statuses(self.settings), max_seconds=max_seconds)
         return RunPayload(summary=summarize(results), results=tuple(results), statistics=statistics(results, wall_ms),
                           run_manifest=run_manifest, timed_out=completed is not None, completed=completed)
 
     def health(self) -> Health:
         """Readiness for bridges and `scillm doctor`: which backends work here."""
-        statuses = backend_statuses()
+        statuses = backend_statuses(self.settings)
         return Health(ready=any(s.available for s in statuses.values()),
                       backends={n: s.model_dump(mode="json") for n, s in statuses.items()})
 
     def _detach(self) -> tuple[list[Checker], ResultCache | None]:
-        """Mark the engine closed and take its checkers and cache out, under the lock."""
+        """Mark the engine closed and take the checkers it built and its cache out, under the lock."""
         self._closed = True
         with self._lock:
-            checkers = list(self._checkers.values())
+            checkers = [c for b, c in self._checkers.items() if self._given.get(b) is not c]
             self._checkers.clear()
             cache, self._cache = self._cache, None
         return checkers, cache
@@ -250,14 +263,15 @@ _default: CertainlyEngine | None = None
 _default_lock = threading.Lock()
 
 
-def default_engine() -> CertainlyEngine:
+def default_engine(settings: CertainlySettings | None = None) -> CertainlyEngine:
     """The process-wide engine of direct calls, created on first use and closed at interpreter exit.
 
-    Its settings are read from the environment on each call (ConfigError when a variable is wrong); when
-    they changed since the engine was built, the old engine is closed and a new one takes its place.
+    The entry point passes the settings it built (`CertainlySettings.from_env()` for scillm's own);
+    None means the built-in defaults. When they differ from the current engine's, that engine is
+    closed and a new one takes its place.
     """
     global _default
-    settings = CertainlySettings.from_env()
+    settings = settings or CertainlySettings()
     with _default_lock:
         stale = _default if _default is not None and _default.settings != settings else None
         if _default is None or stale is not None:
@@ -274,14 +288,17 @@ def _close_default() -> None:
         _default.close()
 
 
-async def arun_items(items: object, **kwargs: Any) -> dict[str, Any]:
-    """Prove every item on the default engine; the documented JSON payload."""
-    return (await default_engine().arun(items, kwargs)).to_json()
+async def arun_items(items: object, *, settings: CertainlySettings | None = None,
+                     completion: Completion | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Prove every item on the default engine for `settings`; the documented JSON payload."""
+    return (await default_engine(settings).arun(items, kwargs, completion=completion)).to_json()
 
 
-async def arun_items_iter(items: object, **kwargs: Any) -> AsyncIterator[tuple[int, dict[str, Any]]]:
+async def arun_items_iter(items: object, *, settings: CertainlySettings | None = None,
+                          completion: Completion | None = None,
+                          **kwargs: Any) -> AsyncIterator[tuple[int, dict[str, Any]]]:
     """`(index, result JSON)` as each item finishes on the default engine; closing early cancels the rest."""
-    results = default_engine().aiter(items, kwargs)
+    results = default_engine(settings).aiter(items, kwargs, completion=completion)
     try:
         async for result in results:
             yield result.index, result.to_json()
@@ -289,9 +306,9 @@ async def arun_items_iter(items: object, **kwargs: Any) -> AsyncIterator[tuple[i
         await results.aclose()
 
 
-def health() -> dict[str, Any]:
-    """The default engine's readiness as JSON."""
-    return default_engine().health().to_json()
+def health(settings: CertainlySettings | None = None) -> dict[str, Any]:
+    """The readiness of the default engine for `settings`, as JSON."""
+    return default_engine(settings).health().to_json()
 
 
 __all__ = ["SCHEMA", "CertainlyEngine", "arun_items", "arun_items_iter", "backend_statuses", "check_items",

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from scillm.completion_protocol import Completion, resolve
 from scillm.errors import InvalidRequestError
 from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.lean_syntax import looks_like_lean
@@ -60,10 +61,14 @@ def _item_text(item: object) -> object:
 
 
 class RunContext:
-    """What one run shares across items: options, checkers per backend, the LLM proposer."""
+    """What one run shares across items: options, checkers per backend, the LLM proposer.
+
+    A run with a model needs the `Completion` the engine was given or the caller scoped;
+    without one it is refused here, before any item, with `CompletionNotConfiguredError`.
+    """
 
     def __init__(self, opts: RunOptions, statuses: dict[str, BackendStatus], open_checker: OpenChecker,
-                 default_backend: str | None = None) -> None:
+                 default_backend: str | None = None, completion: Completion | None = None) -> None:
         self.opts = opts
         self.statuses = statuses
         self.default_backend = default_backend
@@ -72,7 +77,8 @@ class RunContext:
         self.lock = asyncio.Lock()
         self.call_deadline: float | None = None
         self.llm = (LLMProposer(opts.model, api_base=opts.api_base, api_key=opts.api_key,
-                                temperature=opts.temperature, deterministic=opts.deterministic)
+                                temperature=opts.temperature, deterministic=opts.deterministic,
+                                completion=resolve(completion, model=opts.model))
                     if opts.model and not opts.no_llm else None)
 
     async def checker(self, backend: Backend) -> Checker:

@@ -101,6 +101,7 @@ async def _run(items: list[Any], kwargs: dict[str, Any], progress: bool) -> dict
 
     from scillm.integrations.certainly.engine import default_engine  # noqa: PLC0415  the CLI's parser stays light
     from scillm.integrations.certainly.results import ItemResult  # noqa: PLC0415  the CLI's parser stays light
+    from scillm.settings import CertainlySettings  # noqa: PLC0415  the CLI's parser stays light
 
     counts = {"proved": 0, "failed": 0}
     with tqdm(total=len(items), desc="prove", unit="item", disable=not progress, file=sys.stderr) as bar:
@@ -110,7 +111,7 @@ async def _run(items: list[Any], kwargs: dict[str, Any], progress: bool) -> dict
             bar.set_postfix(proved=counts["proved"], failed=counts["failed"])
             bar.update(1)
 
-        payload = await default_engine().arun(items, kwargs, on_result=tick)
+        payload = await default_engine(CertainlySettings.from_env()).arun(items, kwargs, on_result=tick)
     return payload.to_json()
 
 

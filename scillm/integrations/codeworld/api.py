@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
+from scillm.completion_protocol import Completion, resolve
+from scillm.engine_base import AsyncEngine
 from scillm.engine_protocol import Health
 from scillm.errors import InvalidRequestError, SandboxUnavailableError, ScillmError
 from scillm.integrations.codeworld.autogen import generate_and_improve, needs_model
@@ -46,7 +47,7 @@ def parse_args(provider_args: dict[str, Any], settings: CodeworldSettings | None
     return args
 
 
-def check_trusted(sandbox: object, store: object, settings: object) -> None:
+def check_trusted(sandbox: object, store: object, settings: object, completion: object = None) -> None:
     """Refuse configuration objects that are not the real thing: a bridge spreading a JSON body as keyword
     arguments must not let a request hand in a `settings`, `sandbox` or `store` of its own.
 
@@ -54,7 +55,7 @@ def check_trusted(sandbox: object, store: object, settings: object) -> None:
         RequestPolicyError: naming the keyword.
     """
     for name, value, kind in (("sandbox", sandbox, Sandbox), ("store", store, PlateauStore),
-                              ("settings", settings, CodeworldSettings)):
+                              ("settings", settings, CodeworldSettings), ("completion", completion, Completion)):
         if value is not None and not isinstance(value, kind):
             raise RequestPolicyError(name, f"is server configuration (a {kind.__name__} object); "
                                            "a request may not set it")
@@ -63,7 +64,8 @@ def check_trusted(sandbox: object, store: object, settings: object) -> None:
 class CodeworldRun:
     """One call on an engine: its arguments, normalised items and what was generated."""
 
-    def __init__(self, items: Sequence[Any], args: CodeworldArgs, engine: CodeworldEngine) -> None:
+    def __init__(self, items: Sequence[Any], args: CodeworldArgs, engine: CodeworldEngine,
+                 completion: Completion | None = None) -> None:
         if not isinstance(items, (list, tuple)):
             raise InvalidRequestError(f"`items` must be a list of items, got {type(items).__name__}")
         self.items = list(items)
@@ -80,6 +82,8 @@ class CodeworldRun:
             except InvalidRequestError as exc:
                 self.errors[i] = str(exc)
         self.generated: dict[int, dict[str, str]] = {}
+        self.completion = (resolve(completion or engine.completion, model=args.autogenerate.model)
+                           if needs_model(args) else None)
         self.evaluations = 0
         self.used_sandbox: Sandbox | None = None
 
@@ -99,7 +103,7 @@ class CodeworldRun:
             if needs_model(self.args):
                 store = self._plateau_store()
                 result, generated = await generate_and_improve(evaluator, index, task, self.args, store,
-                                                               self.settings)
+                                                               self.settings, self.completion)
                 self.generated[index] = generated
             elif not task.variants:
                 raise InvalidRequestError(f"item {index}: `context.code_variants` is empty and autogenerate is off")
@@ -159,31 +163,24 @@ class CodeworldRun:
 OnResult = Callable[[ItemResult], Awaitable[None]]
 
 
-class CodeworldEngine:
+class CodeworldEngine(AsyncEngine):
     """Ranks code variants in the sandbox; owns one warm sandbox pool and the plateau store for its life.
 
-    `settings`, `sandbox` and `store` are the operator's configuration (trusted);
-    a sandbox or store passed in stays the caller's to close.
+    `settings`, `sandbox`, `store` and `completion` (the LLM call of autogenerate) are the
+    operator's configuration (trusted); a sandbox or store passed in stays the caller's to close.
     """
 
     name = "codeworld"
 
     def __init__(self, settings: CodeworldSettings | None = None, *, sandbox: Sandbox | None = None,
-                 store: PlateauStore | None = None) -> None:
-        check_trusted(sandbox, store, settings)
+                 store: PlateauStore | None = None, completion: Completion | None = None) -> None:
+        check_trusted(sandbox, store, settings, completion)
         self.settings = settings or CodeworldSettings()
+        self.completion = completion
         self._sandbox = sandbox
         self._owns_sandbox = sandbox is None
         self._store = store
         self._owns_store = store is None
-
-    async def __aenter__(self) -> CodeworldEngine:
-        await self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.aclose()
 
     async def start(self) -> None:
         """Ready to run; the sandbox pool starts on the first item that runs code."""
@@ -200,16 +197,18 @@ class CodeworldEngine:
             self._store = open_store(self.settings.redis_url, self.settings.db_path)
         return self._store
 
-    def _run(self, items: object, options: CodeworldArgs | Mapping[str, Any] | None) -> CodeworldRun:
+    def _run(self, items: object, options: CodeworldArgs | Mapping[str, Any] | None,
+             completion: Completion | None) -> CodeworldRun:
         args = options if isinstance(options, CodeworldArgs) else parse_args(dict(options or {}), self.settings)
         if not isinstance(items, (list, tuple)):
             raise InvalidRequestError(f"`items` must be a list of items, got {type(items).__name__}")
-        return CodeworldRun(items, args, self)
+        return CodeworldRun(items, args, self, completion)
 
     async def aiter(self, items: object, options: CodeworldArgs | Mapping[str, Any] | None = None, *,
-                    max_seconds: float | None = None, spent_s: float = 0.0) -> AsyncGenerator[ItemResult, None]:
-        """Each item's result in completion order (each carries its `index`); `spent_s` as in `arun`."""
-        run = self._run(items, options)
+                    max_seconds: float | None = None, spent_s: float = 0.0, completion: Completion | None = None
+                    ) -> AsyncGenerator[ItemResult, None]:
+        """Each item's result in completion order (each carries its `index`); `spent_s` and `completion` as in `arun`."""
+        run = self._run(items, options, completion)
         results = run.results(max_seconds, spent_s)
         try:
             async for result in results:
@@ -218,18 +217,20 @@ class CodeworldEngine:
             await results.aclose()
 
     async def arun(self, items: object, options: CodeworldArgs | Mapping[str, Any] | None = None, *,
-                   max_seconds: float | None = None, spent_s: float = 0.0, on_result: OnResult | None = None
-                   ) -> RunPayload:
+                   max_seconds: float | None = None, spent_s: float = 0.0, on_result: OnResult | None = None,
+                   completion: Completion | None = None) -> RunPayload:
         """Evaluate every item; results in input order and a replay manifest.
 
         `max_seconds` is the call's deadline, of which `spent_s` is already used (queueing at a bridge);
-        unfinished items come back as `timeout` results.
+        unfinished items come back as `timeout` results. `completion` is this call's LLM call for
+        autogenerate (None: the engine's, else the scoped one).
 
         Raises:
             InvalidRequestError: the arguments or `items` themselves are unusable.
             SandboxUnavailableError: no isolating sandbox works and `allow_unsandboxed` is off.
+            CompletionNotConfiguredError: autogenerate needs a model and no Completion was given.
         """
-        run = self._run(items, options)
+        run = self._run(items, options, completion)
         started = time.perf_counter()
         collected: list[ItemResult] = []
         async for result in run.results(max_seconds, spent_s):
@@ -289,10 +290,11 @@ def _item_id(item: object, index: int) -> str:
 
 async def arun_items_iter(
     items: Sequence[Any], *, sandbox: Sandbox | None = None, store: PlateauStore | None = None,
-    settings: CodeworldSettings | None = None, **provider_args: Any
+    settings: CodeworldSettings | None = None, completion: Completion | None = None, **provider_args: Any
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield one result dict per item, in completion order (each carries its `index`), on a call-scoped engine."""
-    async with CodeworldEngine(settings or CodeworldSettings.from_env(), sandbox=sandbox, store=store) as engine:
+    async with CodeworldEngine(settings or CodeworldSettings.from_env(), sandbox=sandbox, store=store,
+                               completion=completion) as engine:
         results = engine.aiter(items, provider_args)
         try:
             async for result in results:
@@ -303,13 +305,15 @@ async def arun_items_iter(
 
 async def arun_items(
     items: Sequence[Any], *, sandbox: Sandbox | None = None, store: PlateauStore | None = None,
-    settings: CodeworldSettings | None = None, **provider_args: Any
+    settings: CodeworldSettings | None = None, completion: Completion | None = None, **provider_args: Any
 ) -> dict[str, Any]:
     """Evaluate every item on a call-scoped engine; the documented JSON payload.
 
-    `provider_args` are the request (untrusted); `settings`, `sandbox`, `store` are trusted configuration.
+    `provider_args` are the request (untrusted); `settings`, `sandbox`, `store` and `completion` (the LLM
+    call autogenerate needs; None: the one scoped by `using_completion`) are trusted configuration.
     """
-    async with CodeworldEngine(settings or CodeworldSettings.from_env(), sandbox=sandbox, store=store) as engine:
+    async with CodeworldEngine(settings or CodeworldSettings.from_env(), sandbox=sandbox, store=store,
+                               completion=completion) as engine:
         return (await engine.arun(items, provider_args)).to_json()
 
 

@@ -205,7 +205,7 @@ async def generate_and_improve(
 ) -> tuple[ItemResult, dict[str, str]]:
     """Run the autogenerate/iterations loop for one item; returns its result and the generated code.
 
-    `completion` is the LLM call (None: the scoped one, else LiteLLM).
+    `completion` is the LLM call (None: the one scoped by `using_completion`).
     """
     return await _Loop(evaluator, index, task, args, store, settings or CodeworldSettings(), completion).run()
 

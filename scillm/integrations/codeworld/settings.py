@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from scillm.config import env
 from scillm.integrations.codeworld.engine import DEFAULT_BATCH_OUTPUT_BYTES, DEFAULT_ITEM_OUTPUT_BYTES
+from scillm.settings import codeworld_store_from_env
 
 
 class ModelEndpoint(BaseModel):
@@ -46,9 +46,11 @@ class CodeworldSettings(BaseModel):
 
     @classmethod
     def from_env(cls, **overrides: object) -> CodeworldSettings:
-        """Settings with the plateau store from `CODEWORLD_DB` / `CODEWORLD_REDIS_URL` (built by an entry point)."""
-        values: dict[str, object] = {"db_path": env("CODEWORLD_DB"), "redis_url": env("CODEWORLD_REDIS_URL")}
-        return cls.model_validate({**values, **overrides})
+        """Settings with the plateau store from `CODEWORLD_DB` / `CODEWORLD_REDIS_URL` (built by an entry point).
+
+        The variables are read by `scillm.settings`, the one reader of the environment.
+        """
+        return cls.model_validate({**codeworld_store_from_env(), **overrides})
 
     def endpoint(self, alias: str) -> ModelEndpoint | None:
         """The endpoint declared under `alias`, if any."""

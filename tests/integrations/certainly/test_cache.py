@@ -17,7 +17,9 @@ from scillm.integrations.certainly.cache import (
 )
 from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.checkers.lean import LeanChecker, LeanConfig
+from scillm.integrations.certainly.engine import CertainlyEngine
 from scillm.integrations.certainly.models import CheckResult, Problem
+from scillm.settings import CertainlySettings
 from tests.support.lean_replay import logged_commands, replay_argv, replay_mounts
 
 COQ = Problem(header="Require Import Arith.", theorem_name="two", statement="1 + 1 = 2")
@@ -140,14 +142,26 @@ async def test_confirmation_only_adds_guards(tmp_path: Path) -> None:
     assert sum(1 for c in logged_commands(log) if "env" in c) == 3, "three search checks; the verdict runs apart"
 
 
-def test_open_cache_follows_certainly_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_engine_cache_follows_certainly_cache_and_state_dir(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CERTAINLY_CACHE", raising=False)
     monkeypatch.setenv("CERTAINLY_STATE_DIR", str(tmp_path / "state"))
-    assert isinstance(open_cache(), MemoryCache)
+    assert isinstance(CertainlyEngine(CertainlySettings.from_env())._shared_cache(), MemoryCache)
     monkeypatch.setenv("CERTAINLY_CACHE", str(tmp_path / "env.sqlite"))
-    cache = open_cache()
+    engine = CertainlyEngine(CertainlySettings.from_env())
+    cache = engine._shared_cache()
     assert isinstance(cache, SqliteCache) and cache.path == tmp_path / "env.sqlite"
+    assert (tmp_path / "state" / "cache.key").stat().st_size >= 32, "the signing key lives in the state dir"
+    engine.close()
+
+
+def test_open_cache_reads_no_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CERTAINLY_CACHE", str(tmp_path / "env.sqlite"))
+    assert isinstance(open_cache(), MemoryCache)
+    cache = open_cache(tmp_path / "given.sqlite", key_dir=tmp_path / "keys")
+    assert isinstance(cache, SqliteCache) and (tmp_path / "keys" / "cache.key").exists()
     cache.close()
+    assert not (tmp_path / "env.sqlite").exists()
 
 
 def test_memory_cache_is_a_bounded_lru() -> None:
@@ -213,6 +227,7 @@ async def test_forged_sqlite_row_with_a_predictable_key_is_ignored(tmp_path: Pat
     from scillm.integrations.certainly.engine import arun_items
 
     monkeypatch.setenv("CERTAINLY_STATE_DIR", str(tmp_path / "state"))
+    settings = CertainlySettings.from_env()
     path = tmp_path / "forged.sqlite"
     db = sqlite3.connect(str(path))
     db.execute("CREATE TABLE check_results (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
@@ -224,9 +239,9 @@ async def test_forged_sqlite_row_with_a_predictable_key_is_ignored(tmp_path: Pat
     for confirmed in (True, False):
         _forge(path, _legacy_key(version, false, "reflexivity.", confirmed), forged)
     payload = await arun_items([{"requirement_text": "1 = 2", "header": "", "tactics": ["reflexivity."]}],
-                               cache=str(path), tactics_only=True)
+                               settings=settings, cache=str(path), tactics_only=True)
     honest = await arun_items([{"requirement_text": "1 + 1 = 2", "header": "", "tactics": ["reflexivity."]}],
-                              cache=str(path), tactics_only=True)
+                              settings=settings, cache=str(path), tactics_only=True)
     assert payload["results"][0]["status"] != "proved", payload["results"][0]
     assert honest["results"][0]["status"] == "proved", honest["results"][0]
 

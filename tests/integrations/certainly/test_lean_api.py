@@ -1,8 +1,8 @@
 """Lean through the public API: `certainly_prove(items=[...], backend="lean")` with the REPL replayed.
 
 `lake` on PATH is a two-line launcher: `lake env repl` starts the replay
-stand-in inside the prover sandbox (the shared checker is seeded with the
-mounts the stand-in needs) (replies real Lean printed, so every search check comes back clean);
+stand-in inside the prover sandbox (the engine is handed a Lean checker with
+the mounts the stand-in needs) (replies real Lean printed, so every search check comes back clean);
 `lake env lean` fails as it would where Lean is absent. Attacks written in the
 header, decls, statement or proof must come back `rejected` and never reach
 the REPL; the honest control passes the search check but, with no Lean for the
@@ -56,11 +56,13 @@ def replayed_lean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     lake.chmod(lake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("CERTAINLY_LEAN_PROJECT", str(tmp_path))
-    fresh = engine.CertainlyEngine(CertainlySettings.from_env())
-    fresh._checkers["lean"] = LeanChecker(LeanConfig.from_env(), extra_mounts=replay_mounts(tmp_path / "replay"))
+    settings = CertainlySettings.from_env()
+    lean = LeanChecker(LeanConfig.from_settings(settings), extra_mounts=replay_mounts(tmp_path / "replay"))
+    fresh = engine.CertainlyEngine(settings, checkers={"lean": lean})
     monkeypatch.setattr(engine, "_default", fresh)
     yield log
     fresh.close()
+    lean.close()
 
 
 def _prove(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

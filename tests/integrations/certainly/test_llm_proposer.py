@@ -8,9 +8,11 @@ from __future__ import annotations
 import pytest
 
 from scillm.completion_protocol import resolve, using_completion
+from scillm.errors import CompletionNotConfiguredError
 from scillm.integrations.certainly.models import CheckResult, Message, Problem
 from scillm.integrations.certainly.proposers.extract import extract_proof, extract_statement, proof_key
 from scillm.integrations.certainly.proposers.llm import LLMProposer, load_prompt, prompt_versions
+from scillm.llms.completion import litellm_completion
 from scillm.llms.openai_client import OpenAICompletion
 from scillm.llms.prove import acertainly_prove
 from tests.support.llm_server import LLMServer, Reply
@@ -61,7 +63,7 @@ def test_prompts_are_versioned_files() -> None:
 async def test_propose_and_repair_send_the_problem_and_the_error(llm_server: LLMServer) -> None:
     llm_server.script(["```coq\nauto.\n```", "```coq\nlia.\n```"])
     proposer = LLMProposer("openai/test-model", api_base=llm_server.base_url, api_key=llm_server.api_key,
-                           temperature=0.3)
+                           temperature=0.3, completion=litellm_completion)
     problem = Problem(backend="coq", header="Require Import Lia.", decls="", theorem_name="t",
                       statement="forall n : nat, n + 0 = n", keyword="Theorem")
     assert [c.proof for c in await proposer.propose(problem, 1)] == ["auto."]
@@ -158,7 +160,8 @@ async def test_an_llm_drives_the_search_stepwise(llm_server: LLMServer) -> None:
 
     llm_server.script(["```coq\nAdmitted.\nintros n.\n```", "```coq\ninduction n.\n```",
                        "```coq\nreflexivity.\n```", "```coq\nsimpl. rewrite IHn. reflexivity.\n```"])
-    llm = LLMProposer("openai/test-model", api_base=llm_server.base_url, api_key=llm_server.api_key)
+    llm = LLMProposer("openai/test-model", api_base=llm_server.base_url, api_key=llm_server.api_key,
+                      completion=litellm_completion)
     problem = Problem(statement="forall n : nat, n + 0 = n", theorem_name="t")
     found = await best_first_search(problem, [LLMStepProposer(llm)], deadline=time.monotonic() + 60)
     assert found.status == "proved", found
@@ -184,4 +187,5 @@ async def test_a_scoped_completion_reaches_the_proposer(llm_server: LLMServer) -
     problem = Problem(backend="coq", header="", decls="", theorem_name="t", statement="1 = 1", keyword="Theorem")
     with using_completion(OpenAICompletion(llm_server.base_url, llm_server.api_key)):
         assert [c.proof for c in await proposer.propose(problem, 1)] == ["reflexivity."]
-    assert resolve() is not None
+    with pytest.raises(CompletionNotConfiguredError):
+        resolve()

@@ -6,6 +6,7 @@ sandbox, improvement rounds and plateau stops are all real.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,12 @@ from scillm.integrations.codeworld.api import arun_items
 from scillm.integrations.codeworld.autogen import extract_code
 from scillm.integrations.codeworld.settings import CodeworldSettings, ModelEndpoint
 from scillm.integrations.codeworld.store import PlateauStore, RedisPlateauStore, SqlitePlateauStore
+from scillm.llms.completion import litellm_completion
 from scillm.llms.openai_client import OpenAICompletion
 from tests.integrations.codeworld.tasks import SORT_DEDUP, SORT_GOOD, SORT_SLOW, sort_cases
 from tests.support.llm_server import LLMServer, Reply
+
+_arun = functools.partial(arun_items, completion=litellm_completion)  # the engine is handed LiteLLM's Completion
 
 
 def _fenced(code: str) -> str:
@@ -61,7 +65,7 @@ async def test_generates_then_improves_the_best(llm_server: LLMServer) -> None:
         return _fenced(SORT_SLOW if "Variant 2 of 2" in prompt else next(improvements))
 
     llm_server.responder = reply
-    payload = await arun_items([_task()], autogenerate=_model(llm_server, enabled=True, n=2), iterations=2,
+    payload = await _arun([_task()], autogenerate=_model(llm_server, enabled=True, n=2), iterations=2,
                                settings=_settings(llm_server))
     (result,) = payload["results"]
     assert result["status"] == "ok", result["error"]
@@ -104,7 +108,7 @@ async def test_plateau_stops_rounds_and_persists_per_session(llm_server: LLMServ
     llm_server.responder = lambda body: _fenced(SORT_SLOW)  # the model never gets better
     kwargs: dict[str, Any] = {"autogenerate": _model(llm_server), "iterations": 5, "session_id": "s-42",
                               "metrics": ["correctness", "brevity"], "repeats": 1}
-    first = await arun_items([_task(slow=SORT_SLOW, dedup=SORT_DEDUP)], store=plateau_store, settings=_settings(llm_server),
+    first = await _arun([_task(slow=SORT_SLOW, dedup=SORT_DEDUP)], store=plateau_store, settings=_settings(llm_server),
                                **kwargs)
     auto = first["results"][0]["autogen"]
     assert auto["stopped"] == "plateau" and auto["plateau"] is True
@@ -113,7 +117,7 @@ async def test_plateau_stops_rounds_and_persists_per_session(llm_server: LLMServ
     assert auto["store"] == plateau_store.backend and auto["session_id"] == "s-42:sort"
     assert len(plateau_store.recent("s-42:sort")) == 3
 
-    second = await arun_items([_task(slow=SORT_SLOW, dedup=SORT_DEDUP)], store=plateau_store, settings=_settings(llm_server),
+    second = await _arun([_task(slow=SORT_SLOW, dedup=SORT_DEDUP)], store=plateau_store, settings=_settings(llm_server),
                                **kwargs)
     assert second["results"][0]["autogen"]["stopped"] == "plateau"
     assert second["results"][0]["autogen"]["generated"] == []
@@ -125,7 +129,7 @@ async def test_model_failure_leaves_a_per_item_error(llm_server: LLMServer) -> N
     llm_server.responder = lambda body: (
         Reply.error(400, "bad model") if "Variant 1 of 2" in body["messages"][-1]["content"] else "no code here, sorry"
     )
-    payload = await arun_items([_task(), {"oops": 1}], autogenerate=_model(llm_server, enabled=True, n=2),
+    payload = await _arun([_task(), {"oops": 1}], autogenerate=_model(llm_server, enabled=True, n=2),
                                settings=_settings(llm_server))
     assert payload["summary"] == {"items": 2, "succeeded": 0, "failed": 2}
     err = payload["results"][0]["error"]
@@ -135,7 +139,7 @@ async def test_model_failure_leaves_a_per_item_error(llm_server: LLMServer) -> N
 @pytest.mark.needs_bwrap
 async def test_generated_ids_never_overwrite_given_variants(llm_server: LLMServer) -> None:
     llm_server.responder = lambda body: _fenced(SORT_GOOD)
-    payload = await arun_items([_task(gen0=SORT_SLOW)], autogenerate=_model(llm_server, enabled=True, n=1), repeats=1,
+    payload = await _arun([_task(gen0=SORT_SLOW)], autogenerate=_model(llm_server, enabled=True, n=1), repeats=1,
                                settings=_settings(llm_server))
     (result,) = payload["results"]
     assert result["autogen"]["generated"] == ["gen0-2"]

@@ -133,7 +133,7 @@ class LeanChecker:
 
     def __init__(self, config: LeanConfig | None = None, *, extra_mounts: ExtraMounts | None = None) -> None:
         """`extra_mounts` (a server or test setting, never a request's) widens what the REPL sandbox sees."""
-        self.config = config or LeanConfig.from_env()
+        self.config = config or LeanConfig.model_validate({})
         self.extra_mounts = extra_mounts
         self._pool: SessionPool[LeanSession] | None = None
         self._status: BackendStatus | None = None

@@ -1,7 +1,7 @@
 """One Lean REPL session with the header's imports elaborated, and the settings to run Lean.
 
 A `LeanSession` is one `repl` process (leanprover-community/repl, started as
-`lake env repl` in `CERTAINLY_LEAN_PROJECT`) that has elaborated the header's
+`lake env repl` in the configured Lake project) that has elaborated the header's
 `import` lines once; every check is one command on top of that environment id
 (as Kimina Lean Server does). The REPL runs in the prover sandbox, like the
 cold checker and the verdict (`lean_sandbox.lean_launch`): the project and
@@ -21,12 +21,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scillm.config import env
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.faults import ReplFaultError
 from scillm.integrations.certainly.checkers.lean_repl import LeanRepl, ReplReply
 from scillm.integrations.certainly.checkers.lean_sandbox import ExtraMounts, lean_launch
 from scillm.integrations.certainly.models import BackendStatus
+from scillm.settings import CertainlySettings
 
 
 class LeanConfig(BaseModel):
@@ -54,12 +54,14 @@ class LeanConfig(BaseModel):
                                  description="Longer statements, proofs, headers or declarations are refused.")
 
     @classmethod
-    def from_env(cls, **overrides: object) -> LeanConfig:
-        """Defaults plus `CERTAINLY_LEAN_PROJECT`; keyword arguments win."""
+    def from_settings(cls, settings: CertainlySettings, **overrides: object) -> LeanConfig:
+        """Defaults plus the engine's `lean_project` and `pool_size` (CERTAINLY_LEAN_PROJECT, CERTAINLY_POOL_SIZE);
+        keyword arguments win."""
         values: dict[str, object] = {}
-        project = env("CERTAINLY_LEAN_PROJECT")
-        if project:
-            values["project"] = Path(project).expanduser()
+        if settings.lean_project:
+            values["project"] = Path(settings.lean_project).expanduser()
+        if settings.pool_size:
+            values["pool_size"] = settings.pool_size
         values.update(overrides)
         return cls.model_validate(values)
 

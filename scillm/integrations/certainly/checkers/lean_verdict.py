@@ -192,7 +192,7 @@ def independent_verdict(problem: Problem, proof: str, imports: tuple[str, ...] =
     `imports` are modules a search added (each must pass `trusted_import`);
     they go after the header's imports of the candidate module only.
     """
-    config = config or LeanConfig.from_env()
+    config = config or LeanConfig.model_validate({})
     untrusted = [m for m in imports if not trusted_import(m)]
     if untrusted:
         return IndependentVerdict(status="rejected", message=f"imports outside the trusted libraries: {untrusted}")

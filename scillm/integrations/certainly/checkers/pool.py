@@ -19,6 +19,7 @@ The pool is thread-based: sessions do blocking I/O, async callers go through
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import threading
 import time
@@ -183,7 +184,7 @@ class SessionPool(Generic[S]):
                 if self._closed or self._total() >= self.size:
                     return
                 self._starting += 1
-            thread = threading.Thread(target=self._spare, args=(key,), daemon=True)
+            thread = threading.Thread(target=contextvars.copy_context().run, args=(self._spare, key), daemon=True)
             with self._cond:
                 self._threads.add(thread)
             thread.start()

@@ -11,8 +11,11 @@ a new session, and death with its parent. So `Redirect`, `Cd`, `Load`,
 or write a host path even when a filter misses them.
 
 When bubblewrap cannot run here the provers are refused (`ProverSandboxUnavailableError`)
-unless the server setting `CERTAINLY_UNSANDBOXED_PROVERS=1` allows plain
-processes; a request can never switch the sandbox off.
+unless the server setting `CertainlySettings.unsandboxed_provers`
+(CERTAINLY_UNSANDBOXED_PROVERS=1) allows plain processes inside the block
+the engine scopes with `allowing_unsandboxed` (threads started from it
+inherit the scope, as `asyncio.to_thread` and `spawn_thread` copy the
+context); a request can never switch the sandbox off.
 
 `--die-with-parent` ties the sandbox to the thread that started it, so warm
 sessions are spawned from one long-lived thread (`spawn_thread`).
@@ -30,12 +33,11 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from scillm.config import env_bool
 from scillm.integrations.certainly.checkers.faults import ProcessDiedError, ProverSandboxUnavailableError
 from scillm.integrations.certainly.checkers.session import tracked
 
@@ -82,10 +84,22 @@ class Launch:
     sandboxed: bool
 
 
-def unsandboxed_allowed() -> bool:
-    """The server setting `CERTAINLY_UNSANDBOXED_PROVERS` (never a request field)."""
+_unsandboxed: contextvars.ContextVar[bool] = contextvars.ContextVar("scillm_unsandboxed_provers", default=False)
 
-    return env_bool("CERTAINLY_UNSANDBOXED_PROVERS")
+
+@contextlib.contextmanager
+def allowing_unsandboxed(allowed: bool) -> Iterator[None]:
+    """Inside this block provers may run unsandboxed when bubblewrap cannot (the server setting, never a request's)."""
+    token = _unsandboxed.set(allowed)
+    try:
+        yield
+    finally:
+        _unsandboxed.reset(token)
+
+
+def unsandboxed_allowed() -> bool:
+    """Whether the enclosing `allowing_unsandboxed` block allows plain prover processes (default: no)."""
+    return _unsandboxed.get()
 
 
 def _prover_roots(binary: str) -> list[str]:
@@ -306,6 +320,7 @@ __all__ = [
     "innermost_pid",
     "launch",
     "active",
+    "allowing_unsandboxed",
     "probe",
     "run",
     "sandbox_problem",

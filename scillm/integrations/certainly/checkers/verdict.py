@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextvars
 import re
 import secrets
 import shutil
@@ -183,7 +184,8 @@ class VerdictEngine:
         write(scratch, "Verify.v", check + ask if predicted else check)
         chk_args = ["-silent", "-o", *paths, "-norec", f"{PROBLEM_ROOT}.Problem", "-norec", f"{root}.Candidate"]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scillm-coqchk") as pool:
-            kernel = pool.submit(self._run, "coqchk", chk_args, mounts, sandboxed, deadline)
+            kernel = pool.submit(contextvars.copy_context().run, self._run, "coqchk", chk_args, mounts, sandboxed,
+                                 deadline)
             run = self._run("coqc", ["-q", *paths, "Verify.v"], mounts, sandboxed, deadline)
             chk = kernel.result()
         if run.timed_out or chk.timed_out:

@@ -1,8 +1,7 @@
 """LLM-backed proposer: a model proposes, repairs, formalises and explains.
 
-The model is reached through the `Completion` it is given (by default
-LiteLLM, loaded only when the first prompt is sent), so this engine module
-never imports an LLM client.
+The model is reached through the `Completion` it is given (or the one the
+caller scoped), so this engine module never imports an LLM client.
 
 Prompts are versioned files in `certainly/prompts/` (first line `version: name/N`,
 then a `string.Template` body), so a run manifest can name the exact prompts.
@@ -72,7 +71,7 @@ class LLMProposer:
     """Proposes and repairs proofs with one model; sampling settings apply to every call.
 
     `completion` is the LLM call (see `scillm.completion_protocol`); None
-    uses the one the caller scoped, else LiteLLM.
+    uses the one the caller scoped when a prompt is sent.
     """
 
     name = "llm"
@@ -115,7 +114,7 @@ class LLMProposer:
         if self.api_key:
             kwargs["api_key"] = self.api_key
         self.calls += 1
-        complete = resolve(self._completion)
+        complete = resolve(self._completion, model=self.model)
         return await complete(model=str(self.model), messages=[{"role": "user", "content": prompt}], **kwargs)
 
     async def _sample(self, prompt: str, n: int, origin: str, problem: Problem) -> list[Candidate]:

@@ -120,10 +120,10 @@ async def test_without_bubblewrap_the_repl_is_env_unavailable_unless_the_server_
         assert result.status == "env_unavailable" and not result.ok, result
         assert "sandbox" in result.messages[0].text
     assert logged_commands(log) == [], "a REPL was started without the sandbox"
-    monkeypatch.setenv("CERTAINLY_UNSANDBOXED_PROVERS", "1")
     allowed = LeanChecker(config, extra_mounts=replay_mounts(workdir))
     try:
-        result = await allowed.check(PROBLEM, PROOF, confirm=False)
+        with sandbox.allowing_unsandboxed(True):
+            result = await allowed.check(PROBLEM, PROOF, confirm=False)
     finally:
         await allowed.aclose()
     assert result.status == "proved" and result.checker is not None and result.checker.mode == "warm", result

@@ -17,6 +17,7 @@ import pytest
 from scillm.integrations.certainly.checkers.base import Checker
 from scillm.integrations.certainly.checkers.lean import LeanChecker, LeanConfig, assemble
 from scillm.integrations.certainly.models import Problem
+from scillm.settings import CertainlySettings
 from tests.support.lean_replay import logged_commands, replay_argv, replay_mounts
 
 pytestmark = pytest.mark.needs_shared
@@ -202,7 +203,7 @@ def test_assembly_keeps_imports_apart() -> None:
 
 @pytest.mark.needs_lean
 async def test_real_lean_proves_and_refuses() -> None:
-    config = LeanConfig.from_env()
+    config = LeanConfig.from_settings(CertainlySettings.from_env())
     if config.project is None or shutil.which("lake") is None:
         pytest.skip("set CERTAINLY_LEAN_PROJECT to a Lake project with the REPL built")
     checker = LeanChecker(config)
@@ -216,7 +217,7 @@ async def test_real_lean_proves_and_refuses() -> None:
     assert good.ok and set(good.axioms) <= {"propext", "Classical.choice", "Quot.sound"}
     assert bad.status == "failed"
     assert false.status == "failed"
-    cold = LeanChecker(LeanConfig.from_env(mode="cold"))
+    cold = LeanChecker(LeanConfig.from_settings(CertainlySettings.from_env(), mode="cold"))
     cold_good = await cold.check(problem, "by intro a b; exact Nat.add_comm a b")
     cold_bad = await cold.check(problem, "by intro a b; rfl")
     assert cold_good.ok and cold_good.checker is not None and cold_good.checker.mode == "cold"

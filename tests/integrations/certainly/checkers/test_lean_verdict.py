@@ -25,6 +25,7 @@ from scillm.integrations.certainly.checkers.lean_verdict import (
     verify_module,
 )
 from scillm.integrations.certainly.models import Problem
+from scillm.settings import CertainlySettings
 
 PROBLEM = Problem(backend="lean", header="import Mathlib\nopen Nat", decls="def two : Nat := 2",
                   theorem_name="goal", statement="two + 0 = 2")
@@ -121,7 +122,7 @@ async def test_confirm_rejects_attacks_before_running_anything(tmp_path: Path) -
 
 @pytest.mark.needs_lean
 async def test_real_lean_verdict() -> None:
-    config = LeanConfig.from_env()
+    config = LeanConfig.from_settings(CertainlySettings.from_env())
     if config.project is None or shutil.which("lake") is None:
         pytest.skip("set CERTAINLY_LEAN_PROJECT to a Lake project to run the verdict against real Lean")
     checker = LeanChecker(config)

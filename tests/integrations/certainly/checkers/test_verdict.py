@@ -134,11 +134,15 @@ def _env_without_bwrap(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 _PROBE = ("from scillm.integrations.certainly.checkers import get_checker\n"
+          "from scillm.integrations.certainly.checkers.prover_sandbox import allowing_unsandboxed\n"
           "from scillm.integrations.certainly.models import Problem\n"
-          "c = get_checker('coq', pool_size=1)\n"
-          "print(c.check_sync(Problem(statement='True'), 'exact I.').status)\n"
-          "print(c.status().available)\n"
-          "c.close()\n")
+          "from scillm.settings import CertainlySettings\n"
+          "settings = CertainlySettings.from_env()\n"
+          "with allowing_unsandboxed(settings.unsandboxed_provers):\n"
+          "    c = get_checker('coq', settings=settings, pool_size=1)\n"
+          "    print(c.check_sync(Problem(statement='True'), 'exact I.').status)\n"
+          "    print(c.status().available)\n"
+          "    c.close()\n")
 
 
 def test_without_bwrap_provers_are_refused_unless_the_server_allows_it(tmp_path: Path) -> None:
