@@ -35,14 +35,6 @@ ALLOWED: dict[str, dict[str, str]] = {
     "scillm.integrations.codeworld.settings": {
         "codeworld_store_from_env": "CodeworldSettings.from_env is the public constructor the entry points "
                                     "call; scillm.settings reads the variables"},
-    "scillm.integrations.certainly.checkers.pool": {
-        "pool_size": "a pool built without a size (outside an engine) defaults to CERTAINLY_POOL_SIZE, "
-                     "else the cores; an engine passes its settings' size"},
-    "scillm.integrations.certainly.search.gate": {
-        "pool_size": "the core gate is one per event loop, shared by every engine running in it"},
-    "scillm.integrations.certainly.checkers.remote": {
-        "bridge_token": "RemoteChecker is a client of a remote check server; its default bearer token "
-                        "is SCILLM_BRIDGE_TOKEN, as for every bridge client"},
 }
 
 

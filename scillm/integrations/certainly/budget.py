@@ -22,7 +22,7 @@ class Budget(BaseModel):
 
 
 def default_concurrency() -> int:
-    """`CERTAINLY_POOL_SIZE` when it is a positive integer, else the number of cores."""
+    """The number of cores (the warm pool, sized by the engine's settings, bounds sessions besides)."""
     from scillm.integrations.certainly.search.gate import core_count  # noqa: PLC0415  the search package loads the checkers; the budget model stays light
 
     return core_count()

@@ -30,7 +30,6 @@ from typing import Generic, TypeVar
 
 from scillm.errors import ScillmError
 from scillm.integrations.certainly.checkers.session import Session
-from scillm.settings import pool_size
 
 S = TypeVar("S", bound=Session)
 
@@ -44,8 +43,8 @@ class PoolClosedError(ScillmError, RuntimeError):
 
 
 def default_pool_size() -> int:
-    """`CERTAINLY_POOL_SIZE` when set (a bad value is a ConfigError), else the number of cores (at least 1)."""
-    return pool_size() or max(1, os.cpu_count() or 1)
+    """The number of cores (at least 1); an engine passes its settings' `pool_size` instead."""
+    return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from scillm.integrations.certainly.models import (
     Message,
     Problem,
 )
-from scillm.settings import bridge_token
 
 _IMPORT_PREFIXES = ("import ", "Require ", "From ")
 
@@ -142,7 +141,7 @@ class RemoteChecker:
     def __init__(self, base_url: str, *, token: str | None = None, default_timeout_ms: int = 60_000,
                  grace_s: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.token = token if token is not None else bridge_token()
+        self.token = token
         self.default_timeout_ms = default_timeout_ms
         self.grace_s = grace_s
         self._client: Any = None

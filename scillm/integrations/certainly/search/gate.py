@@ -6,14 +6,12 @@ import asyncio
 import os
 import weakref
 
-from scillm.settings import pool_size
-
 _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 def core_count() -> int:
-    """`CERTAINLY_POOL_SIZE` when set (a bad value is a ConfigError), else the number of cores."""
-    return pool_size() or max(1, os.cpu_count() or 1)
+    """The machine's cores: the gate bounds the CPU work of every engine in the loop, whatever its pool size."""
+    return max(1, os.cpu_count() or 1)
 
 
 def core_gate() -> asyncio.Semaphore:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
 
 from scillm.integrations.certainly.checkers.coq_session import CoqSession, find_coq
+from scillm.integrations.certainly.checkers.factory import get_checker
 from scillm.integrations.certainly.checkers.pool import (
     PoolBusyError,
     PoolConfig,
@@ -14,6 +16,7 @@ from scillm.integrations.certainly.checkers.pool import (
     default_pool_size,
 )
 from scillm.integrations.certainly.checkers.session import Session
+from scillm.settings import CertainlySettings
 
 pytestmark = pytest.mark.needs_coq
 
@@ -99,8 +102,12 @@ def test_prewarm_and_unhealthy_idle_session_is_replaced() -> None:
     assert all(not s.healthy() for s in pool.sessions()) or not pool.sessions()
 
 
-def test_default_size_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_pool_size_comes_from_the_settings_never_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CERTAINLY_POOL_SIZE", "3")
-    assert default_pool_size() == 3
-    monkeypatch.delenv("CERTAINLY_POOL_SIZE")
-    assert default_pool_size() >= 1
+    assert default_pool_size() == max(1, os.cpu_count() or 1)
+    assert CertainlySettings.from_env().pool_size == 3
+    checker = get_checker("coq", settings=CertainlySettings.from_env())
+    try:
+        assert checker.pool.size == 3
+    finally:
+        checker.close()
