@@ -138,7 +138,7 @@ class CertainlyEngine(AsyncEngine):
         the engine's, else the scoped one); a run with a model and none raises CompletionNotConfiguredError.
         """
         results = self._results(check_items(items), _options(options), max_seconds, spent_s,
-                                completion or self.completion)
+                                completion or self.completion, backend_statuses(self.settings))
         try:
             async for result in results:
                 yield result
@@ -146,9 +146,10 @@ class CertainlyEngine(AsyncEngine):
             await results.aclose()
 
     async def _results(self, items: list[Any], opts: RunOptions, max_seconds: float | None, spent_s: float,
-                       completion: Completion | None) -> AsyncGenerator[ItemResult, None]:
+                       completion: Completion | None, statuses: dict[str, BackendStatus]
+                       ) -> AsyncGenerator[ItemResult, None]:
         owned: list[ResultCache] = []
-        ctx = RunContext(opts, backend_statuses(self.settings), self._opener(opts, owned),
+        ctx = RunContext(opts, statuses, self._opener(opts, owned),
                          self.settings.default_backend, completion)
         gate = asyncio.Semaphore(opts.concurrency)
 
@@ -191,23 +192,33 @@ class CertainlyEngine(AsyncEngine):
         """Prove every item; the payload with results in input order (`timed_out` when `max_seconds` cut it)."""
         batch = check_items(items)
         opts = _options(options)
+        statuses = backend_statuses(self.settings)
         started = time.monotonic()
         results: list[ItemResult | None] = [None] * len(batch)
         cut = 0
-        async for result in self.aiter(batch, opts, max_seconds=max_seconds, spent_s=spent_s, completion=completion):
-            results[result.index] = result
-            if result.status == "timeout" and result.explanation and result.explanation.startswith(_CUT):
-                cut += 1
-            elif on_result is not None:
-                await on_result(result)
+        stream = self._results(batch, opts, max_seconds, spent_s, completion or self.completion, statuses)
+        try:
+            async for result in stream:
+                results[result.index] = result
+                if result.status == "timeout" and result.explanation and result.explanation.startswith(_CUT):
+                    cut += 1
+                elif on_result is not None:
+                    await on_result(result)
+        finally:
+            await stream.aclose()
         done = [r for r in results if r is not None]
-        return self.payload(batch, done, opts, (time.monotonic() - started) * 1000,
-                            max_seconds=max_seconds, completed=len(done) - cut if cut else None)
+        return self.payload(batch, done, opts, (time.monotonic() - started) * 1000, max_seconds=max_seconds,
+                            completed=len(done) - cut if cut else None, statuses=statuses)
 
     def payload(self, items: list[Any], results: list[ItemResult], opts: RunOptions, wall_ms: float, *,
-                max_seconds: float | None = None, completed: int | None = None) -> RunPayload:
-        """The documented payload from finished results (`completed` set when a deadline cut the run)."""
-        run_manifest = manifest(results, opts, backend_statuses(self.settings), max_seconds=max_seconds)
+                max_seconds: float | None = None, completed: int | None = None,
+                statuses: dict[str, BackendStatus] | None = None) -> RunPayload:
+        """The documented payload from finished results (`completed` set when a deadline cut the run).
+
+        `statuses` are the backends the run was proved under (probed again when not given).
+        """
+        statuses = statuses if statuses is not None else backend_statuses(self.settings)
+        run_manifest = manifest(results, opts, statuses, max_seconds=max_seconds)
         return RunPayload(summary=summarize(results), results=tuple(results), statistics=statistics(results, wall_ms),
                           run_manifest=run_manifest, timed_out=completed is not None, completed=completed)
 
