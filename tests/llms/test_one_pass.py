@@ -34,9 +34,14 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
         monkeypatch.setattr(module, name, counting)
 
+    class CountedOptions(options.RunOptions):
+        def __init__(self, **fields: Any) -> None:
+            counted["options_built"] += 1
+            super().__init__(**fields)
+
+    # build_options looks RunOptions up in its module at each call, whoever imported build_options
+    monkeypatch.setattr(options, "RunOptions", CountedOptions)
     spy(items, "normalize_item")
-    spy(engine, "build_options")
-    spy(options, "build_options")
     spy(engine, "backend_statuses")
     spy(fallback, "backend_statuses", "direct_mode_probe")
     return counted
@@ -47,7 +52,7 @@ def test_completion_normalises_each_item_once_and_merges_options_once(calls: Cou
                                  tactics=["lia"])
     payload = response.additional_kwargs["certainly"]  # type: ignore[attr-defined]
     assert [r["status"] for r in payload["results"]] == ["proved", "proved"], payload["results"]
-    assert calls == Counter(normalize_item=len(ITEMS), build_options=1, backend_statuses=1,
+    assert calls == Counter(normalize_item=len(ITEMS), options_built=1, backend_statuses=1,
                             direct_mode_probe=1), calls
 
 
@@ -55,4 +60,4 @@ async def test_the_engine_probes_the_backends_once_per_run(calls: Counter[str]) 
     async with engine.CertainlyEngine(scillm.settings.CertainlySettings(default_backend="coq")) as eng:
         run = await eng.arun(ITEMS, {"tactics": ["lia"], "cache": False})
     assert [r.status for r in run.results] == ["proved", "proved"]
-    assert calls == Counter(normalize_item=len(ITEMS), build_options=1, backend_statuses=1), calls
+    assert calls == Counter(normalize_item=len(ITEMS), options_built=1, backend_statuses=1), calls
