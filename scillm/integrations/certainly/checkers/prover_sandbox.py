@@ -228,13 +228,18 @@ def _limit(mem_bytes: int | None) -> Callable[[], None] | None:
     return apply
 
 
-def run(cmd: Launch, *, timeout_s: float, mem_bytes: int | None = 4 << 30) -> RunResult:
-    """Run a batch prover (coqc, coqchk) to completion or kill its process group at the deadline."""
-    proc = subprocess.Popen(
+def start(cmd: Launch, *, mem_bytes: int | None) -> subprocess.Popen[bytes]:
+    """Start a batch prover in its own process group under the memory cap, output piped, no stdin."""
+    return subprocess.Popen(
         cmd.argv, cwd=cmd.cwd, env=cmd.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_limit(mem_bytes),
     )
-    group = _Group(proc.pid)
+
+
+def run(cmd: Launch, *, timeout_s: float, mem_bytes: int | None = 4 << 30) -> RunResult:
+    """Run a batch prover (coqc, coqchk) to completion or kill its process group at the deadline."""
+    proc = start(cmd, mem_bytes=mem_bytes)
+    group = ProcessGroup(proc.pid)
     try:
         with tracked(group):
             out, err = proc.communicate(timeout=timeout_s)
@@ -249,7 +254,9 @@ def run(cmd: Launch, *, timeout_s: float, mem_bytes: int | None = 4 << 30) -> Ru
 
 
 @dataclass(frozen=True)
-class _Group:
+class ProcessGroup:
+    """A prover's process group (bwrap and everything below it), killed as one."""
+
     pid: int
 
     def kill(self) -> None:
@@ -315,6 +322,7 @@ __all__ = [
     "WORK_INSIDE",
     "Launch",
     "Mounts",
+    "ProcessGroup",
     "RunResult",
     "descendants_rss_bytes",
     "innermost_pid",
@@ -325,4 +333,5 @@ __all__ = [
     "run",
     "sandbox_problem",
     "spawn_thread",
+    "start",
 ]

@@ -111,17 +111,28 @@ class InFlight:
 _IN_FLIGHT: contextvars.ContextVar[InFlight | None] = contextvars.ContextVar("scillm_prover_in_flight", default=None)
 
 
+def track(proc: Killable) -> Callable[[], None]:
+    """Register `proc` with the caller's tracker until the returned function is called; raise if already cancelled.
+
+    For a prover that outlives the call that started it (a verdict prover
+    started while the search runs): cancelling that request still kills it.
+    """
+    tracker = _IN_FLIGHT.get()
+    if tracker is None:
+        return lambda: None
+    if not tracker.add(proc):
+        raise ProcessDiedError("the request that needed this prover was cancelled")
+    return lambda: tracker.discard(proc)
+
+
 @contextlib.contextmanager
 def tracked(proc: Killable) -> Iterator[None]:
     """Register `proc` with the caller's tracker for the duration; raise if the caller was already cancelled."""
-    tracker = _IN_FLIGHT.get()
-    if tracker is not None and not tracker.add(proc):
-        raise ProcessDiedError("the request that needed this prover was cancelled")
+    untrack = track(proc)
     try:
         yield
     finally:
-        if tracker is not None:
-            tracker.discard(proc)
+        untrack()
 
 
 @contextlib.contextmanager
@@ -252,5 +263,4 @@ class ProverProcess:
         return None
 
 
-__all__ = ["InFlight", "ProverProcess", "Session",
-           "tracking_provers"]
+__all__ = ["InFlight", "ProverProcess", "Session", "track", "tracked", "tracking_provers"]
