@@ -25,7 +25,10 @@ that list. `Print Assumptions` runs only when the context holds an axiom it
 could report: in `Verify.v`, alongside `coqchk`, unless the last check of the
 same problem showed that its context has none (then it is left out), and in a
 second run after `coqchk` when that guess was wrong. Every prover run is sandboxed
-(`prover_sandbox`) and tracked for cancellation.
+(`prover_sandbox`) and tracked for cancellation. When the prefetch started
+standby provers for the problem (`verdict_standby`), the Candidate and
+Verify compiles run on them: the same sentences, with the libraries already
+loaded.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from scillm.integrations.certainly.checkers.verdict_problem import (
     write,
 )
 from scillm.integrations.certainly.checkers.verdict_result import Verdict, VerdictStatus
+from scillm.integrations.certainly.checkers.verdict_standby import Pair, Prefetcher, Standby
 from scillm.integrations.certainly.models import CheckerInfo, CheckResult, Problem
 
 _MAX_REMEMBERED = 1024
@@ -74,13 +78,19 @@ class VerdictEngine:
         self.problems = ProblemStore(self._run, self.info.version or "") if self._run else None
         self._wants_assumptions: dict[str, bool] = {}
         self._lock = threading.Lock()
+        self.prefetcher = Prefetcher(self.problems, self._run) if self.problems and self._run else None
+        #: Verdicts that ran on standby provers, and standbys found unusable (their verdict ran cold).
+        self.stats = {"standby_used": 0, "standby_unusable": 0}
 
     def close(self) -> None:
+        if self.prefetcher is not None:
+            self.prefetcher.close()
         if self.problems is not None:
             self.problems.close()
 
     def prefetch(self, problem: Problem, *, timeout_s: float = 120.0) -> bool:
-        """Compile `problem` in the background (call when its search starts); True when a compile was started.
+        """Prepare `problem`'s verdict in the background (call when its search starts): compile the problem, then
+        start its standby provers (`verdict_standby`). True when that was started.
 
         Runs in the caller's context, so cancelling the request stops it; a
         compile that was stopped is not kept.
@@ -94,7 +104,24 @@ class VerdictEngine:
         except ProverSandboxUnavailableError:
             return False
         header = adapt_header(problem.header, self.binaries.major)
-        return self.problems.prefetch(problem, header, sandboxed, timeout_s)
+        assert self.prefetcher is not None
+        return self.prefetcher.submit(self.problems.key(problem, header), problem, header, sandboxed, timeout_s)
+
+    def prefetched(self, problem: Problem, timeout_s: float | None = None) -> bool:
+        """Wait until the prefetch of `problem` compiled it and started its standby provers (tests, benchmarks)."""
+        key = self._key(problem)
+        return key is not None and self.prefetcher is not None and self.prefetcher.wait(key, timeout_s)
+
+    def release(self, problem: Problem) -> None:
+        """Stop the standby provers of `problem` (its search ended without asking for a verdict)."""
+        key = self._key(problem)
+        if key is not None and self.prefetcher is not None:
+            self.prefetcher.release(key)
+
+    def _key(self, problem: Problem) -> str | None:
+        if self.binaries is None or self.problems is None:
+            return None
+        return self.problems.key(problem, adapt_header(problem.header, self.binaries.major))
 
     # -- the candidate, every time ------------------------------------------------------------------------
 
@@ -136,33 +163,52 @@ class VerdictEngine:
         standalone = _standalone(cand, header, trusted)
         if built.directory is None:
             return Verdict(status=built.status, message=built.message, file=standalone)
-        scratch = tempfile.mkdtemp(prefix="c-", dir=self.problems.root())
-        memo = "\x00".join([self.problems.key(cand.problem, header), *trusted])
+        key = self.problems.key(cand.problem, header)
+        pair = self.prefetcher.take(key) if self.prefetcher else None
+        scratch = pair.scratch if pair else tempfile.mkdtemp(prefix="c-", dir=self.problems.root())
+        root = pair.root if pair else f"SC_{secrets.token_hex(6)}"
+        memo = "\x00".join([key, *trusted])
         try:
-            return self._candidate(cand, header, trusted, built.directory, scratch, sandboxed, deadline, memo)\
-                .model_copy(update={"file": standalone})
+            return self._candidate(cand, header, trusted, built.directory, scratch, root, pair, sandboxed,
+                                   deadline, memo).model_copy(update={"file": standalone})
         finally:
+            if pair is not None:
+                pair.close()
             shutil.rmtree(scratch, ignore_errors=True)
 
-    def _candidate(self, cand: Candidate, header: str, imports: list[str], problem_dir: str, scratch: str,
-                   sandboxed: bool, deadline: Deadline, memo: str) -> Verdict:
+    def _compile(self, standby: tuple[Standby, str] | None, main: str, head: list[str], tail: list[str],
+                 lines: list[str], args: list[str], mounts: sandbox.Mounts, sandboxed: bool,
+                 deadline: Deadline) -> sandbox.RunResult:
+        """Compile `head + tail + lines` as `main`: on the standby prover (main file in its directory) when it is
+        usable, else cold in the scratch dir."""
         assert self._run is not None
-        root = f"SC_{secrets.token_hex(6)}"
+        if standby is not None:
+            run = standby[0].finish(tail, f"{standby[1]}/{main}", lines, deadline)
+            with self._lock:
+                self.stats["standby_used" if run is not None else "standby_unusable"] += 1
+            if run is not None:
+                return run
+        write(mounts.scratch, main, [*head, *tail, *lines])
+        return self._run("coqc", [*args, main], mounts, sandboxed, deadline)
+
+    def _candidate(self, cand: Candidate, header: str, imports: list[str], problem_dir: str, scratch: str,
+                   root: str, pair: Pair | None, sandboxed: bool, deadline: Deadline, memo: str) -> Verdict:
+        assert self._run is not None
         mounts = sandbox.Mounts(scratch=scratch, readonly=((problem_dir, "/problem"),))
         pdir, cdir = mounts.inside(problem_dir, sandboxed), mounts.inside(scratch, sandboxed)
         paths = ["-Q", pdir, PROBLEM_ROOT, "-Q", cdir, root]
         stmt = f"{PROBLEM_ROOT}.Problem.scillm_statement"
         libs_seps = [vt.separator(), vt.separator()]
-        lines = [header.strip()] if header.strip() else []
-        lines += [f"Require Import {m}." for m in imports]
-        lines += [vt.locate_line(libs_seps[0]), "Print Libraries.", vt.locate_line(libs_seps[1])]
-        lines.append(f"Require Import {PROBLEM_ROOT}.Problem.")
-        lines += vt.environment_sentences(cand.decls)
-        lines += [f"Theorem {cand.name} : {stmt}.", "Proof.", f"unfold {stmt}."]
+        head = [header.strip()] if header.strip() else []
+        tail = [f"Require Import {m}." for m in imports]
+        tail += [vt.locate_line(libs_seps[0]), "Print Libraries.", vt.locate_line(libs_seps[1])]
+        tail.append(f"Require Import {PROBLEM_ROOT}.Problem.")
+        tail += vt.environment_sentences(cand.decls)
+        lines = [f"Theorem {cand.name} : {stmt}.", "Proof.", f"unfold {stmt}."]
         lines += [s.text for s in cand.proof]
         lines.append("Qed.")
-        write(scratch, "Candidate.v", lines)
-        run = self._run("coqc", ["-q", *paths, "Candidate.v"], mounts, sandboxed, deadline)
+        standby = (pair.candidate, pair.scratch) if pair else None
+        run = self._compile(standby, "Candidate.v", head, tail, lines, ["-q", *paths], mounts, sandboxed, deadline)
         if run.timed_out:
             return Verdict(status="timeout", message="the independent check ran out of time compiling the proof")
         if interrupted(run):
@@ -181,12 +227,13 @@ class VerdictEngine:
                  f"Definition scillm_check : {stmt} := {root}.Candidate.{cand.name}."]
         vseps = [vt.separator(), vt.separator()]
         ask = [vt.locate_line(vseps[0]), "Print Assumptions scillm_check.", vt.locate_line(vseps[1])]
-        write(scratch, "Verify.v", check + ask if predicted else check)
         chk_args = ["-silent", "-o", *paths, "-norec", f"{PROBLEM_ROOT}.Problem", "-norec", f"{root}.Candidate"]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scillm-coqchk") as pool:
             kernel = pool.submit(contextvars.copy_context().run, self._run, "coqchk", chk_args, mounts, sandboxed,
                                  deadline)
-            run = self._run("coqc", ["-q", *paths, "Verify.v"], mounts, sandboxed, deadline)
+            standby = (pair.verify, pair.verify_dir) if pair else None
+            run = self._compile(standby, "Verify.v", [], [], check + ask if predicted else check, ["-q", *paths],
+                                mounts, sandboxed, deadline)
             chk = kernel.result()
         if run.timed_out or chk.timed_out:
             return Verdict(status="timeout", message="the independent check ran out of time")

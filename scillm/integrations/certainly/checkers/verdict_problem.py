@@ -15,7 +15,6 @@ is never kept, so one request's cancellation cannot poison a later one.
 from __future__ import annotations
 
 import bisect
-import contextvars
 import hashlib
 import secrets
 import shutil
@@ -24,7 +23,6 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,7 +35,6 @@ from scillm.integrations.certainly.models import Problem
 VerdictStatus = Literal["proved", "failed", "rejected", "error", "timeout", "env_unavailable"]
 PROBLEM_ROOT = f"SP_{secrets.token_hex(6)}"
 _MAX_PROBLEMS = 256
-_MAX_PENDING = 4
 
 
 @dataclass(frozen=True)
@@ -72,11 +69,15 @@ class ProverRunner:
         self.binaries = binaries
         self.mem_bytes = mem_bytes
 
-    def __call__(self, tool: str, args: list[str], mounts: sandbox.Mounts, sandboxed: bool,
-                 deadline: Deadline) -> sandbox.RunResult:
+    def launch(self, tool: str, args: list[str], mounts: sandbox.Mounts, sandboxed: bool) -> sandbox.Launch:
         prefix = ["rocq", {"coqc": "compile", "coqchk": "check"}[tool]] if self.binaries.top[0] == "rocq" else [tool]
         cmd = sandbox.launch([*prefix, *args], mounts)
         assert cmd.sandboxed == sandboxed
+        return cmd
+
+    def __call__(self, tool: str, args: list[str], mounts: sandbox.Mounts, sandboxed: bool,
+                 deadline: Deadline) -> sandbox.RunResult:
+        cmd = self.launch(tool, args, mounts, sandboxed)
         return sandbox.run(cmd, timeout_s=deadline.left(), mem_bytes=self.mem_bytes)
 
 
@@ -90,8 +91,6 @@ class ProblemStore:
         self._built: OrderedDict[str, Built] = OrderedDict()
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
-        self._pending: dict[str, Future[Built]] = {}
-        self._prefetcher: ThreadPoolExecutor | None = None
         self._remove_root: weakref.finalize[..., ProblemStore] | None = None
 
     def root(self) -> str:
@@ -107,33 +106,12 @@ class ProblemStore:
             self._root = None
             remove, self._remove_root = self._remove_root, None
             self._built.clear()
-            pool, self._prefetcher = self._prefetcher, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
         if remove is not None:
             remove()
 
     def key(self, problem: Problem, header: str) -> str:
         blob = "\x00".join([self.version, PROBLEM_ROOT, header, problem.decls, problem.statement])
         return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
-
-    def prefetch(self, problem: Problem, header: str, sandboxed: bool, timeout_s: float) -> bool:
-        """Start compiling `problem` in the background (in the caller's context, so cancelling it stops it)."""
-        key = self.key(problem, header)
-        with self._lock:
-            if key in self._built or key in self._pending or len(self._pending) >= _MAX_PENDING:
-                return False
-            if self._prefetcher is None:
-                self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scillm-verdict-prefetch")
-            ctx = contextvars.copy_context()
-            fut = self._prefetcher.submit(ctx.run, self.get, problem, header, sandboxed, Deadline(timeout_s))
-            self._pending[key] = fut
-        fut.add_done_callback(lambda _f: self._forget(key))
-        return True
-
-    def _forget(self, key: str) -> None:
-        with self._lock:
-            self._pending.pop(key, None)
 
     def get(self, problem: Problem, header: str, sandboxed: bool, deadline: Deadline) -> Built:
         key = self.key(problem, header)

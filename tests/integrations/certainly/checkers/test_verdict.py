@@ -179,9 +179,12 @@ def test_prefetch_compiles_the_problem_before_the_verdict_needs_it() -> None:
     problem = Problem(statement="forall n : nat, 0 + n = n")
     try:
         assert engine.prefetch(problem) is True
-        assert engine.prefetch(problem) is False  # already under way or done: never twice
+        assert engine.prefetch(problem) is False  # under way: never twice
+        assert engine.prefetched(problem, 120) is True
+        assert engine.prefetch(problem) is False  # its standby provers wait: never two pairs for one problem
         assert engine.check(problem, "intros n. reflexivity.").status == "proved"
-        assert engine.prefetch(problem) is False
+        assert engine.stats["standby_used"] + engine.stats["standby_unusable"] == 2
+        assert engine.prefetch(problem) is True  # that verdict used them: the next search gets a fresh pair
         assert engine.prefetch(Problem(statement="True", decls="Axiom x : False.")) is False  # refused input
     finally:
         engine.close()
