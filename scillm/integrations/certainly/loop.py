@@ -312,6 +312,15 @@ async def _prefetch_verdict(checker: Checker, problem: Problem) -> None:
         await asyncio.to_thread(prefetch, problem)
 
 
+async def _release_verdict(checker: Checker, problem: Problem) -> None:
+    """Stop what the prefetch started for a verdict that was not asked (its standby provers); a fault is dropped."""
+    release = getattr(checker, "release_verdict", None)
+    if release is None:
+        return
+    with contextlib.suppress(Exception):
+        await asyncio.to_thread(release, problem)
+
+
 async def prove_problem(
     problem: Problem,
     proposer: Proposer,
@@ -350,6 +359,7 @@ async def prove_problem(
                     return _proved(run, *found)
     except Exception as exc:  # noqa: BLE001  fault boundary: a proposer (LLM API) or checker fault becomes this item's error result
         error = f"{type(exc).__name__}: {exc}"
+    await _release_verdict(checker, problem)
     run.stats.time_ms = round((time.monotonic() - run.started) * 1000, 3)
     status: ItemStatus = "error" if error else final_status(
         run.attempts, out_of_time=run.out_of_time(), env_problem=run.env_problem is not None,

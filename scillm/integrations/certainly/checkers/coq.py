@@ -158,6 +158,10 @@ class CoqCheckerBase(abc.ABC):
 
         return default_engine().prefetch(problem)
 
+    def release_verdict(self, problem: Problem) -> None:
+        """Stop the standby provers the prefetch started for `problem` (its search ended without a verdict)."""
+        default_engine().release(problem)
+
     def verify_sync(self, problem: Problem, proof: str, imports: tuple[str, ...] = ()) -> CheckResult:
         timeout_s = max(60.0, 3 * self.default_timeout_ms / 1000)
         return independent_verdict(problem, proof, imports, timeout_s=timeout_s).to_check_result()
