@@ -1,7 +1,7 @@
 """What soundness costs: the independent verdict per proved item, and warm/cold with sandboxed provers.
 
 Run: python benchmarks/soundness_overhead.py [--minif2f 50] [--proofs FILE] [--max-seconds 30]
-     [--warm-checks 60]
+     [--warm-checks 60] [--search-s 2]
 Proofs come from the offline portfolio searching each item through the
 engine (the same options as `benchmarks/minif2f_coq.py`: the stepwise search
 on, 10 s per check, the theorem named like the file when several are open),
@@ -11,9 +11,10 @@ The trusted imports a proof needs are found by the warm checker (the
 search's fallback order: every wanted import first, then smaller sets), so
 no verdict run is spent on finding them. Every proof is then put through a
 fresh `VerdictEngine` (nothing cached), timing the first verdict (problem
-compiled) and a second one on the same problem (compiled problem reused, as
-when `prefetch_verdict` compiled it while the search ran); a verdict that is
-not `proved` is a disagreement and is named. Then warm coqtop vs cold coqc,
+compiled), a second one on the same problem (compiled problem reused), and a
+third after `prefetch` started the standby provers and a search of
+`--search-s` seconds was emulated (what `prefetch_verdict` does while the
+search runs); a verdict that is not `proved` is a disagreement and is named. Then warm coqtop vs cold coqc,
 both inside bubblewrap, on a Lia header. Prints measured numbers only
 (goals: verdict <= 1 s per proved item, warm >= 100x cold).
 """
@@ -68,6 +69,7 @@ class _TimedRunner:
 
     def __init__(self, inner: ProverRunner) -> None:
         self.inner = inner
+        self.binaries, self.mem_bytes, self.launch = inner.binaries, inner.mem_bytes, inner.launch
         self.ms: dict[str, list[float]] = defaultdict(list)
 
     def __call__(self, tool: str, args: list[str], mounts: sandbox.Mounts, sandboxed: bool,
@@ -108,8 +110,9 @@ def find_imports(pairs: list[tuple[Problem, str, tuple[str, ...]]]) -> list[tupl
     return found
 
 
-def time_verdicts(name: str, pairs: list[tuple[str, Problem, str, tuple[str, ...] | None]]) -> None:
-    """Fresh verdicts on each (id, problem, proof, imports): first with the problem compiled, then reused."""
+def time_verdicts(name: str, pairs: list[tuple[str, Problem, str, tuple[str, ...] | None]], search_s: float) -> None:
+    """Fresh verdicts on each (id, problem, proof, imports): first with the problem compiled, then reused, then
+    prefetched (standby provers started, a search of `search_s` seconds emulated, then the verdict)."""
     engine = VerdictEngine()
     timed = None
     if engine._run is not None and engine.problems is not None:
@@ -117,6 +120,7 @@ def time_verdicts(name: str, pairs: list[tuple[str, Problem, str, tuple[str, ...
         engine._run = engine.problems.runner = timed  # type: ignore[assignment]
     first: list[float] = []
     again: list[float] = []
+    ready: list[float] = []
     disagree = 0
     skipped = 0
     try:
@@ -127,7 +131,12 @@ def time_verdicts(name: str, pairs: list[tuple[str, Problem, str, tuple[str, ...
                 continue
             v1 = engine.check(problem, proof, imports)
             v2 = engine.check(problem, proof, imports)
-            for v in (v1, v2):
+            engine.prefetch(problem)
+            engine.prefetched(problem, 120)
+            time.sleep(search_s)  # the search the standby provers overlap
+            v3 = engine.check(problem, proof, imports)
+            ready.append(v3.time_ms)
+            for v in (v1, v2, v3):
                 if v.status != "proved":
                     disagree += 1
                     print(f"  disagreement on {item_id}: {v.status}: {v.message[:200]}")
@@ -138,7 +147,9 @@ def time_verdicts(name: str, pairs: list[tuple[str, Problem, str, tuple[str, ...
     print(f"{name}: {len(first)} proved items timed ({skipped} skipped); independent verdict per proved "
           "item: "
           f"median {_median(first)} with the problem compiled, {_median(again)} when the compiled problem is "
-          f"reused (goal <= 1000 ms); verdicts not proved: {disagree}")
+          f"reused, {_median(ready)} when prefetched during a {search_s:g} s search (goal <= 1000 ms); "
+          f"verdicts not proved: {disagree}; on standby provers {engine.stats['standby_used']} runs, "
+          f"{engine.stats['standby_unusable']} unusable")
     if timed is not None:
         stages = ", ".join(f"{k} {_median(v)} x{len(v)}" for k, v in sorted(timed.ms.items()))
         print(f"  per prover run (median, count): {stages} (Verify and coqchk run in parallel)")
@@ -161,11 +172,12 @@ async def search_proofs(items: list[dict[str, Any]], max_seconds: float) -> Foun
     return proved
 
 
-def verdict_costs(name: str, proved: Found) -> None:
+def verdict_costs(name: str, proved: Found, search_s: float) -> None:
     problems = [(_problem(item), proof, code) for item, proof, code in proved]
     imports = find_imports([(p, proof, _imports(code, p.header)) for p, proof, code in problems])
     time_verdicts(name, [(str(item.get("id")), p, proof, imp)
-                         for (item, _, _), (p, proof, _), imp in zip(proved, problems, imports, strict=True)])
+                         for (item, _, _), (p, proof, _), imp in zip(proved, problems, imports, strict=True)],
+                  search_s)
 
 
 def minif2f_item(path: Path) -> dict[str, Any]:
@@ -207,12 +219,14 @@ def main() -> int:
                          "without it the portfolio searches the first files itself")
     ap.add_argument("--max-seconds", type=float, default=30.0)
     ap.add_argument("--warm-checks", type=int, default=60)
+    ap.add_argument("--search-s", type=float, default=2.0,
+                    help="seconds of search emulated between the prefetch and the prefetched verdict")
     ap.add_argument("--cold-checks", type=int, default=8)
     args = ap.parse_args()
     reason = probe()
     print(f"prover sandbox: {'bubblewrap' if reason is None else 'UNAVAILABLE: ' + reason}")
     examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
-    verdict_costs("bundled examples", asyncio.run(search_proofs(examples, args.max_seconds)))
+    verdict_costs("bundled examples", asyncio.run(search_proofs(examples, args.max_seconds)), args.search_s)
     if MINIF2F.is_dir() and args.minif2f > 0:
         if args.proofs is not None:
             records = json.loads(args.proofs.read_text(encoding="utf-8"))
@@ -229,7 +243,7 @@ def main() -> int:
                 proved += asyncio.run(search_proofs(batch, args.max_seconds))
             proved = proved[: args.minif2f]
             where = f"{len(proved)} proofs found by the search"
-        verdict_costs(f"miniF2F valid ({where})", proved)
+        verdict_costs(f"miniF2F valid ({where})", proved, args.search_s)
     else:
         print(f"miniF2F: skipped ({'--minif2f 0' if MINIF2F.is_dir() else f'{MINIF2F} absent'})")
     warm_vs_cold(args.warm_checks, args.cold_checks)
