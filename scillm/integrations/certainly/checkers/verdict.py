@@ -79,8 +79,9 @@ class VerdictEngine:
         self._wants_assumptions: dict[str, bool] = {}
         self._lock = threading.Lock()
         self.prefetcher = Prefetcher(self.problems, self._run) if self.problems and self._run else None
-        #: Verdicts that ran on standby provers, and standbys found unusable (their verdict ran cold).
-        self.stats = {"standby_used": 0, "standby_unusable": 0}
+        #: Prover runs done on standby provers; standbys found unusable, and standby runs that ended with an
+        #: error (both then ran cold).
+        self.stats = {"standby_used": 0, "standby_unusable": 0, "standby_failed": 0}
 
     def close(self) -> None:
         if self.prefetcher is not None:
@@ -180,13 +181,18 @@ class VerdictEngine:
                  lines: list[str], args: list[str], mounts: sandbox.Mounts, sandboxed: bool,
                  deadline: Deadline) -> sandbox.RunResult:
         """Compile `head + tail + lines` as `main`: on the standby prover (main file in its directory) when it is
-        usable, else cold in the scratch dir."""
+        usable, else cold in the scratch dir.
+
+        A standby run that ends with an error is run again cold, so a standby
+        can make a verdict faster, never different.
+        """
         assert self._run is not None
         if standby is not None:
             run = standby[0].finish(tail, f"{standby[1]}/{main}", lines, deadline)
+            outcome = "standby_unusable" if run is None else "standby_failed" if run.rc else "standby_used"
             with self._lock:
-                self.stats["standby_used" if run is not None else "standby_unusable"] += 1
-            if run is not None:
+                self.stats[outcome] += 1
+            if run is not None and (run.rc == 0 or interrupted(run)):
                 return run
         write(mounts.scratch, main, [*head, *tail, *lines])
         return self._run("coqc", [*args, main], mounts, sandboxed, deadline)

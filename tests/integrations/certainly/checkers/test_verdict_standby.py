@@ -72,7 +72,24 @@ def test_a_verdict_on_standby_provers_is_the_cold_verdict(engine: VerdictEngine,
     assert (cold.status, warm.status) == (status, status), (cold, warm)
     assert warm.axioms == cold.axioms
     if status != "rejected":  # a refused import never reaches a prover
-        assert engine.stats["standby_used"] > used and engine.stats["standby_unusable"] == 0
+        assert engine.stats["standby_used"] + engine.stats["standby_failed"] > used
+        assert engine.stats["standby_unusable"] == 0
+
+
+def test_a_standby_run_that_fails_is_run_again_cold(engine: VerdictEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scillm.integrations.certainly.checkers.verdict_standby import Standby
+
+    real = Standby.finish
+
+    def broken(self: Standby, tail: list[str], main: str, lines: list[str], deadline: object) -> object:
+        return real(self, ["Not a sentence Coq knows.", *tail], main, lines, deadline)  # type: ignore[arg-type]
+
+    problem = Problem(header=LIA, statement="forall n : nat, n + 3 = 3 + n")
+    _ready(engine, problem)
+    monkeypatch.setattr(Standby, "finish", broken)  # the standby's own input breaks, not the proof
+    v = engine.check(problem, "intros. lia.")
+    assert v.status == "proved", v
+    assert engine.stats["standby_failed"] == 2 and engine.stats["standby_used"] == 0
 
 
 def test_vernacular_in_a_proof_is_not_proved_on_standby_provers(engine: VerdictEngine) -> None:
