@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -11,6 +12,13 @@ import pytest
 from tests.bridges.conftest import StartBridge, not_built
 
 JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def http() -> Iterator[httpx.Client]:
+    """One client for the module: plain HTTP on loopback, so no CA bundle is loaded per request."""
+    with httpx.Client(verify=False) as client:
+        yield client
 
 
 @pytest.fixture
@@ -34,37 +42,37 @@ def _shape(r: httpx.Response) -> dict[str, object]:
     b'{"items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     b'{"items": [' + b'{"a":' * 200 + b"1" + b"}" * 200 + b"]}",
 ])
-def test_unencodable_or_unbounded_json_is_422(bridge: str, raw: bytes) -> None:
+def test_unencodable_or_unbounded_json_is_422(http: httpx.Client, bridge: str, raw: bytes) -> None:
     for route in ("/bridge/complete", "/bridge/jobs", "/prove"):
-        r = httpx.post(f"{bridge}{route}", content=raw, headers=JSON)
+        r = http.post(f"{bridge}{route}", content=raw, headers=JSON)
         assert r.status_code == 422, (route, r.text[:300])
         assert _shape(r)["type"] in {"invalid_number", "too_deep"}
 
 
-def test_framework_errors_use_the_documented_shape(bridge: str) -> None:
-    missing = httpx.get(f"{bridge}/no/such/route")
+def test_framework_errors_use_the_documented_shape(http: httpx.Client, bridge: str) -> None:
+    missing = http.get(f"{bridge}/no/such/route")
     assert missing.status_code == 404 and _shape(missing)["type"] == "not_found"
-    wrong_method = httpx.get(f"{bridge}/bridge/complete")
+    wrong_method = http.get(f"{bridge}/bridge/complete")
     assert wrong_method.status_code == 405 and _shape(wrong_method)["type"] == "method_not_allowed"
-    big = httpx.post(f"{bridge}/bridge/complete", content=b"[" + b"1," * 5_000_000 + b"1]", headers=JSON)
+    big = http.post(f"{bridge}/bridge/complete", content=b"[" + b"1," * 5_000_000 + b"1]", headers=JSON)
     assert big.status_code == 413 and _shape(big)["type"] == "too_large"
 
 
 @pytest.mark.parametrize("kind", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None])
-def test_only_json_bodies_are_accepted(bridge: str, kind: str | None) -> None:
+def test_only_json_bodies_are_accepted(http: httpx.Client, bridge: str, kind: str | None) -> None:
     headers = {"Content-Type": kind} if kind else {}
     for route in ("/bridge/complete", "/bridge/jobs", "/prove", "/bridge"):
-        r = httpx.post(f"{bridge}{route}", content=b'{"items": [1]}', headers=headers)
+        r = http.post(f"{bridge}{route}", content=b'{"items": [1]}', headers=headers)
         assert r.status_code == 415 and _shape(r)["type"] == "unsupported_media_type", (route, r.text)
 
 
 @pytest.mark.parametrize("host", ["evil.example", "attacker.test:8787", "127.0.0.1.nip.io"])
-def test_host_header_must_be_a_loopback_name(bridge: str, host: str) -> None:
-    r = httpx.get(f"{bridge}/healthz", headers={"Host": host})
+def test_host_header_must_be_a_loopback_name(http: httpx.Client, bridge: str, host: str) -> None:
+    r = http.get(f"{bridge}/healthz", headers={"Host": host})
     assert r.status_code == 421 and _shape(r)["type"] == "misdirected_request"
-    r = httpx.post(f"{bridge}/bridge/complete", json={"items": [1]}, headers={"Host": host})
+    r = http.post(f"{bridge}/bridge/complete", json={"items": [1]}, headers={"Host": host})
     assert r.status_code == 421
-    assert httpx.get(f"{bridge}/healthz", headers={"Host": "localhost"}).status_code in (200, 503)
+    assert http.get(f"{bridge}/healthz", headers={"Host": "localhost"}).status_code in (200, 503)
 
 
 def _raw(base: str) -> socket.socket:
@@ -117,11 +125,11 @@ def test_slow_loris_body_is_cut_at_the_deadline(bridge: str) -> None:
     assert time.monotonic() - started < 6
 
 
-def test_bodies_are_documented_in_openapi(start_bridge: StartBridge) -> None:
+def test_bodies_are_documented_in_openapi(http: httpx.Client, start_bridge: StartBridge) -> None:
     base = start_bridge("certainly", engine_loader=not_built, token="t").base_url
-    assert httpx.get(f"{base}/openapi.json").status_code == 401
-    assert httpx.get(f"{base}/docs").status_code == 404
-    spec = httpx.get(f"{base}/openapi.json", headers={"Authorization": "bearer t"}).json()
+    assert http.get(f"{base}/openapi.json").status_code == 401
+    assert http.get(f"{base}/docs").status_code == 404
+    spec = http.get(f"{base}/openapi.json", headers={"Authorization": "bearer t"}).json()
     for path in ("/bridge/complete", "/bridge", "/bridge/jobs", "/prove"):
         ref = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         assert ref.rsplit("/", 1)[-1] in spec["components"]["schemas"]
@@ -138,13 +146,13 @@ def test_uvicorn_limits_are_set() -> None:
 
 
 @pytest.mark.needs_bwrap
-def test_a_nan_codeworld_result_is_still_a_reply(start_bridge: StartBridge) -> None:
+def test_a_nan_codeworld_result_is_still_a_reply(http: httpx.Client, start_bridge: StartBridge) -> None:
     from tests.bridges.items import CODE_ARGS, code_item
 
     base = start_bridge("codeworld").base_url
     item = code_item("nan", "    return float('nan')", expected=2)
     inf = code_item("inf", "    return float('inf')", expected=2)
-    r = httpx.post(f"{base}/bridge/complete", json={"items": [item, inf], "provider": {"args": CODE_ARGS}},
+    r = http.post(f"{base}/bridge/complete", json={"items": [item, inf], "provider": {"args": CODE_ARGS}},
                    timeout=60)
     assert r.status_code < 500, r.text
     assert len(r.json()["results"]) == 2
