@@ -92,14 +92,28 @@ def test_a_standby_run_that_fails_is_run_again_cold(engine: VerdictEngine, monke
     assert engine.stats["standby_failed"] == 2 and engine.stats["standby_used"] == 0
 
 
-def test_vernacular_in_a_proof_is_not_proved_on_standby_provers(engine: VerdictEngine) -> None:
-    for statement, proof in [("1 = 2", "idtac... Axiom cheat : 1 = 2. exact cheat."),
-                             ("False", "idtac... Admitted. Lemma x : True. exact I."),
-                             ("forall n : nat, n + 1 = n", "idtac... Abort. Theorem certainly_goal : True. exact I.")]:
-        problem = Problem(statement=statement)
-        _ready(engine, problem)
-        assert engine.check(problem, proof).status != "proved"
-        engine.release(problem)
+# With the proof filter switched off, so this vernacular reaches the standby coqc: what refuses it is construction
+# (the theorem's type is the problem's constant, Verify.v, coqchk and the axiom policy), not the filter.
+UNFILTERED = [
+    ("1 = 2", "Axiom cheat : 1 = 2. exact cheat."),
+    ("False", "Admitted. Lemma x : True. exact I."),
+    ("forall n : nat, n + 1 = n", "Abort. Theorem certainly_goal : True. exact I."),
+    ("False", "Unset Guard Checking. Fixpoint f (n : nat) : False := f n. exact (f 0)."),
+]
+
+
+@pytest.mark.parametrize(("statement", "proof"), UNFILTERED)
+def test_vernacular_past_the_filter_is_not_proved_on_standby_provers(engine: VerdictEngine,
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     statement: str, proof: str) -> None:
+    from scillm.integrations.certainly.checkers import coq_candidate
+
+    problem = Problem(statement=statement)
+    _ready(engine, problem)
+    monkeypatch.setattr(coq_candidate, "check_proof_sentences", lambda sentences: None)
+    v = engine.check(problem, proof)
+    assert v.status in ("failed", "rejected"), v
+    assert engine.stats["standby_used"] + engine.stats["standby_failed"] >= 1  # it reached the standby coqc
 
 
 def test_each_pair_serves_one_verdict_and_is_then_gone(engine: VerdictEngine) -> None:
