@@ -189,10 +189,11 @@ class VerdictEngine:
         assert self._run is not None
         if standby is not None:
             run = standby[0].finish(tail, f"{standby[1]}/{main}", lines, deadline)
-            outcome = "standby_unusable" if run is None else "standby_failed" if run.rc else "standby_used"
+            done = run is not None and (run.rc == 0 or interrupted(run))
             with self._lock:
-                self.stats[outcome] += 1
-            if run is not None and (run.rc == 0 or interrupted(run)):
+                self.stats["standby_unusable" if run is None else "standby_used" if done else "standby_failed"] += 1
+            if done:
+                assert run is not None
                 return run
         write(mounts.scratch, main, [*head, *tail, *lines])
         return self._run("coqc", [*args, main], mounts, sandboxed, deadline)

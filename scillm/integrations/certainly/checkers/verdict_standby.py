@@ -202,7 +202,6 @@ class Prefetcher:
         self.problems = problems
         self.runner = runner
         self.limit = limit
-        self.started = 0
         self._pairs: dict[str, Pair] = {}
         self._released: set[str] = set()
         self._futures: dict[str, Future[bool]] = {}
@@ -248,7 +247,6 @@ class Prefetcher:
             stale = [pair] if released else [p for p in [self._pairs.pop(key, None)] if p is not None]
             if not released:
                 self._pairs[key] = pair
-                self.started += 1
             now = time.monotonic()
             for k in [k for k, p in self._pairs.items() if now - p.born > _IDLE_S]:
                 stale.append(self._pairs.pop(k))
