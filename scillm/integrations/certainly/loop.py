@@ -300,25 +300,18 @@ def _proved(run: _Run, cand: Candidate, confirmed: CheckResult) -> ProveOutcome:
                         stats=run.stats, imports=run.used_imports.get(_key(cand, run.problem), ()))
 
 
-async def _prefetch_verdict(checker: Checker, problem: Problem) -> None:
-    """Start the verdict's problem compile so it overlaps the search; only a speed-up, so a fault is dropped.
+async def _verdict_hook(checker: Checker, name: str, problem: Problem) -> None:
+    """Call the checker's optional verdict hook: `prefetch_verdict` (start the verdict's work so it overlaps the
+    search) or `release_verdict` (stop it when the search ended without a verdict).
 
-    The verdict compiles the problem itself when it finds no finished prefetch.
+    Only a speed-up, so a fault is dropped; the verdict does its own work when
+    it finds nothing prepared.
     """
-    prefetch = getattr(checker, "prefetch_verdict", None)
-    if prefetch is None:
+    hook = getattr(checker, name, None)
+    if hook is None:
         return
     with contextlib.suppress(Exception):
-        await asyncio.to_thread(prefetch, problem)
-
-
-async def _release_verdict(checker: Checker, problem: Problem) -> None:
-    """Stop what the prefetch started for a verdict that was not asked (its standby provers); a fault is dropped."""
-    release = getattr(checker, "release_verdict", None)
-    if release is None:
-        return
-    with contextlib.suppress(Exception):
-        await asyncio.to_thread(release, problem)
+        await asyncio.to_thread(hook, problem)
 
 
 async def prove_problem(
@@ -338,7 +331,7 @@ async def prove_problem(
     rounds = 1 if simple else budget.max_rounds
     error: str | None = None
     try:
-        await _prefetch_verdict(checker, problem)
+        await _verdict_hook(checker, "prefetch_verdict", problem)
         for round_no in range(1, rounds + 1):
             if run.out_of_time() or run.checks_left() <= 0:
                 break
@@ -359,7 +352,7 @@ async def prove_problem(
                     return _proved(run, *found)
     except Exception as exc:  # noqa: BLE001  fault boundary: a proposer (LLM API) or checker fault becomes this item's error result
         error = f"{type(exc).__name__}: {exc}"
-    await _release_verdict(checker, problem)
+    await _verdict_hook(checker, "release_verdict", problem)
     run.stats.time_ms = round((time.monotonic() - run.started) * 1000, 3)
     status: ItemStatus = "error" if error else final_status(
         run.attempts, out_of_time=run.out_of_time(), env_problem=run.env_problem is not None,
