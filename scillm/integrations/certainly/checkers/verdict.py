@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextvars
+import os
 import re
 import secrets
 import shutil
@@ -50,6 +51,7 @@ from scillm.integrations.certainly.checkers.coq_candidate import Candidate, prep
 from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, adapt_header, find_coq
 from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
 from scillm.integrations.certainly.checkers.trusted import normalize_import
+from scillm.integrations.certainly.checkers.verdict_coqlib import VIEW_COQLIB, installed_coqlib, view_mounts
 from scillm.integrations.certainly.checkers.verdict_policy import needs_assumptions, policy
 from scillm.integrations.certainly.checkers.verdict_problem import (
     PROBLEM_ROOT,
@@ -80,8 +82,10 @@ class VerdictEngine:
         self._lock = threading.Lock()
         self.prefetcher = Prefetcher(self.problems, self._run) if self.problems and self._run else None
         #: Prover runs done on standby provers; standbys found unusable, and standby runs that ended with an
-        #: error (both then ran cold).
-        self.stats = {"standby_used": 0, "standby_unusable": 0, "standby_failed": 0}
+        #: error (both then ran cold); coqchk runs on the library view (`verdict_coqlib`), and those that
+        #: failed there (then run again on the whole installation).
+        self.stats = {"standby_used": 0, "standby_unusable": 0, "standby_failed": 0, "coqchk_view": 0,
+                      "coqchk_view_failed": 0}
 
     def close(self) -> None:
         if self.prefetcher is not None:
@@ -235,8 +239,9 @@ class VerdictEngine:
         vseps = [vt.separator(), vt.separator()]
         ask = [vt.locate_line(vseps[0]), "Print Assumptions scillm_check.", vt.locate_line(vseps[1])]
         chk_args = ["-silent", "-o", *paths, "-norec", f"{PROBLEM_ROOT}.Problem", "-norec", f"{root}.Candidate"]
+        view = self._coqchk_view(loaded, sandboxed)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scillm-coqchk") as pool:
-            kernel = pool.submit(contextvars.copy_context().run, self._run, "coqchk", chk_args, mounts, sandboxed,
+            kernel = pool.submit(contextvars.copy_context().run, self._coqchk, chk_args, mounts, view, sandboxed,
                                  deadline)
             standby = (pair.verify, pair.verify_dir) if pair else None
             run = self._compile(standby, "Verify.v", [], [], check + ask if predicted else check, ["-q", *paths],
@@ -267,6 +272,31 @@ class VerdictEngine:
         if assumed is None:
             return Verdict(status="error", message="could not read the theorem's assumptions")
         return policy(summary, vt.parse_assumptions(assumed[0]), loaded, PROBLEM_ROOT, root)
+
+    def _coqchk_view(self, loaded: frozenset[str], sandboxed: bool) -> tuple[tuple[str, str], ...] | None:
+        """Mounts of only the library directories `loaded` uses (`verdict_coqlib`); None: the whole installation."""
+        if not sandboxed or self.binaries is None or self.binaries.major >= 9 or self.problems is None:
+            return None
+        coqlib = installed_coqlib(self.binaries.compile)
+        if coqlib is None:
+            return None
+        empty = os.path.join(self.problems.root(), "empty")
+        os.makedirs(empty, mode=0o755, exist_ok=True)
+        return view_mounts(coqlib, loaded, empty)
+
+    def _coqchk(self, args: list[str], mounts: sandbox.Mounts, view: tuple[tuple[str, str], ...] | None,
+                sandboxed: bool, deadline: Deadline) -> sandbox.RunResult:
+        """`coqchk` on the library view when there is one; a check that fails there runs on the whole installation."""
+        assert self._run is not None
+        if view is not None:
+            narrow = sandbox.Mounts(scratch=mounts.scratch, readonly=(*mounts.readonly, *view))
+            run = self._run("coqchk", ["-coqlib", VIEW_COQLIB, *args], narrow, sandboxed, deadline)
+            ok = run.rc == 0 and vt.parse_coqchk(run.out + "\n" + run.err) is not None
+            with self._lock:
+                self.stats["coqchk_view" if ok else "coqchk_view_failed"] += 1
+            if ok or interrupted(run):
+                return run
+        return self._run("coqchk", args, mounts, sandboxed, deadline)
 
     def _remember(self, memo: str, wanted: bool) -> None:
         with self._lock:
