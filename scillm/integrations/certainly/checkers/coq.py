@@ -3,9 +3,9 @@
 A search-level check is one write and one read: `BackTo <base>`, `Set
 Default Timeout`, `Set Silent` (no goal is printed after each sentence), the
 decls, `Theorem name : stmt.`, `Proof.`, the candidate's tactic sentences,
-`Qed.`, `Show.` (the goals left, printed only when `Qed` failed), a sentinel.
-It passes only when no sentence up to `Qed` printed an error (coqtop goes on
-after one) and no proof is open after `Qed`.
+`Qed.`, a sentinel. It passes only when no sentence up to `Qed` printed an
+error (coqtop goes on after one) and no proof is open after `Qed`; when goals
+are left, a second request (`Show.`) prints them.
 That pass is a candidate, nothing more: with `confirm=True` (and in
 `confirm()`/`verify()`) the proof becomes `proved` only when the independent
 verdict (`checkers.verdict`: fresh sandboxed coqc runs on files assembled from
@@ -265,10 +265,10 @@ class CoqChecker(CoqCheckerBase):
                 return verdict("env_unavailable", "other", text, self.info, code=code)
             return verdict("failed", "other", head.error, self.info, code=code)
         # Coq's own timeout first (reverted by the next BackTo); the wall clock is the guarantee. Goals are
-        # not printed after every sentence (Silent); the one `Show.` after `Qed.` prints them when it failed.
+        # not printed after every sentence (Silent); a `Show.` after a `Qed.` that left them open prints them.
         body = cand.lines()
         timeout = f"Set Default Timeout {max(1, math.ceil(timeout_s))}."
-        lines = [f"BackTo {head.base_state}.", timeout, "Set Silent.", *body, "Show."]
+        lines = [f"BackTo {head.base_state}.", timeout, "Set Silent.", *body]
         reply = session.request(lines, timeout_s + _GRACE_S)
         base = reply.prompts[0]
         if errors_in(reply.segments[0]) or base[1] != head.base_state or base[0] != "Coq":
@@ -277,7 +277,7 @@ class CoqChecker(CoqCheckerBase):
         n_decls = len(cand.decls)
         messages: list[Message] = []
         first_class = None
-        for k, seg in enumerate(reply.segments[3:-1]):
+        for k, seg in enumerate(reply.segments[3:]):
             if k < n_decls:
                 where, sentence = "decls", cand.decls[k]
             elif k == n_decls:
@@ -301,14 +301,14 @@ class CoqChecker(CoqCheckerBase):
                 messages.append(msg)
             if where == "proof":
                 messages.extend(to_message(w, sentence) for w in warnings_in(seg))
-        final = reply.prompts[-2]  # after Qed
+        final = reply.prompts[-1]  # after Qed
         if first_class is None and (final[0] != "Coq" or final[2].strip()):
             first_class = "unsolved_goals"
             messages.append(Message(severity="error", text="proof is still open after Qed"))
         if first_class is not None:
             goals: list[str] = []
             if first_class == "unsolved_goals":
-                goals = goals_in(reply.segments[-1])
+                goals = goals_in(session.request(["Show."], timeout_s + _GRACE_S).segments[0])
             status: CheckStatus = "timeout" if first_class == "timeout" else "failed"
             return CheckResult(ok=False, status=status, error_class=first_class, messages=messages, goals=goals,
                                checker=self.info, code=code)
