@@ -1,7 +1,7 @@
 """What soundness costs: the independent verdict per proved item, and warm/cold with sandboxed provers.
 
 Run: python benchmarks/soundness_overhead.py [--minif2f 50] [--proofs FILE] [--max-seconds 30]
-     [--warm-checks 60] [--search-s 2]
+     [--warm-checks 60] [--search-s 2] [--view-sample 12]
 Proofs come from the offline portfolio searching each item through the
 engine (the same options as `benchmarks/minif2f_coq.py`: the stepwise search
 on, 10 s per check, the theorem named like the file when several are open),
@@ -14,7 +14,9 @@ fresh `VerdictEngine` (nothing cached), timing the first verdict (problem
 compiled), a second one on the same problem (compiled problem reused), and a
 third after `prefetch` started the standby provers and a search of
 `--search-s` seconds was emulated (what `prefetch_verdict` does while the
-search runs); a verdict that is not `proved` is a disagreement and is named. Then warm coqtop vs cold coqc,
+search runs); a verdict that is not `proved` is a disagreement and is named. On `--view-sample` of
+the proofs, coqchk on the library view is timed against coqchk on the whole
+installation (`checkers.verdict_coqlib`). Then warm coqtop vs cold coqc,
 both inside bubblewrap, on a Lia header. Prints measured numbers only
 (goals: verdict <= 1 s per proved item, warm >= 100x cold).
 """
@@ -76,7 +78,10 @@ class _TimedRunner:
                  deadline: Deadline) -> sandbox.RunResult:
         t0 = time.perf_counter()
         run = self.inner(tool, args, mounts, sandboxed, deadline)
-        stage = "coqchk" if tool == "coqchk" else f"coqc {args[-1].removesuffix('.v')}"
+        if tool == "coqchk":
+            stage = "coqchk view" if args[:1] == ["-coqlib"] else "coqchk"
+        else:
+            stage = f"coqc {args[-1].removesuffix('.v')}"
         self.ms[stage].append((time.perf_counter() - t0) * 1000)
         return run
 
@@ -108,6 +113,33 @@ def find_imports(pairs: list[tuple[Problem, str, tuple[str, ...]]]) -> list[tupl
     finally:
         warm.close()
     return found
+
+
+def view_vs_whole(pairs: list[tuple[str, Problem, str, tuple[str, ...] | None]], sample: int) -> None:
+    """coqchk on the library view vs on the whole installation: the same verdicts, alternately, on a fresh engine."""
+    engine = VerdictEngine()
+    if engine._run is None or engine.problems is None or sample <= 0:
+        return
+    timed = _TimedRunner(engine._run)
+    engine._run = engine.problems.runner = timed  # type: ignore[assignment]
+    view = engine._coqchk_view
+    whole: list[float] = []
+    narrow: list[float] = []
+    try:
+        for _, problem, proof, imports in [p for p in pairs if p[3] is not None][:sample]:
+            assert imports is not None
+            engine.check(problem, proof, imports)  # compiles the problem, so both timed runs below reuse it
+            for on in (True, False):
+                engine._coqchk_view = view if on else (lambda loaded, sandboxed: None)  # type: ignore[method-assign]
+                timed.ms.clear()
+                engine.check(problem, proof, imports)
+                (narrow if on else whole).extend(timed.ms["coqchk view" if on else "coqchk"])
+    finally:
+        engine.close()
+    if narrow and whole:
+        n, w = statistics.median(narrow), statistics.median(whole)
+        print(f"  coqchk on the library view {n:.0f} ms vs on the whole installation {w:.0f} ms "
+              f"(median over {len(narrow)} / {len(whole)} runs): {w / n:.2f}x")
 
 
 def time_verdicts(name: str, pairs: list[tuple[str, Problem, str, tuple[str, ...] | None]], search_s: float) -> None:
@@ -149,7 +181,8 @@ def time_verdicts(name: str, pairs: list[tuple[str, Problem, str, tuple[str, ...
           f"median {_median(first)} with the problem compiled, {_median(again)} when the compiled problem is "
           f"reused, {_median(ready)} when prefetched during a {search_s:g} s search (goal <= 1000 ms); "
           f"verdicts not proved: {disagree}; on standby provers {engine.stats['standby_used']} runs, "
-          f"{engine.stats['standby_unusable']} unusable")
+          f"{engine.stats['standby_unusable']} unusable; coqchk on the library view {engine.stats['coqchk_view']} "
+          f"runs, {engine.stats['coqchk_view_failed']} run again on the whole installation")
     if timed is not None:
         stages = ", ".join(f"{k} {_median(v)} x{len(v)}" for k, v in sorted(timed.ms.items()))
         print(f"  per prover run (median, count): {stages} (Verify and coqchk run in parallel)")
@@ -172,12 +205,13 @@ async def search_proofs(items: list[dict[str, Any]], max_seconds: float) -> Foun
     return proved
 
 
-def verdict_costs(name: str, proved: Found, search_s: float) -> None:
+def verdict_costs(name: str, proved: Found, search_s: float, view_sample: int) -> None:
     problems = [(_problem(item), proof, code) for item, proof, code in proved]
     imports = find_imports([(p, proof, _imports(code, p.header)) for p, proof, code in problems])
-    time_verdicts(name, [(str(item.get("id")), p, proof, imp)
-                         for (item, _, _), (p, proof, _), imp in zip(proved, problems, imports, strict=True)],
-                  search_s)
+    pairs = [(str(item.get("id")), p, proof, imp)
+             for (item, _, _), (p, proof, _), imp in zip(proved, problems, imports, strict=True)]
+    time_verdicts(name, pairs, search_s)
+    view_vs_whole(pairs, view_sample)
 
 
 def minif2f_item(path: Path) -> dict[str, Any]:
@@ -222,11 +256,14 @@ def main() -> int:
     ap.add_argument("--search-s", type=float, default=2.0,
                     help="seconds of search emulated between the prefetch and the prefetched verdict")
     ap.add_argument("--cold-checks", type=int, default=8)
+    ap.add_argument("--view-sample", type=int, default=12,
+                    help="proofs whose coqchk is timed on the library view and on the whole installation")
     args = ap.parse_args()
     reason = probe()
     print(f"prover sandbox: {'bubblewrap' if reason is None else 'UNAVAILABLE: ' + reason}")
     examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
-    verdict_costs("bundled examples", asyncio.run(search_proofs(examples, args.max_seconds)), args.search_s)
+    verdict_costs("bundled examples", asyncio.run(search_proofs(examples, args.max_seconds)), args.search_s,
+                  args.view_sample)
     if MINIF2F.is_dir() and args.minif2f > 0:
         if args.proofs is not None:
             records = json.loads(args.proofs.read_text(encoding="utf-8"))
@@ -243,7 +280,7 @@ def main() -> int:
                 proved += asyncio.run(search_proofs(batch, args.max_seconds))
             proved = proved[: args.minif2f]
             where = f"{len(proved)} proofs found by the search"
-        verdict_costs(f"miniF2F valid ({where})", proved, args.search_s)
+        verdict_costs(f"miniF2F valid ({where})", proved, args.search_s, args.view_sample)
     else:
         print(f"miniF2F: skipped ({'--minif2f 0' if MINIF2F.is_dir() else f'{MINIF2F} absent'})")
     warm_vs_cold(args.warm_checks, args.cold_checks)
