@@ -12,7 +12,8 @@ runs, then re-checks the compiled kernel terms with `coqchk`:
   decision procedures the proof never names, which load slowly; with all of
   them when that does not check), `Require Import` of the problem, then `Theorem name : <problem>.scillm_statement`, `unfold`, the
   proof, `Qed.` The theorem's type is the problem's constant, so nothing the
-  proof text does can change what it states.
+  proof text does can change what it states; its name is fresh per verdict,
+  so a proof that abandons it cannot restate it.
 * `Verify.v`: only `Require` of the two libraries (no notation, scope or
   instance of the candidate is in scope) and
   `Definition scillm_check : <problem>.scillm_statement := <candidate>.name.`
@@ -215,7 +216,10 @@ class VerdictEngine:
         tail += [vt.locate_line(libs_seps[0]), "Print Libraries.", vt.locate_line(libs_seps[1])]
         tail.append(f"Require Import {PROBLEM_ROOT}.Problem.")
         tail += vt.environment_sentences(cand.decls)
-        lines = [f"Theorem {cand.name} : {stmt}.", "Proof.", f"unfold {stmt}."]
+        # The theorem's name is new for every verdict and never in the proof text, so a proof that abandons it
+        # (`Abort`) and declares anything, then restates the statement, leaves no theorem Verify.v would accept.
+        name = f"scillm_theorem_{secrets.token_hex(8)}"
+        lines = [f"Theorem {name} : {stmt}.", "Proof.", f"unfold {stmt}."]
         lines += [s.text for s in cand.proof]
         lines.append("Qed.")
         standby = (pair.candidate, pair.scratch) if pair else None
@@ -235,7 +239,7 @@ class VerdictEngine:
         with self._lock:
             predicted = self._wants_assumptions.get(memo, True)
         check = [f"Require {PROBLEM_ROOT}.Problem {root}.Candidate.",
-                 f"Definition scillm_check : {stmt} := {root}.Candidate.{cand.name}."]
+                 f"Definition scillm_check : {stmt} := {root}.Candidate.{name}."]
         vseps = [vt.separator(), vt.separator()]
         ask = [vt.locate_line(vseps[0]), "Print Assumptions scillm_check.", vt.locate_line(vseps[1])]
         chk_args = ["-silent", "-o", *paths, "-norec", f"{PROBLEM_ROOT}.Problem", "-norec", f"{root}.Candidate"]

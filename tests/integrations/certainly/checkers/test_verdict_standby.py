@@ -116,6 +116,60 @@ def test_vernacular_past_the_filter_is_not_proved_on_standby_provers(engine: Ver
     assert engine.stats["standby_used"] + engine.stats["standby_failed"] >= 1  # it reached the standby coqc
 
 
+# Coq 8.16 accepts any definition for a `Primitive` field of a module type (rocq#18503, fixed in 8.19), and coqchk
+# does not list the fields of an interactively sealed module. Abandoning the verdict's theorem and restating the
+# statement under the theorem's name must still never be proved: the verdict's theorem has a name the proof
+# cannot know.
+PRIMITIVE_SEAL = """Abort.
+Require Coq.Numbers.Cyclic.Int63.PrimInt63.
+Module B.
+Import Coq.Numbers.Cyclic.Int63.PrimInt63.
+Local Open Scope int63_scope.
+Module Type T.
+  Primitive bar := #int63_sub.
+  Axiom bar_land : bar = PrimInt63.land.
+End T.
+Module N : T.
+  Definition bar := PrimInt63.land.
+  Definition bar_land : bar = PrimInt63.land := eq_refl.
+End N.
+Module F (X : T).
+  Definition foo : X.bar 1 1 = 0 := eq_refl.
+End F.
+Module A := F N.
+Lemma bad : False.
+Proof.
+  assert (H : PrimInt63.land 1 1 = 0) by (rewrite <- N.bar_land; exact A.foo).
+  assert (H2 : PrimInt63.eqb (PrimInt63.land 1 1) 1 = PrimInt63.eqb 0 1) by (rewrite H; reflexivity).
+  vm_compute in H2. discriminate H2.
+Qed.
+End B.
+Theorem {name} : {statement}.
+Proof.
+  exfalso. exact B.bad."""
+UINT63 = "Require Import Coq.Numbers.Cyclic.Int63.Uint63."
+
+
+@pytest.mark.parametrize("standby", [False, True], ids=["cold", "standby"])
+@pytest.mark.parametrize("statement", ["False", "forall n : nat, n + 1 = n"])
+def test_a_proof_that_abandons_the_theorem_and_restates_it_is_not_proved(
+        engine: VerdictEngine, monkeypatch: pytest.MonkeyPatch, standby: bool, statement: str) -> None:
+    from scillm.integrations.certainly.checkers import coq_candidate
+
+    problem = Problem(header=UINT63, statement=statement)
+    if standby:
+        _ready(engine, problem)
+    monkeypatch.setattr(coq_candidate, "check_proof_sentences", lambda sentences: None)
+    for restated in (problem.theorem_name, "scillm_statement"):
+        v = engine.check(problem, PRIMITIVE_SEAL.format(name=problem.theorem_name,
+                                                        statement=statement if restated != "scillm_statement"
+                                                        else "scillm_statement"))
+        assert v.status in ("failed", "rejected"), v
+    monkeypatch.undo()
+    honest = engine.check(Problem(header=UINT63, statement="forall n : nat, n + 0 = n"), GOOD_NAT)
+    assert honest.status == "proved", honest
+
+
 def test_each_pair_serves_one_verdict_and_is_then_gone(engine: VerdictEngine) -> None:
     problem = Problem(header=LIA, statement="forall n : nat, 2 * n = n + n")
     pair = _ready(engine, problem)
