@@ -165,6 +165,9 @@ class Assumptions:
     other: tuple[str, ...] = field(default_factory=tuple)
 
 
+_USED_IN = re.compile(r"used in [\w'.]+ to prove")
+
+
 def parse_assumptions(region: str) -> Assumptions:
     """Names at column 0 under `Axioms:`; names under any other heading are `other`."""
     axioms: list[str] = []
@@ -176,6 +179,8 @@ def parse_assumptions(region: str) -> Assumptions:
         head = line.rstrip()
         if head.endswith(":") and " : " not in head:
             section = head[:-1].strip()
+            continue
+        if _USED_IN.fullmatch(line.rstrip()):  # Coq 8.16 names the theorem an axiom of `False` is used in
             continue
         m = re.match(r"([\w'.]+)(?:\s|$)", line)
         if m is None or section is None:

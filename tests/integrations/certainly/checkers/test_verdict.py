@@ -56,6 +56,38 @@ def test_axioms_are_listed_fully_qualified_and_checked_against_the_header() -> N
     assert untrusted.status == "rejected"
 
 
+@pytest.mark.parametrize(("statement", "proof"), [("False", "exact proof_admitted."),
+                                                   ("1 = 2", "exact (False_ind _ proof_admitted)."),
+                                                   ("forall n : nat, n + 1 = n", "case proof_admitted.")])
+def test_an_axiom_of_a_trusted_package_is_trusted_only_when_it_is_on_the_list(statement: str, proof: str) -> None:
+    admit = "From Coq Require Import Compat.AdmitAxiom."  # Coq's own `Axiom proof_admitted : False.`
+    v = independent_verdict(Problem(header=admit, statement=statement), proof)
+    assert v.status == "rejected" and "proof_admitted" in v.message, v
+    honest = independent_verdict(Problem(header=admit + "\nRequire Import Classical.",
+                                         statement="forall P : Prop, P \\/ ~ P"), "exact classic.")
+    assert honest.status == "proved" and honest.axioms == ("Coq.Logic.Classical_Prop.classic",), honest
+
+
+def test_every_axiom_the_installed_libraries_declare_is_on_the_list_or_refused_by_name(tmp_path: Path) -> None:
+    """The allow-list covers the trusted packages: an axiom a package update adds fails this test until reviewed."""
+    from scillm.integrations.certainly.checkers.trusted import TRUSTED_ROOTS, trusted_axiom
+
+    where = Path(subprocess.run(["coqc", "-where"], capture_output=True, text=True, check=True).stdout.strip())
+    modules = sorted(m for m in (("Coq." if sub == "theories" else "") + str(vo.relative_to(where / sub).with_suffix(
+        "")).replace("/", ".") for sub in ("theories", "user-contrib") for vo in (where / sub).rglob("*.vo"))
+        if m.split(".", 1)[0] in TRUSTED_ROOTS)
+    (tmp_path / "All.v").write_text('Set Warnings "-all".\n' + "".join(f"Require {m}.\n" for m in modules))
+    subprocess.run(["coqc", "-q", "-Q", ".", "AX", "All.v"], cwd=tmp_path, check=True, capture_output=True,
+                   timeout=600)
+    out = subprocess.run(["coqchk", "-silent", "-o", "-Q", ".", "AX", "-norec", "AX.All"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600)
+    summary = verdict_text.parse_coqchk(out.stdout + out.stderr)
+    assert summary is not None and len(summary.axioms) > 100, out.stdout[-500:]
+    refused = sorted(a for a in summary.axioms if not trusted_axiom(a, modules))
+    assert all(a.startswith(("Coq.Compat.AdmitAxiom.", "Coq.extraction.ExtrOcamlIntConv.")) for a in refused), refused
+    assert "Coq.Compat.AdmitAxiom.proof_admitted" in refused
+
+
 def test_decls_that_change_the_statement_are_refused_and_definitions_are_not() -> None:
     for decls, stmt, proof in [("Notation False := True.", "False", "exact I."),
                                ("Definition False := True.", "False", "exact I."),

@@ -68,6 +68,20 @@ def test_trusted_lists() -> None:
     assert trusted_axiom("Coq.Logic.Classical_Prop.classic", loaded)
     assert not trusted_axiom("Coq.Logic.Other.ax", loaded)
     assert not trusted_axiom("SP_1.Problem.cheat", loaded)
+    assert not trusted_axiom("Coq.Compat.AdmitAxiom.proof_admitted", {"Coq.Compat.AdmitAxiom"})
+    assert not trusted_axiom("Coq.Logic.Classical_Prop.classic", {"Coq.Logic.Classical"})  # not the declaring one
+    assert trusted_axiom("Stdlib.Logic.Classical_Prop.classic", {"Stdlib.Logic.Classical_Prop"})
+    assert trusted_axiom("Corelib.Numbers.Cyclic.Int63.PrimInt63.add", {"Corelib.Numbers.Cyclic.Int63.PrimInt63"})
+    assert trusted_axiom("mathcomp.ssreflect.finset.SetDef.finset", {"mathcomp.ssreflect.finset"})
+    assert not trusted_axiom("Coquelicot.Hierarchy.cheat", {"Coquelicot.Hierarchy"})
+
+
+def test_parse_assumptions_reads_the_theorem_an_axiom_of_false_is_used_in() -> None:
+    from scillm.integrations.certainly.checkers.verdict_text import parse_assumptions
+
+    got = parse_assumptions("Axioms:\nproof_admitted : False\nused in t to prove\n forall n : nat, n + 1 = n\n"
+                            "used : False\n")
+    assert got.axioms == ("proof_admitted", "used") and got.other == ()
 
 
 def test_exported_decls_drop_locality_only() -> None:
