@@ -175,7 +175,7 @@ class VerdictEngine:
         root = pair.root if pair else f"SC_{secrets.token_hex(6)}"
         memo = "\x00".join([key, *trusted])
         try:
-            return self._candidate(cand, header, trusted, built.directory, scratch, root, pair, sandboxed,
+            return self._candidate(cand, header, trusted, built, scratch, root, pair, sandboxed,
                                    deadline, memo).model_copy(update={"file": standalone})
         finally:
             if pair is not None:
@@ -203,9 +203,10 @@ class VerdictEngine:
         write(mounts.scratch, main, [*head, *tail, *lines])
         return self._run("coqc", [*args, main], mounts, sandboxed, deadline)
 
-    def _candidate(self, cand: Candidate, header: str, imports: list[str], problem_dir: str, scratch: str,
+    def _candidate(self, cand: Candidate, header: str, imports: list[str], built: Built, scratch: str,
                    root: str, pair: Pair | None, sandboxed: bool, deadline: Deadline, memo: str) -> Verdict:
-        assert self._run is not None
+        assert self._run is not None and built.directory is not None
+        problem_dir = built.directory
         mounts = sandbox.Mounts(scratch=scratch, readonly=((problem_dir, "/problem"),))
         pdir, cdir = mounts.inside(problem_dir, sandboxed), mounts.inside(scratch, sandboxed)
         paths = ["-Q", pdir, PROBLEM_ROOT, "-Q", cdir, root]
@@ -238,8 +239,10 @@ class VerdictEngine:
         loaded = vt.library_names(got[0])
         with self._lock:
             predicted = self._wants_assumptions.get(memo, True)
+        psep = [vt.separator(), vt.separator()]
         check = [f"Require {PROBLEM_ROOT}.Problem {root}.Candidate.",
-                 f"Definition scillm_check : {stmt} := {root}.Candidate.{name}."]
+                 f"Definition scillm_check : {stmt} := {root}.Candidate.{name}.",
+                 *vt.meaning_sentences(f"{PROBLEM_ROOT}.Problem", psep)]
         vseps = [vt.separator(), vt.separator()]
         ask = [vt.locate_line(vseps[0]), "Print Assumptions scillm_check.", vt.locate_line(vseps[1])]
         chk_args = ["-silent", "-o", *paths, "-norec", f"{PROBLEM_ROOT}.Problem", "-norec", f"{root}.Candidate"]
@@ -256,7 +259,18 @@ class VerdictEngine:
         if interrupted(run) or interrupted(chk):
             return Verdict(status="error", message="the independent check was interrupted")
         if run.rc != 0:
+            failed = vt.last_error(run.err)
+            if failed is not None and failed[0] == 3:
+                return Verdict(status="rejected", message="the decls change the meaning of the statement: read with "
+                               "the header alone it elaborates to a different proposition (move scope and notation "
+                               "commands into the header)")
             return Verdict(status="rejected", message="the proved theorem does not have the requested statement")
+        got_plain = vt.regions(run.out, psep)
+        reads_plain = vt.plain_answer(got_plain[0]) if got_plain else None
+        if reads_plain is None:
+            return Verdict(status="error", message="could not read whether the statement needs the decls")
+        if not reads_plain and built.meaning_change is not None:
+            return Verdict(status="rejected", message=built.meaning_change)
         summary = vt.parse_coqchk(chk.out + "\n" + chk.err)
         if chk.rc != 0 or summary is None:
             text = (chk.err or chk.out).strip()[-300:]

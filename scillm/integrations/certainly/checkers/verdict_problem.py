@@ -39,12 +39,20 @@ _MAX_PROBLEMS = 256
 
 @dataclass(frozen=True)
 class Built:
-    """A compiled problem: where its `.vo` lives, or why it cannot be used."""
+    """A compiled problem: where its `.vo` lives, or why it cannot be used.
+
+    `meaning_change` is why the decls change a word the statement takes from
+    the header (a `Locate` answer or an `Arguments` that differs); it refuses
+    the problem whenever the statement needs the decls, which only the
+    verdict's `Verify.v` can tell by construction (Problem.v's own answer is
+    printed after the decls, which could fake it).
+    """
 
     directory: str | None
     status: VerdictStatus = "proved"
     message: str = ""
     keep: bool = True
+    meaning_change: str | None = None
 
 
 class Deadline:
@@ -232,20 +240,26 @@ def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], se
         return Built(None, "error", "could not read the problem's own answers")
     n = len(queries)
     header_view, decls_view, plain = got[:n], got[n + 1: 2 * n + 1], got[-1]
-    if "= true" not in plain:
-        for tok, query in queries:
-            if tok in arguments and not query.startswith('Locate "') and \
-                    vt.meaning(query, header_view[queries.index((tok, query))]) is not None:
-                shutil.rmtree(directory, ignore_errors=True)
-                return Built(None, "rejected", f"the decls re-declare the arguments of `{tok}`, which the statement "
-                             "uses with its meaning from the header (put `Arguments` in the header)")
-        for (tok, query), a, b in zip(queries, header_view, decls_view, strict=True):
-            was = vt.meaning(query, a)
-            if was is not None and vt.meaning(query, b) != was:
-                shutil.rmtree(directory, ignore_errors=True)
-                return Built(None, "rejected", f"the decls change what `{tok}` means in the statement "
-                             "(it already has a meaning from the header)")
-    return Built(directory)
+    change = _meaning_change(queries, header_view, decls_view, arguments)
+    if change is not None and vt.plain_answer(plain) is not True:  # early: Verify.v decides by construction
+        shutil.rmtree(directory, ignore_errors=True)
+        return Built(None, "rejected", change)
+    return Built(directory, meaning_change=change)
+
+
+def _meaning_change(queries: list[tuple[str, str]], header_view: list[str], decls_view: list[str],
+                    arguments: list[str]) -> str | None:
+    """Why the decls change a word the statement takes from the header, or None."""
+    for tok, query in queries:
+        if tok in arguments and not query.startswith('Locate "') and \
+                vt.meaning(query, header_view[queries.index((tok, query))]) is not None:
+            return (f"the decls re-declare the arguments of `{tok}`, which the statement uses with its meaning "
+                    "from the header (put `Arguments` in the header)")
+    for (tok, query), a, b in zip(queries, header_view, decls_view, strict=True):
+        was = vt.meaning(query, a)
+        if was is not None and vt.meaning(query, b) != was:
+            return f"the decls change what `{tok}` means in the statement (it already has a meaning from the header)"
+    return None
 
 
 def _problem_failure(kind: str, text: str) -> Built:

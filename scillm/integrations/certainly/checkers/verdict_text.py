@@ -50,6 +50,26 @@ def regions(out: str, seps: list[str]) -> list[str] | None:
     return [out[found[k][1]: found[k + 1][0]] for k in range(len(found) - 1)]
 
 
+def meaning_sentences(problem: str, seps: list[str]) -> list[str]:
+    """Verify.v's check that the decls keep the statement's meaning, by the full names of the compiled `problem`.
+
+    Nothing of the problem is imported there, so the decls cannot shadow
+    these names: `scillm_same` type-checks only when the statement read with
+    the header alone (when it reads) is convertible to the one read with the
+    decls, and the `Eval` between `seps` says whether it reads alone.
+    """
+    return [f"Definition scillm_same : (match {problem}.scillm_plain with Some T => T | None => "
+            f"{problem}.scillm_statement end) -> {problem}.scillm_statement := fun x => x.",
+            locate_line(seps[0]), f"Eval lazy in (match {problem}.scillm_plain with Some _ => true | None => false end).",
+            locate_line(seps[1])]
+
+
+def plain_answer(region: str) -> bool | None:
+    """`Eval lazy` of whether the statement reads with the header alone: True, False, or None when not that answer."""
+    m = re.fullmatch(r"\s*= (true|false)\s*:\s*bool\s*", region)
+    return None if m is None else m.group(1) == "true"
+
+
 def statement_tokens(statement: str, limit: int = 400) -> list[tuple[str, bool]]:
     """(token, is_identifier) for each distinct name and symbol the statement uses, in order."""
     text = _STRING.sub(" ", strip_comments(statement))
@@ -304,8 +324,10 @@ __all__ = [
     "locate_queries",
     "locate_sentences",
     "meaning",
+    "meaning_sentences",
     "parse_assumptions",
     "parse_coqchk",
+    "plain_answer",
     "regions",
     "separator",
     "statement_tokens",

@@ -102,6 +102,29 @@ def test_decls_that_change_the_statement_are_refused_and_definitions_are_not() -
     assert independent_verdict(two, "reflexivity.").status == "proved"
 
 
+NODUP_HEADER = "From Coq Require Import List Arith.\nImport ListNotations."
+NODUP_SHADOW = "Definition NoDup (l : list nat) : Prop := True."
+
+
+@pytest.mark.parametrize(("decls", "statement"), [
+    # the decls shadow Problem.v's own probe and make its answer print like `true`
+    (NODUP_SHADOW + "\nModule X.\nDefinition scillm_plain : option Type := @None Type.\nEnd X.\nImport X.\n"
+                    "Notation truex := false.", "NoDup [1; 1]"),
+    ("Notation \"'ℕ'\" := nat.\n" + NODUP_SHADOW + "\nNotation truex := false.", "forall n : ℕ, NoDup [n; n]"),
+    ("Notation \"'ℕ'\" := nat.\n" + NODUP_SHADOW + "\nNotation true := false.", "forall n : ℕ, NoDup [n; n]"),
+    (NODUP_SHADOW + "\nModule X.\nDefinition scillm_plain : option Type := @None Type.\n"
+                    "Definition scillm_statement : Type := True.\nEnd X.\nImport X.", "NoDup [1; 1]"),
+])
+def test_decls_cannot_fake_the_problem_checks_that_keep_the_statements_meaning(decls: str, statement: str) -> None:
+    v = independent_verdict(Problem(header=NODUP_HEADER, decls=decls, statement=statement), "intros; exact I.")
+    assert v.status == "rejected", v
+    honest = independent_verdict(Problem(header=NODUP_HEADER, decls="Notation \"'ℕ'\" := nat.",
+                                         statement="forall n : ℕ, NoDup [n; S n]"),
+                                 "intros. constructor; [simpl; intros [H | []]; lia | constructor; [easy | constructor]].",
+                                 ("Coq.micromega.Lia",))
+    assert honest.status == "proved", honest
+
+
 def test_the_reported_file_rechecks_with_plain_coqc_and_coqchk(tmp_path: Path) -> None:
     v = independent_verdict(Problem(header="Require Import Lia.", statement="forall n : nat, n + 1 > n"),
                             "intros. lia.")

@@ -95,3 +95,12 @@ def test_exported_decls_drop_locality_only() -> None:
         "Definition a := 1.", 'Notation "x ++ y" := (x + y).', "#[program] Definition g : nat := 2.",
         "#[export] Hint Resolve a : core.", "#[export] Instance i : Inhabited nat := {}.",
         "#[global] Instance j : Inhabited bool := {}.", "Open Scope Z_scope.", "Definition Localized := 0."]
+
+
+def test_plain_answer_is_read_whole() -> None:
+    from scillm.integrations.certainly.checkers.verdict_text import plain_answer
+
+    assert plain_answer("\n     = true\n     : bool\n") is True
+    assert plain_answer("     = false\n     : bool") is False
+    assert plain_answer("     = truex\n     : bool") is None
+    assert plain_answer("     = true\n     : bool\n     = false\n     : bool") is None
