@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scillm.integrations.certainly.checkers.machinery import unnamed_machinery
 from scillm.integrations.certainly.checkers.meaning import meaning_violation
 from scillm.integrations.certainly.checkers.sentences import Sentence, strip_comments, words_outside_strings
 from scillm.integrations.certainly.checkers.trusted import library_of
@@ -229,7 +230,7 @@ def check_decls(sentences: list[Sentence]) -> Violation | None:
                  "NonCumulative", "Private", "Template"}):
             reason = f"command prefix `{cmd.prefixes[0]}` is not allowed in decls"
         if reason is None:
-            reason = meaning_violation(cmd)
+            reason = meaning_violation(cmd) or unnamed_machinery(s.text)
         if reason is None and cmd.head not in DECL_HEADS:
             reason = (f"`{cmd.head or cmd.body[:20]}` is not allowed in decls; decls may hold definitions, "
                       "inductive types, lemmas with proofs, notations, hints, sections and imports")

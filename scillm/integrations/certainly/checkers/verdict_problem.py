@@ -30,6 +30,7 @@ from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.coq_session import CoqBinaries
 from scillm.integrations.certainly.checkers.diagnostics import missing_library
+from scillm.integrations.certainly.checkers.machinery import machinery_names, unnamed_machinery
 from scillm.integrations.certainly.models import Problem
 
 VerdictStatus = Literal["proved", "failed", "rejected", "error", "timeout", "env_unavailable"]
@@ -146,6 +147,9 @@ class ProblemStore:
             return built
 
     def _compile(self, problem: Problem, header: str, sandboxed: bool, deadline: Deadline) -> Built:
+        unnamed = unnamed_machinery(problem.decls)
+        if unnamed is not None:
+            return Built(None, "rejected", unnamed)
         stmt = problem.statement.strip()
         tokens = vt.statement_tokens(stmt)
         keywords = vt.KEYWORDS
@@ -223,7 +227,7 @@ def _machinery_chunks(decls: str, words: set[str]) -> list[tuple[str, str]]:
     statement: decls may add words, not silent elaboration into the statement.
     """
     out: list[tuple[str, str]] = []
-    for k, (kind, name) in enumerate(vt.machinery_names(decls)):
+    for k, (kind, name) in enumerate(machinery_names(decls)):
         if name in words:
             continue
         out.append((f"Definition scillm_free_{k} : True := ltac:(let t := eval cbv delta [scillm_statement] in "

@@ -265,8 +265,6 @@ def _exported(text: str) -> str:
     return "".join(kept) + text[i:]
 
 
-_MACHINERY = re.compile(
-    r"(?:Program\s+)?(Coercion|Instance|Existing\s+Instances?|Canonical(?:\s+Structure)?)\s+((?:[^\W\d][\w'.]*\s*)+)")
 _ARGUMENTS = re.compile(r"Arguments\s+@?([^\W\d][\w'.]*)")
 
 
@@ -276,23 +274,6 @@ def _command(text: str) -> str:
     while m := _ATTRIBUTES.match(text) or re.match(r"(?:Local|Global|Export|#\[[^\]]*\])\s+", text):
         text = text[m.end():]
     return text
-
-
-def machinery_names(decls: str) -> list[tuple[str, str]]:
-    """(kind, name) of each coercion, instance and canonical structure the decls declare by name.
-
-    These change how a statement elaborates without the statement naming
-    them, so the verdict checks that none of them ends up inside it.
-    """
-    out: list[tuple[str, str]] = []
-    for s in split_sentences(decls):
-        m = _MACHINERY.match(_command(s.text))
-        if m is None:
-            continue
-        kind = " ".join(m.group(1).split())
-        names = m.group(2).split() if kind.startswith("Existing") else m.group(2).split()[:1]
-        out += [(kind, n.rstrip(".")) for n in names if n.rstrip(".") not in ("", "Structure")]
-    return out
 
 
 def argument_names(decls: str) -> list[str]:
@@ -313,7 +294,6 @@ def last_error(err: str) -> tuple[int, str] | None:
 __all__ = [
     "KEYWORDS",
     "argument_names",
-    "machinery_names",
     "Assumptions",
     "KernelSummary",
     "environment_sentences",

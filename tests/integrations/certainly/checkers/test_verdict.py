@@ -125,6 +125,29 @@ def test_decls_cannot_fake_the_problem_checks_that_keep_the_statements_meaning(d
     assert honest.status == "proved", honest
 
 
+SETOID = "From Coq Require Import Classes.SetoidClass Arith Lia."
+_TRIV = "{| equiv := fun _ _ => True; setoid_equiv := ltac:(split; red; auto) |}"
+
+
+@pytest.mark.parametrize(("decls", "statement", "proof"), [
+    (f"#[global] Instance : Setoid nat := {_TRIV}.", "forall x y : nat, x == y", "intros; exact I."),
+    (f"#[global] Program Instance : Setoid nat := {_TRIV}.", "forall x y : nat, x == y", "intros; exact I."),
+    (f"Definition triv : Setoid nat := {_TRIV}.\n#[export] Hint Resolve triv : typeclass_instances.",
+     "forall x y : nat, x == y", "intros; exact I."),
+    (f"Definition triv : Setoid nat := {_TRIV}.\n#[export] Hint Extern 1 (Setoid nat) => exact triv : "
+     "typeclass_instances.", "forall x y : nat, x == y", "intros; exact I."),
+    ("Record box := { unbox :> nat }.", "forall b : box, b + 1 = b", "intros; lia."),
+    ("Record box := { unbox :> nat }.", "forall b : box, b + 0 = b", "intros; lia."),
+    ("SubClass small := nat.\nDefinition tiny : small := 0.", "tiny + 1 = 1", "reflexivity."),
+])
+def test_machinery_the_decls_insert_without_a_name_is_refused(decls: str, statement: str, proof: str) -> None:
+    v = independent_verdict(Problem(header=SETOID, decls=decls, statement=statement), proof)
+    assert v.status == "rejected", v
+    named = independent_verdict(Problem(header=SETOID, decls="Record box := { unbox :> nat }.",
+                                        statement="forall b : box, unbox b + 0 = unbox b"), "intros; lia.")
+    assert named.status == "proved", named
+
+
 def test_the_reported_file_rechecks_with_plain_coqc_and_coqchk(tmp_path: Path) -> None:
     v = independent_verdict(Problem(header="Require Import Lia.", statement="forall n : nat, n + 1 > n"),
                             "intros. lia.")
