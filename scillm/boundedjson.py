@@ -1,8 +1,9 @@
-"""Decoding hostile JSON with bounded values: finite numbers, bounded integers, bounded nesting.
+"""Decoding hostile JSON with bounded values: finite numbers, bounded integers, bounded nesting, unique keys.
 
 Python's `json` accepts `NaN`/`Infinity`, turns `1e999` into infinity,
-recurses without bound and refuses huge integers only by raising; each of
-those would fail later, far from the input. Every refusal here is one
+recurses without bound, refuses huge integers only by raising and keeps the
+last of two equal keys (where another reader may keep the first); each of
+those would fail later, far from the input, or mean two things. Every refusal here is one
 `JSONRefusedError` naming its kind, so each caller can answer in its own terms
 (a 4xx at an HTTP door, a protocol fault for a sandboxed child's reply).
 """
@@ -19,7 +20,7 @@ from typing import Literal
 JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
 """A decoded JSON document."""
 
-RefusalKind = Literal["constant", "float", "int", "depth"]
+RefusalKind = Literal["constant", "float", "int", "depth", "duplicate"]
 
 _STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
@@ -66,6 +67,18 @@ def _float(text: str) -> float:
     return value
 
 
+def _unique(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JSONRefusedError("duplicate", f"key {key[:80]!r} appears twice in one JSON object; "
+                                       "send each key once")
+            seen.add(key)
+    return obj
+
+
 def _int_parser(max_digits: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         digits = len(text.lstrip("-"))
@@ -76,14 +89,16 @@ def _int_parser(max_digits: int) -> Callable[[str], int]:
 
 
 def loads(text: str | bytes, *, max_depth: int, max_int_digits: int) -> JSONValue:
-    """The decoded document, or `JSONRefusedError` for a non-finite number, a huge integer or deep nesting.
+    """The decoded document, or `JSONRefusedError` for a non-finite number, a huge integer, deep nesting
+    or a key given twice in one object (at any depth).
 
     Malformed text raises `json.JSONDecodeError` / `UnicodeDecodeError` as `json.loads` does.
     """
     parse_int = _int_parser(max_int_digits)
     too_deep = JSONRefusedError("depth", f"JSON nested deeper than {max_depth} levels")
     try:
-        value: JSONValue = json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=parse_int)
+        value: JSONValue = json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=parse_int,
+                                      object_pairs_hook=_unique)
     except RecursionError:
         raise too_deep from None
     if not within_depth(value, max_depth):

@@ -2,7 +2,8 @@
 
 Python's `json` accepts `NaN`/`Infinity`, turns `1e999` into infinity,
 recurses without bound and refuses huge integers by raising; each of those
-would be a 500 later. Here each is a 4xx at the door instead, and a body that
+would be a 500 later. It also keeps the last of two equal keys, where a proxy
+may read the first. Here each is a 4xx at the door instead, and a body that
 arrives too slowly (or never completes its Content-Length) is answered 408
 and the connection closed.
 """
@@ -32,7 +33,7 @@ def parse_json(raw: bytes) -> JSONValue:
     try:
         return boundedjson.loads(raw, max_depth=MAX_DEPTH, max_int_digits=MAX_INT_DIGITS)
     except boundedjson.JSONRefusedError as exc:
-        kind = "too_deep" if exc.kind == "depth" else "invalid_number"
+        kind = {"depth": "too_deep", "duplicate": "duplicate_key"}.get(exc.kind, "invalid_number")
         raise BridgeHTTPError(422, kind, str(exc), details=[ErrorDetail(loc="body", msg=str(exc))]) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""

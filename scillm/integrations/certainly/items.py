@@ -167,8 +167,10 @@ async def _resolve(norm: NormalizedItem, ctx: RunContext) -> NormalizedItem | It
 
 async def prove_item(item: Any, index: int, ctx: RunContext) -> ItemResult:  # noqa: ANN401  a hostile JSON item
     """One item to one result; never raises for bad input or a failed proof."""
+    named = item.get("backend") if isinstance(item, dict) else None
     try:
-        backend = choose_backend(item.get("backend") if isinstance(item, dict) else None,
+        # a backend that is not a string is the item's own error, which normalize_item names
+        backend = choose_backend(named if isinstance(named, str) else None,
                                  ctx.opts.backend, ctx.statuses, _item_text(item), ctx.default_backend)
     except InvalidRequestError as exc:
         norm = normalize_item(item, index, backend="coq")

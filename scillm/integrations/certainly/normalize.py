@@ -33,8 +33,8 @@ LEAN_DEFAULT_HEADER = "import Mathlib"
 MAX_REQUIREMENT_CHARS = 200_000
 
 _TEXT_KEYS = ("requirement_text", "text", "requirement")
-_KNOWN_KEYS = {*_TEXT_KEYS, "id", "backend", "header", "decls", "theorem_name", "tactics", "strategies",
-               "metadata"}
+_STRING_FIELDS = ("backend", "header", "decls", "theorem_name")
+_KNOWN_KEYS = {*_TEXT_KEYS, *_STRING_FIELDS, "id", "tactics", "strategies", "metadata"}
 _COQ_DECL = re.compile(r"^[ \t]*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark)\s+[A-Za-z_]",
                        re.MULTILINE)
 _LEAN_DECL = re.compile(r"^[ \t]*(theorem|lemma)\s+([\w.']+)\s*(.*?)(?::=|\Z)", re.MULTILINE | re.DOTALL)
@@ -139,11 +139,34 @@ def _as_list(value: object, field: str) -> list[str]:
         return [v.strip() for v in value.split(",") if v.strip()]
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise ValueError(f"`{field}` must be a list of strings")
+    got = type(value).__name__
+    if isinstance(value, (list, tuple)):
+        got += " holding " + next(type(v).__name__ for v in value if not isinstance(v, str))
+    raise ValueError(f"`{field}` must be a list of strings (or one comma-separated string), got {got}")
+
+
+def _wrong_type(item: dict[Any, Any]) -> str | None:
+    """Why a field of `item` has a type that field does not take, or None when every one fits."""
+    value = item.get("id")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+        return f"`id` must be a string or an integer, got {type(value).__name__}"
+    for key in _STRING_FIELDS:
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"`{key}` must be a string, got {type(value).__name__}"
+    value = item.get("metadata")
+    if value is not None and not isinstance(value, dict):
+        return f"`metadata` must be an object, got {type(value).__name__}"
+    return None
 
 
 def normalize_item(item: object, index: int, *, backend: Backend) -> NormalizedItem:
-    """Classify one item and build its Problem; bad input gives `kind="invalid"` with `error` set."""
+    """Classify one item and build its Problem; bad input gives `kind="invalid"` with `error` set.
+
+    Every field has one type (`id` a string or an integer; the requirement, `backend`, `header`,
+    `decls` and `theorem_name` strings; `tactics`/`strategies` lists of strings; `metadata` an
+    object); None is a field left out, and any other value is an `error` naming the field.
+    """
     item_id = f"item-{index}"
     base: dict[str, Any] = {"index": index, "item_id": item_id, "backend": backend}
     if isinstance(item, str):
@@ -151,13 +174,18 @@ def normalize_item(item: object, index: int, *, backend: Backend) -> NormalizedI
     if not isinstance(item, dict):
         return NormalizedItem(**base, kind="invalid", error=f"item {index} must be an object or a string, "
                               f"got {type(item).__name__}")
-    if item.get("id") is not None:
+    if isinstance(item.get("id"), str | int) and not isinstance(item.get("id"), bool):
         base["item_id"] = str(item["id"])
-    text = next((item[k] for k in _TEXT_KEYS if item.get(k) is not None), None)
-    unknown = sorted(set(item) - _KNOWN_KEYS)
+    key = next((k for k in _TEXT_KEYS if item.get(k) is not None), None)
+    text = item[key] if key is not None else None
+    unknown = sorted(set(item) - _KNOWN_KEYS, key=str)
     problem_text = None
     if unknown:
         problem_text = f"unknown item field(s) {unknown}; allowed: {sorted(_KNOWN_KEYS)}"
+    elif key is not None and not isinstance(text, str):
+        problem_text = f"`{key}` must be a string, got {type(text).__name__}"
+    elif (wrong := _wrong_type(item)) is not None:
+        problem_text = wrong
     elif not isinstance(text, str) or not text.strip():
         problem_text = "item needs a non-empty `requirement_text` (alias `text`, `requirement`)"
     elif len(text) > MAX_REQUIREMENT_CHARS:
@@ -170,7 +198,7 @@ def normalize_item(item: object, index: int, *, backend: Backend) -> NormalizedI
         strategies = _as_list(item.get("strategies"), "strategies")
     except ValueError as exc:
         return NormalizedItem(**base, kind="invalid", requirement=text, error=str(exc))
-    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    metadata = item.get("metadata") or {}
     common: dict[str, Any] = {**base, "requirement": text, "tactics": tactics, "strategies": strategies, "metadata": metadata}
     return _classify(text.strip(), item, common, backend)
 

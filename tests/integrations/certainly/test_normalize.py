@@ -91,7 +91,7 @@ def test_lemma_names_and_english_are_recognised() -> None:
 
 @pytest.mark.parametrize("item, fragment", [
     ({"text": ""}, "non-empty"),
-    ({"requirement_text": 5}, "non-empty"),
+    ({"requirement_text": 5}, "`requirement_text` must be a string, got int"),
     (42, "object or a string"),
     ({"text": "1 = 1", "colour": "red"}, "unknown item field"),
     ({"text": "1 = 1", "tactics": "lia"}, None),

@@ -42,6 +42,11 @@ def test_non_finite_and_huge_numbers_are_refused(text: bytes) -> None:
         decode_reply(text, 1 << 20, repeats=1)
 
 
+def test_a_key_given_twice_is_refused() -> None:
+    with pytest.raises(ProtocolFaultError, match="'ok' appears twice"):
+        decode_reply(b'{"ok": false, "value": 1, "durations_ms": [0.5], "ok": true}', 1 << 20, repeats=1)
+
+
 @pytest.mark.parametrize("fields", [{"ok": "yes"}, {"error_type": "pwned", "ok": False}, {"error": 3}])
 def test_mistyped_fields_are_a_fault(fields: dict[str, object]) -> None:
     with pytest.raises(ProtocolFaultError):
