@@ -1,30 +1,29 @@
-"""Coercions, instances, canonical structures and hints the decls declare: each one named, or refused.
+"""Coercions, instances and canonical structures the decls add, read from Coq's own registries.
 
 These change how a statement elaborates without the statement naming them.
-The verdict checks that no named one (a record field declared with `:>`
-included) ends up inside the elaborated statement unless the statement names
-it; a form that declares one without a name the verdict could look for (an
-anonymous `Instance :`, `Hint Extern` or `Hint Constructors` into
-`typeclass_instances`, `SubClass`) is refused, with the way to name it.
+`Problem.v` prints the registries (`Print Coercions`, `Print Canonical
+Projections`, `Print HintDb typeclass_instances`) before and after the decls
+and the elaborated statement after them, all under `Set Printing All`: one
+printer in one context, so an entry the decls added and its occurrence in the
+statement print as the same name, however the decls shadow names, and no
+notation stands in for either. None of them may occur in the statement
+unless the statement names it by that printed name. An
+unnamed instance hint (`Hint Extern`) has no registry name beyond the lemma
+its tactic names, so `unnamed_machinery` refuses those forms in decls.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from scillm.integrations.certainly.checkers.sentences import split_sentences, strip_comments
 
-_NAME = r"[^\W\d][\w'.]*"
 _ATTRIBUTES = re.compile(r"#\[([^\]\"]*)\]\s*")
 _PREFIX = re.compile(r"(?:Local|Global|Export|Polymorphic|Monomorphic|Program|Cumulative|NonCumulative|#\[[^\]]*\])\s+")
-_NAMED = re.compile(rf"(Coercion|Instance|Existing\s+Instances?|Canonical(?:\s+Structure)?|Identity\s+Coercion)\s+"
-                    rf"((?:{_NAME}\s*)+)")
 _ANONYMOUS_INSTANCE = re.compile(r"Instance\s*(?::|\{|\(|\[|!|`)")
 _HINT = re.compile(r"Hint\s+(Resolve|Immediate|Extern|Constructors|Unfold|Transparent|Opaque|Mode|Cut)\b(.*)",
                    re.S)
-_RECORD = re.compile(r"(Record|Structure|Class|Inductive|Variant|CoInductive)\b")
-_FIELD = re.compile(rf"({_NAME})\s*(?:{_NAME}\s*)*:>")
-_ADD = re.compile(rf"Add\s+(?:Parametric\s+)?(?:Morphism|Relation|Setoid)\b.*\bas\s+({_NAME})", re.S)
 
 
 def _command(text: str) -> str:
@@ -41,25 +40,72 @@ def _databases(rest: str) -> list[str]:
     return dbs.split() if colon else ["core"]
 
 
-def machinery_names(decls: str) -> list[tuple[str, str]]:
-    """(kind, name) of each coercion, instance, canonical structure and instance hint the decls declare by name."""
-    out: list[tuple[str, str]] = []
-    for s in split_sentences(decls):
-        cmd = _command(s.text)
-        if (m := _NAMED.match(cmd)) is not None:
-            kind = " ".join(m.group(1).split())
-            names = m.group(2).split() if kind.startswith("Existing") else m.group(2).split()[:1]
-            out += [(kind, n.rstrip(".")) for n in names if n.rstrip(".") not in ("", "Structure", "Coercion")]
-        elif (m := _HINT.match(cmd)) is not None and m.group(1) in ("Resolve", "Immediate") and \
-                "typeclass_instances" in _databases(m.group(2)):
-            names = re.findall(_NAME, m.group(2).rpartition(":")[0])
-            out += [("Instance", n) for n in names if n not in ("ident", "<-", "->")]
-        elif (m := _ADD.match(cmd)) is not None:
-            out.append(("Instance", m.group(1).rstrip(".")))
-        if _RECORD.match(cmd):
-            body = cmd.split(":=", 1)[1] if ":=" in cmd else ""
-            out += [("field", f) for f in _FIELD.findall(body)]
-    return out
+#: The registries `Problem.v` prints, in order, each between two separators.
+REGISTRY_QUERIES = ("Print Coercions.", "Print Canonical Projections.", "Print HintDb typeclass_instances.")
+_IDENT = re.compile(r"[^\W\d][\w'.]*")
+_HINT_LEMMA = re.compile(r"\b(?:simple\s+)?e?(?:apply|exact)\s+@?([^\W\d][\w'.]*)")
+_CANONICAL = re.compile(r"\(\s*([^\W\d][\w'.]*)\s*\)\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The coercion, canonical-structure and instance names one printing of the registries lists (for a
+    `Hint Extern`, the lemma its tactic applies or gives)."""
+
+    names: frozenset[str]
+
+
+def read_registry(coercions: str, canonicals: str, hints: str) -> Registry:
+    """The registry from the three answers (`REGISTRY_QUERIES`)."""
+    names = set(_IDENT.findall(coercions)) | set(_CANONICAL.findall(canonicals)) | set(_HINT_LEMMA.findall(hints))
+    return Registry(frozenset(names))
+
+
+_BINDER = re.compile(r"(?:\bforall\b|\bexists2?\b|\bfun\b|\blet\b|\bfix\b|\bcofix\b|∀|∃|λ|\|)")
+_BINDER_END = re.compile(r",|=>|:=|\bin\b|\bwith\b")
+
+
+def bound_words(text: str) -> frozenset[str]:
+    """Words the statement text binds (`forall x (y : T), ...`, `fun`, `exists`, `let`, match patterns), over-read:
+    every word of a binder list not after a `:` of its group, and every word of a pattern."""
+    out: set[str] = set()
+    for m in _BINDER.finditer(text):
+        end = _BINDER_END.search(text, m.end())
+        span = text[m.end(): end.start() if end else len(text)]
+        if m.group(0) == "|":
+            out.update(_IDENT.findall(span))
+            continue
+        depth, typed = 0, [False]
+        for tok in re.findall(rf"{_IDENT.pattern}|[()\[\]{{}}:]", span):
+            if tok in "([{":
+                depth += 1
+                typed.append(False)
+            elif tok in ")]}":
+                depth = max(0, depth - 1)
+                if len(typed) > 1:
+                    typed.pop()
+            elif tok == ":":
+                typed[-1] = True
+            elif not typed[-1]:
+                out.add(tok)
+    return frozenset(out)
+
+
+def inserted_machinery(before: Registry, after: Registry, statement: str, text: str) -> str | None:
+    """Why the decls' machinery is in the printed statement (`Print scillm_statement` under Printing All) without
+    the statement's `text` naming it, or None.
+
+    Named means: the name the printer gives it in that context is a word of
+    the text that the text does not bind (a decls name shadowed later prints
+    qualified, so the shadowing word does not name it).
+    """
+    body = statement.split("=", 1)[1] if "=" in statement else statement
+    named = set(_IDENT.findall(text)) - bound_words(text)
+    used = sorted(((after.names - before.names) & set(_IDENT.findall(body))) - named)
+    if used:
+        return (f"the decls' coercion, instance or canonical structure `{used[0]}` is inserted into the statement "
+                "(write the statement without relying on it, or load the library that provides it in the header)")
+    return None
 
 
 def unnamed_machinery(decls: str) -> str | None:
@@ -78,4 +124,4 @@ def unnamed_machinery(decls: str) -> str | None:
     return None
 
 
-__all__ = ["machinery_names", "unnamed_machinery"]
+__all__ = ["REGISTRY_QUERIES", "Registry", "bound_words", "inserted_machinery", "read_registry", "unnamed_machinery"]

@@ -30,7 +30,12 @@ from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.coq_session import CoqBinaries
 from scillm.integrations.certainly.checkers.diagnostics import missing_library
-from scillm.integrations.certainly.checkers.machinery import machinery_names, unnamed_machinery
+from scillm.integrations.certainly.checkers.machinery import (
+    REGISTRY_QUERIES,
+    inserted_machinery,
+    read_registry,
+    unnamed_machinery,
+)
 from scillm.integrations.certainly.models import Problem
 
 VerdictStatus = Literal["proved", "failed", "rejected", "error", "timeout", "env_unavailable"]
@@ -157,8 +162,8 @@ class ProblemStore:
         for _ in range(5):  # a header may turn a word of the statement into a keyword: retry without it
             queries = vt.locate_queries(tokens, keywords)
             seps = [vt.separator() for _ in range(2 * len(queries) + 4)]
-            chunks = _problem_chunks(header, problem.decls, stmt, queries, seps, parses)
-            chunks += _machinery_chunks(problem.decls, {tok for tok, _ in tokens})
+            mseps = [vt.separator() for _ in range(9)] if problem.decls.strip() else []
+            chunks = _problem_chunks(header, problem.decls, stmt, queries, seps, parses, mseps)
             starts: list[int] = []
             line_no = 1
             for text, _ in chunks:
@@ -170,7 +175,8 @@ class ProblemStore:
             inside = mounts.inside(directory, sandboxed)
             run = self.runner("coqc", ["-q", "-Q", inside, PROBLEM_ROOT, "Problem.v"], mounts, sandboxed, deadline)
             if run.rc == 0 and not run.timed_out:
-                return _problem_checks(directory, run.out, queries, seps, vt.argument_names(problem.decls))
+                return _problem_checks(directory, run.out, queries, seps, vt.argument_names(problem.decls), mseps,
+                                      stmt)
             shutil.rmtree(directory, ignore_errors=True)
             if run.timed_out:
                 return Built(None, "timeout", "compiling the problem ran out of time", keep=False)
@@ -196,8 +202,17 @@ class ProblemStore:
         return Built(None, "error", "the statement's words could not be looked up in the header's context")
 
 
+def _registry_chunks(seps: list[str]) -> list[tuple[str, str]]:
+    """The coercion, canonical-structure and instance registries under `Set Printing All`, each between two of
+    `seps` (`machinery`)."""
+    out = [("Set Printing All.", "probe"), (vt.locate_line(seps[0]), "probe")]
+    for query, sep in zip(REGISTRY_QUERIES, seps[1:4], strict=True):
+        out += [(query, "probe"), (vt.locate_line(sep), "probe")]
+    return [*out, ("Unset Printing All.", "probe")]
+
+
 def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str, str]],
-                    seps: list[str], parses: bool) -> list[tuple[str, str]]:
+                    seps: list[str], parses: bool, mseps: list[str]) -> list[tuple[str, str]]:
     """Problem.v's sentences, each tagged with what a failure there means."""
     n = len(queries)
     before, after = seps[: n + 1], seps[n + 1: 2 * n + 2]
@@ -208,40 +223,36 @@ def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str,
     chunks.append(("Definition scillm_some (T : Type) : option Type := Some T.", "plain"))
     plain = f"ltac:(first [exact (scillm_some ({stmt})) | exact (@None Type)])" if parses else "@None Type"
     chunks.append((f"Definition scillm_plain : option Type := {plain}.", "plain"))
+    if mseps:
+        chunks += _registry_chunks(mseps[:4])
     if decls.strip():
         chunks.append((vt.exported_decls(decls), "decls"))
     chunks += [(ln, "after") for ln in vt.locate_sentences(queries, after)]
     chunks += [(vt.locate_line(seps[-2]), "probe"),
                ("Eval lazy in (match scillm_plain with Some _ => true | None => false end).", "probe"),
                (vt.locate_line(seps[-1]), "probe"),
-               (f"Definition scillm_statement : Type := ({stmt}).", "statement"),
-               ("Definition scillm_same : match scillm_plain with Some T => T = scillm_statement "
-                "| None => True end := ltac:(first [exact I | exact eq_refl]).", "same")]
+               (f"Definition scillm_statement : Type := ({stmt}).", "statement")]
+    if mseps:
+        chunks += [*_registry_chunks(mseps[4:8]), ("Set Printing All.", "probe"),
+                   ("Print scillm_statement.", "probe"), (vt.locate_line(mseps[8]), "probe"),
+                   ("Unset Printing All.", "probe")]
+    chunks.append(("Definition scillm_same : match scillm_plain with Some T => T = scillm_statement "
+                   "| None => True end := ltac:(first [exact I | exact eq_refl]).", "same"))
     return chunks
 
 
-def _machinery_chunks(decls: str, words: set[str]) -> list[tuple[str, str]]:
-    """One check per coercion, instance or canonical structure of the decls that the statement does not name.
-
-    Each type-checks only when that constant does not occur in the elaborated
-    statement: decls may add words, not silent elaboration into the statement.
-    """
-    out: list[tuple[str, str]] = []
-    for k, (kind, name) in enumerate(machinery_names(decls)):
-        if name in words:
-            continue
-        out.append((f"Definition scillm_free_{k} : True := ltac:(let t := eval cbv delta [scillm_statement] in "
-                    f"scillm_statement in lazymatch t with context [{name}] => fail | _ => exact I end).",
-                    f"machinery:{kind} {name}"))
-    return out
-
-
 def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], seps: list[str],
-                    arguments: list[str]) -> Built:
+                    arguments: list[str], mseps: list[str], stmt: str) -> Built:
     got = vt.regions(out, seps)
-    if got is None:
+    printed = vt.regions(out, mseps) if mseps else []
+    if got is None or printed is None:
         shutil.rmtree(directory, ignore_errors=True)
         return Built(None, "error", "could not read the problem's own answers")
+    if printed:
+        inserted = inserted_machinery(read_registry(*printed[0:3]), read_registry(*printed[4:7]), printed[7], stmt)
+        if inserted is not None:
+            shutil.rmtree(directory, ignore_errors=True)
+            return Built(None, "rejected", inserted)
     n = len(queries)
     header_view, decls_view, plain = got[:n], got[n + 1: 2 * n + 1], got[-1]
     change = _meaning_change(queries, header_view, decls_view, arguments)
@@ -269,9 +280,6 @@ def _meaning_change(queries: list[tuple[str, str]], header_view: list[str], decl
 def _problem_failure(kind: str, text: str) -> Built:
     """What a failed problem compile means, by which of our sentences failed."""
     text = text[:300]
-    if kind.startswith("machinery:"):
-        return Built(None, "rejected", f"the decls' {kind.split(':', 1)[1]} is inserted into the statement without "
-                     "the statement naming it (name it in the statement or declare it in the header)")
     if kind == "same":
         return Built(None, "rejected", "the decls change the meaning of the statement: read with the header alone "
                      "it elaborates to a different proposition (move scope and notation commands into the "

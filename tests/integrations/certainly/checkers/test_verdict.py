@@ -127,6 +127,7 @@ def test_decls_cannot_fake_the_problem_checks_that_keep_the_statements_meaning(d
 
 SETOID = "From Coq Require Import Classes.SetoidClass Arith Lia."
 _TRIV = "{| equiv := fun _ _ => True; setoid_equiv := ltac:(split; red; auto) |}"
+_HOLDS = "Module M.\nDefinition holds (b : bool) : Prop := True.\nCoercion holds : bool >-> Sortclass.\nEnd M.\nImport M."
 
 
 @pytest.mark.parametrize(("decls", "statement", "proof"), [
@@ -139,13 +140,26 @@ _TRIV = "{| equiv := fun _ _ => True; setoid_equiv := ltac:(split; red; auto) |}
     ("Record box := { unbox :> nat }.", "forall b : box, b + 1 = b", "intros; lia."),
     ("Record box := { unbox :> nat }.", "forall b : box, b + 0 = b", "intros; lia."),
     ("SubClass small := nat.\nDefinition tiny : small := 0.", "tiny + 1 = 1", "reflexivity."),
+    # the coercion's name shadowed after it was declared, or bound in the statement
+    (_HOLDS + "\nDefinition holds := 0.", "false", "exact I."),
+    (_HOLDS + "\nDefinition holds := 0.", "1 = 2 \\/ false", "right; exact I."),
+    (_HOLDS, "forall holds : nat, false", "intros; exact I."),
+    (f"Module M.\n#[export] Instance triv : Setoid nat := {_TRIV}.\nEnd M.\nImport M.\nDefinition triv := 0.",
+     "forall x y : nat, x == y", "intros; exact I."),
+    (f"Module M.\n#[export] Instance triv : Setoid nat := {_TRIV}.\nEnd M.\nModule N.\nInclude M.\nEnd N.\n"
+     "Import N.", "forall x y : nat, x == y", "intros; exact I."),
+    ("Definition h0 (b : bool) : Prop := True.\nNotation g := h0.\nCoercion g : bool >-> Sortclass.",
+     "false", "exact I."),
 ])
-def test_machinery_the_decls_insert_without_a_name_is_refused(decls: str, statement: str, proof: str) -> None:
+def test_machinery_the_decls_insert_without_the_statement_naming_it_is_refused(decls: str, statement: str, proof: str) -> None:
     v = independent_verdict(Problem(header=SETOID, decls=decls, statement=statement), proof)
     assert v.status == "rejected", v
     named = independent_verdict(Problem(header=SETOID, decls="Record box := { unbox :> nat }.",
                                         statement="forall b : box, unbox b + 0 = unbox b"), "intros; lia.")
     assert named.status == "proved", named
+    library = independent_verdict(Problem(header="From Coq Require Import ssreflect ssrbool.",
+                                          decls="Definition t := true.", statement="t"), "reflexivity.")
+    assert library.status == "proved", library  # `is_true`, a coercion the header loaded
 
 
 def test_the_reported_file_rechecks_with_plain_coqc_and_coqchk(tmp_path: Path) -> None:

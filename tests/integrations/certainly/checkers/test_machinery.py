@@ -1,0 +1,82 @@
+"""Reading Coq's coercion, canonical-structure and instance registries, and the decls forms refused early."""
+
+from __future__ import annotations
+
+import pytest
+
+from scillm.integrations.certainly.checkers.machinery import (
+    inserted_machinery,
+    read_registry,
+    unnamed_machinery,
+)
+
+# As Coq 8.16 prints them under `Set Printing All` (trimmed).
+COERCIONS = "M.holds unbox\n"
+CANONICALS = "O <- cs_v ( nat_cs )\nnat <- cs_t ( nat_cs )\n"
+HINTS = ("For Symmetric ->   simple apply @setoid_sym(level 0, pattern \n"
+         "                   @Symmetric ?META1090 (@equiv ?META1090 ?META1091), id 0)\n"
+         "For Setoid ->   exact triv(level 0, pattern Setoid nat, id 0)\n"
+         "For ReflexiveProxy ->   (*external*) (reflexive_proxy_tac A R)(level 1, pattern \n")
+STATEMENT = ("scillm_statement = \nforall x y : nat,\nand (@equiv nat triv x y)\n  (and (M.holds false) True)\n"
+             "     : Type\n")
+
+
+def test_registry_names_each_kind() -> None:
+    reg = read_registry(COERCIONS, CANONICALS, HINTS)
+    assert {"M.holds", "unbox", "nat_cs", "setoid_sym", "triv"} <= reg.names
+    assert not {"reflexive_proxy_tac", "A", "R"} & reg.names  # a Hint Extern's tactic, not a lemma
+
+
+@pytest.mark.parametrize(("coercions", "canonicals", "hints", "named"), [
+    (COERCIONS, "", "", "M.holds"),
+    ("", "", HINTS, "triv"),
+])
+def test_an_entry_the_decls_added_is_refused_where_the_statement_uses_it(coercions: str, canonicals: str,
+                                                                         hints: str, named: str) -> None:
+    before = read_registry("", "", "")
+    why = inserted_machinery(before, read_registry(coercions, canonicals, hints), STATEMENT,
+                             "forall x y : nat, x == y /\\ false /\\ True")
+    assert why is not None and f"`{named}`" in why
+
+
+def test_entries_the_header_had_and_unused_entries_pass() -> None:
+    full = read_registry(COERCIONS, CANONICALS, HINTS)
+    assert inserted_machinery(full, full, STATEMENT, "x == y") is None
+    assert inserted_machinery(read_registry("", "", ""), read_registry("unbox", CANONICALS, ""), STATEMENT, "") is None
+
+
+@pytest.mark.parametrize(("text", "refused"), [
+    ("forall x y : nat, @equiv nat triv x y /\\ M.holds false /\\ True", False),  # both named as printed
+    ("forall x y : nat, @equiv nat triv x y /\\ holds false /\\ True", True),  # `holds` is not `M.holds`
+    ("forall (triv : nat) x y, x == y /\\ M.holds false", True),  # `triv` is only bound
+])
+def test_named_means_the_printed_name_as_a_word_the_statement_does_not_bind(text: str, refused: bool) -> None:
+    why = inserted_machinery(read_registry("", "", ""), read_registry(COERCIONS, "", HINTS), STATEMENT, text)
+    assert (why is not None) == refused, why
+
+
+def test_the_lemma_a_hint_extern_gives_is_a_registry_name() -> None:
+    extern = "For Setoid ->   (*external*) (exact triv)(level 1, pattern Setoid nat, id 0)\n"
+    assert "triv" in read_registry("", "", extern).names
+
+
+@pytest.mark.parametrize("decls", [
+    "Instance : Inhabited nat := {}.",
+    "#[export] Program Instance {A} : Inhabited (list A) := {}.",
+    "Local Instance `(Inhabited nat) : Inhabited bool := {}.",
+    "SubClass small := nat.",
+    "#[export] Hint Extern 1 (Inhabited nat) => exact (populate 0) : typeclass_instances.",
+    "Hint Constructors box : typeclass_instances.",
+])
+def test_unnamed_machinery_is_refused_early(decls: str) -> None:
+    assert unnamed_machinery(decls) is not None
+
+
+@pytest.mark.parametrize("decls", [
+    "Instance i : Inhabited nat := {}.",
+    "Hint Resolve i : typeclass_instances.",
+    "Hint Extern 1 => lia : core.",
+    "Definition Instance_count := 0.",
+])
+def test_named_machinery_and_other_hints_pass_early(decls: str) -> None:
+    assert unnamed_machinery(decls) is None
