@@ -37,6 +37,12 @@ PROOF_ATTACKS = {
     "closes and instance": "by decide\ninstance : Add Nat := ⟨fun a _ => a⟩",
     "attribute in proof": "by decide\n@[simp] theorem other : 1 = 1 := rfl",
     "sorryAx by name": "sorryAx _ false",
+    "comment opener skips a character": "by\n  /-/- -/ set_option debug.skipKernelTC true in -- -/\n  decide",
+    "comment opener hides #eval": 'by decide\n/-/- -/ #eval IO.println "arbitrary code" -- -/',
+    "subtype token holds a comment's slash": ("by\n  have _h : { x : Int //-x = x } := ⟨0, rfl⟩\n"
+                                              "  set_option debug.skipKernelTC true in\n  decide -- -/"),
+    "or token holds a comment's slash": ("by\n  have _h : True \\/-1 = (1 : Int) := Or.inl trivial\n"
+                                         "  set_option debug.skipKernelTC true in\n  decide -- -/"),
 }
 
 DECLS_ATTACKS = {
@@ -61,6 +67,8 @@ DECLS_ATTACKS = {
     "bv_decide": "theorem h : 1 + 1 = 2 := by bv_decide",
     "binder predicate": 'binder_predicate x " > " y:term => `($x < $y)',
     "unification hint": "unif_hint (n : Nat) where n =?= 2 ⊢ n + 0 =?= 3",
+    "comment opener skips a character": ("/-/- -/ set_option debug.skipKernelTC true in -- -/\n"
+                                         "theorem cheat : (2 : Nat) + 2 = 5 := by decide +kernel"),
 }
 
 HEADER_ATTACKS = {
@@ -72,11 +80,13 @@ HEADER_ATTACKS = {
     "notation in header": "import Lean\nnotation \"two\" => 3",
     "import after a command": "import Lean\nopen Nat\nimport Lean.Elab",
     "namespace in header": "import Lean\nnamespace Foo",
+    "comment opener skips a character": "import Lean\n/-/- -/ set_option debug.skipKernelTC true -- -/",
 }
 
 STATEMENT_ATTACKS = {
     "statement closes and declares": "1 + 1 = 2 := by decide\naxiom cheat : False\ntheorem other : 1 + 1 = 2",
     "statement runs a command": "1 + 1 = 2 := by decide\n#eval 1\nexample : 1 + 1 = 2",
+    "comment opener skips a character": "1 + 1 = 2 /-/- -/ := by decide\n#eval 1\nexample : 1 + 1 = 2 -- -/",
 }
 
 HONEST_DECLS = ("def two : Nat := 2\n@[simp] theorem two_eq : two = 2 := rfl\nstructure V where\n  x : Nat\n"
@@ -149,6 +159,12 @@ async def test_honest_proof_with_allowed_options_and_opens(tmp_path: Path) -> No
 
 async def test_honest_decls_and_header_reach_lean(tmp_path: Path) -> None:
     await _honest(tmp_path, BASE.model_copy(update={"decls": HONEST_DECLS, "header": HONEST_HEADER}), HONEST)
+
+
+async def test_honest_proof_with_subtype_and_or_tokens_next_to_minus(tmp_path: Path) -> None:
+    proof = ("by\n  have _h : { x : Int //-x = x } := ⟨0, rfl⟩\n"
+             "  have _o : True \\/-1 = (1 : Int) := Or.inl trivial\n  decide")
+    await _honest(tmp_path, BASE, proof)
 
 
 async def test_honest_term_proof_with_strings_and_comments(tmp_path: Path) -> None:
