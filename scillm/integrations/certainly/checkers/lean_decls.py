@@ -1,0 +1,130 @@
+"""What a problem's Lean declarations may contain: new definitions, never new meanings for old names.
+
+The rules are listed in `lean_soundness`, which re-exports `forbidden_in_decls`.
+"""
+
+from __future__ import annotations
+
+from scillm.integrations.certainly.checkers.lean_rules import (
+    Violation,
+    always,
+    at,
+    command_end,
+    set_option_rule,
+    unique,
+)
+from scillm.integrations.certainly.checkers.lean_tokens import Token, tokenize
+
+ATTRIBUTES_ALLOWED = frozenset({
+    "simp", "reducible", "irreducible", "semireducible", "inline", "noinline", "specialize", "ext", "norm_cast",
+    "push_cast", "simps", "elab_as_elim", "refl", "symm", "trans", "congr", "gcongr", "mono", "match_pattern",
+    "induction_eliminator", "cases_eliminator", "nolint", "deprecated", "inherit_doc",
+})
+
+
+def _bracket_end(code: list[Token], k: int) -> int:
+    """Index of the `]` closing the `[`/`@[` at `code[k]`."""
+    depth = 0
+    for j in range(k, len(code)):
+        if code[j].name in ("[", "@["):
+            depth += 1
+        elif code[j].name == "]":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(code)
+
+
+def _attributes(code: list[Token], k: int) -> tuple[list[Violation], int]:
+    """Entries of the attribute list opening at `code[k]` must all be in `ATTRIBUTES_ALLOWED`."""
+    end = _bracket_end(code, k)
+    found, entry_start, depth = [], True, 0
+    for tok in code[k + 1:end]:
+        if tok.name in ("(", "[", "{"):
+            depth += 1
+        elif tok.name in (")", "]", "}"):
+            depth -= 1
+        if depth == 0 and tok.name == ",":
+            entry_start = True
+            continue
+        if entry_start and tok.name not in ("local", "scoped", "-"):
+            entry_start = False
+            if tok.kind != "ident" or tok.name not in ATTRIBUTES_ALLOWED:
+                found.append(at(tok, f"attribute `{tok.name}` (allowed: {', '.join(sorted(ATTRIBUTES_ALLOWED))})"))
+            continue
+        if entry_start and tok.name == "-":
+            found.append(at(tok, "removing an attribute changes what existing names mean"))
+    return found, end + 1
+
+
+def _instance_type(code: list[Token], k: int, end: int) -> list[Token]:
+    """Names in the type of the `instance` at `code[k]`: what follows its top-level `:`."""
+    depth = 0
+    for j in range(k + 1, end):
+        name = code[j].name
+        if name in ("(", "[", "{", "⦃", "⟨"):
+            depth += 1
+        elif name in (")", "]", "}", "⦄", "⟩"):
+            depth -= 1
+        elif depth == 0 and name == ":":
+            stop = next((i for i in range(j + 1, end) if code[i].name in (":=", "where", "|")), end)
+            return [t for t in code[j + 1:stop] if t.kind == "ident"]
+        elif depth == 0 and name in (":=", "where"):
+            break
+    return []
+
+
+def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list[Violation]:
+    """Declarations may add definitions, never change what the statement's names or notation mean."""
+    lexed = tokenize(decls)
+    found = always(lexed, allow_native_decide)
+    code = lexed.code
+    namespaces: list[list[str]] = []
+    declared: set[str] = set()
+    k = 0
+    while k < len(code):
+        tok, name = code[k], code[k].name
+        scope = [p for ns in namespaces for p in ns]
+        if tok.kind not in ("ident", "symbol"):
+            k += 1
+            continue
+        if name == "@[" or (name == "attribute" and k + 1 < len(code) and code[k + 1].name == "["):
+            bad, k = _attributes(code, k if name == "@[" else k + 1)
+            found += bad
+            continue
+        if name == "namespace" and k + 1 < len(code) and code[k + 1].kind == "ident":
+            namespaces.append(list(code[k + 1].parts))
+        elif name in ("section", "mutual"):
+            namespaces.append([])
+        elif name == "end" and namespaces:
+            namespaces.pop()
+        elif name in ("class", "structure", "inductive") and k + 1 < len(code):
+            nxt = code[k + 2] if code[k + 1].name == "inductive" and k + 2 < len(code) else code[k + 1]
+            if nxt.kind == "ident":
+                declared.add(".".join([*scope, nxt.name]))
+        elif name == "set_option":
+            wrong, _ = set_option_rule(code, k)
+            if wrong is not None:
+                found.append(wrong)
+        elif name in ("import", "prelude"):
+            found.append(at(tok, f"`{name}` (imports belong in the header)"))
+        elif name == "export":
+            found.append(at(tok, "`export` (aliases change what names in the statement mean)"))
+        elif name == "opaque" and not any(t.name == ":=" for t in code[k:command_end(code, k)]):
+            found.append(at(tok, "`opaque` without a body (give its value with `:=`)"))
+        elif name == "instance":
+            names = _instance_type(code, k, command_end(code, k))
+            if not any(".".join([*scope, t.name]) in declared for t in names[:2]):
+                what = " ".join(t.name for t in names) or "?"
+                found.append(at(tok, f"`instance` of `{what}`: neither its class nor its first argument is "
+                                     "declared here, so it would change what existing notation means"))
+        elif name == "deriving" and k + 1 < len(code) and code[k + 1].name == "instance":
+            end = command_end(code, k + 1)
+            target = next((code[j + 1] for j in range(k, end - 1) if code[j].name == "for"), None)
+            if target is None or ".".join([*scope, target.name]) not in declared:
+                found.append(at(tok, "`deriving instance` for a type not declared here"))
+        k += 1
+    return unique(found)
+
+
+__all__ = ["ATTRIBUTES_ALLOWED", "forbidden_in_decls"]
