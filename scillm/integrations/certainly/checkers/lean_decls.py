@@ -10,6 +10,7 @@ from scillm.integrations.certainly.checkers.lean_rules import (
     always,
     at,
     command_end,
+    keyword,
     set_option_rule,
     unique,
 )
@@ -26,9 +27,9 @@ def _bracket_end(code: list[Token], k: int) -> int:
     """Index of the `]` closing the `[`/`@[` at `code[k]`."""
     depth = 0
     for j in range(k, len(code)):
-        if code[j].name in ("[", "@["):
+        if keyword(code[j]) in ("[", "@["):
             depth += 1
-        elif code[j].name == "]":
+        elif keyword(code[j]) == "]":
             depth -= 1
             if depth == 0:
                 return j
@@ -40,19 +41,19 @@ def _attributes(code: list[Token], k: int) -> tuple[list[Violation], int]:
     end = _bracket_end(code, k)
     found, entry_start, depth = [], True, 0
     for tok in code[k + 1:end]:
-        if tok.name in ("(", "[", "{"):
+        if keyword(tok) in ("(", "[", "{"):
             depth += 1
-        elif tok.name in (")", "]", "}"):
+        elif keyword(tok) in (")", "]", "}"):
             depth -= 1
-        if depth == 0 and tok.name == ",":
+        if depth == 0 and keyword(tok) == ",":
             entry_start = True
             continue
-        if entry_start and tok.name not in ("local", "scoped", "-"):
+        if entry_start and keyword(tok) not in ("local", "scoped", "-"):
             entry_start = False
             if tok.kind != "ident" or tok.name not in ATTRIBUTES_ALLOWED:
                 found.append(at(tok, f"attribute `{tok.name}` (allowed: {', '.join(sorted(ATTRIBUTES_ALLOWED))})"))
             continue
-        if entry_start and tok.name == "-":
+        if entry_start and keyword(tok) == "-":
             found.append(at(tok, "removing an attribute changes what existing names mean"))
     return found, end + 1
 
@@ -61,13 +62,13 @@ def _instance_type(code: list[Token], k: int, end: int) -> list[Token]:
     """Names in the type of the `instance` at `code[k]`: what follows its top-level `:`."""
     depth = 0
     for j in range(k + 1, end):
-        name = code[j].name
+        name = keyword(code[j])
         if name in ("(", "[", "{", "⦃", "⟨"):
             depth += 1
         elif name in (")", "]", "}", "⦄", "⟩"):
             depth -= 1
         elif depth == 0 and name == ":":
-            stop = next((i for i in range(j + 1, end) if code[i].name in (":=", "where", "|")), end)
+            stop = next((i for i in range(j + 1, end) if keyword(code[i]) in (":=", "where", "|")), end)
             return [t for t in code[j + 1:stop] if t.kind == "ident"]
         elif depth == 0 and name in (":=", "where"):
             break
@@ -83,12 +84,12 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
     declared: set[str] = set()
     k = 0
     while k < len(code):
-        tok, name = code[k], code[k].name
+        tok, name = code[k], keyword(code[k])
         scope = [p for ns in namespaces for p in ns]
-        if tok.kind not in ("ident", "symbol"):
+        if not name:
             k += 1
             continue
-        if name == "@[" or (name == "attribute" and k + 1 < len(code) and code[k + 1].name == "["):
+        if name == "@[" or (name == "attribute" and k + 1 < len(code) and keyword(code[k + 1]) == "["):
             bad, k = _attributes(code, k if name == "@[" else k + 1)
             found += bad
             continue
@@ -99,7 +100,7 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
         elif name == "end" and namespaces:
             namespaces.pop()
         elif name in ("class", "structure", "inductive") and k + 1 < len(code):
-            nxt = code[k + 2] if code[k + 1].name == "inductive" and k + 2 < len(code) else code[k + 1]
+            nxt = code[k + 2] if keyword(code[k + 1]) == "inductive" and k + 2 < len(code) else code[k + 1]
             if nxt.kind == "ident":
                 declared.add(".".join([*scope, nxt.name]))
         elif name == "set_option":
@@ -110,7 +111,7 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
             found.append(at(tok, f"`{name}` (imports belong in the header)"))
         elif name == "export":
             found.append(at(tok, "`export` (aliases change what names in the statement mean)"))
-        elif name == "opaque" and not any(t.name == ":=" for t in code[k:command_end(code, k)]):
+        elif name == "opaque" and not any(keyword(t) == ":=" for t in code[k:command_end(code, k)]):
             found.append(at(tok, "`opaque` without a body (give its value with `:=`)"))
         elif name == "instance":
             names = _instance_type(code, k, command_end(code, k))
@@ -118,9 +119,9 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
                 what = " ".join(t.name for t in names) or "?"
                 found.append(at(tok, f"`instance` of `{what}`: neither its class nor its first argument is "
                                      "declared here, so it would change what existing notation means"))
-        elif name == "deriving" and k + 1 < len(code) and code[k + 1].name == "instance":
+        elif name == "deriving" and k + 1 < len(code) and keyword(code[k + 1]) == "instance":
             end = command_end(code, k + 1)
-            target = next((code[j + 1] for j in range(k, end - 1) if code[j].name == "for"), None)
+            target = next((code[j + 1] for j in range(k, end - 1) if keyword(code[j]) == "for"), None)
             if target is None or ".".join([*scope, target.name]) not in declared:
                 found.append(at(tok, "`deriving instance` for a type not declared here"))
         k += 1

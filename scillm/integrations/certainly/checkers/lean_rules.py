@@ -44,6 +44,11 @@ class Violation:
     column: int
 
 
+def keyword(tok: Token) -> str:
+    """The keyword `tok` is, or "": its raw text, so the identifier `«namespace»` is no keyword."""
+    return tok.text if tok.kind in ("ident", "symbol") else ""
+
+
 def option_allowed(name: str) -> bool:
     """Whether `set_option name` may appear (a short list that cannot weaken the kernel)."""
     return any(name == o or (o.endswith(".*") and name.startswith(o[:-1])) for o in OPTION_ALLOWED)
@@ -101,8 +106,8 @@ def set_option_rule(code: list[Token], k: int) -> tuple[Violation | None, int]:
 def open_end(code: list[Token], k: int) -> int:
     """Index after the names of an `open` at `code[k]`."""
     j = k + 1
-    while j < len(code) and (code[j].kind == "ident" and code[j].name not in OPEN_STOPS
-                             or code[j].name in OPEN_PARTS):
+    while j < len(code) and (code[j].kind == "ident" and keyword(code[j]) not in OPEN_STOPS
+                             or keyword(code[j]) in OPEN_PARTS):
         j += 1
     return j
 
@@ -110,7 +115,7 @@ def open_end(code: list[Token], k: int) -> int:
 def command_end(code: list[Token], k: int) -> int:
     """Index of the token that starts the command after the one at `code[k]`."""
     j = k + 1
-    while j < len(code) and not (code[j].kind in ("ident", "symbol") and code[j].name in DECL_STARTS):
+    while j < len(code) and keyword(code[j]) not in DECL_STARTS:
         j += 1
     return j
 
@@ -129,6 +134,7 @@ __all__ = [
     "always",
     "at",
     "command_end",
+    "keyword",
     "open_end",
     "option_allowed",
     "set_option_rule",

@@ -38,6 +38,7 @@ from scillm.integrations.certainly.checkers.lean_rules import (
     always,
     at,
     command_end,
+    keyword,
     open_end,
     option_allowed,
     set_option_rule,
@@ -56,20 +57,20 @@ def _term_rules(lexed: Lexed, allow_native_decide: bool) -> list[Violation]:
     code = lexed.code
     k = 0
     while k < len(code):
-        tok = code[k]
-        if tok.name in ("open", "set_option") and tok.kind in ("ident", "symbol"):
-            if tok.name == "open":
+        tok, word = code[k], keyword(code[k])
+        if word in ("open", "set_option"):
+            if word == "open":
                 bad, after = None, open_end(code, k)
             else:
                 bad, after = set_option_rule(code, k)
             if bad is not None:
                 found.append(bad)
-            if after >= len(code) or code[after].name != "in" or code[after].kind != "ident":
-                found.append(at(tok, f"command `{tok.name}` (only `{tok.name} ... in` is allowed in a proof)"))
+            if after >= len(code) or keyword(code[after]) != "in":
+                found.append(at(tok, f"command `{word}` (only `{word} ... in` is allowed in a proof)"))
             k = max(after, k + 1)
             continue
-        if tok.kind in ("ident", "symbol") and tok.name in COMMANDS:
-            found.append(at(tok, f"command `{tok.name}` (a proof is one term or tactic block)"))
+        if word in COMMANDS:
+            found.append(at(tok, f"command `{word}` (a proof is one term or tactic block)"))
         k += 1
     return found
 
@@ -90,34 +91,34 @@ def header_parts(header: str) -> tuple[str, str, list[Violation]]:
     found = [at(p, p.name) for p in lexed.problems]
     code = lexed.code
     k, imports_end = 0, 0
-    while k < len(code) and code[k].name == "import" and code[k].kind == "ident":
-        if k + 1 >= len(code) or code[k + 1].kind != "ident" or code[k + 1].name in COMMANDS:
+    while k < len(code) and keyword(code[k]) == "import":
+        if k + 1 >= len(code) or code[k + 1].kind != "ident" or keyword(code[k + 1]) in COMMANDS:
             found.append(at(code[k], "`import` without a module name"))
             k += 1
             break
         imports_end = code[k + 1].end
         k += 2
     while k < len(code):
-        tok = code[k]
-        if tok.kind == "ident" and tok.name == "open":
+        tok, word = code[k], keyword(code[k])
+        if word == "open":
             after = open_end(code, k)
-            if after < len(code) and code[after].name == "in":
+            if after < len(code) and keyword(code[after]) == "in":
                 found.append(at(code[after], "`open ... in` in the header (nothing follows it there)"))
                 after += 1
             k = max(after, k + 1)
-        elif tok.kind == "ident" and tok.name == "universe":
+        elif word == "universe":
             k += 1
-            while k < len(code) and code[k].kind == "ident" and code[k].name not in DECL_STARTS:
+            while k < len(code) and code[k].kind == "ident" and keyword(code[k]) not in DECL_STARTS:
                 k += 1
-        elif tok.kind == "ident" and tok.name == "set_option":
+        elif word == "set_option":
             bad, k = set_option_rule(code, k)
             if bad is not None:
                 found.append(bad)
-            if k < len(code) and code[k].name == "in":
+            if k < len(code) and keyword(code[k]) == "in":
                 found.append(at(code[k], "`set_option ... in` in the header"))
                 k += 1
         else:
-            what = "`import` after other commands" if tok.name == "import" else f"`{tok.text}`"
+            what = "`import` after other commands" if word == "import" else f"`{tok.text}`"
             found.append(at(tok, f"{what} is not allowed in the header (only `import`, then `open`, `universe` "
                                   f"and `set_option` of {', '.join(OPTION_ALLOWED)})"))
             k = command_end(code, k)

@@ -69,6 +69,9 @@ DECLS_ATTACKS = {
     "unification hint": "unif_hint (n : Nat) where n =?= 2 ⊢ n + 0 =?= 3",
     "comment opener skips a character": ("/-/- -/ set_option debug.skipKernelTC true in -- -/\n"
                                          "theorem cheat : (2 : Nat) + 2 = 5 := by decide +kernel"),
+    "escaped namespace keyword moves the scope": ("namespace Foo\nstructure Add where\nend Foo\n"
+                                                  "def d := fun («namespace» Foo : Nat) => 0\n"
+                                                  "instance (priority := high) : Add Nat := ⟨fun _ _ => 5⟩"),
 }
 
 HEADER_ATTACKS = {

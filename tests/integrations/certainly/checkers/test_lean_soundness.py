@@ -103,3 +103,14 @@ def test_sorry_warning_in_both_quote_styles() -> None:
     assert is_sorry_warning("declaration uses `sorry`")
     assert is_sorry_warning("declaration uses 'sorry'")
     assert not is_sorry_warning("unsolved goals\n⊢ Nat")
+
+
+def test_an_escaped_keyword_is_an_identifier() -> None:
+    assert [v.what for v in forbidden_in_proof("by\n  open Nat «in»\n  simp")] == [
+        "command `open` (only `open ... in` is allowed in a proof)"]
+    assert forbidden_in_proof("fun («theorem» : Nat) => «theorem»") == []
+    decls = ("namespace Foo\nstructure Add where\nend Foo\ndef d := fun («namespace» Foo : Nat) => 0\n"
+             "instance : Add Nat := ⟨Nat.sub⟩")
+    assert [v.what.split(":")[0] for v in forbidden_in_decls(decls)] == ["`instance` of `Add Nat`"]
+    assert [v.what.split(" (")[0] for v in forbidden_in_decls("@[simp, «]», csimp] theorem t : 1 = 1 := rfl")] == [
+        "attribute `]`", "attribute `csimp`"]
