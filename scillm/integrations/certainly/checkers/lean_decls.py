@@ -5,12 +5,16 @@ The rules are listed in `lean_soundness`, which re-exports `forbidden_in_decls`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from scillm.integrations.certainly.checkers.lean_rules import (
+    DECL_STARTS,
     Violation,
     always,
     at,
     command_end,
     keyword,
+    open_end,
     set_option_rule,
     unique,
 )
@@ -58,6 +62,79 @@ def _attributes(code: list[Token], k: int) -> tuple[list[Violation], int]:
     return found, end + 1
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """One level Lean's `namespace`, `section` or `mutual` opened: `namespace A.B` opens two."""
+
+    kind: str
+    part: str
+    """The component of the written name this level is for; "" when the scope has no name."""
+    opener: Token
+    written: str
+    """The name as written after the keyword."""
+
+    def __str__(self) -> str:
+        return f"`{self.kind} {self.written}`" if self.written else f"`{self.kind}`"
+
+
+class _Scopes:
+    """What the declarations opened and have not closed yet, innermost last, matched as Lean's `end` matches."""
+
+    def __init__(self) -> None:
+        self.levels: list[_Scope] = []
+
+    @property
+    def namespace(self) -> list[str]:
+        """The current namespace, as components."""
+        return [s.part for s in self.levels if s.kind == "namespace"]
+
+    def open(self, opener: Token, name: Token | None) -> None:
+        kind = "section" if keyword(opener) == "noncomputable" else keyword(opener)
+        written = name.text if name is not None else ""
+        self.levels += [_Scope(kind, part, opener, written) for part in (name.parts if name is not None else ("",))]
+
+    def close(self, end: Token, name: Token | None) -> Violation | None:
+        parts = list(name.parts) if name is not None else [""]
+        written = f"end {name.text}" if name is not None else "end"
+        if len(parts) > len(self.levels):
+            self.levels.clear()
+            return at(end, f"`{written}` closes more than these declarations opened")
+        closing = self.levels[len(self.levels) - len(parts):]
+        del self.levels[len(self.levels) - len(parts):]
+        if [s.part for s in closing] != parts:
+            return at(end, f"`{written}` does not close the innermost {closing[-1]}")
+        return None
+
+    def left_open(self) -> list[Violation]:
+        """One violation per opening command whose levels are still open."""
+        found, seen = [], []
+        for level in self.levels:
+            if level.opener in seen:
+                continue
+            seen.append(level.opener)
+            rest = [s for s in self.levels if s.opener == level.opener]
+            closing = "end " + ".".join(s.part for s in rest) if rest[0].part else "end"
+            found.append(at(level.opener, f"{level} is not closed (add `{closing}`): the statement would be "
+                                          "read inside it"))
+        return found
+
+
+def _name_after(code: list[Token], k: int) -> Token | None:
+    """The name written after the keyword at `code[k]` (`namespace A.B`, `end A.B`, `section S`), if any."""
+    if k + 1 < len(code) and code[k + 1].kind == "ident" and keyword(code[k + 1]) not in DECL_STARTS:
+        return code[k + 1]
+    return None
+
+
+def _open(code: list[Token], k: int) -> tuple[Violation | None, int]:
+    """`open` at `code[k]` only as `open ... in` before a declaration; (violation, index after the names)."""
+    after = open_end(code, k)
+    if after >= len(code) or keyword(code[after]) != "in":
+        return at(code[k], "command `open` in the declarations would change what the statement's names mean "
+                           "(put `open` in the header, or write `open ... in` before one declaration)"), after
+    return None, after
+
+
 def _instance_type(code: list[Token], k: int, end: int) -> list[Token]:
     """Names in the type of the `instance` at `code[k]`: what follows its top-level `:`."""
     depth = 0
@@ -80,25 +157,33 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
     lexed = tokenize(decls)
     found = always(lexed, allow_native_decide)
     code = lexed.code
-    namespaces: list[list[str]] = []
+    scopes = _Scopes()
     declared: set[str] = set()
     k = 0
     while k < len(code):
         tok, name = code[k], keyword(code[k])
-        scope = [p for ns in namespaces for p in ns]
+        scope = scopes.namespace
         if not name:
             k += 1
             continue
         if name == "@[" or (name == "attribute" and k + 1 < len(code) and keyword(code[k + 1]) == "["):
             bad, k = _attributes(code, k if name == "@[" else k + 1)
             found += bad
+            if name == "@[" and k >= len(code):
+                found.append(at(tok, "attributes end the declarations, so they would apply to the statement"))
             continue
-        if name == "namespace" and k + 1 < len(code) and code[k + 1].kind == "ident":
-            namespaces.append(list(code[k + 1].parts))
+        if name == "open":
+            wrong, k = _open(code, k)
+            found += [wrong] if wrong is not None else []
+            continue
+        if name == "namespace" and _name_after(code, k) is not None:
+            scopes.open(tok, _name_after(code, k))
         elif name in ("section", "mutual"):
-            namespaces.append([])
-        elif name == "end" and namespaces:
-            namespaces.pop()
+            scopes.open(code[k - 1] if k and keyword(code[k - 1]) == "noncomputable" else tok,
+                        _name_after(code, k) if name == "section" else None)
+        elif name == "end":
+            wrong = scopes.close(tok, _name_after(code, k))
+            found += [wrong] if wrong is not None else []
         elif name in ("class", "structure", "inductive") and k + 1 < len(code):
             nxt = code[k + 2] if keyword(code[k + 1]) == "inductive" and k + 2 < len(code) else code[k + 1]
             if nxt.kind == "ident":
@@ -125,6 +210,9 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
             if target is None or ".".join([*scope, target.name]) not in declared:
                 found.append(at(tok, "`deriving instance` for a type not declared here"))
         k += 1
+    found += scopes.left_open()
+    if code and keyword(code[-1]) == "in":
+        found.append(at(code[-1], "`... in` ends the declarations, so it would apply to the statement"))
     return unique(found)
 
 

@@ -72,6 +72,12 @@ DECLS_ATTACKS = {
     "escaped namespace keyword moves the scope": ("namespace Foo\nstructure Add where\nend Foo\n"
                                                   "def d := fun («namespace» Foo : Nat) => 0\n"
                                                   "instance (priority := high) : Add Nat := ⟨fun _ _ => 5⟩"),
+    "namespace left open": "namespace Foo\ndef False : Prop := True",
+    "section left open": "noncomputable section\ndef two : Nat := 2",
+    "command-level open": "namespace X\ndef two : Nat := 3\nend X\nopen X",
+    "open-in before the statement": "namespace X\ndef two : Nat := 3\nend X\nopen X in",
+    "escaped in keeps open command-level": ("namespace «in»\nend «in»\nnamespace X\ndef two : Nat := 3\nend X\n"
+                                            "open X «in»\ndef y : Nat := two"),
 }
 
 HEADER_ATTACKS = {
@@ -97,6 +103,10 @@ HONEST_DECLS = ("def two : Nat := 2\n@[simp] theorem two_eq : two = 2 := rfl\nst
                 "class Size (α : Type) where\n  size : α → Nat\ninstance : Size Nat := ⟨id⟩\n"
                 "opaque f : Nat → Nat := id\n"
                 "set_option maxHeartbeats 400000 in\ntheorem helper : 2 = 2 := rfl")
+HONEST_SCOPED_DECLS = ("namespace Foo\ndef two : Nat := 2\nend Foo\nnamespace A.B\ndef three : Nat := 3\nend A.B\n"
+                       "section\nvariable (n : Nat)\ntheorem n_eq : n = n := rfl\nend\n"
+                       "noncomputable section Named\ndef four : Nat := 4\nend Named\n"
+                       "open Foo in\ntheorem uses : two = 2 := rfl")
 HONEST_HEADER = ("import Lean\n-- options\nset_option maxHeartbeats 400000\nset_option pp.all false\n"
                  "open Nat\nopen scoped List\nuniverse u")
 
@@ -162,6 +172,10 @@ async def test_honest_proof_with_allowed_options_and_opens(tmp_path: Path) -> No
 
 async def test_honest_decls_and_header_reach_lean(tmp_path: Path) -> None:
     await _honest(tmp_path, BASE.model_copy(update={"decls": HONEST_DECLS, "header": HONEST_HEADER}), HONEST)
+
+
+async def test_honest_scoped_decls_reach_lean(tmp_path: Path) -> None:
+    await _honest(tmp_path, BASE.model_copy(update={"decls": HONEST_SCOPED_DECLS}), HONEST)
 
 
 async def test_honest_proof_with_subtype_and_or_tokens_next_to_minus(tmp_path: Path) -> None:

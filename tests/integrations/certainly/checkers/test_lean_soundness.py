@@ -114,3 +114,34 @@ def test_an_escaped_keyword_is_an_identifier() -> None:
     assert [v.what.split(":")[0] for v in forbidden_in_decls(decls)] == ["`instance` of `Add Nat`"]
     assert [v.what.split(" (")[0] for v in forbidden_in_decls("@[simp, «]», csimp] theorem t : 1 = 1 := rfl")] == [
         "attribute `]`", "attribute `csimp`"]
+
+
+@pytest.mark.parametrize(
+    ("decls", "what"),
+    [
+        ("namespace Foo\ndef False : Prop := True", "`namespace Foo` is not closed (add `end Foo`): the statement"),
+        ("namespace A.B\ndef x := 1\nend B", "`namespace A.B` is not closed (add `end A`)"),
+        ("section S\ndef x := 1", "`section S` is not closed (add `end S`)"),
+        ("noncomputable section\ndef x := 1", "`section` is not closed (add `end`)"),
+        ("mutual\ndef f : Nat := 0", "`mutual` is not closed (add `end`)"),
+        ("namespace Foo\ndef x := 1\nend", "`end` does not close the innermost `namespace Foo`"),
+        ("namespace Foo\nnamespace Bar\nend Foo\nend Bar", "`end Foo` does not close the innermost `namespace Bar`"),
+        ("def x := 1\nend", "`end` closes more than these declarations opened"),
+        ("open Nat", "command `open` in the declarations would change what the statement's names mean (put `open` "
+                     "in the header"),
+        ("def x := 1\nopen Nat in", "`... in` ends the declarations, so it would apply to the statement"),
+        ("def x := 1\nset_option maxHeartbeats 400 in", "`... in` ends the declarations"),
+        ("def x := 1\n@[simp]", "attributes end the declarations, so they would apply to the statement"),
+    ],
+)
+def test_decls_close_what_they_open_and_leave_names_as_they_were(decls: str, what: str) -> None:
+    found = [v.what for v in forbidden_in_decls(decls)]
+    assert any(f.startswith(what) for f in found), found
+
+
+def test_balanced_scopes_and_open_in_pass() -> None:
+    decls = ("namespace A.B\ndef x := 1\nend A.B\nnamespace C\nnamespace D\ndef y := 2\nend D\nend C\n"
+             "section\nvariable (n : Nat)\nend\nnoncomputable section S\ndef z := 3\nend S\n"
+             "mutual\ndef f : Nat → Nat\n  | 0 => 0\n  | n + 1 => g n\ndef g : Nat → Nat\n  | 0 => 0\n  | n + 1 => f n\nend\n"
+             "open Nat in\ntheorem t : succ 0 = 1 := rfl\ndef w := open Nat in succ 0")
+    assert forbidden_in_decls(decls) == []
