@@ -7,6 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scillm.integrations.certainly.checkers.lean_instances import (
+    class_parents,
+    conclusion,
+    head_and_argument,
+    instance_type,
+)
 from scillm.integrations.certainly.checkers.lean_rules import (
     DECL_STARTS,
     Violation,
@@ -135,21 +141,35 @@ def _open(code: list[Token], k: int) -> tuple[Violation | None, int]:
     return None, after
 
 
-def _instance_type(code: list[Token], k: int, end: int) -> list[Token]:
-    """Names in the type of the `instance` at `code[k]`: what follows its top-level `:`."""
-    depth = 0
-    for j in range(k + 1, end):
-        name = keyword(code[j])
-        if name in ("(", "[", "{", "⦃", "⟨"):
-            depth += 1
-        elif name in (")", "]", "}", "⦄", "⟩"):
-            depth -= 1
-        elif depth == 0 and name == ":":
-            stop = next((i for i in range(j + 1, end) if keyword(code[i]) in (":=", "where", "|")), end)
-            return [t for t in code[j + 1:stop] if t.kind == "ident"]
-        elif depth == 0 and name in (":=", "where"):
-            break
-    return []
+def _declared(name: Token | None, scope: list[str], declared: set[str]) -> bool:
+    """Whether `name`, read in namespace `scope`, is one of the declarations' own types or classes."""
+    if name is None:
+        return False
+    if name.name.startswith("_root_."):
+        return name.name.removeprefix("_root_.") in declared
+    return ".".join([*scope, name.name]) in declared
+
+
+def _instance(code: list[Token], k: int, scope: list[str], declared: set[str]) -> Violation | None:
+    """The `instance` at `code[k]` is allowed when its conclusion's class or first argument is declared here."""
+    typ = instance_type(code, k, command_end(code, k))
+    head, argument = head_and_argument(typ)
+    if _declared(head, scope, declared) or _declared(argument, scope, declared):
+        return None
+    what = " ".join(t.text for t in conclusion(typ)) or "?"
+    return at(code[k], f"`instance` of `{what}`: neither its class nor its first argument is declared here, "
+                       "so it would change what existing notation means")
+
+
+def _class(code: list[Token], k: int, scope: list[str], declared: set[str]) -> Violation | None:
+    """A `class` (or `class abbrev`) may extend only classes declared here: a parent's projection is an instance."""
+    for parent in class_parents(code, k, command_end(code, k + 1 if keyword(code[k + 1]) == "abbrev" else k)):
+        head, _ = head_and_argument(parent)
+        if not _declared(head, scope, declared):
+            what = " ".join(t.text for t in parent)
+            return at(code[k], f"`class` extending `{what}`, which is not declared here: an instance of the new "
+                               "class would also be one of it, changing what existing notation means")
+    return None
 
 
 def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list[Violation]:
@@ -185,7 +205,10 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
             wrong = scopes.close(tok, _name_after(code, k))
             found += [wrong] if wrong is not None else []
         elif name in ("class", "structure", "inductive") and k + 1 < len(code):
-            nxt = code[k + 2] if keyword(code[k + 1]) == "inductive" and k + 2 < len(code) else code[k + 1]
+            skip = keyword(code[k + 1]) in ("inductive", "abbrev") and k + 2 < len(code)
+            nxt = code[k + 2] if skip else code[k + 1]
+            wrong = _class(code, k, scope, declared) if name == "class" else None
+            found += [wrong] if wrong is not None else []
             if nxt.kind == "ident":
                 declared.add(".".join([*scope, nxt.name]))
         elif name == "set_option":
@@ -199,11 +222,8 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
         elif name == "opaque" and not any(keyword(t) == ":=" for t in code[k:command_end(code, k)]):
             found.append(at(tok, "`opaque` without a body (give its value with `:=`)"))
         elif name == "instance":
-            names = _instance_type(code, k, command_end(code, k))
-            if not any(".".join([*scope, t.name]) in declared for t in names[:2]):
-                what = " ".join(t.name for t in names) or "?"
-                found.append(at(tok, f"`instance` of `{what}`: neither its class nor its first argument is "
-                                     "declared here, so it would change what existing notation means"))
+            wrong = _instance(code, k, scope, declared)
+            found += [wrong] if wrong is not None else []
         elif name == "deriving" and k + 1 < len(code) and keyword(code[k + 1]) == "instance":
             end = command_end(code, k + 1)
             target = next((code[j + 1] for j in range(k, end - 1) if keyword(code[j]) == "for"), None)

@@ -78,6 +78,14 @@ DECLS_ATTACKS = {
     "open-in before the statement": "namespace X\ndef two : Nat := 3\nend X\nopen X in",
     "escaped in keeps open command-level": ("namespace «in»\nend «in»\nnamespace X\ndef two : Nat := 3\nend X\n"
                                             "open X «in»\ndef y : Nat := two"),
+    "core instance behind a forall binder": ("class MyC : Prop where\ninstance : MyC := ⟨⟩\n"
+                                             "instance (priority := high) : ∀ [h : MyC], Add Nat := ⟨fun _ _ => 5⟩"),
+    "core instance behind an arrow": ("class MyC : Prop where\ninstance : MyC := ⟨⟩\n"
+                                      "instance (priority := high) : MyC → Add Nat := fun _ => ⟨fun _ _ => 5⟩"),
+    "class extends a core class": "class C extends Add Nat\ninstance (priority := high) : C := ⟨⟨fun _ _ => 5⟩⟩",
+    "class over a type extends a core class": ("class C (α : Type) extends Add α\n"
+                                               "instance (priority := high) : C Nat := ⟨⟨fun _ _ => 5⟩⟩"),
+    "class abbrev of a core class": "class abbrev C := Add Nat\ninstance (priority := high) : C := ⟨⟨fun _ _ => 5⟩⟩",
 }
 
 HEADER_ATTACKS = {
@@ -107,6 +115,11 @@ HONEST_SCOPED_DECLS = ("namespace Foo\ndef two : Nat := 2\nend Foo\nnamespace A.
                        "section\nvariable (n : Nat)\ntheorem n_eq : n = n := rfl\nend\n"
                        "noncomputable section Named\ndef four : Nat := 4\nend Named\n"
                        "open Foo in\ntheorem uses : two = 2 := rfl")
+HONEST_INSTANCE_DECLS = ("class MyC (α : Type) where\n  c : α\ninstance : MyC Nat := ⟨0⟩\n"
+                         "instance {α : Type} [MyC α] : MyC (List α) := ⟨[]⟩\n"
+                         "instance : ∀ n : Nat, MyC (Fin (n + 1)) := fun _ => ⟨0⟩\n"
+                         "class MyD (α : Type) extends MyC α where\n  d : α\n"
+                         "structure MyS where\n  x : Nat")
 HONEST_HEADER = ("import Lean\n-- options\nset_option maxHeartbeats 400000\nset_option pp.all false\n"
                  "open Nat\nopen scoped List\nuniverse u")
 
@@ -174,8 +187,9 @@ async def test_honest_decls_and_header_reach_lean(tmp_path: Path) -> None:
     await _honest(tmp_path, BASE.model_copy(update={"decls": HONEST_DECLS, "header": HONEST_HEADER}), HONEST)
 
 
-async def test_honest_scoped_decls_reach_lean(tmp_path: Path) -> None:
+async def test_honest_scoped_and_instance_decls_reach_lean(tmp_path: Path) -> None:
     await _honest(tmp_path, BASE.model_copy(update={"decls": HONEST_SCOPED_DECLS}), HONEST)
+    await _honest(tmp_path / "instances", BASE.model_copy(update={"decls": HONEST_INSTANCE_DECLS}), HONEST)
 
 
 async def test_honest_proof_with_subtype_and_or_tokens_next_to_minus(tmp_path: Path) -> None:

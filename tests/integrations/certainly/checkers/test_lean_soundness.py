@@ -145,3 +145,45 @@ def test_balanced_scopes_and_open_in_pass() -> None:
              "mutual\ndef f : Nat → Nat\n  | 0 => 0\n  | n + 1 => g n\ndef g : Nat → Nat\n  | 0 => 0\n  | n + 1 => f n\nend\n"
              "open Nat in\ntheorem t : succ 0 = 1 := rfl\ndef w := open Nat in succ 0")
     assert forbidden_in_decls(decls) == []
+
+
+@pytest.mark.parametrize(
+    ("decls", "allowed"),
+    [
+        ("class MyC : Prop where\ninstance : MyC := ⟨⟩\ninstance (priority := high) : ∀ [h : MyC], Add Nat := ⟨Nat.sub⟩",
+         False),
+        ("class MyC : Prop where\ninstance : MyC := ⟨⟩\ninstance : (h : MyC) → Add Nat := fun _ => ⟨Nat.sub⟩", False),
+        ("class MyC : Prop where\ninstance [MyC] : Add Nat := ⟨Nat.sub⟩", False),
+        ("structure V where\ninstance {α : Type} : Add (List α) := ⟨fun a _ => a⟩", False),
+        ("structure V where\ninstance : (Add Nat) := ⟨Nat.sub⟩", False),
+        ("structure V where\ninstance : @Add.{0} Nat := ⟨Nat.sub⟩", False),
+        ("structure V where\ninstance : HAdd Nat V Nat := ⟨fun a _ => a⟩", False),
+        ("structure V where\n  x : Nat\ninstance : Add V := ⟨fun a _ => a⟩", True),
+        ("structure V where\n  x : Nat\ninstance : ∀ n : Nat, HAdd V (Fin n) V := fun _ => ⟨fun a _ => a⟩", True),
+        ("structure V where\n  x : Nat\ninstance : (Add (V)) := ⟨fun a _ => a⟩", True),
+        ("class C (α : Type) where\n  c : α\ninstance {α} [C α] : C (List α) := ⟨[]⟩", True),
+        ("namespace N\nstructure V where\nend N\ninstance : Add N.V := ⟨fun a _ => a⟩", True),
+        ("namespace N\nstructure V where\ninstance : Add V := ⟨fun a _ => a⟩\nend N", True),
+        ("namespace N\nstructure V where\nend N\ninstance : Add _root_.N.V := ⟨fun a _ => a⟩", True),
+    ],
+)
+def test_an_instance_is_judged_by_its_conclusion(decls: str, allowed: bool) -> None:
+    found = [v.what for v in forbidden_in_decls(decls)]
+    assert (found == []) == allowed, found
+
+
+@pytest.mark.parametrize(
+    ("decls", "allowed"),
+    [
+        ("class C extends Add Nat", False),
+        ("class C (α : Type) extends Add α, Mul α", False),
+        ("class C (α : Type) extends toAdd : Add α", False),
+        ("class abbrev C (α : Type) := Add α, Mul α", False),
+        ("class A (α : Type) where\n  a : α\nclass B (α : Type) extends A α where\n  b : α", True),
+        ("class A (α : Type) where\nclass B (α : Type) where\nclass abbrev C (α : Type) := A α, B α", True),
+        ("structure S extends Add Nat", True),
+    ],
+)
+def test_a_class_may_extend_only_classes_declared_here(decls: str, allowed: bool) -> None:
+    found = [v.what for v in forbidden_in_decls(decls)]
+    assert (found == []) == allowed, found

@@ -1,0 +1,118 @@
+"""What an `instance` is an instance of, and which classes a `class` extends, read from tokens.
+
+The declarations rule (`lean_decls`) allows an instance only when its class
+or the type it is about is declared there, and a class only when its parents
+are. Both need the head of a type: `head_and_argument` takes the conclusion
+(leading `∀ ... ,` binders and everything up to the last top-level arrow
+stripped, outer parentheses and `@` dropped) and returns its head name and
+the first explicit argument's head name.
+"""
+
+from __future__ import annotations
+
+from scillm.integrations.certainly.checkers.lean_rules import keyword
+from scillm.integrations.certainly.checkers.lean_tokens import Token
+
+_OPENS = ("(", "[", "{", "⦃", "⟨", "@[")
+_CLOSES = (")", "]", "}", "⦄", "⟩")
+_BINDERS = ("∀", "forall", "Π")
+_ARROWS = ("→", "->")
+
+
+def _depths(tokens: list[Token]) -> list[int]:
+    """Bracket depth before each token."""
+    out, depth = [], 0
+    for tok in tokens:
+        word = keyword(tok)
+        if word in _CLOSES:
+            depth -= 1
+        out.append(depth)
+        if word in _OPENS:
+            depth += 1
+    return out
+
+
+def _top(tokens: list[Token], words: tuple[str, ...]) -> list[int]:
+    """Indexes of the top-level tokens that are one of `words`."""
+    return [i for i, (tok, d) in enumerate(zip(tokens, _depths(tokens), strict=True)) if d == 0 and keyword(tok) in words]
+
+
+def instance_type(code: list[Token], k: int, end: int) -> list[Token]:
+    """The type of the `instance` at `code[k]` (the command ends at `end`): what follows its top-level `:`."""
+    rest = code[k + 1:end]
+    colon = next(iter(_top(rest, (":", ":=", "where"))), None)
+    if colon is None or keyword(rest[colon]) != ":":
+        return []
+    body = rest[colon + 1:]
+    stop = next(iter(_top(body, (":=", "where", "|"))), len(body))
+    return body[:stop]
+
+
+def conclusion(tokens: list[Token]) -> list[Token]:
+    """The type after its binders: `∀ [h : C], Add Nat` and `C → Add Nat` conclude `Add Nat`."""
+    while tokens:
+        if keyword(tokens[0]) in _BINDERS:
+            commas = _top(tokens, (",",))
+            if not commas:
+                return []
+            tokens = tokens[commas[0] + 1:]
+        elif arrows := _top(tokens, _ARROWS):
+            tokens = tokens[arrows[-1] + 1:]
+        elif keyword(tokens[0]) == "(" and _top(tokens, _CLOSES)[:1] == [len(tokens) - 1]:
+            tokens = tokens[1:-1]
+        elif keyword(tokens[0]) == "@":
+            tokens = tokens[1:]
+        else:
+            break
+    return tokens
+
+
+def _head(tokens: list[Token]) -> Token | None:
+    """The name an argument starts with: `Nat`, or `List` in `(List α)`; None for anything else."""
+    i = 0
+    while i < len(tokens) and keyword(tokens[i]) in ("(", "@"):
+        i += 1
+    return tokens[i] if i < len(tokens) and tokens[i].kind == "ident" else None
+
+
+def head_and_argument(tokens: list[Token]) -> tuple[Token | None, Token | None]:
+    """(head, head of the first explicit argument) of a type's conclusion: `Add (List α)` gives `Add`, `List`."""
+    tokens = conclusion(tokens)
+    if not tokens or tokens[0].kind != "ident":
+        return None, None
+    rest = tokens[1:]
+    if len(rest) > 1 and keyword(rest[0]) == "." and keyword(rest[1]) == "{":
+        close = _top(rest[2:], ("}",))
+        rest = rest[close[0] + 3:] if close else []
+    if not rest:
+        return tokens[0], None
+    first = rest[:_top(rest, _CLOSES)[0] + 1] if keyword(rest[0]) == "(" and _top(rest, _CLOSES) else rest[:1]
+    return tokens[0], _head(first)
+
+
+def class_parents(code: list[Token], k: int, end: int) -> list[list[Token]]:
+    """The parents of the `class` at `code[k]`: what follows `extends`, or `:=` in a `class abbrev`.
+
+    `extends A : T` is read both ways Lean versions read it (parent `A` with
+    the class's type `T`, or a parent named `A` of type `T`), so both count.
+    """
+    rest = code[k + 1:end]
+    marker = ":=" if rest and keyword(rest[0]) == "abbrev" else "extends"
+    found = _top(rest, (marker,))
+    if not found:
+        return []
+    body = rest[found[0] + 1:]
+    stop = next(iter(_top(body, ("where", ":=", "deriving"))), len(body))
+    body = body[:stop]
+    parents, start = [], 0
+    for comma in [*_top(body, (",",)), len(body)]:
+        part = body[start:comma]
+        if len(part) > 2 and part[0].kind == "ident" and keyword(part[1]) == ":":
+            parents.append(part[:1])
+            part = part[2:]
+        parents.append(part)
+        start = comma + 1
+    return [p for p in parents if p]
+
+
+__all__ = ["class_parents", "conclusion", "head_and_argument", "instance_type"]
