@@ -23,13 +23,22 @@ META = frozenset({"run_cmd", "run_elab", "run_meta", "run_tac", "by_elab", "elab
                   "prefix", "postfix", "simproc", "dsimproc", "simproc_decl", "dsimproc_decl", "initialize",
                   "builtin_initialize", "meta", "register_simp_attr", "binder_predicate", "unif_hint",
                   "register_option", "declare_config_elab"})
+COMMAND_KEYWORDS = frozenset({
+    "unseal", "seal", "with_weak_namespace", "register_builtin_option", "register_label_attr",
+    "register_error_explanation", "declare_simp_like_tactic", "gen_injective_theorems", "init_quot",
+    "recommended_spelling", "grind_pattern", "compile_inductive", "compile_def", "assert_not_exists",
+    "assert_not_imported", "suppress_compilation", "unsuppress_compilation", "library_note",
+    "initialize_simps_projections", "mk_iff_of_inductive_prop", "sudo", "extend_docs", "declare_aesop_rule_sets",
+    "add_aesop_rules", "erase_aesop_rules", "public", "module", "variable?",
+})
+"""Keywords that start a command in Lean or the trusted libraries, besides declarations and the lists here."""
 COMMANDS = frozenset({
     "theorem", "lemma", "def", "definition", "abbrev", "instance", "example", "opaque", "axiom", "structure",
     "class", "inductive", "coinductive", "namespace", "section", "end", "export", "attribute", "universe",
     "variable", "noncomputable", "private", "protected", "partial", "nonrec", "mutual", "deriving", "import",
     "prelude", "omit", "include", "alias", "irreducible_def", "proof_wanted", "local", "scoped", "add_decl_doc",
     "open", "set_option", "@[",
-})
+}) | COMMAND_KEYWORDS
 OPEN_PARTS = frozenset({"(", ")", ",", "→", "->", "hiding", "renaming", "scoped"})
 DECL_STARTS = COMMANDS | META | {"@["}
 OPEN_STOPS = DECL_STARTS | {"in"}
@@ -123,6 +132,7 @@ def command_end(code: list[Token], k: int) -> int:
 __all__ = [
     "BYPASS",
     "COMMANDS",
+    "COMMAND_KEYWORDS",
     "DECL_STARTS",
     "META",
     "NATIVE",

@@ -108,7 +108,8 @@ def header_parts(header: str) -> tuple[str, str, list[Violation]]:
             k = max(after, k + 1)
         elif word == "universe":
             k += 1
-            while k < len(code) and code[k].kind == "ident" and keyword(code[k]) not in DECL_STARTS:
+            while (k < len(code) and code[k].kind == "ident" and len(code[k].parts) == 1
+                   and keyword(code[k]) not in DECL_STARTS):
                 k += 1
         elif word == "set_option":
             bad, k = set_option_rule(code, k)

@@ -98,6 +98,9 @@ HEADER_ATTACKS = {
     "import after a command": "import Lean\nopen Nat\nimport Lean.Elab",
     "namespace in header": "import Lean\nnamespace Foo",
     "comment opener skips a character": "import Lean\n/-/- -/ set_option debug.skipKernelTC true -- -/",
+    "universe swallows a command": "import Lean\nuniverse u unseal Nat.add",
+    "universe swallows a dotted name": "import Lean\nuniverse u Nat.add",
+    "open swallows a command": "import Lean\nopen Nat with_weak_namespace Foo",
 }
 
 STATEMENT_ATTACKS = {
@@ -190,6 +193,11 @@ async def test_honest_decls_and_header_reach_lean(tmp_path: Path) -> None:
 async def test_honest_scoped_and_instance_decls_reach_lean(tmp_path: Path) -> None:
     await _honest(tmp_path, BASE.model_copy(update={"decls": HONEST_SCOPED_DECLS}), HONEST)
     await _honest(tmp_path / "instances", BASE.model_copy(update={"decls": HONEST_INSTANCE_DECLS}), HONEST)
+
+
+async def test_honest_header_universes_and_open_lists_reach_lean(tmp_path: Path) -> None:
+    header = "import Lean\nuniverse u v\nopen Nat (succ)\nopen Nat hiding add\nopen Lean.Elab Std\nset_option pp.all false"
+    await _honest(tmp_path, BASE.model_copy(update={"header": header}), HONEST)
 
 
 async def test_honest_proof_with_subtype_and_or_tokens_next_to_minus(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from scillm.integrations.certainly.checkers.lean_soundness import (
         ("trivial\ntheorem other : 1 = 2 := cheat", "command `theorem`"),
         ("by simp\nend", "command `end`"),
         ("by simp\n#eval 1", "`#eval` command"),
+        ("trivial\nunseal Nat.add", "command `unseal`"),
         ("by\n  open Classical\n  simp", "command `open` (only `open ... in` is allowed in a proof)"),
         ("by\n  set_option maxHeartbeats 0\n  simp", "command `set_option` (only `set_option ... in`"),
         ("by exact (unsafe_cast 1 : Nat)", None),
@@ -187,3 +188,13 @@ def test_an_instance_is_judged_by_its_conclusion(decls: str, allowed: bool) -> N
 def test_a_class_may_extend_only_classes_declared_here(decls: str, allowed: bool) -> None:
     found = [v.what for v in forbidden_in_decls(decls)]
     assert (found == []) == allowed, found
+
+
+@pytest.mark.parametrize(
+    ("header", "refused"),
+    [("import Lean\nuniverse u v unseal Nat.add", "`unseal`"), ("import Lean\nuniverse u Nat.add", "`Nat.add`"),
+     ("import Lean\nopen Nat seal Nat.add", "`seal`"), ("import Lean\nopen Nat\nwith_weak_namespace Foo", "`with_weak_namespace`")],
+)
+def test_header_universe_and_open_stop_at_the_next_command(header: str, refused: str) -> None:
+    found = [v.what for v in header_parts(header)[2]]
+    assert len(found) == 1 and found[0].startswith(refused + " is not allowed in the header"), found
