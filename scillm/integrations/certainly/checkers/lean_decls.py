@@ -226,9 +226,11 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
             found += [wrong] if wrong is not None else []
         elif name == "deriving" and k + 1 < len(code) and keyword(code[k + 1]) == "instance":
             end = command_end(code, k + 1)
-            target = next((code[j + 1] for j in range(k, end - 1) if keyword(code[j]) == "for"), None)
-            if target is None or ".".join([*scope, target.name]) not in declared:
+            at_for = next((j for j in range(k, end) if keyword(code[j]) == "for"), end)
+            targets = [t for t in code[at_for + 1:end] if keyword(t) != ","]
+            if not targets or not all(_declared(t, scope, declared) for t in targets):
                 found.append(at(tok, "`deriving instance` for a type not declared here"))
+            k += 1
         k += 1
     found += scopes.left_open()
     if code and keyword(code[-1]) == "in":

@@ -122,7 +122,7 @@ HONEST_INSTANCE_DECLS = ("class MyC (α : Type) where\n  c : α\ninstance : MyC 
                          "instance {α : Type} [MyC α] : MyC (List α) := ⟨[]⟩\n"
                          "instance : ∀ n : Nat, MyC (Fin (n + 1)) := fun _ => ⟨0⟩\n"
                          "class MyD (α : Type) extends MyC α where\n  d : α\n"
-                         "structure MyS where\n  x : Nat")
+                         "structure MyS where\n  x : Nat\nderiving instance Repr for MyS")
 HONEST_HEADER = ("import Lean\n-- options\nset_option maxHeartbeats 400000\nset_option pp.all false\n"
                  "open Nat\nopen scoped List\nuniverse u")
 

@@ -198,3 +198,18 @@ def test_a_class_may_extend_only_classes_declared_here(decls: str, allowed: bool
 def test_header_universe_and_open_stop_at_the_next_command(header: str, refused: str) -> None:
     found = [v.what for v in header_parts(header)[2]]
     assert len(found) == 1 and found[0].startswith(refused + " is not allowed in the header"), found
+
+
+@pytest.mark.parametrize(
+    ("decls", "allowed"),
+    [
+        ("structure MyS where\nderiving instance Repr for MyS", True),
+        ("structure MyS where\nstructure MyT where\nderiving instance Repr, BEq for MyS, MyT", True),
+        ("structure MyS where\nderiving instance BEq for MyS, Nat", False),
+        ("deriving instance BEq for Nat", False),
+        ("structure MyS where\nderiving instance Repr", False),
+    ],
+)
+def test_deriving_instance_only_for_types_declared_here(decls: str, allowed: bool) -> None:
+    found = [v.what for v in forbidden_in_decls(decls)]
+    assert (found == []) == allowed, found
