@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from scillm.integrations.certainly.checkers.lean_instances import (
     class_parents,
     conclusion,
-    head_and_argument,
+    head_and_arguments,
     instance_type,
 )
 from scillm.integrations.certainly.checkers.lean_rules import (
@@ -150,11 +150,18 @@ def _declared(name: Token | None, scope: list[str], declared: set[str]) -> bool:
     return ".".join([*scope, name.name]) in declared
 
 
+_OUT_PARAM_FIRST = frozenset({"Membership", "Singleton", "Insert", "HasQuotient", "MonadExcept", "MonadReader",
+                               "MonadState", "MonadWithReader"})
+"""Classes whose first parameter is an `outParam`: instance search ignores it, so the second one is what the
+instance is about (`Membership V (Set Nat)` would give `x ∈ s` a new meaning for every `s : Set Nat`)."""
+
+
 def _instance(code: list[Token], k: int, scope: list[str], declared: set[str]) -> Violation | None:
     """The `instance` at `code[k]` is allowed when its conclusion's class or first argument is declared here."""
     typ = instance_type(code, k, command_end(code, k))
-    head, argument = head_and_argument(typ)
-    if _declared(head, scope, declared) or _declared(argument, scope, declared):
+    head, arguments = head_and_arguments(typ)
+    about = arguments[1:2] if head is not None and head.parts[-1] in _OUT_PARAM_FIRST else arguments[:1]
+    if _declared(head, scope, declared) or any(_declared(a, scope, declared) for a in about):
         return None
     what = " ".join(t.text for t in conclusion(typ)) or "?"
     return at(code[k], f"`instance` of `{what}`: neither its class nor its first argument is declared here, "
@@ -164,7 +171,7 @@ def _instance(code: list[Token], k: int, scope: list[str], declared: set[str]) -
 def _class(code: list[Token], k: int, scope: list[str], declared: set[str]) -> Violation | None:
     """A `class` (or `class abbrev`) may extend only classes declared here: a parent's projection is an instance."""
     for parent in class_parents(code, k, command_end(code, k + 1 if keyword(code[k + 1]) == "abbrev" else k)):
-        head, _ = head_and_argument(parent)
+        head, _ = head_and_arguments(parent)
         if not _declared(head, scope, declared):
             what = " ".join(t.text for t in parent)
             return at(code[k], f"`class` extending `{what}`, which is not declared here: an instance of the new "

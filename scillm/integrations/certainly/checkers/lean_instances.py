@@ -2,10 +2,10 @@
 
 The declarations rule (`lean_decls`) allows an instance only when its class
 or the type it is about is declared there, and a class only when its parents
-are. Both need the head of a type: `head_and_argument` takes the conclusion
+are. Both need the head of a type: `head_and_arguments` takes the conclusion
 (leading `∀ ... ,` binders and everything up to the last top-level arrow
 stripped, outer parentheses and `@` dropped) and returns its head name and
-the first explicit argument's head name.
+the head name of each explicit argument.
 """
 
 from __future__ import annotations
@@ -75,19 +75,32 @@ def _head(tokens: list[Token]) -> Token | None:
     return tokens[i] if i < len(tokens) and tokens[i].kind == "ident" else None
 
 
-def head_and_argument(tokens: list[Token]) -> tuple[Token | None, Token | None]:
-    """(head, head of the first explicit argument) of a type's conclusion: `Add (List α)` gives `Add`, `List`."""
+def _group(tokens: list[Token]) -> int:
+    """Length of the argument `tokens` starts with: one token, or a bracketed group up to its closing bracket."""
+    if keyword(tokens[0]) not in _OPENS:
+        return 1
+    closes = _top(tokens, _CLOSES)
+    return closes[0] + 1 if closes else len(tokens)
+
+
+def head_and_arguments(tokens: list[Token]) -> tuple[Token | None, list[Token | None]]:
+    """(head, each explicit argument's head) of a type's conclusion: `HAdd V (List α) V` gives `HAdd`, `V List V`.
+
+    A universe list `.{u}` after the head is skipped; an argument that does
+    not start with a name (a number, `{ x // p }`, `⟨a, b⟩`) has no head.
+    """
     tokens = conclusion(tokens)
     if not tokens or tokens[0].kind != "ident":
-        return None, None
+        return None, []
     rest = tokens[1:]
     if len(rest) > 1 and keyword(rest[0]) == "." and keyword(rest[1]) == "{":
-        close = _top(rest[2:], ("}",))
-        rest = rest[close[0] + 3:] if close else []
-    if not rest:
-        return tokens[0], None
-    first = rest[:_top(rest, _CLOSES)[0] + 1] if keyword(rest[0]) == "(" and _top(rest, _CLOSES) else rest[:1]
-    return tokens[0], _head(first)
+        rest = rest[1 + _group(rest[1:]):]
+    heads = []
+    while rest:
+        size = _group(rest)
+        heads.append(_head(rest[:size]) if keyword(rest[0]) in ("(", "@") or size == 1 else None)
+        rest = rest[size:]
+    return tokens[0], heads
 
 
 def class_parents(code: list[Token], k: int, end: int) -> list[list[Token]]:
@@ -115,4 +128,4 @@ def class_parents(code: list[Token], k: int, end: int) -> list[list[Token]]:
     return [p for p in parents if p]
 
 
-__all__ = ["class_parents", "conclusion", "head_and_argument", "instance_type"]
+__all__ = ["class_parents", "conclusion", "head_and_arguments", "instance_type"]

@@ -85,6 +85,9 @@ DECLS_ATTACKS = {
     "class extends a core class": "class C extends Add Nat\ninstance (priority := high) : C := ⟨⟨fun _ _ => 5⟩⟩",
     "class over a type extends a core class": ("class C (α : Type) extends Add α\n"
                                                "instance (priority := high) : C Nat := ⟨⟨fun _ _ => 5⟩⟩"),
+    "instance of a class whose first parameter is an outParam": (
+        "structure V where\ninstance : OfNat V 2 := ⟨⟨⟩⟩\n"
+        "instance (priority := high) : Membership V (List Nat) := ⟨fun _ _ => True⟩"),
     "class abbrev of a core class": "class abbrev C := Add Nat\ninstance (priority := high) : C := ⟨⟨fun _ _ => 5⟩⟩",
 }
 
