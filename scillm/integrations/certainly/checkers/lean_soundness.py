@@ -2,27 +2,39 @@
 
 These rules reject early and clearly; they are not the proof of soundness
 (`lean_verdict` re-checks every winner in fresh modules and reads
-`#print axioms`). They are written against `lean_tokens`, so comments and
-strings hide nothing, `«sorry»` is `sorry` and `«debug».«skipKernelTC»` is
-`debug.skipKernelTC`.
+`#print axioms`). They are written against `lean_tokens`, so comments end
+where Lean's `whitespace` ends them and strings hide nothing, `«sorry»` is
+`sorry` and `«debug».«skipKernelTC»` is `debug.skipKernelTC`, while a
+keyword is read from the raw token (`«namespace»` and `«in»` are names).
 
 - Everywhere: `sorry`/`admit`/`sorryAx`, kernel and compiler bypasses
   (`unsafe`, `implemented_by`, `extern`, `ofReduceBool`, `debug.*`,
   `native_decide` unless allowed), meta-programming (`#eval` and every `#`
   command, `run_cmd`/`run_tac`/`by_elab`, `elab`, `macro`, `syntax`,
-  notations, `simproc`, `initialize`), `axiom`, and any `set_option` outside
-  `OPTION_ALLOWED`.
+  notations, `simproc`, `initialize`), `axiom`, any `set_option` outside
+  `OPTION_ALLOWED`, and text the tokenizer could not lex as Lean would
+  (an unterminated comment, a comment glued to a symbol).
 - A proof or statement is one term or tactic block: no command keyword, no
   attribute, and `open`/`set_option` only in their `... in` forms.
-- Declarations may declare (`def`, `theorem`, `structure`, `class`,
-  `namespace`, ...) but not change what existing names or notation mean:
-  attributes only from `ATTRIBUTES_ALLOWED`; an `instance` only when its
-  class or its first argument (the type it is about) is declared there, and
-  `deriving instance` only for types declared there; no `export`; no
-  `opaque` without a body (`partial def` is kept: the kernel sees it as an
-  opaque constant whose type must be inhabited).
+- Declarations (`lean_decls`) may declare (`def`, `theorem`, `structure`,
+  `class`, `namespace`, ...) but not change what existing names or notation
+  mean, and the statement is elaborated right after them: every
+  `namespace`, `section` and `mutual` they open is closed (`end` / `end A.B`
+  matched as Lean matches them); `open` only as `open ... in` before a
+  declaration; nothing at their end that would apply to the statement
+  (`... in`, attributes); attributes only from `ATTRIBUTES_ALLOWED`; an
+  `instance` only when the head of its conclusion (after `∀ ...,` binders
+  and arrows) or the type it is about (its first explicit argument; the
+  second for `Membership`, `Singleton`, ... whose first is an `outParam`)
+  is declared there; a `class` (or `class abbrev`) only extending classes
+  declared there, since a parent's projection is an instance; `deriving
+  instance` only for types declared there; no `export`; no `opaque` without
+  a body (`partial def` is kept: the kernel sees it as an opaque constant
+  whose type must be inhabited).
 - The header holds only `import`s (first), `open`, `universe` and allowed
-  `set_option`s.
+  `set_option`s; a `universe` takes plain names and both stop at the next
+  command keyword (`unseal`, `seal`, `with_weak_namespace`, ...:
+  `lean_rules.COMMAND_KEYWORDS`).
 """
 
 from __future__ import annotations
