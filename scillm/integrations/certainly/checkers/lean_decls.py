@@ -150,6 +150,9 @@ def _declared(name: Token | None, scope: list[str], declared: set[str]) -> bool:
     return ".".join([*scope, name.name]) in declared
 
 
+_PREFIXES = frozenset({"in", "private", "protected", "noncomputable", "partial", "nonrec", "local", "scoped",
+                       "public"})
+"""What belongs to the command after it, so the declarations may not end with it."""
 _OUT_PARAM_FIRST = frozenset({"Membership", "Singleton", "Insert", "HasQuotient", "MonadExcept", "MonadReader",
                                "MonadState", "MonadWithReader"})
 """Classes whose first parameter is an `outParam`: instance search ignores it, so the second one is what the
@@ -240,8 +243,8 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
             k += 1
         k += 1
     found += scopes.left_open()
-    if code and keyword(code[-1]) == "in":
-        found.append(at(code[-1], "`... in` ends the declarations, so it would apply to the statement"))
+    if code and keyword(code[-1]) in _PREFIXES:
+        found.append(at(code[-1], f"`{code[-1].text}` ends the declarations, so it would apply to the statement"))
     return unique(found)
 
 

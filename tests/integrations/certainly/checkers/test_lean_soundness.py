@@ -130,8 +130,9 @@ def test_an_escaped_keyword_is_an_identifier() -> None:
         ("def x := 1\nend", "`end` closes more than these declarations opened"),
         ("open Nat", "command `open` in the declarations would change what the statement's names mean (put `open` "
                      "in the header"),
-        ("def x := 1\nopen Nat in", "`... in` ends the declarations, so it would apply to the statement"),
-        ("def x := 1\nset_option maxHeartbeats 400 in", "`... in` ends the declarations"),
+        ("def x := 1\nopen Nat in", "`in` ends the declarations, so it would apply to the statement"),
+        ("def x := 1\nset_option maxHeartbeats 400 in", "`in` ends the declarations"),
+        ("def x := 1\nprivate", "`private` ends the declarations"),
         ("def x := 1\n@[simp]", "attributes end the declarations, so they would apply to the statement"),
     ],
 )
