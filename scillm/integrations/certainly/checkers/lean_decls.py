@@ -22,6 +22,7 @@ from scillm.integrations.certainly.checkers.lean_rules import (
     keyword,
     open_end,
     set_option_rule,
+    top_level,
     unique,
 )
 from scillm.integrations.certainly.checkers.lean_tokens import Token, tokenize
@@ -229,7 +230,7 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
             found.append(at(tok, f"`{name}` (imports belong in the header)"))
         elif name == "export":
             found.append(at(tok, "`export` (aliases change what names in the statement mean)"))
-        elif name == "opaque" and not any(keyword(t) == ":=" for t in code[k:command_end(code, k)]):
+        elif name == "opaque" and not top_level(code[k:command_end(code, k)], (":=",)):
             found.append(at(tok, "`opaque` without a body (give its value with `:=`)"))
         elif name == "instance":
             wrong = _instance(code, k, scope, declared)

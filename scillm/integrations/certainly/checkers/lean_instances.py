@@ -10,41 +10,21 @@ the head name of each explicit argument.
 
 from __future__ import annotations
 
-from scillm.integrations.certainly.checkers.lean_rules import keyword
+from scillm.integrations.certainly.checkers.lean_rules import CLOSES, OPENS, keyword, top_level
 from scillm.integrations.certainly.checkers.lean_tokens import Token
 
-_OPENS = ("(", "[", "{", "⦃", "⟨", "@[")
-_CLOSES = (")", "]", "}", "⦄", "⟩")
 _BINDERS = ("∀", "forall", "Π")
 _ARROWS = ("→", "->")
-
-
-def _depths(tokens: list[Token]) -> list[int]:
-    """Bracket depth before each token."""
-    out, depth = [], 0
-    for tok in tokens:
-        word = keyword(tok)
-        if word in _CLOSES:
-            depth -= 1
-        out.append(depth)
-        if word in _OPENS:
-            depth += 1
-    return out
-
-
-def _top(tokens: list[Token], words: tuple[str, ...]) -> list[int]:
-    """Indexes of the top-level tokens that are one of `words`."""
-    return [i for i, (tok, d) in enumerate(zip(tokens, _depths(tokens), strict=True)) if d == 0 and keyword(tok) in words]
 
 
 def instance_type(code: list[Token], k: int, end: int) -> list[Token]:
     """The type of the `instance` at `code[k]` (the command ends at `end`): what follows its top-level `:`."""
     rest = code[k + 1:end]
-    colon = next(iter(_top(rest, (":", ":=", "where"))), None)
+    colon = next(iter(top_level(rest, (":", ":=", "where"))), None)
     if colon is None or keyword(rest[colon]) != ":":
         return []
     body = rest[colon + 1:]
-    stop = next(iter(_top(body, (":=", "where", "|"))), len(body))
+    stop = next(iter(top_level(body, (":=", "where", "|"))), len(body))
     return body[:stop]
 
 
@@ -52,13 +32,13 @@ def conclusion(tokens: list[Token]) -> list[Token]:
     """The type after its binders: `∀ [h : C], Add Nat` and `C → Add Nat` conclude `Add Nat`."""
     while tokens:
         if keyword(tokens[0]) in _BINDERS:
-            commas = _top(tokens, (",",))
+            commas = top_level(tokens, (",",))
             if not commas:
                 return []
             tokens = tokens[commas[0] + 1:]
-        elif arrows := _top(tokens, _ARROWS):
+        elif arrows := top_level(tokens, _ARROWS):
             tokens = tokens[arrows[-1] + 1:]
-        elif keyword(tokens[0]) == "(" and _top(tokens, _CLOSES)[:1] == [len(tokens) - 1]:
+        elif keyword(tokens[0]) == "(" and top_level(tokens, CLOSES)[:1] == [len(tokens) - 1]:
             tokens = tokens[1:-1]
         elif keyword(tokens[0]) == "@":
             tokens = tokens[1:]
@@ -77,9 +57,9 @@ def _head(tokens: list[Token]) -> Token | None:
 
 def _group(tokens: list[Token]) -> int:
     """Length of the argument `tokens` starts with: one token, or a bracketed group up to its closing bracket."""
-    if keyword(tokens[0]) not in _OPENS:
+    if keyword(tokens[0]) not in OPENS:
         return 1
-    closes = _top(tokens, _CLOSES)
+    closes = top_level(tokens, CLOSES)
     return closes[0] + 1 if closes else len(tokens)
 
 
@@ -111,14 +91,14 @@ def class_parents(code: list[Token], k: int, end: int) -> list[list[Token]]:
     """
     rest = code[k + 1:end]
     marker = ":=" if rest and keyword(rest[0]) == "abbrev" else "extends"
-    found = _top(rest, (marker,))
+    found = top_level(rest, (marker,))
     if not found:
         return []
     body = rest[found[0] + 1:]
-    stop = next(iter(_top(body, ("where", ":=", "deriving"))), len(body))
+    stop = next(iter(top_level(body, ("where", ":=", "deriving"))), len(body))
     body = body[:stop]
     parents, start = [], 0
-    for comma in [*_top(body, (",",)), len(body)]:
+    for comma in [*top_level(body, (",",)), len(body)]:
         part = body[start:comma]
         if len(part) > 2 and part[0].kind == "ident" and keyword(part[1]) == ":":
             parents.append(part[:1])

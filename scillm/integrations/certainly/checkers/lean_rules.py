@@ -39,6 +39,8 @@ COMMANDS = frozenset({
     "prelude", "omit", "include", "alias", "irreducible_def", "proof_wanted", "local", "scoped", "add_decl_doc",
     "open", "set_option", "@[",
 }) | COMMAND_KEYWORDS
+OPENS = ("(", "[", "{", "⦃", "⟨", "@[")
+CLOSES = (")", "]", "}", "⦄", "⟩")
 OPEN_PARTS = frozenset({"(", ")", ",", "→", "->", "hiding", "renaming", "scoped"})
 DECL_STARTS = COMMANDS | META | {"@["}
 OPEN_STOPS = DECL_STARTS | {"in"}
@@ -121,6 +123,25 @@ def open_end(code: list[Token], k: int) -> int:
     return j
 
 
+def _depths(tokens: list[Token]) -> list[int]:
+    """Bracket depth before each token."""
+    out, depth = [], 0
+    for tok in tokens:
+        word = keyword(tok)
+        if word in CLOSES:
+            depth -= 1
+        out.append(depth)
+        if word in OPENS:
+            depth += 1
+    return out
+
+
+def top_level(tokens: list[Token], words: tuple[str, ...]) -> list[int]:
+    """Indexes of the tokens outside every bracket that are one of `words` (a closing bracket counts outside)."""
+    return [i for i, (tok, d) in enumerate(zip(tokens, _depths(tokens), strict=True))
+            if d == 0 and keyword(tok) in words]
+
+
 def command_end(code: list[Token], k: int) -> int:
     """Index of the token that starts the command after the one at `code[k]`."""
     j = k + 1
@@ -131,11 +152,13 @@ def command_end(code: list[Token], k: int) -> int:
 
 __all__ = [
     "BYPASS",
+    "CLOSES",
     "COMMANDS",
     "COMMAND_KEYWORDS",
     "DECL_STARTS",
     "META",
     "NATIVE",
+    "OPENS",
     "OPEN_PARTS",
     "OPEN_STOPS",
     "OPTION_ALLOWED",
@@ -148,5 +171,6 @@ __all__ = [
     "open_end",
     "option_allowed",
     "set_option_rule",
+    "top_level",
     "unique",
 ]

@@ -218,3 +218,9 @@ def test_header_universe_and_open_stop_at_the_next_command(header: str, refused:
 def test_deriving_instance_only_for_types_declared_here(decls: str, allowed: bool) -> None:
     found = [v.what for v in forbidden_in_decls(decls)]
     assert (found == []) == allowed, found
+
+
+def test_an_opaque_body_is_a_top_level_assignment() -> None:
+    assert [v.what for v in forbidden_in_decls("opaque bad : (fun (_ : Nat) => False) (let y := 1; y)")] == [
+        "`opaque` without a body (give its value with `:=`)"]
+    assert forbidden_in_decls("opaque f : Nat → Nat := fun n => let m := n; m") == []
