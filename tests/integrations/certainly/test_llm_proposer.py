@@ -50,6 +50,13 @@ def test_statement_extraction_and_proof_key() -> None:
     assert proof_key("intros n. lia.") != proof_key("intros m. lia.")
 
 
+def test_lean_proof_key_drops_comments_as_lean_reads_them() -> None:
+    assert proof_key("by\n  /- a /- b -/ c -/ exact h", "lean") == proof_key("by exact h", "lean")
+    assert proof_key("/-/- -/ exact g -- -/", "lean") == "exact g"
+    assert proof_key('have := "/-"\nexact h\nhave := "-/"', "lean") != proof_key(
+        'have := "/-"\nexact g\nhave := "-/"', "lean")
+
+
 def test_prompts_are_versioned_files() -> None:
     versions = prompt_versions()
     assert set(versions) == {"propose", "repair", "formalize", "explain", "step"}

@@ -11,6 +11,15 @@ literals are single tokens; code inside a string's `{...}` (interpolation in
 `s!`, `m!`, `throwError`, ...) is tokenized too and returned as `embedded`.
 Text Lean itself could not lex (an unterminated comment, string or `«`) is
 reported in `problems` instead of guessed at.
+
+A block comment ends where Lean's `whitespace` ends it: its body starts three
+characters after its start (after `/-` Lean skips one more character, and
+the doc comments `/--` and `/-!` start theirs after the marker), so the
+second `/-` of `/-/- -/` opens nothing. Lean looks for a comment only
+between tokens, and a token of its table may end in `/` or `-` (`//` of
+`{ x // p }`, `\\/`, or one from an imported library): the two known ones are
+read as tokens, and any other symbol written right before `/-` or `--` is
+reported in `problems`.
 """
 
 from __future__ import annotations
@@ -22,7 +31,10 @@ from typing import Literal
 
 TokenKind = Literal["ident", "number", "string", "char", "comment", "hash", "symbol"]
 
-_SYMBOLS = (":=", "@[", "=>", "<;>", "...", "..", "<|>", "<|", "|>.", "|>", "->", "<-")
+_SYMBOLS = (":=", "@[", "=>", "<;>", "...", "..", "<|>", "<|", "|>.", "|>", "->", "<-", "//", "\\/")
+_NO_LONGER_TOKEN = "()[]{}⟨⟩⦃⦄,"
+"""Symbols that end every token they are in, so a comment may follow them directly."""
+GLUED_COMMENT = "a comment right after a symbol (Lean may read them as one token; put a space before the comment)"
 
 
 @dataclass(frozen=True)
@@ -128,11 +140,13 @@ class _Lexer:
             if c.isspace():
                 i = min(_SPACE_RUN.match(text, i).end(), end)  # type: ignore[union-attr]
             elif text.startswith("--", i):
+                self._glued(i, out)
                 j = text.find("\n", i, end)
                 j = end if j < 0 else j
                 out.tokens.append(self.token("comment", i, j))
                 i = j
             elif text.startswith("/-", i):
+                self._glued(i, out)
                 i = self._block_comment(i, end, out)
             elif c == '"':
                 i = self._string(i, end, out)
@@ -168,8 +182,15 @@ class _Lexer:
     def _problem(self, out: Lexed, start: int, end: int, why: str) -> None:
         out.problems.append(self.token("symbol", start, end, why))
 
+    def _glued(self, i: int, out: Lexed) -> None:
+        """A comment written right after a symbol that may be the start of a longer token of Lean's."""
+        last = out.tokens[-1] if out.tokens else None
+        if last is not None and last.kind == "symbol" and last.end == i and last.text[-1] not in _NO_LONGER_TOKEN:
+            self._problem(out, last.start, i + 2, GLUED_COMMENT)
+
     def _block_comment(self, i: int, end: int, out: Lexed) -> int:
-        text, depth, j = self.text, 1, i + 2
+        """`/-` up to its matching `-/`, the body read from `i + 3` as Lean's `whitespace` reads it."""
+        text, depth, j = self.text, 1, i + 3
         while j < end and depth:
             if text.startswith("/-", j):
                 depth, j = depth + 1, j + 2
@@ -311,4 +332,4 @@ def tokenize(text: str) -> Lexed:
     return out
 
 
-__all__ = ["Lexed", "Token", "TokenKind", "is_id_first", "is_id_rest", "is_letter_like", "tokenize"]
+__all__ = ["GLUED_COMMENT", "Lexed", "Token", "TokenKind", "is_id_first", "is_id_rest", "is_letter_like", "tokenize"]

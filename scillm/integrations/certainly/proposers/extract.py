@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from scillm.integrations.certainly.checkers.lean_tokens import tokenize
 from scillm.integrations.certainly.models import Backend
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -21,7 +22,6 @@ _COQ_PROOF_CLOSE = re.compile(r"\b(?:Qed|Defined|Admitted|Save)\s*\.\s*$", re.DO
 _LEAN_DECL = re.compile(r"^\s*(?:theorem|lemma|example)\b.*?:=\s*(?:by\b)?", re.DOTALL)
 _COQ_TACTIC_START = re.compile(r"^\s*(?:[a-z_]|[-+*]+\s|[{}]|\d+\s*:|all\s*:|\[)")
 _COQ_COMMENT = re.compile(r"\(\*.*?\*\)", re.DOTALL)
-_LEAN_COMMENT = re.compile(r"--[^\n]*|/-.*?-/", re.DOTALL)
 
 _COQ_LANGS = {"coq", "rocq", "v", "gallina", "ltac"}
 _LEAN_LANGS = {"lean", "lean4"}
@@ -114,9 +114,19 @@ def extract_statement(text: str, backend: Backend = "coq") -> str:
     return block.split(":=")[0].strip()
 
 
+def _lean_without_comments(proof: str) -> str:
+    """The proof with each comment replaced by a space, comments found by the Lean tokenizer (nested, as Lean ends them)."""
+    parts, at = [], 0
+    for tok in tokenize(proof).tokens:
+        if tok.kind == "comment":
+            parts += [proof[at:tok.start], " "]
+            at = tok.end
+    return "".join([*parts, proof[at:]])
+
+
 def proof_key(proof: str, backend: Backend = "coq") -> str:
     """A canonical form for dedupe: comments dropped, whitespace collapsed, final period ensured (Coq)."""
-    text = _COQ_COMMENT.sub(" ", proof) if backend == "coq" else _LEAN_COMMENT.sub(" ", proof)
+    text = _COQ_COMMENT.sub(" ", proof) if backend == "coq" else _lean_without_comments(proof)
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"\s*([;.])", r"\1", text) if backend == "coq" else text
     if backend == "coq" and text and not text.endswith("."):

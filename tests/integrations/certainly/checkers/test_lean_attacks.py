@@ -37,6 +37,12 @@ PROOF_ATTACKS = {
     "closes and instance": "by decide\ninstance : Add Nat := ⟨fun a _ => a⟩",
     "attribute in proof": "by decide\n@[simp] theorem other : 1 = 1 := rfl",
     "sorryAx by name": "sorryAx _ false",
+    "comment opener skips a character": "by\n  /-/- -/ set_option debug.skipKernelTC true in -- -/\n  decide",
+    "comment opener hides #eval": 'by decide\n/-/- -/ #eval IO.println "arbitrary code" -- -/',
+    "subtype token holds a comment's slash": ("by\n  have _h : { x : Int //-x = x } := ⟨0, rfl⟩\n"
+                                              "  set_option debug.skipKernelTC true in\n  decide -- -/"),
+    "or token holds a comment's slash": ("by\n  have _h : True \\/-1 = (1 : Int) := Or.inl trivial\n"
+                                         "  set_option debug.skipKernelTC true in\n  decide -- -/"),
 }
 
 DECLS_ATTACKS = {
@@ -61,6 +67,28 @@ DECLS_ATTACKS = {
     "bv_decide": "theorem h : 1 + 1 = 2 := by bv_decide",
     "binder predicate": 'binder_predicate x " > " y:term => `($x < $y)',
     "unification hint": "unif_hint (n : Nat) where n =?= 2 ⊢ n + 0 =?= 3",
+    "comment opener skips a character": ("/-/- -/ set_option debug.skipKernelTC true in -- -/\n"
+                                         "theorem cheat : (2 : Nat) + 2 = 5 := by decide +kernel"),
+    "escaped namespace keyword moves the scope": ("namespace Foo\nstructure Add where\nend Foo\n"
+                                                  "def d := fun («namespace» Foo : Nat) => 0\n"
+                                                  "instance (priority := high) : Add Nat := ⟨fun _ _ => 5⟩"),
+    "namespace left open": "namespace Foo\ndef False : Prop := True",
+    "section left open": "noncomputable section\ndef two : Nat := 2",
+    "command-level open": "namespace X\ndef two : Nat := 3\nend X\nopen X",
+    "open-in before the statement": "namespace X\ndef two : Nat := 3\nend X\nopen X in",
+    "escaped in keeps open command-level": ("namespace «in»\nend «in»\nnamespace X\ndef two : Nat := 3\nend X\n"
+                                            "open X «in»\ndef y : Nat := two"),
+    "core instance behind a forall binder": ("class MyC : Prop where\ninstance : MyC := ⟨⟩\n"
+                                             "instance (priority := high) : ∀ [h : MyC], Add Nat := ⟨fun _ _ => 5⟩"),
+    "core instance behind an arrow": ("class MyC : Prop where\ninstance : MyC := ⟨⟩\n"
+                                      "instance (priority := high) : MyC → Add Nat := fun _ => ⟨fun _ _ => 5⟩"),
+    "class extends a core class": "class C extends Add Nat\ninstance (priority := high) : C := ⟨⟨fun _ _ => 5⟩⟩",
+    "class over a type extends a core class": ("class C (α : Type) extends Add α\n"
+                                               "instance (priority := high) : C Nat := ⟨⟨fun _ _ => 5⟩⟩"),
+    "instance of a class whose first parameter is an outParam": (
+        "structure V where\ninstance : OfNat V 2 := ⟨⟨⟩⟩\n"
+        "instance (priority := high) : Membership V (List Nat) := ⟨fun _ _ => True⟩"),
+    "class abbrev of a core class": "class abbrev C := Add Nat\ninstance (priority := high) : C := ⟨⟨fun _ _ => 5⟩⟩",
 }
 
 HEADER_ATTACKS = {
@@ -72,11 +100,16 @@ HEADER_ATTACKS = {
     "notation in header": "import Lean\nnotation \"two\" => 3",
     "import after a command": "import Lean\nopen Nat\nimport Lean.Elab",
     "namespace in header": "import Lean\nnamespace Foo",
+    "comment opener skips a character": "import Lean\n/-/- -/ set_option debug.skipKernelTC true -- -/",
+    "universe swallows a command": "import Lean\nuniverse u unseal Nat.add",
+    "universe swallows a dotted name": "import Lean\nuniverse u Nat.add",
+    "open swallows a command": "import Lean\nopen Nat with_weak_namespace Foo",
 }
 
 STATEMENT_ATTACKS = {
     "statement closes and declares": "1 + 1 = 2 := by decide\naxiom cheat : False\ntheorem other : 1 + 1 = 2",
     "statement runs a command": "1 + 1 = 2 := by decide\n#eval 1\nexample : 1 + 1 = 2",
+    "comment opener skips a character": "1 + 1 = 2 /-/- -/ := by decide\n#eval 1\nexample : 1 + 1 = 2 -- -/",
 }
 
 HONEST_DECLS = ("def two : Nat := 2\n@[simp] theorem two_eq : two = 2 := rfl\nstructure V where\n  x : Nat\n"
@@ -84,6 +117,15 @@ HONEST_DECLS = ("def two : Nat := 2\n@[simp] theorem two_eq : two = 2 := rfl\nst
                 "class Size (α : Type) where\n  size : α → Nat\ninstance : Size Nat := ⟨id⟩\n"
                 "opaque f : Nat → Nat := id\n"
                 "set_option maxHeartbeats 400000 in\ntheorem helper : 2 = 2 := rfl")
+HONEST_SCOPED_DECLS = ("namespace Foo\ndef two : Nat := 2\nend Foo\nnamespace A.B\ndef three : Nat := 3\nend A.B\n"
+                       "section\nvariable (n : Nat)\ntheorem n_eq : n = n := rfl\nend\n"
+                       "noncomputable section Named\ndef four : Nat := 4\nend Named\n"
+                       "open Foo in\ntheorem uses : two = 2 := rfl")
+HONEST_INSTANCE_DECLS = ("class MyC (α : Type) where\n  c : α\ninstance : MyC Nat := ⟨0⟩\n"
+                         "instance {α : Type} [MyC α] : MyC (List α) := ⟨[]⟩\n"
+                         "instance : ∀ n : Nat, MyC (Fin (n + 1)) := fun _ => ⟨0⟩\n"
+                         "class MyD (α : Type) extends MyC α where\n  d : α\n"
+                         "structure MyS where\n  x : Nat\nderiving instance Repr for MyS")
 HONEST_HEADER = ("import Lean\n-- options\nset_option maxHeartbeats 400000\nset_option pp.all false\n"
                  "open Nat\nopen scoped List\nuniverse u")
 
@@ -149,6 +191,22 @@ async def test_honest_proof_with_allowed_options_and_opens(tmp_path: Path) -> No
 
 async def test_honest_decls_and_header_reach_lean(tmp_path: Path) -> None:
     await _honest(tmp_path, BASE.model_copy(update={"decls": HONEST_DECLS, "header": HONEST_HEADER}), HONEST)
+
+
+async def test_honest_scoped_and_instance_decls_reach_lean(tmp_path: Path) -> None:
+    await _honest(tmp_path, BASE.model_copy(update={"decls": HONEST_SCOPED_DECLS}), HONEST)
+    await _honest(tmp_path / "instances", BASE.model_copy(update={"decls": HONEST_INSTANCE_DECLS}), HONEST)
+
+
+async def test_honest_header_universes_and_open_lists_reach_lean(tmp_path: Path) -> None:
+    header = "import Lean\nuniverse u v\nopen Nat (succ)\nopen Nat hiding add\nopen Lean.Elab Std\nset_option pp.all false"
+    await _honest(tmp_path, BASE.model_copy(update={"header": header}), HONEST)
+
+
+async def test_honest_proof_with_subtype_and_or_tokens_next_to_minus(tmp_path: Path) -> None:
+    proof = ("by\n  have _h : { x : Int //-x = x } := ⟨0, rfl⟩\n"
+             "  have _o : True \\/-1 = (1 : Int) := Or.inl trivial\n  decide")
+    await _honest(tmp_path, BASE, proof)
 
 
 async def test_honest_term_proof_with_strings_and_comments(tmp_path: Path) -> None:

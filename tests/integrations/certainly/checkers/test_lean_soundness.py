@@ -28,6 +28,7 @@ from scillm.integrations.certainly.checkers.lean_soundness import (
         ("trivial\ntheorem other : 1 = 2 := cheat", "command `theorem`"),
         ("by simp\nend", "command `end`"),
         ("by simp\n#eval 1", "`#eval` command"),
+        ("trivial\nunseal Nat.add", "command `unseal`"),
         ("by\n  open Classical\n  simp", "command `open` (only `open ... in` is allowed in a proof)"),
         ("by\n  set_option maxHeartbeats 0\n  simp", "command `set_option` (only `set_option ... in`"),
         ("by exact (unsafe_cast 1 : Nat)", None),
@@ -103,3 +104,123 @@ def test_sorry_warning_in_both_quote_styles() -> None:
     assert is_sorry_warning("declaration uses `sorry`")
     assert is_sorry_warning("declaration uses 'sorry'")
     assert not is_sorry_warning("unsolved goals\n⊢ Nat")
+
+
+def test_an_escaped_keyword_is_an_identifier() -> None:
+    assert [v.what for v in forbidden_in_proof("by\n  open Nat «in»\n  simp")] == [
+        "command `open` (only `open ... in` is allowed in a proof)"]
+    assert forbidden_in_proof("fun («theorem» : Nat) => «theorem»") == []
+    decls = ("namespace Foo\nstructure Add where\nend Foo\ndef d := fun («namespace» Foo : Nat) => 0\n"
+             "instance : Add Nat := ⟨Nat.sub⟩")
+    assert [v.what.split(":")[0] for v in forbidden_in_decls(decls)] == ["`instance` of `Add Nat`"]
+    assert [v.what.split(" (")[0] for v in forbidden_in_decls("@[simp, «]», csimp] theorem t : 1 = 1 := rfl")] == [
+        "attribute `]`", "attribute `csimp`"]
+
+
+@pytest.mark.parametrize(
+    ("decls", "what"),
+    [
+        ("namespace Foo\ndef False : Prop := True", "`namespace Foo` is not closed (add `end Foo`): the statement"),
+        ("namespace A.B\ndef x := 1\nend B", "`namespace A.B` is not closed (add `end A`)"),
+        ("section S\ndef x := 1", "`section S` is not closed (add `end S`)"),
+        ("noncomputable section\ndef x := 1", "`section` is not closed (add `end`)"),
+        ("mutual\ndef f : Nat := 0", "`mutual` is not closed (add `end`)"),
+        ("namespace Foo\ndef x := 1\nend", "`end` does not close the innermost `namespace Foo`"),
+        ("namespace Foo\nnamespace Bar\nend Foo\nend Bar", "`end Foo` does not close the innermost `namespace Bar`"),
+        ("def x := 1\nend", "`end` closes more than these declarations opened"),
+        ("open Nat", "command `open` in the declarations would change what the statement's names mean (put `open` "
+                     "in the header"),
+        ("def x := 1\nopen Nat in", "`in` ends the declarations, so it would apply to the statement"),
+        ("def x := 1\nset_option maxHeartbeats 400 in", "`in` ends the declarations"),
+        ("def x := 1\nprivate", "`private` ends the declarations"),
+        ("def x := 1\n@[simp]", "attributes end the declarations, so they would apply to the statement"),
+    ],
+)
+def test_decls_close_what_they_open_and_leave_names_as_they_were(decls: str, what: str) -> None:
+    found = [v.what for v in forbidden_in_decls(decls)]
+    assert any(f.startswith(what) for f in found), found
+
+
+def test_balanced_scopes_and_open_in_pass() -> None:
+    decls = ("namespace A.B\ndef x := 1\nend A.B\nnamespace C\nnamespace D\ndef y := 2\nend D\nend C\n"
+             "section\nvariable (n : Nat)\nend\nnoncomputable section S\ndef z := 3\nend S\n"
+             "mutual\ndef f : Nat → Nat\n  | 0 => 0\n  | n + 1 => g n\ndef g : Nat → Nat\n  | 0 => 0\n  | n + 1 => f n\nend\n"
+             "open Nat in\ntheorem t : succ 0 = 1 := rfl\ndef w := open Nat in succ 0")
+    assert forbidden_in_decls(decls) == []
+
+
+@pytest.mark.parametrize(
+    ("decls", "allowed"),
+    [
+        ("class MyC : Prop where\ninstance : MyC := ⟨⟩\ninstance (priority := high) : ∀ [h : MyC], Add Nat := ⟨Nat.sub⟩",
+         False),
+        ("class MyC : Prop where\ninstance : MyC := ⟨⟩\ninstance : (h : MyC) → Add Nat := fun _ => ⟨Nat.sub⟩", False),
+        ("class MyC : Prop where\ninstance [MyC] : Add Nat := ⟨Nat.sub⟩", False),
+        ("structure V where\ninstance {α : Type} : Add (List α) := ⟨fun a _ => a⟩", False),
+        ("structure V where\ninstance : (Add Nat) := ⟨Nat.sub⟩", False),
+        ("structure V where\ninstance : @Add.{0} Nat := ⟨Nat.sub⟩", False),
+        ("structure V where\ninstance : HAdd Nat V Nat := ⟨fun a _ => a⟩", False),
+        ("structure V where\ninstance : Membership V (List Nat) := ⟨fun _ _ => True⟩", False),
+        ("structure V where\ninstance : Singleton.{0, 0} V (List Nat) := ⟨fun _ => []⟩", False),
+        ("structure V where\ninstance : Membership Nat V := ⟨fun _ _ => True⟩", True),
+        ("structure V where\ninstance : Add.{0} V := ⟨fun a _ => a⟩", True),
+        ("structure V where\n  x : Nat\ninstance : Add V := ⟨fun a _ => a⟩", True),
+        ("structure V where\n  x : Nat\ninstance : ∀ n : Nat, HAdd V (Fin n) V := fun _ => ⟨fun a _ => a⟩", True),
+        ("structure V where\n  x : Nat\ninstance : (Add (V)) := ⟨fun a _ => a⟩", True),
+        ("class C (α : Type) where\n  c : α\ninstance {α} [C α] : C (List α) := ⟨[]⟩", True),
+        ("namespace N\nstructure V where\nend N\ninstance : Add N.V := ⟨fun a _ => a⟩", True),
+        ("namespace N\nstructure V where\ninstance : Add V := ⟨fun a _ => a⟩\nend N", True),
+        ("namespace N\nstructure V where\nend N\ninstance : Add _root_.N.V := ⟨fun a _ => a⟩", True),
+    ],
+)
+def test_an_instance_is_judged_by_its_conclusion(decls: str, allowed: bool) -> None:
+    found = [v.what for v in forbidden_in_decls(decls)]
+    assert (found == []) == allowed, found
+
+
+@pytest.mark.parametrize(
+    ("decls", "allowed"),
+    [
+        ("class C extends Add Nat", False),
+        ("class C (α : Type) extends Add α, Mul α", False),
+        ("class C (α : Type) extends toAdd : Add α", False),
+        ("class abbrev C (α : Type) := Add α, Mul α", False),
+        ("class A (α : Type) where\n  a : α\nclass B (α : Type) extends A α where\n  b : α", True),
+        ("class A (α : Type) where\nclass B (α : Type) where\nclass abbrev C (α : Type) := A α, B α", True),
+        ("structure S extends Add Nat", True),
+    ],
+)
+def test_a_class_may_extend_only_classes_declared_here(decls: str, allowed: bool) -> None:
+    found = [v.what for v in forbidden_in_decls(decls)]
+    assert (found == []) == allowed, found
+
+
+@pytest.mark.parametrize(
+    ("header", "refused"),
+    [("import Lean\nuniverse u v unseal Nat.add", "`unseal`"), ("import Lean\nuniverse u Nat.add", "`Nat.add`"),
+     ("import Lean\nopen Nat seal Nat.add", "`seal`"), ("import Lean\nopen Nat\nwith_weak_namespace Foo", "`with_weak_namespace`")],
+)
+def test_header_universe_and_open_stop_at_the_next_command(header: str, refused: str) -> None:
+    found = [v.what for v in header_parts(header)[2]]
+    assert len(found) == 1 and found[0].startswith(refused + " is not allowed in the header"), found
+
+
+@pytest.mark.parametrize(
+    ("decls", "allowed"),
+    [
+        ("structure MyS where\nderiving instance Repr for MyS", True),
+        ("structure MyS where\nstructure MyT where\nderiving instance Repr, BEq for MyS, MyT", True),
+        ("structure MyS where\nderiving instance BEq for MyS, Nat", False),
+        ("deriving instance BEq for Nat", False),
+        ("structure MyS where\nderiving instance Repr", False),
+    ],
+)
+def test_deriving_instance_only_for_types_declared_here(decls: str, allowed: bool) -> None:
+    found = [v.what for v in forbidden_in_decls(decls)]
+    assert (found == []) == allowed, found
+
+
+def test_an_opaque_body_is_a_top_level_assignment() -> None:
+    assert [v.what for v in forbidden_in_decls("opaque bad : (fun (_ : Nat) => False) (let y := 1; y)")] == [
+        "`opaque` without a body (give its value with `:=`)"]
+    assert forbidden_in_decls("opaque f : Nat → Nat := fun n => let m := n; m") == []

@@ -7,13 +7,15 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scillm.integrations.certainly.checkers.lean_soundness import (
     forbidden_in_decls,
     forbidden_in_proof,
     header_parts,
 )
-from scillm.integrations.certainly.checkers.lean_tokens import tokenize
+from scillm.integrations.certainly.checkers.lean_tokens import GLUED_COMMENT, tokenize
 from tests.support.lean_replay import FIXTURES
 
 
@@ -153,3 +155,105 @@ def test_nothing_written_before_a_line_can_hide_a_forbidden_word_on_it() -> None
         assert forbidden_in_proof(text + "\nsorry"), repr(text)
         assert forbidden_in_decls(text + "\naxiom cheat : False"), repr(text)
         assert header_parts("import Lean\n" + text + "\nset_option debug.skipKernelTC true")[2], repr(text)
+
+
+def _lean_comments(text: str) -> tuple[list[tuple[int, int]], bool]:
+    """(comment spans, whether Lean stops at an unterminated one): a port of `Lean.Parser.Basic`.
+
+    `whitespace` and `finishCommentBlock` as Lean 4 writes them, with a token
+    step for the alphabet the property below draws from: identifiers, the
+    `//` token, the doc comment tokens `/--` and `/-!` (their body is read by
+    `finishCommentBlock` too) and one-character symbols.
+    """
+    n, spans = len(text), []
+
+    def finish(i: int, nesting: int) -> int | None:
+        while True:
+            if i >= n:
+                return None
+            curr, i = text[i], i + 1
+            if curr == "-":
+                if i >= n:
+                    return None
+                if text[i] == "/":
+                    if nesting == 1:
+                        return i + 1
+                    nesting, i = nesting - 1, i + 1
+            elif curr == "/":
+                if i >= n:
+                    return None
+                if text[i] == "-":
+                    nesting, i = nesting + 1, i + 1
+
+    def whitespace(i: int) -> int | None:
+        while i < n:
+            curr = text[i]
+            if curr.isspace():
+                i += 1
+            elif curr == "-" and text[i + 1:i + 2] == "-":
+                j = text.find("\n", i)
+                spans.append((i, n if j < 0 else j))
+                i = n if j < 0 else j
+            elif curr == "/" and text[i + 1:i + 2] == "-" and text[i + 2:i + 3] not in ("-", "!"):
+                end = finish(i + 3, 1)
+                if end is None:
+                    return None
+                spans.append((i, end))
+                i = end
+            else:
+                break
+        return i
+
+    i: int | None = 0
+    while (i := whitespace(i)) is not None and i < n:
+        if text.startswith(("/--", "/-!"), i):
+            end = finish(i + 3, 1)
+            if end is None:
+                return spans, True
+            spans.append((i, end))
+            i = end
+        elif text[i].isalpha():
+            i += 1
+            while i < n and (text[i].isalnum() or text[i] == "!"):
+                i += 1
+        else:
+            i += 2 if text.startswith("//", i) else 1
+    return spans, i is None
+
+
+def test_the_port_of_leans_whitespace_reads_the_red_team_case() -> None:
+    text = "/-/- -/ set_option debug.skipKernelTC true in -- -/"
+    assert _lean_comments(text) == ([(0, 7), (46, len(text))], False)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="/-! \nab", max_size=30))
+def test_comments_end_where_leans_whitespace_ends_them(text: str) -> None:
+    lean_spans, lean_unterminated = _lean_comments(text)
+    lexed = tokenize(text)
+    if lean_unterminated:
+        assert lexed.problems, "Lean stops at an unterminated comment"
+    if not lexed.problems:
+        assert [(t.start, t.end) for t in lexed.tokens if t.kind == "comment"] == lean_spans
+    assert all(p.name in ("unterminated comment", GLUED_COMMENT) for p in lexed.problems), lexed.problems
+
+
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("/-/- -/ exact h -- -/", ["exact", "h"]), ("/--/ -/ x", ["x"]), ("/-!/- -/ -/ y", ["y"]),
+     ("{ x // p x } /- c -/", ["{", "x", "//", "p", "x", "}"]), ("p \\/-q", ["p", "\\/", "-", "q"])],
+)
+def test_a_block_comment_body_starts_after_the_third_character(text: str, code: list[str]) -> None:
+    assert [t.text for t in tokenize(text).code] == code
+
+
+@pytest.mark.parametrize("text", ["x +/- c -/", "h ▸-- c", "a :=/- c -/ b"])
+def test_a_comment_glued_to_a_symbol_is_a_problem(text: str) -> None:
+    assert [p.name for p in tokenize(text).problems] == [GLUED_COMMENT]
+
+
+@pytest.mark.parametrize("text", ["⟨h, rfl⟩-- done", "(x)/- c -/", "rfl--c", "2/- c -/", "[a]--c"])
+def test_a_comment_after_a_bracket_or_a_name_is_no_problem(text: str) -> None:
+    assert tokenize(text).problems == []

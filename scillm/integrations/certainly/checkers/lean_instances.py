@@ -1,0 +1,111 @@
+"""What an `instance` is an instance of, and which classes a `class` extends, read from tokens.
+
+The declarations rule (`lean_decls`) allows an instance only when its class
+or the type it is about is declared there, and a class only when its parents
+are. Both need the head of a type: `head_and_arguments` takes the conclusion
+(leading `∀ ... ,` binders and everything up to the last top-level arrow
+stripped, outer parentheses and `@` dropped) and returns its head name and
+the head name of each explicit argument.
+"""
+
+from __future__ import annotations
+
+from scillm.integrations.certainly.checkers.lean_rules import CLOSES, OPENS, keyword, top_level
+from scillm.integrations.certainly.checkers.lean_tokens import Token
+
+_BINDERS = ("∀", "forall", "Π")
+_ARROWS = ("→", "->")
+
+
+def instance_type(code: list[Token], k: int, end: int) -> list[Token]:
+    """The type of the `instance` at `code[k]` (the command ends at `end`): what follows its top-level `:`."""
+    rest = code[k + 1:end]
+    colon = next(iter(top_level(rest, (":", ":=", "where"))), None)
+    if colon is None or keyword(rest[colon]) != ":":
+        return []
+    body = rest[colon + 1:]
+    stop = next(iter(top_level(body, (":=", "where", "|"))), len(body))
+    return body[:stop]
+
+
+def conclusion(tokens: list[Token]) -> list[Token]:
+    """The type after its binders: `∀ [h : C], Add Nat` and `C → Add Nat` conclude `Add Nat`."""
+    while tokens:
+        if keyword(tokens[0]) in _BINDERS:
+            commas = top_level(tokens, (",",))
+            if not commas:
+                return []
+            tokens = tokens[commas[0] + 1:]
+        elif arrows := top_level(tokens, _ARROWS):
+            tokens = tokens[arrows[-1] + 1:]
+        elif keyword(tokens[0]) == "(" and top_level(tokens, CLOSES)[:1] == [len(tokens) - 1]:
+            tokens = tokens[1:-1]
+        elif keyword(tokens[0]) == "@":
+            tokens = tokens[1:]
+        else:
+            break
+    return tokens
+
+
+def _head(tokens: list[Token]) -> Token | None:
+    """The name an argument starts with: `Nat`, or `List` in `(List α)`; None for anything else."""
+    i = 0
+    while i < len(tokens) and keyword(tokens[i]) in ("(", "@"):
+        i += 1
+    return tokens[i] if i < len(tokens) and tokens[i].kind == "ident" else None
+
+
+def _group(tokens: list[Token]) -> int:
+    """Length of the argument `tokens` starts with: one token, or a bracketed group up to its closing bracket."""
+    if keyword(tokens[0]) not in OPENS:
+        return 1
+    closes = top_level(tokens, CLOSES)
+    return closes[0] + 1 if closes else len(tokens)
+
+
+def head_and_arguments(tokens: list[Token]) -> tuple[Token | None, list[Token | None]]:
+    """(head, each explicit argument's head) of a type's conclusion: `HAdd V (List α) V` gives `HAdd`, `V List V`.
+
+    A universe list `.{u}` after the head is skipped; an argument that does
+    not start with a name (a number, `{ x // p }`, `⟨a, b⟩`) has no head.
+    """
+    tokens = conclusion(tokens)
+    if not tokens or tokens[0].kind != "ident":
+        return None, []
+    rest = tokens[1:]
+    if len(rest) > 1 and keyword(rest[0]) == "." and keyword(rest[1]) == "{":
+        rest = rest[1 + _group(rest[1:]):]
+    heads = []
+    while rest:
+        size = _group(rest)
+        heads.append(_head(rest[:size]) if keyword(rest[0]) in ("(", "@") or size == 1 else None)
+        rest = rest[size:]
+    return tokens[0], heads
+
+
+def class_parents(code: list[Token], k: int, end: int) -> list[list[Token]]:
+    """The parents of the `class` at `code[k]`: what follows `extends`, or `:=` in a `class abbrev`.
+
+    `extends A : T` is read both ways Lean versions read it (parent `A` with
+    the class's type `T`, or a parent named `A` of type `T`), so both count.
+    """
+    rest = code[k + 1:end]
+    marker = ":=" if rest and keyword(rest[0]) == "abbrev" else "extends"
+    found = top_level(rest, (marker,))
+    if not found:
+        return []
+    body = rest[found[0] + 1:]
+    stop = next(iter(top_level(body, ("where", ":=", "deriving"))), len(body))
+    body = body[:stop]
+    parents, start = [], 0
+    for comma in [*top_level(body, (",",)), len(body)]:
+        part = body[start:comma]
+        if len(part) > 2 and part[0].kind == "ident" and keyword(part[1]) == ":":
+            parents.append(part[:1])
+            part = part[2:]
+        parents.append(part)
+        start = comma + 1
+    return [p for p in parents if p]
+
+
+__all__ = ["class_parents", "conclusion", "head_and_arguments", "instance_type"]
