@@ -91,16 +91,17 @@ def bound_words(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def inserted_machinery(before: Registry, after: Registry, statement: str, text: str) -> str | None:
+def inserted_machinery(before: Registry, after: Registry, statement: str, named: frozenset[str]) -> str | None:
     """Why the decls' machinery is in the printed statement (`Print scillm_statement` under Printing All) without
-    the statement's `text` naming it, or None.
+    the statement naming it, or None.
 
-    Named means: the name the printer gives it in that context is a word of
-    the text that the text does not bind (a decls name shadowed later prints
-    qualified, so the shadowing word does not name it).
+    `named` holds the words the statement uses as references: words outside
+    comments and strings that it does not bind, that `Locate` after the decls
+    finds as a constant or inductive and that no notation uses as a keyword.
+    The name the printer gives an entry must be one of them (a decls name
+    shadowed later prints qualified, so the shadowing word does not name it).
     """
     body = statement.split("=", 1)[1] if "=" in statement else statement
-    named = set(_IDENT.findall(text)) - bound_words(text)
     used = sorted(((after.names - before.names) & set(_IDENT.findall(body))) - named)
     if used:
         return (f"the decls' coercion, instance or canonical structure `{used[0]}` is inserted into the statement "

@@ -32,6 +32,7 @@ from scillm.integrations.certainly.checkers.coq_session import CoqBinaries
 from scillm.integrations.certainly.checkers.diagnostics import missing_library
 from scillm.integrations.certainly.checkers.machinery import (
     REGISTRY_QUERIES,
+    bound_words,
     inserted_machinery,
     read_registry,
     unnamed_machinery,
@@ -245,21 +246,37 @@ def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], se
                     arguments: list[str], mseps: list[str], stmt: str) -> Built:
     got = vt.regions(out, seps)
     printed = vt.regions(out, mseps) if mseps else []
+    n = len(queries)
     if got is None or printed is None:
         shutil.rmtree(directory, ignore_errors=True)
         return Built(None, "error", "could not read the problem's own answers")
     if printed:
-        inserted = inserted_machinery(read_registry(*printed[0:3]), read_registry(*printed[4:7]), printed[7], stmt)
+        named = _references(queries, got[n + 1: 2 * n + 1], stmt)
+        inserted = inserted_machinery(read_registry(*printed[0:3]), read_registry(*printed[4:7]), printed[7], named)
         if inserted is not None:
             shutil.rmtree(directory, ignore_errors=True)
             return Built(None, "rejected", inserted)
-    n = len(queries)
     header_view, decls_view, plain = got[:n], got[n + 1: 2 * n + 1], got[-1]
     change = _meaning_change(queries, header_view, decls_view, arguments)
     if change is not None and vt.plain_answer(plain) is not True:  # early: Verify.v decides by construction
         shutil.rmtree(directory, ignore_errors=True)
         return Built(None, "rejected", change)
     return Built(directory, meaning_change=change)
+
+
+def _references(queries: list[tuple[str, str]], decls_view: list[str], stmt: str) -> frozenset[str]:
+    """Words the statement uses as references after the decls: found by `Locate` as a constant or inductive, no
+    notation's keyword, and not bound by the statement (comments and strings hold no word)."""
+    refs: set[str] = set()
+    keywords: set[str] = set()
+    for (tok, query), answer in zip(queries, decls_view, strict=True):
+        found = vt.meaning(query, answer)
+        if query.startswith('Locate "'):
+            if found is not None:
+                keywords.add(tok)
+        elif found is not None and found.split(" ", 1)[0] in ("Constant", "Inductive", "Constructor"):
+            refs.add(tok)
+    return frozenset(refs - keywords - bound_words(vt.strip_strings_and_comments(stmt)))
 
 
 def _meaning_change(queries: list[tuple[str, str]], header_view: list[str], decls_view: list[str],

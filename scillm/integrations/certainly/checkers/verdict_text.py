@@ -70,9 +70,14 @@ def plain_answer(region: str) -> bool | None:
     return None if m is None else m.group(1) == "true"
 
 
+def strip_strings_and_comments(text: str) -> str:
+    """`text` with each comment and string literal blanked."""
+    return _STRING.sub(" ", strip_comments(text))
+
+
 def statement_tokens(statement: str, limit: int = 400) -> list[tuple[str, bool]]:
     """(token, is_identifier) for each distinct name and symbol the statement uses, in order."""
-    text = _STRING.sub(" ", strip_comments(statement))
+    text = strip_strings_and_comments(statement)
     out: list[tuple[str, bool]] = []
     seen: set[str] = set()
     for m in re.finditer(rf"{_IDENT.pattern}|{_SYMBOL.pattern}", text):
@@ -311,4 +316,5 @@ __all__ = [
     "regions",
     "separator",
     "statement_tokens",
+    "strip_strings_and_comments",
 ]

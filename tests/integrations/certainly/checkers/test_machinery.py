@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scillm.integrations.certainly.checkers.machinery import (
+    bound_words,
     inserted_machinery,
     read_registry,
     unnamed_machinery,
@@ -34,25 +35,31 @@ def test_registry_names_each_kind() -> None:
 def test_an_entry_the_decls_added_is_refused_where_the_statement_uses_it(coercions: str, canonicals: str,
                                                                          hints: str, named: str) -> None:
     before = read_registry("", "", "")
-    why = inserted_machinery(before, read_registry(coercions, canonicals, hints), STATEMENT,
-                             "forall x y : nat, x == y /\\ false /\\ True")
+    why = inserted_machinery(before, read_registry(coercions, canonicals, hints), STATEMENT, frozenset({"nat"}))
     assert why is not None and f"`{named}`" in why
 
 
 def test_entries_the_header_had_and_unused_entries_pass() -> None:
     full = read_registry(COERCIONS, CANONICALS, HINTS)
-    assert inserted_machinery(full, full, STATEMENT, "x == y") is None
-    assert inserted_machinery(read_registry("", "", ""), read_registry("unbox", CANONICALS, ""), STATEMENT, "") is None
+    assert inserted_machinery(full, full, STATEMENT, frozenset()) is None
+    assert inserted_machinery(read_registry("", "", ""), read_registry("unbox", CANONICALS, ""), STATEMENT,
+                              frozenset()) is None
 
 
-@pytest.mark.parametrize(("text", "refused"), [
-    ("forall x y : nat, @equiv nat triv x y /\\ M.holds false /\\ True", False),  # both named as printed
-    ("forall x y : nat, @equiv nat triv x y /\\ holds false /\\ True", True),  # `holds` is not `M.holds`
-    ("forall (triv : nat) x y, x == y /\\ M.holds false", True),  # `triv` is only bound
+@pytest.mark.parametrize(("named", "refused"), [
+    (frozenset({"triv", "M.holds"}), False),  # both named as printed
+    (frozenset({"triv", "holds"}), True),  # `holds` is not `M.holds`
 ])
-def test_named_means_the_printed_name_as_a_word_the_statement_does_not_bind(text: str, refused: bool) -> None:
-    why = inserted_machinery(read_registry("", "", ""), read_registry(COERCIONS, "", HINTS), STATEMENT, text)
+def test_named_means_the_printed_name_is_a_reference_of_the_statement(named: frozenset[str], refused: bool) -> None:
+    why = inserted_machinery(read_registry("", "", ""), read_registry(COERCIONS, "", HINTS), STATEMENT, named)
     assert (why is not None) == refused, why
+
+
+def test_bound_words_over_read_binders_and_patterns() -> None:
+    assert bound_words("forall holds : nat, false") == {"holds"}
+    assert bound_words("forall (x y : nat) {A : Type}, x = y") == {"x", "y", "A"}
+    assert {"k"} <= bound_words("match n with | S k => k | O => 0 end")
+    assert bound_words("holds true") == frozenset()
 
 
 def test_the_lemma_a_hint_extern_gives_is_a_registry_name() -> None:

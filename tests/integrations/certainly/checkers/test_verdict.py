@@ -144,6 +144,9 @@ _HOLDS = "Module M.\nDefinition holds (b : bool) : Prop := True.\nCoercion holds
     (_HOLDS + "\nDefinition holds := 0.", "false", "exact I."),
     (_HOLDS + "\nDefinition holds := 0.", "1 = 2 \\/ false", "right; exact I."),
     (_HOLDS, "forall holds : nat, false", "intros; exact I."),
+    (_HOLDS, "false (* holds *)", "exact I."),
+    ("Definition holds (b : bool) : Prop := True.\nCoercion holds : bool >-> Sortclass.\n"
+     "Notation \"'holds' x\" := (x) (at level 10).", "holds false", "exact I."),
     (f"Module M.\n#[export] Instance triv : Setoid nat := {_TRIV}.\nEnd M.\nImport M.\nDefinition triv := 0.",
      "forall x y : nat, x == y", "intros; exact I."),
     (f"Module M.\n#[export] Instance triv : Setoid nat := {_TRIV}.\nEnd M.\nModule N.\nInclude M.\nEnd N.\n"
