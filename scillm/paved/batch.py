@@ -200,6 +200,11 @@ def _backoff_s(attempt: int, opts: _Options, retry_after_s: float | None) -> flo
     return float(max(delay, retry_after_s) if retry_after_s is not None else delay)
 
 
+def _spent_while_retrying(error: str, opts: _Options) -> str:
+    """The budget ran out during a retry or its backoff: the cause worth reporting is the failure retried."""
+    return f"{error} (wall_time_s={opts.wall_time_s:g} spent while retrying)"
+
+
 async def _run_item(client: httpx.AsyncClient, item: _Item, opts: _Options) -> dict[str, Any]:
     start = time.monotonic()
     deadline = start + opts.wall_time_s
@@ -210,7 +215,10 @@ async def _run_item(client: httpx.AsyncClient, item: _Item, opts: _Options) -> d
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            result.update(status="timeout", error=f"timeout: wall_time_s={opts.wall_time_s:g} spent")
+            if result["error"] is None:
+                result.update(status="timeout", error=f"timeout: wall_time_s={opts.wall_time_s:g} spent")
+            else:
+                result["error"] = _spent_while_retrying(result["error"], opts)
             break
         result["attempts"] += 1
         cut_by_budget = remaining < opts.timeout
@@ -239,8 +247,7 @@ async def _run_item(client: httpx.AsyncClient, item: _Item, opts: _Options) -> d
             break
         except _TransientError as exc:
             if exc.status == "timeout" and cut_by_budget and result["error"] is not None:
-                # The budget ran out during a retry: the cause worth reporting is the failure being retried.
-                result["error"] = f"{result['error']} (wall_time_s={opts.wall_time_s:g} spent while retrying)"
+                result["error"] = _spent_while_retrying(result["error"], opts)
                 break
             result.update(status=exc.status, error=str(exc))
             delay = _backoff_s(result["attempts"], opts, exc.retry_after_s)

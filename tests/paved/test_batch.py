@@ -135,6 +135,21 @@ async def test_wall_time_budget_stops_retries(llm_server: LLMServer) -> None:
     assert time.monotonic() - started < 10
 
 
+async def test_budget_spent_waiting_to_retry_reports_the_failure_being_retried(
+        llm_server: LLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backoff that wakes up after the deadline (a busy event loop) must not turn a 500 into a timeout."""
+    llm_server.responder = lambda body: Reply.error(500)
+    real_sleep = asyncio.sleep
+
+    async def late_sleep(delay: float, *args: Any) -> Any:
+        return await real_sleep(delay + 0.4 if delay > 0 else delay, *args)
+
+    monkeypatch.setattr(batch.asyncio, "sleep", late_sleep)
+    results = await parallel_acompletions([req()], **kw(llm_server, wall_time_s=0.6))
+    assert results[0]["status"] == "provider_error" and results[0]["attempts"] >= 1
+    assert "HTTP 500" in results[0]["error"] and "while retrying" in results[0]["error"]
+
+
 async def test_budget_spent_in_a_retry_reports_the_failure_being_retried(llm_server: LLMServer) -> None:
     llm_server.script([Reply.error(500), Reply(content="late", delay_s=30)])
     results = await parallel_acompletions([req()], **kw(llm_server, wall_time_s=1.0))
