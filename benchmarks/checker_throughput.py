@@ -1,4 +1,5 @@
-"""Warm coqtop pool vs cold coqc: checks per second, median latency, 1->2 worker scaling, RSS over 1000 checks.
+"""Warm coqtop pool vs cold coqc: checks per second, median latency, 1->2 worker scaling, RSS over 1000 checks,
+and what the session's kept state after `Proof.` saves on a statement's later candidates.
 
 Run: python benchmarks/checker_throughput.py [--rss-checks 1000] [--cold-sample 12]
 Prints measured numbers only; the goals (warm >= 100x cold on the Lia header,
@@ -65,6 +66,27 @@ def warm(items: list[tuple[Problem, str, bool]], workers: int) -> tuple[float, f
     return len(items) / wall, statistics.median(lat)
 
 
+def same_statement_again() -> tuple[float, float]:
+    """Median ms of `intros. lia.` as the first candidate of a statement, and the same proof as its third."""
+    chk = get_checker("coq", pool_size=1)
+    assert isinstance(chk, CoqChecker)
+    first: list[float] = []
+    again: list[float] = []
+    try:
+        chk.prewarm(LIA, 1)
+        chk.pool.wait_idle()
+        for k in range(1, 61):
+            p = Problem(header=LIA, statement=f"forall n m : nat, n + {k} * m >= m + n - {k}")
+            runs = [chk.check_sync(p, proof, confirm=False) for proof in ("intros. lia.", "intros. reflexivity.",
+                                                                          "intros. lia.")]
+            assert [r.status for r in runs] == ["proved", "failed", "proved"], runs
+            first.append(runs[0].time_ms)
+            again.append(runs[2].time_ms)
+    finally:
+        chk.close()
+    return statistics.median(first), statistics.median(again)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rss-checks", type=int, default=1000)
@@ -95,6 +117,9 @@ def main() -> int:
           f"{lia_rate1 / (1000 / cold_med):.0f}x by throughput")
     reals_rate, reals_med = warm([i for i in items if i[0].header == REALS], 1)
     print(f"warm 1 worker, Reals header: {reals_rate:.1f} checks/s, median {reals_med:.2f} ms/check")
+    fresh, kept = same_statement_again()
+    print(f"same proof again on the same statement (search shape): {fresh:.2f} ms from the header, "
+          f"{kept:.2f} ms from the state after Proof. kept by the session: {fresh / kept:.2f}x")
     rate2, med2 = warm(lia_items * 2, 2)
     rate1, med1 = warm(lia_items * 2, 1)
     print(f"scaling on {2 * len(lia_items)} Lia checks: 1 worker {rate1:.1f} checks/s (median {med1:.2f} ms), "

@@ -1,9 +1,11 @@
 """CoqChecker: Coq proofs checked in a pool of warm, sandboxed coqtop sessions.
 
-A search-level check is one write and one read: `BackTo <base>`, `Set
-Default Timeout`, `Set Silent` (no goal is printed after each sentence), the
-decls, `Theorem name : stmt.`, `Proof.`, the candidate's tactic sentences,
-`Qed.`, a sentinel. It passes only when no sentence up to `Qed` printed an
+A search-level check is one write and one read: `BackTo <base>` (a Silent
+state: no goal is printed after each sentence), `Set Default Timeout` when it
+differs from the session's, the decls, `Theorem name : stmt.`, `Proof.`, the
+candidate's tactic sentences, `Qed.`, a sentinel. The next candidate for the
+same decls and statement goes `BackTo` the state after `Proof.` and sends
+only its tactics and `Qed.`. It passes only when no sentence up to `Qed` printed an
 error (coqtop goes on after one) and no proof is open after `Qed`; when goals
 are left, a second request (`Show.`) prints them.
 That pass is a candidate, nothing more: with `confirm=True` (and in
@@ -50,6 +52,7 @@ from scillm.integrations.certainly.checkers.pool import (
     SessionPool,
 )
 from scillm.integrations.certainly.checkers.prover_sandbox import sandbox_problem
+from scillm.integrations.certainly.checkers.sentences import Sentence
 from scillm.integrations.certainly.checkers.verdict import default_engine, independent_verdict
 from scillm.integrations.certainly.models import (
     BackendStatus,
@@ -265,27 +268,32 @@ class CoqChecker(CoqCheckerBase):
                 return verdict("env_unavailable", "other", text, self.info, code=code)
             return verdict("failed", "other", head.error, self.info, code=code)
         # Coq's own timeout first (reverted by the next BackTo); the wall clock is the guarantee. Goals are
-        # not printed after every sentence (Silent); a `Show.` after a `Qed.` that left them open prints them.
-        body = cand.lines()
-        timeout = f"Set Default Timeout {max(1, math.ceil(timeout_s))}."
-        lines = [f"BackTo {head.base_state}.", timeout, "Set Silent.", *body]
+        # not printed after every sentence (the base state is Silent); a `Show.` after a `Qed.` that left them
+        # open prints them. The state right after `Proof.` is kept, so the next candidate for the same decls
+        # and statement starts there instead of elaborating them again.
+        prefix = (*(s.text for s in cand.decls), cand.theorem, "Proof.")
+        roles: list[tuple[str, Sentence | None]] = [("proof", s) for s in cand.proof] + [("Qed", None)]
+        start = session.proof_start
+        reuse = start is not None and start[0] == prefix
+        if start is not None and reuse:
+            back, expect, body = start[1], (cand.name, cand.name), [*(s.text for s in cand.proof), "Qed."]
+        else:
+            back, expect, body = head.base_state, ("Coq", ""), cand.lines()
+            roles = [("decls", d) for d in cand.decls] + [("statement", None), ("Proof", None)] + roles
+        lines = [f"BackTo {back}."]
+        seconds = max(1, math.ceil(timeout_s))
+        if seconds != math.ceil(session.default_timeout_s):
+            lines.append(f"Set Default Timeout {seconds}.")
+        skip = len(lines)
+        lines += body
         reply = session.request(lines, timeout_s + _GRACE_S)
-        base = reply.prompts[0]
-        if errors_in(reply.segments[0]) or base[1] != head.base_state or base[0] != "Coq":
+        arrived = reply.prompts[0]
+        if errors_in(reply.segments[0]) or arrived[1] != back or (arrived[0], arrived[2]) != expect:
             session.broken = True
-            raise SessionBrokenError("BackTo did not restore the base state")
-        n_decls = len(cand.decls)
+            raise SessionBrokenError("BackTo did not restore the state it named")
         messages: list[Message] = []
         first_class = None
-        for k, seg in enumerate(reply.segments[3:]):
-            if k < n_decls:
-                where, sentence = "decls", cand.decls[k]
-            elif k == n_decls:
-                where, sentence = "statement", None
-            elif k == n_decls + 1 or k == len(body) - 1:
-                where, sentence = ("Proof" if k == n_decls + 1 else "Qed"), None
-            else:
-                where, sentence = "proof", cand.proof[k - n_decls - 2]
+        for (where, sentence), seg in zip(roles, reply.segments[skip:], strict=True):
             for d in errors_in(seg):
                 if _SICK.search(d.text):
                     session.broken = True  # answered, but retire it: its heap or stack state is suspect
@@ -301,6 +309,9 @@ class CoqChecker(CoqCheckerBase):
                 messages.append(msg)
             if where == "proof":
                 messages.extend(to_message(w, sentence) for w in warnings_in(seg))
+        if not reuse:
+            session.remember_proof_start(prefix, reply.prompts[skip + len(prefix) - 1], reply.segments[skip:][:len(prefix)],
+                                         cand.name)
         final = reply.prompts[-1]  # after Qed
         if first_class is None and (final[0] != "Coq" or final[2].strip()):
             first_class = "unsolved_goals"

@@ -38,6 +38,7 @@ from scillm.integrations.certainly.checkers.sentences import LexError, split_sen
 from scillm.integrations.certainly.checkers.session import ProverProcess
 
 _PROMPT = re.compile(rb"<prompt>([^\s<>|]+) < (\d+) \|([^<>\n]*)\| \d+ < </prompt>")
+_BACKTO = re.compile(r"\s*BackTo\s+(\d+)\s*\.")
 _VERSION = re.compile(r"version\s+(\d+(?:\.\d+)+\S*)")
 
 
@@ -147,6 +148,8 @@ class CoqSession:
         self._dir: str | None = None
         self._proc: ProverProcess | None = None
         self._release: weakref.finalize[..., CoqSession] | None = None
+        #: (decls + `Theorem` + `Proof.` sentences, the state right after them), while that state exists.
+        self.proof_start: tuple[tuple[str, ...], int] | None = None
 
     def start(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="scillm-coq-")
@@ -163,7 +166,8 @@ class CoqSession:
         except LexError as exc:
             self.header.error = f"header: {exc}"
             header_lines = []
-        setup = ["Unset Lia Cache.", "Unset Nia Cache.", f"Set Default Timeout {math.ceil(self.default_timeout_s)}."]
+        setup = ["Unset Lia Cache.", "Unset Nia Cache.", f"Set Default Timeout {math.ceil(self.default_timeout_s)}.",
+                 "Set Silent."]
         reply = self.request([*header_lines, *setup, "Print Libraries."], self.start_timeout_s)
         for text in reply.segments[: len(header_lines)]:
             errs = errors_in(text)
@@ -181,6 +185,10 @@ class CoqSession:
         """Send `lines` (one sentence each) and a sentinel in one write; cut the reply per sentence."""
         if self._proc is None or self.broken:
             raise SessionBrokenError("session is not running")
+        for line in lines:
+            back = _BACKTO.match(line)
+            if back and (self.proof_start is None or int(back.group(1)) != self.proof_start[1]):
+                self.proof_start = None  # going back before that state discards it
         nonce = f"scillm_nonce_{secrets.token_hex(8)}".encode()
         payload = "\n".join(lines).encode("utf-8") + b"\nCheck " + nonce + b".\n"
         proc = self._proc
@@ -205,6 +213,12 @@ class CoqSession:
             self.close()
             raise SessionBrokenError(f"expected {len(lines) + 1} prompts, got {len(prompts)}")
         return Reply(segments=segments[:-1], prompts=prompts[:-1])
+
+    def remember_proof_start(self, prefix: tuple[str, ...], prompt: tuple[str, int, str], printed: list[str],
+                             name: str) -> None:
+        """Keep the state after `prefix` when it printed no error and left exactly the proof `name` open."""
+        if not any(errors_in(text) for text in printed) and (prompt[0], prompt[2]) == (name, name):
+            self.proof_start = (prefix, prompt[1])
 
     def locate(self, names: list[str], timeout_s: float) -> dict[str, str | None]:
         """Full path of each constant name (the first `Constant` line of `Locate`) in the current state."""

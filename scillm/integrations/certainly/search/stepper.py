@@ -88,7 +88,9 @@ class ProofStepper:
             session.start()
             if session.header.error is not None:
                 raise StepperError(session.header.error)
-            lines = [f"BackTo {session.header.base_state}.", *(s.text for s in cand.decls), cand.theorem, "Proof."]
+            # The base state is Silent; the stepper reads the goals each step prints.
+            lines = [f"BackTo {session.header.base_state}.", "Unset Silent.", *(s.text for s in cand.decls),
+                     cand.theorem, "Proof."]
             reply = session.request(lines, timeout_s)
         except (SessionBrokenError, ProcessTimeoutError, ProcessDiedError, OutputTooLargeError) as exc:
             self.close()
