@@ -29,6 +29,20 @@ def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "bad.jsonl:2" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("name", "text", "where"), [
+    ("dup.jsonl", '{"statement": "1 = 1"}\n{"statement": "1 = 2", "statement": "True"}\n', "dup.jsonl:2"),
+    ("dup.json", '[{"statement": "1 = 2", "proof": "x", "statement": "True"}]', "dup.json"),
+    ("deep.json", "[" * 200 + "]" * 200, "deep.json"),
+])
+def test_a_file_with_a_key_given_twice_or_too_deep_exits_2_naming_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, where: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    assert main(["prove", "--no-progress", "--file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert where in err and ("twice" in err or "deeper" in err), err
+
+
 @pytest.mark.needs_coq
 def test_no_input_proves_the_bundled_examples_offline() -> None:
     exe = shutil.which("scillm") or ""

@@ -16,9 +16,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from scillm import boundedjson
 from scillm.errors import InvalidRequestError
 
 EXAMPLES = "examples/basic.json"
+_MAX_DEPTH = 64
+_MAX_INT_DIGITS = 4000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,21 +63,22 @@ def load_items(statement: str | None, file: Path | None) -> list[Any]:
         raise ValueError(f"cannot read {file}: {exc}") from exc
     suffix = file.suffix.lower()
     if suffix == ".jsonl":
-        items = []
-        for n, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    items.append(json.loads(line))
-                except ValueError as exc:
-                    raise ValueError(f"{file}:{n} is not JSON: {exc}") from exc
-        return items
+        return [_json(line, f"{file}:{n}") for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if suffix == ".json":
-        data = json.loads(text)
+        data = _json(text, str(file))
         return data if isinstance(data, list) else [data]
     if suffix in (".v", ".lean"):
         backend = "coq" if suffix == ".v" else "lean"
         return [{"id": file.stem, "requirement_text": text, "backend": backend}]
     return [{"requirement_text": line} for line in text.splitlines() if line.strip()]
+
+
+def _json(text: str, where: str) -> boundedjson.JSONValue:
+    """One JSON document read as the bridges read a body: a key given twice or deep nesting is refused."""
+    try:
+        return boundedjson.loads(text, max_depth=_MAX_DEPTH, max_int_digits=_MAX_INT_DIGITS)
+    except ValueError as exc:
+        raise ValueError(f"{where} is not usable JSON: {exc}") from exc
 
 
 def _kwargs(args: argparse.Namespace) -> dict[str, Any]:
