@@ -142,10 +142,10 @@ async def test_budget_spent_waiting_to_retry_reports_the_failure_being_retried(
     real_sleep = asyncio.sleep
 
     async def late_sleep(delay: float, *args: Any) -> Any:
-        return await real_sleep(delay + 0.4 if delay > 0 else delay, *args)
+        return await real_sleep(delay + 1.0 if delay > 0 else delay, *args)
 
     monkeypatch.setattr(batch.asyncio, "sleep", late_sleep)
-    results = await parallel_acompletions([req()], **kw(llm_server, wall_time_s=0.6))
+    results = await parallel_acompletions([req()], **kw(llm_server, wall_time_s=1.5))
     assert results[0]["status"] == "provider_error" and results[0]["attempts"] >= 1
     assert "HTTP 500" in results[0]["error"] and "while retrying" in results[0]["error"]
 
