@@ -274,15 +274,17 @@ class CoqChecker(CoqCheckerBase):
         prefix = (*(s.text for s in cand.decls), cand.theorem, "Proof.")
         roles: list[tuple[str, Sentence | None]] = [("proof", s) for s in cand.proof] + [("Qed", None)]
         start = session.proof_start
-        reuse = start is not None and start[0] == prefix
+        seconds = max(1, math.ceil(timeout_s))
+        reuse = start is not None and start.prefix == prefix
         if start is not None and reuse:
-            back, expect, body = start[1], (cand.name, cand.name), [*(s.text for s in cand.proof), "Qed."]
+            back, expect, active = start.state, (cand.name, cand.name), start.timeout_s
+            body = [*(s.text for s in cand.proof), "Qed."]
         else:
-            back, expect, body = head.base_state, ("Coq", ""), cand.lines()
+            back, expect, active = head.base_state, ("Coq", ""), math.ceil(session.default_timeout_s)
+            body = cand.lines()
             roles = [("decls", d) for d in cand.decls] + [("statement", None), ("Proof", None)] + roles
         lines = [f"BackTo {back}."]
-        seconds = max(1, math.ceil(timeout_s))
-        if seconds != math.ceil(session.default_timeout_s):
+        if seconds != active:  # the state gone back to carries its own timeout
             lines.append(f"Set Default Timeout {seconds}.")
         skip = len(lines)
         lines += body
@@ -310,8 +312,8 @@ class CoqChecker(CoqCheckerBase):
             if where == "proof":
                 messages.extend(to_message(w, sentence) for w in warnings_in(seg))
         if not reuse:
-            session.remember_proof_start(prefix, reply.prompts[skip + len(prefix) - 1], reply.segments[skip:][:len(prefix)],
-                                         cand.name)
+            session.remember_proof_start(prefix, seconds, reply.prompts[skip + len(prefix) - 1],
+                                         reply.segments[skip:][:len(prefix)], cand.name)
         final = reply.prompts[-1]  # after Qed
         if first_class is None and (final[0] != "Coq" or final[2].strip()):
             first_class = "unsolved_goals"

@@ -115,6 +115,15 @@ class Reply:
     prompts: list[tuple[str, int, str]]
 
 
+@dataclass(frozen=True)
+class ProofStart:
+    """A state inside the open proof: the sentences that made it, its id, the `Default Timeout` it carries."""
+
+    prefix: tuple[str, ...]
+    state: int
+    timeout_s: int
+
+
 @dataclass
 class HeaderState:
     """What loading the header gave: the base state, loaded libraries, or why it failed."""
@@ -148,8 +157,8 @@ class CoqSession:
         self._dir: str | None = None
         self._proc: ProverProcess | None = None
         self._release: weakref.finalize[..., CoqSession] | None = None
-        #: (decls + `Theorem` + `Proof.` sentences, the state right after them), while that state exists.
-        self.proof_start: tuple[tuple[str, ...], int] | None = None
+        #: The state right after the last fresh decls + `Theorem` + `Proof.`, while that state exists.
+        self.proof_start: ProofStart | None = None
 
     def start(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="scillm-coq-")
@@ -187,7 +196,7 @@ class CoqSession:
             raise SessionBrokenError("session is not running")
         for line in lines:
             back = _BACKTO.match(line)
-            if back and (self.proof_start is None or int(back.group(1)) != self.proof_start[1]):
+            if back and (self.proof_start is None or int(back.group(1)) != self.proof_start.state):
                 self.proof_start = None  # going back before that state discards it
         nonce = f"scillm_nonce_{secrets.token_hex(8)}".encode()
         payload = "\n".join(lines).encode("utf-8") + b"\nCheck " + nonce + b".\n"
@@ -214,11 +223,11 @@ class CoqSession:
             raise SessionBrokenError(f"expected {len(lines) + 1} prompts, got {len(prompts)}")
         return Reply(segments=segments[:-1], prompts=prompts[:-1])
 
-    def remember_proof_start(self, prefix: tuple[str, ...], prompt: tuple[str, int, str], printed: list[str],
-                             name: str) -> None:
+    def remember_proof_start(self, prefix: tuple[str, ...], timeout_s: int, prompt: tuple[str, int, str],
+                             printed: list[str], name: str) -> None:
         """Keep the state after `prefix` when it printed no error and left exactly the proof `name` open."""
         if not any(errors_in(text) for text in printed) and (prompt[0], prompt[2]) == (name, name):
-            self.proof_start = (prefix, prompt[1])
+            self.proof_start = ProofStart(prefix=prefix, state=prompt[1], timeout_s=timeout_s)
 
     def locate(self, names: list[str], timeout_s: float) -> dict[str, str | None]:
         """Full path of each constant name (the first `Constant` line of `Locate`) in the current state."""
@@ -258,5 +267,5 @@ def _release(proc: ProverProcess, directory: str) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-__all__ = ["CoqBinaries", "CoqSession", "HeaderState", "Reply", "adapt_header", "find_coq",
+__all__ = ["CoqBinaries", "CoqSession", "HeaderState", "ProofStart", "Reply", "adapt_header", "find_coq",
            "library_fingerprint"]

@@ -87,3 +87,20 @@ def test_going_back_anywhere_else_forgets_the_kept_state(checker: CoqChecker) ->
     session.request([f"BackTo {session.header.base_state}."], 10)
     assert session.proof_start is None
     assert checker.check_sync(NAT, "intros. lia.", confirm=False).status == "proved"
+
+
+def _default_timeout(session: CoqSession) -> str:
+    return session.request(["Test Default Timeout."], 10).segments[0].strip()
+
+
+def test_one_requests_timeout_does_not_stick_to_the_kept_state(checker: CoqChecker) -> None:
+    """Tenant A asks for 1 s; tenant B's candidate for the same statement runs under B's own timeout."""
+    assert checker.check_sync(NAT, "intros. lia.", confirm=False, timeout_ms=1000).status == "proved"
+    session = _session(checker)
+    assert _default_timeout(session).endswith("is 1")
+    assert checker.check_sync(NAT, "intros. lia.", confirm=False, timeout_ms=7000).status == "proved"
+    assert _default_timeout(session).endswith("is 7")
+    assert checker.check_sync(NAT, "intros. lia.", confirm=False).status == "proved"
+    assert _default_timeout(session).endswith("is 10")
+    assert checker.check_sync(NAT, "intros. lia.", confirm=False, timeout_ms=1000).status == "proved"
+    assert _default_timeout(session).endswith("is 1")
