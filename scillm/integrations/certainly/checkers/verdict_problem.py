@@ -29,6 +29,7 @@ from typing import Literal
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.coq_session import CoqBinaries
+from scillm.integrations.certainly.checkers.decls_scopes import ScopeUse, scope_use, scope_violation
 from scillm.integrations.certainly.checkers.diagnostics import missing_library
 from scillm.integrations.certainly.checkers.machinery import (
     REGISTRY_QUERIES,
@@ -158,13 +159,16 @@ class ProblemStore:
             return Built(None, "rejected", unnamed)
         stmt = problem.statement.strip()
         tokens = vt.statement_tokens(stmt)
+        use = scope_use(problem.decls) if problem.decls.strip() else None
         keywords = vt.KEYWORDS
         parses = True
         for _ in range(5):  # a header may turn a word of the statement into a keyword: retry without it
             queries = vt.locate_queries(tokens, keywords)
             seps = [vt.separator() for _ in range(2 * len(queries) + 4)]
             mseps = [vt.separator() for _ in range(9)] if problem.decls.strip() else []
-            chunks = _problem_chunks(header, problem.decls, stmt, queries, seps, parses, mseps)
+            sseps = [vt.separator() for _ in range(len(use.names()) + 3)] if use is not None else []
+            chunks = _problem_chunks(header, problem.decls, stmt, queries, seps, parses, mseps,
+                                     use.names() if use is not None else [], sseps)
             starts: list[int] = []
             line_no = 1
             for text, _ in chunks:
@@ -176,8 +180,9 @@ class ProblemStore:
             inside = mounts.inside(directory, sandboxed)
             run = self.runner("coqc", ["-q", "-Q", inside, PROBLEM_ROOT, "Problem.v"], mounts, sandboxed, deadline)
             if run.rc == 0 and not run.timed_out:
-                return _problem_checks(directory, run.out, queries, seps, vt.argument_names(problem.decls), mseps,
-                                      stmt)
+                built = _problem_checks(directory, run.out, queries, seps, vt.argument_names(problem.decls), mseps,
+                                        stmt)
+                return _scope_checks(built, run.out, use, sseps)
             shutil.rmtree(directory, ignore_errors=True)
             if run.timed_out:
                 return Built(None, "timeout", "compiling the problem ran out of time", keep=False)
@@ -213,7 +218,8 @@ def _registry_chunks(seps: list[str]) -> list[tuple[str, str]]:
 
 
 def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str, str]],
-                    seps: list[str], parses: bool, mseps: list[str]) -> list[tuple[str, str]]:
+                    seps: list[str], parses: bool, mseps: list[str], targets: list[str],
+                    sseps: list[str]) -> list[tuple[str, str]]:
     """Problem.v's sentences, each tagged with what a failure there means."""
     n = len(queries)
     before, after = seps[: n + 1], seps[n + 1: 2 * n + 2]
@@ -223,11 +229,18 @@ def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str,
     chunks += [(ln, "before") for ln in vt.locate_sentences(queries, before)]
     chunks.append(("Definition scillm_some (T : Type) : option Type := Some T.", "plain"))
     plain = f"ltac:(first [exact (scillm_some ({stmt})) | exact (@None Type)])" if parses else "@None Type"
-    chunks.append((f"Definition scillm_plain : option Type := {plain}.", "plain"))
+    # Warnings are not meaning: a header that makes one an error must not make the plain reading fail.
+    chunks += [("Module scillm_plain_reading.", "plain"), ('Local Set Warnings "-all".', "plain"),
+               (f"Definition reading : option Type := {plain}.", "plain"), ("End scillm_plain_reading.", "plain"),
+               ("Definition scillm_plain : option Type := scillm_plain_reading.reading.", "plain")]
     if mseps:
         chunks += _registry_chunks(mseps[:4])
+    if sseps:
+        chunks += [(vt.locate_line(sseps[0]), "probe"), ("Print Scopes.", "probe"), (vt.locate_line(sseps[1]), "probe")]
     if decls.strip():
         chunks.append((vt.exported_decls(decls), "decls"))
+    if sseps:
+        chunks += [(ln, "after") for ln in vt.locate_sentences([(t, f"Locate {t}.") for t in targets], sseps[2:])]
     chunks += [(ln, "after") for ln in vt.locate_sentences(queries, after)]
     chunks += [(vt.locate_line(seps[-2]), "probe"),
                ("Eval lazy in (match scillm_plain with Some _ => true | None => false end).", "probe"),
@@ -262,6 +275,22 @@ def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], se
         shutil.rmtree(directory, ignore_errors=True)
         return Built(None, "rejected", change)
     return Built(directory, meaning_change=change)
+
+
+def _scope_checks(built: Built, out: str, use: ScopeUse | None, sseps: list[str]) -> Built:
+    """`built` with the decls' scope and argument commands judged (`decls_scopes`)."""
+    if use is None or built.directory is None:
+        return built
+    got = vt.regions(out, sseps)
+    if got is None:
+        shutil.rmtree(built.directory, ignore_errors=True)
+        return Built(None, "error", "could not read the problem's own answers")
+    names = use.names()
+    located = {name: vt.meaning(f"Locate {name}.", answer) for name, answer in zip(names, got[2:], strict=True)}
+    violation = scope_violation(use, got[0], located, PROBLEM_ROOT)
+    if violation is None or built.meaning_change is not None:
+        return built
+    return Built(built.directory, meaning_change=violation)
 
 
 def _references(queries: list[tuple[str, str]], decls_view: list[str], stmt: str) -> frozenset[str]:
