@@ -8,7 +8,9 @@ a part may be escaped as `«...»`; parts joined by `.` form one dotted name.
 reads `debug.skipKernelTC` and `«sorry»` reads `sorry`. Comments (`--`,
 nested `/- -/`), strings with escapes, raw strings `r#"..."#` and char
 literals are single tokens; code inside a string's `{...}` (interpolation in
-`s!`, `m!`, `throwError`, ...) is tokenized too and returned as `embedded`.
+`s!`, `m!`, `throwError`, ...) is tokenized too and returned as `embedded`,
+and a string whose end would move if it were interpolated (a `{...}` holding
+a string or a `--` comment that runs to its `}`) is reported.
 Text Lean itself could not lex (an unterminated comment, string or `«`) is
 reported in `problems` instead of guessed at.
 
@@ -35,6 +37,9 @@ _SYMBOLS = (":=", "@[", "=>", "<;>", "...", "..", "<|>", "<|", "|>.", "|>", "->"
 _NO_LONGER_TOKEN = "()[]{}⟨⟩⦃⦄,"
 """Symbols that end every token they are in, so a comment may follow them directly."""
 GLUED_COMMENT = "a comment right after a symbol (Lean may read them as one token; put a space before the comment)"
+INTERPOLATED_COMMENT = ("a `--` comment that runs to the `}` of a string's `{...}` (in an interpolated string Lean "
+                        "reads `{...}` as code, so the comment would run past `}` and the string's end; end it with a "
+                        "line break or remove it)")
 
 
 @dataclass(frozen=True)
@@ -221,9 +226,12 @@ class _Lexer:
     def _interpolation(self, i: int, plain_end: int, out: Lexed) -> None:
         """Lex each `{...}` inside the plain string as code (Lean does after `s!`, `m!`, `throwError`).
 
-        Linear and bounded by the plain string: an unclosed `{` (a plain brace,
-        or interpolated code holding a string, which would move the string's
-        end) is reported instead of being guessed at.
+        Linear and bounded by the plain string: whatever would move the
+        string's end when it is read as interpolation is reported instead of
+        being guessed at: an unclosed `{` (a plain brace, or interpolated
+        code holding a string), a lexeme the segment's `}` cuts short (a
+        char, block comment, `«`) and a `--` comment running to that `}`
+        (Lean's would run to the end of the line, past `}` and the `"`).
         """
         text, depth, j, segment = self.text, 0, i + 1, i + 1
         while j < plain_end:
@@ -240,6 +248,8 @@ class _Lexer:
                 if depth == 0:
                     inner = Lexed()
                     self.run(segment, j, inner)
+                    if any(t.kind == "comment" and t.text.startswith("--") and t.end == j for t in inner.tokens):
+                        self._problem(out, segment, j, INTERPOLATED_COMMENT)
                     out.embedded.extend(t for t in [*inner.tokens, *inner.embedded] if t.kind != "comment")
                     out.problems.extend(inner.problems)
             j += 1
@@ -332,4 +342,4 @@ def tokenize(text: str) -> Lexed:
     return out
 
 
-__all__ = ["GLUED_COMMENT", "Lexed", "Token", "TokenKind", "is_id_first", "is_id_rest", "is_letter_like", "tokenize"]
+__all__ = ["GLUED_COMMENT", "INTERPOLATED_COMMENT", "Lexed", "Token", "TokenKind", "is_id_first", "is_id_rest", "is_letter_like", "tokenize"]

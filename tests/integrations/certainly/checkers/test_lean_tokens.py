@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from scillm.integrations.certainly.checkers.lean_soundness import (
     forbidden_in_decls,
     forbidden_in_proof,
+    forbidden_in_statement,
     header_parts,
 )
-from scillm.integrations.certainly.checkers.lean_tokens import GLUED_COMMENT, tokenize
+from scillm.integrations.certainly.checkers.lean_tokens import GLUED_COMMENT, INTERPOLATED_COMMENT, tokenize
 from tests.support.lean_replay import FIXTURES
 
 
@@ -73,6 +74,32 @@ def test_a_string_whose_end_depends_on_interpolation_is_a_problem() -> None:
     assert any("interpolation" in p.name for p in lexed.problems)
     assert [p.name for p in tokenize('have : "{" = "{" := rfl').problems] == [
         "a string with an unclosed `{` (as interpolation its end would move)"] * 2
+
+
+HIDE_OPEN = 's!"{1 -- }"\n  } "'
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        lambda: forbidden_in_proof("by\n  have _h := " + HIDE_OPEN + '\n  sorry -- "'),
+        lambda: forbidden_in_decls("def hide : String := " + HIDE_OPEN + '\naxiom cheat : False\n-- "'),
+        lambda: forbidden_in_statement('"" = ' + HIDE_OPEN + ' := by decide\n#eval 1\nexample : 1 = 1 -- "'),
+        lambda: header_parts("import Lean\nset_option pp.oneline " + HIDE_OPEN + '\nset_option pp.all true -- "')[2],
+    ],
+    ids=["proof", "decls", "statement", "header"],
+)
+def test_a_line_comment_running_to_an_interpolations_end_is_refused_everywhere(refused: Any) -> None:
+    assert INTERPOLATED_COMMENT in [v.what for v in refused()]
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [('s!"{1 -- c\n}"', []), ('s!"{1 /- c -/}"', []), ('s!"{1 /- } -/ }"', ["unterminated comment"]),
+     ('"{--}"', [INTERPOLATED_COMMENT])],
+)
+def test_comments_inside_interpolation_segments(text: str, problems: list[str]) -> None:
+    assert [p.name for p in tokenize(text).problems] == problems
 
 
 @pytest.mark.parametrize(
