@@ -33,13 +33,15 @@ from typing import Literal
 
 TokenKind = Literal["ident", "number", "string", "char", "comment", "hash", "symbol"]
 
-_SYMBOLS = (":=", "@[", "=>", "<;>", "...", "..", "<|>", "<|", "|>.", "|>", "->", "<-", "//", "\\/")
+_SYMBOLS = (":=", "@[", "=>", "<;>", "...", "..", "<|>", "<|", "|>.", "|>", "->", "<-", "//", "\\/", "''")
 _NO_LONGER_TOKEN = "()[]{}⟨⟩⦃⦄,"
 """Symbols that end every token they are in, so a comment may follow them directly."""
 GLUED_COMMENT = "a comment right after a symbol (Lean may read them as one token; put a space before the comment)"
 INTERPOLATED_COMMENT = ("a `--` comment that runs to the `}` of a string's `{...}` (in an interpolated string Lean "
                         "reads `{...}` as code, so the comment would run past `}` and the string's end; end it with a "
                         "line break or remove it)")
+GLUED_QUOTE = ("a character literal right after a symbol (Lean may read the `'` as the end of that symbol, as in "
+               "`∑'`; put a space before the literal)")
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ class _Lexer:
                 i = self._string(i, end, out)
             elif c == "r" and self._raw_string_at(i, end):
                 i = self._raw_string(i, end, out)
+            elif c == "'" and self._glued_quote(i, end, out):
+                i += 1
             elif c == "'" and not text.startswith("''", i):
                 i = self._char(i, end, out)
             elif (plain := _PLAIN_IDENT.match(text, i, end)) is not None:
@@ -192,6 +196,24 @@ class _Lexer:
         last = out.tokens[-1] if out.tokens else None
         if last is not None and last.kind == "symbol" and last.end == i and last.text[-1] not in _NO_LONGER_TOKEN:
             self._problem(out, last.start, i + 2, GLUED_COMMENT)
+
+    def _glued_quote(self, i: int, end: int, out: Lexed) -> bool:
+        """A `'` right after a symbol ends that symbol (`∑'`, `⁻¹'`), as in Mathlib's token table, when no char follows.
+
+        Lean starts a char literal at `'` only between tokens: with `∑'` in its
+        table the `'` is part of the token, without it the literal must be
+        well formed. Where a literal could start too, the reading depends on
+        the imports, so it is reported. True when the `'` was read here.
+        """
+        last = out.tokens[-1] if out.tokens else None
+        if (last is None or last.kind != "symbol" or last.end != i or last.text[-1] in _NO_LONGER_TOKEN
+                or self.text.startswith("''", i)):
+            return False
+        if self._char_end(i, end) is not None:
+            self._problem(out, last.start, i + 1, GLUED_QUOTE)
+            return False
+        out.tokens[-1] = self.token("symbol", last.start, i + 1)
+        return True
 
     def _block_comment(self, i: int, end: int, out: Lexed) -> int:
         """`/-` up to its matching `-/`, the body read from `i + 3` as Lean's `whitespace` reads it."""
@@ -275,18 +297,23 @@ class _Lexer:
         out.tokens.append(self.token("string", i, k + len(closing)))
         return k + len(closing)
 
-    def _char(self, i: int, end: int, out: Lexed) -> int:
-        """`'c'` or `'\\n'`, `'\\xHH'`, `'\\uHHHH'`; Lean reports anything else after `'` as an error."""
+    def _char_end(self, i: int, end: int) -> int | None:
+        """End of the char literal at `i`: `'c'` or `'\\n'`, `'\\xHH'`, `'\\uHHHH'`; None if it is not one."""
         text, j = self.text, i + 1
         if j < end and text[j] == "\\":
             kind = text[j + 1] if j + 1 < end else ""
             j += 2 + {"x": 2, "u": 4}.get(kind, 0)
         elif j < end and text[j] != "\n":
             j += 1
-        if j < end and text[j] == "'":
-            out.tokens.append(self.token("char", i, j + 1))
-            return j + 1
-        self._problem(out, i, min(j, end), "missing end of character literal")
+        return j + 1 if j < end and text[j] == "'" else None
+
+    def _char(self, i: int, end: int, out: Lexed) -> int:
+        """A char literal; Lean reports anything else after `'` (not followed by `'`) as an error."""
+        j = self._char_end(i, end)
+        if j is not None:
+            out.tokens.append(self.token("char", i, j))
+            return j
+        self._problem(out, i, min(i + 2, end), "missing end of character literal")
         out.tokens.append(self.token("symbol", i, i + 1))
         return i + 1
 
@@ -342,4 +369,4 @@ def tokenize(text: str) -> Lexed:
     return out
 
 
-__all__ = ["GLUED_COMMENT", "INTERPOLATED_COMMENT", "Lexed", "Token", "TokenKind", "is_id_first", "is_id_rest", "is_letter_like", "tokenize"]
+__all__ = ["GLUED_COMMENT", "GLUED_QUOTE", "INTERPOLATED_COMMENT", "Lexed", "Token", "TokenKind", "is_id_first", "is_id_rest", "is_letter_like", "tokenize"]

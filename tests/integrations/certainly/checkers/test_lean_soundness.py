@@ -9,6 +9,7 @@ from scillm.integrations.certainly.checkers.lean_soundness import (
     blank_comments_and_strings,
     forbidden_in_decls,
     forbidden_in_proof,
+    forbidden_in_statement,
     header_parts,
     is_sorry_warning,
 )
@@ -88,6 +89,13 @@ def test_positions_survive_blanking() -> None:
 
 def test_a_char_literal_quote_does_not_hide_code() -> None:
     assert [v.what for v in forbidden_in_proof("by\n  have := '\"'\n  sorry -- \"")] == ["`sorry` (sorry)"]
+
+
+@pytest.mark.parametrize("statement", ["f '' s = t", "∑' n : ℕ, (0:ℝ) = 0", "f ⁻¹' s = t"])
+def test_mathlib_tokens_ending_in_a_quote_are_no_char_literals(statement: str) -> None:
+    assert forbidden_in_statement(statement) == []
+    assert [v.what for v in forbidden_in_statement(statement + " ∧ '\"' = '\"' -- sorry")] == []
+    assert [v.what for v in forbidden_in_statement(statement + " ∨ sorry = 0")] == ["`sorry` (sorry)"]
 
 
 def test_header_allows_imports_opens_universes_and_listed_options() -> None:

@@ -16,7 +16,12 @@ from scillm.integrations.certainly.checkers.lean_soundness import (
     forbidden_in_statement,
     header_parts,
 )
-from scillm.integrations.certainly.checkers.lean_tokens import GLUED_COMMENT, INTERPOLATED_COMMENT, tokenize
+from scillm.integrations.certainly.checkers.lean_tokens import (
+    GLUED_COMMENT,
+    GLUED_QUOTE,
+    INTERPOLATED_COMMENT,
+    tokenize,
+)
 from tests.support.lean_replay import FIXTURES
 
 
@@ -109,6 +114,20 @@ def test_comments_inside_interpolation_segments(text: str, problems: list[str]) 
 )
 def test_unlexable_text_is_reported_not_guessed(text: str, problem: str) -> None:
     assert [p.name for p in tokenize(text).problems] == [problem]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("f '' s", ["f", "''", "s"]), ("∑' n : ℕ, f n", ["∑'", "n", ":", "ℕ", ",", "f", "n"]),
+     ("f ⁻¹' s", ["f", "⁻", "¹'", "s"]), ("('a', '\\'', '\"')", ["(", "'a'", ",", "'\\''", ",", "'\"'", ")"])],
+)
+def test_a_quote_starts_a_char_only_where_lean_starts_one(text: str, code: list[str]) -> None:
+    lexed = tokenize(text)
+    assert ([t.text for t in lexed.code], lexed.problems) == (code, [])
+
+
+def test_a_quote_after_a_symbol_that_could_start_a_char_is_a_problem() -> None:
+    assert [p.name for p in tokenize("∑'\"' sorry -- \"").problems] == [GLUED_QUOTE]
 
 
 def test_hash_commands_and_positions() -> None:
