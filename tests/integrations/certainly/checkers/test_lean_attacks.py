@@ -94,6 +94,22 @@ DECLS_ATTACKS = {
         "structure V where\ninstance : OfNat V 2 := ⟨⟨⟩⟩\n"
         "instance (priority := high) : Membership V (List Nat) := ⟨fun _ _ => True⟩"),
     "class abbrev of a core class": "class abbrev C := Add Nat\ninstance (priority := high) : C := ⟨⟨fun _ _ => 5⟩⟩",
+    "instance binder shadows a declared type": ("structure X where\n"
+                                                "instance (priority := high) {X : Type} : Add X := ⟨fun a _ => a⟩"),
+    "forall binder shadows a declared type": ("structure X where\ninstance (priority := high) : ∀ X : Type, Add X := "
+                                              "fun _ => ⟨fun a _ => a⟩"),
+    "arrow binder shadows a declared type": ("structure X where\ninstance (priority := high) : (X : Type) → Add X := "
+                                             "fun _ => ⟨fun a _ => a⟩"),
+    "section variable shadows a declared type": ("structure X where\nsection\nvariable {X : Type}\n"
+                                                 "instance (priority := high) : Add X := ⟨fun a _ => a⟩\nend"),
+    "protected structure named like a core type": ("namespace Foo\nprotected structure Nat where\n"
+                                                   "instance (priority := high) : Add Nat := ⟨fun a _ => a⟩\nend Foo"),
+    "keyword declared in guillemets": ("structure «fun» where\n"
+                                       "instance (priority := high) : Add ((fun _ => Nat) 0) := ⟨Nat.sub⟩"),
+    "opened abbrev wins over a declared type": ("structure X (n : Nat) where\nnamespace N\nabbrev X := Nat\nend N\n"
+                                               "open N in\ninstance (priority := high) : Add X := ⟨Nat.sub⟩"),
+    "opened abbrev wins over a declared class": ("class C (n : Nat) where\nnamespace N\nabbrev C := Add Nat\nend N\n"
+                                                "open N in\ninstance (priority := high) : C := ⟨Nat.sub⟩"),
     "comment in an interpolation hides a kernel option": (
         "def hide : String := " + HIDE_OPEN + "\nset_option debug.skipKernelTC true in\n"
         "theorem cheat : 1 + 1 = 3 := by decide\n-- \""),
@@ -134,7 +150,13 @@ HONEST_INSTANCE_DECLS = ("class MyC (α : Type) where\n  c : α\ninstance : MyC 
                          "instance {α : Type} [MyC α] : MyC (List α) := ⟨[]⟩\n"
                          "instance : ∀ n : Nat, MyC (Fin (n + 1)) := fun _ => ⟨0⟩\n"
                          "class MyD (α : Type) extends MyC α where\n  d : α\n"
-                         "structure MyS where\n  x : Nat\nderiving instance Repr for MyS")
+                         "structure MyS where\n  x : Nat\nderiving instance Repr for MyS\n"
+                         "instance {α : Type} : MyC (List MyS) := ⟨[]⟩\n"
+                         "section\nvariable {α : Type}\ninstance : Inhabited MyS := ⟨⟨0⟩⟩\nend\n"
+                         "namespace Foo\nprotected structure Nat where\nend Foo\ninstance : Inhabited Foo.Nat := ⟨⟨⟩⟩\n"
+                         "instance : MyC (α := Bool) := ⟨true⟩\nstructure «My T» where\n"
+                         "instance : Inhabited «My T» := ⟨⟨⟩⟩\nnamespace N\nabbrev Y := Nat\nend N\n"
+                         "open N in\ninstance : Repr MyS := ⟨fun _ _ => \"MyS\"⟩")
 HONEST_HEADER = ("import Lean\n-- options\nset_option maxHeartbeats 400000\nset_option pp.all false\n"
                  "open Nat\nopen scoped List\nuniverse u")
 
