@@ -14,6 +14,7 @@ from scillm.integrations.certainly.checkers.lean_instances import (
     head_and_arguments,
     instance_binders,
     instance_type,
+    named_argument,
 )
 from scillm.integrations.certainly.checkers.lean_names import OTHER_DECLARATIONS, Declared
 from scillm.integrations.certainly.checkers.lean_rules import (
@@ -170,7 +171,9 @@ instance is about (`Membership V (Set Nat)` would give `x ∈ s` a new meaning f
 def _instance(code: list[Token], k: int, scope: list[str], declared: Declared) -> Violation | None:
     """The `instance` at `code[k]` is allowed when its conclusion's class or first argument is declared here.
 
-    Names the instance binds itself are variables there (`lean_names`).
+    Names the instance binds itself are variables (`lean_names`), and an
+    argument passed by name (`Add (α := Nat)`) leaves the first argument
+    unknown, so then only a class declared here allows it.
     """
     end = command_end(code, k)
     typ = instance_type(code, k, end)
@@ -179,6 +182,9 @@ def _instance(code: list[Token], k: int, scope: list[str], declared: Declared) -
     if declared.counts(head, scope, bound):
         return None
     what = " ".join(t.text for t in conclusion(typ)) or "?"
+    if named_argument(typ):
+        return at(code[k], f"`instance` of `{what}`: an argument given by name, of a class not declared here "
+                           "(write the class's arguments in order)")
     about = arguments[1:2] if head is not None and head.parts[-1] in _OUT_PARAM_FIRST else arguments[:1]
     if any(declared.counts(a, scope, bound) for a in about):
         return None

@@ -99,6 +99,13 @@ def instance_binders(code: list[Token], k: int, end: int) -> set[str]:
     return names
 
 
+def named_argument(tokens: list[Token]) -> bool:
+    """Whether the conclusion passes an argument by name (`Add (α := Nat)`): then positions say nothing."""
+    tokens = conclusion(tokens)
+    return any(keyword(tokens[i]) == "(" and tokens[i + 1].kind == "ident" and keyword(tokens[i + 2]) == ":="
+               for i in range(len(tokens) - 2))
+
+
 def conclusion(tokens: list[Token]) -> list[Token]:
     """The type after its binders: `∀ [h : C], Add Nat` and `C → Add Nat` conclude `Add Nat`."""
     while tokens:
@@ -179,4 +186,5 @@ def class_parents(code: list[Token], k: int, end: int) -> list[list[Token]]:
     return [p for p in parents if p]
 
 
-__all__ = ["binder_names", "class_parents", "conclusion", "head_and_arguments", "instance_binders", "instance_type"]
+__all__ = ["binder_names", "class_parents", "conclusion", "head_and_arguments", "instance_binders", "instance_type",
+           "named_argument"]

@@ -104,6 +104,9 @@ DECLS_ATTACKS = {
                                                  "instance (priority := high) : Add X := ⟨fun a _ => a⟩\nend"),
     "protected structure named like a core type": ("namespace Foo\nprotected structure Nat where\n"
                                                    "instance (priority := high) : Add Nat := ⟨fun a _ => a⟩\nend Foo"),
+    "named argument names a core type": "structure α where\ninstance (priority := high) : Add (α := Nat) := ⟨Nat.sub⟩",
+    "named outParam argument": ("structure V where\n"
+                                "instance (priority := high) : Membership (γ := List Nat) V := ⟨fun _ _ => True⟩"),
     "keyword declared in guillemets": ("structure «fun» where\n"
                                        "instance (priority := high) : Add ((fun _ => Nat) 0) := ⟨Nat.sub⟩"),
     "opened abbrev wins over a declared type": ("structure X (n : Nat) where\nnamespace N\nabbrev X := Nat\nend N\n"

@@ -192,6 +192,8 @@ def test_balanced_scopes_and_open_in_pass() -> None:
         ("namespace Foo\nprotected structure Nat where\ninstance : Add Nat := ⟨fun a _ => a⟩\nend Foo", False),
         ("namespace Foo\nprotected structure Nat where\nend Foo\ninstance : Add Foo.Nat := ⟨fun a _ => a⟩", True),
         ("namespace Foo\nprivate protected structure N where\ninstance : Add N := ⟨fun a _ => a⟩\nend Foo", False),
+        ("structure α where\ninstance : Add (α := Nat) := ⟨Nat.sub⟩", False),
+        ("class C (α : Type) where\ninstance : C (α := Nat) := ⟨⟩", True),
         ("structure «fun» where\ninstance : Add ((fun _ => Nat) 0) := ⟨Nat.sub⟩", False),
         ("structure «fun» where\ninstance : Add «fun» := ⟨fun a _ => a⟩", True),
         ("structure X (n : Nat) where\nnamespace N\nabbrev X := Nat\nend N\nopen N in\ninstance : Add X := ⟨Nat.sub⟩",
