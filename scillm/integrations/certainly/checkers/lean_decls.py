@@ -8,11 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scillm.integrations.certainly.checkers.lean_instances import (
+    binder_names,
     class_parents,
     conclusion,
     head_and_arguments,
+    instance_binders,
     instance_type,
+    named_argument,
 )
+from scillm.integrations.certainly.checkers.lean_names import OTHER_DECLARATIONS, Declared
 from scillm.integrations.certainly.checkers.lean_rules import (
     DECL_STARTS,
     Violation,
@@ -142,13 +146,17 @@ def _open(code: list[Token], k: int) -> tuple[Violation | None, int]:
     return None, after
 
 
-def _declared(name: Token | None, scope: list[str], declared: set[str]) -> bool:
-    """Whether `name`, read in namespace `scope`, is one of the declarations' own types or classes."""
-    if name is None:
-        return False
-    if name.name.startswith("_root_."):
-        return name.name.removeprefix("_root_.") in declared
-    return ".".join([*scope, name.name]) in declared
+_MODIFIERS = frozenset({"private", "protected", "noncomputable", "partial", "nonrec", "unsafe", "public"})
+
+
+def _protected(code: list[Token], k: int) -> bool:
+    """Whether the declaration keyword at `code[k]` has `protected` among the modifiers written before it."""
+    j = k - 1
+    while j >= 0 and keyword(code[j]) in _MODIFIERS:
+        if keyword(code[j]) == "protected":
+            return True
+        j -= 1
+    return False
 
 
 _PREFIXES = frozenset({"in", "private", "protected", "noncomputable", "partial", "nonrec", "local", "scoped",
@@ -160,23 +168,35 @@ _OUT_PARAM_FIRST = frozenset({"Membership", "Singleton", "Insert", "HasQuotient"
 instance is about (`Membership V (Set Nat)` would give `x ∈ s` a new meaning for every `s : Set Nat`)."""
 
 
-def _instance(code: list[Token], k: int, scope: list[str], declared: set[str]) -> Violation | None:
-    """The `instance` at `code[k]` is allowed when its conclusion's class or first argument is declared here."""
-    typ = instance_type(code, k, command_end(code, k))
+def _instance(code: list[Token], k: int, scope: list[str], declared: Declared) -> Violation | None:
+    """The `instance` at `code[k]` is allowed when its conclusion's class or first argument is declared here.
+
+    Names the instance binds itself are variables (`lean_names`), and an
+    argument passed by name (`Add (α := Nat)`) leaves the first argument
+    unknown, so then only a class declared here allows it.
+    """
+    end = command_end(code, k)
+    typ = instance_type(code, k, end)
+    bound = instance_binders(code, k, end)
     head, arguments = head_and_arguments(typ)
-    about = arguments[1:2] if head is not None and head.parts[-1] in _OUT_PARAM_FIRST else arguments[:1]
-    if _declared(head, scope, declared) or any(_declared(a, scope, declared) for a in about):
+    if declared.counts(head, scope, bound):
         return None
     what = " ".join(t.text for t in conclusion(typ)) or "?"
+    if named_argument(typ):
+        return at(code[k], f"`instance` of `{what}`: an argument given by name, of a class not declared here "
+                           "(write the class's arguments in order)")
+    about = arguments[1:2] if head is not None and head.parts[-1] in _OUT_PARAM_FIRST else arguments[:1]
+    if any(declared.counts(a, scope, bound) for a in about):
+        return None
     return at(code[k], f"`instance` of `{what}`: neither its class nor its first argument is declared here, "
                        "so it would change what existing notation means")
 
 
-def _class(code: list[Token], k: int, scope: list[str], declared: set[str]) -> Violation | None:
+def _class(code: list[Token], k: int, scope: list[str], declared: Declared) -> Violation | None:
     """A `class` (or `class abbrev`) may extend only classes declared here: a parent's projection is an instance."""
     for parent in class_parents(code, k, command_end(code, k + 1 if keyword(code[k + 1]) == "abbrev" else k)):
         head, _ = head_and_arguments(parent)
-        if not _declared(head, scope, declared):
+        if not declared.counts(head, scope):
             what = " ".join(t.text for t in parent)
             return at(code[k], f"`class` extending `{what}`, which is not declared here: an instance of the new "
                                "class would also be one of it, changing what existing notation means")
@@ -189,7 +209,7 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
     found = always(lexed, allow_native_decide)
     code = lexed.code
     scopes = _Scopes()
-    declared: set[str] = set()
+    declared = Declared()
     k = 0
     while k < len(code):
         tok, name = code[k], keyword(code[k])
@@ -197,6 +217,11 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
         if not name:
             k += 1
             continue
+        after_class = k > 0 and keyword(code[k - 1]) == "class"
+        if name in OTHER_DECLARATIONS and k + 1 < len(code) and not after_class:
+            declared.add_other(code[k + 1])
+        if name == "variable":
+            declared.variables.update(binder_names(code[k + 1:command_end(code, k)]))
         if name == "@[" or (name == "attribute" and k + 1 < len(code) and keyword(code[k + 1]) == "["):
             bad, k = _attributes(code, k if name == "@[" else k + 1)
             found += bad
@@ -215,13 +240,13 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
         elif name == "end":
             wrong = scopes.close(tok, _name_after(code, k))
             found += [wrong] if wrong is not None else []
-        elif name in ("class", "structure", "inductive") and k + 1 < len(code):
+        elif name in ("class", "structure", "inductive") and k + 1 < len(code) and not after_class:
             skip = keyword(code[k + 1]) in ("inductive", "abbrev") and k + 2 < len(code)
             nxt = code[k + 2] if skip else code[k + 1]
             wrong = _class(code, k, scope, declared) if name == "class" else None
             found += [wrong] if wrong is not None else []
             if nxt.kind == "ident":
-                declared.add(".".join([*scope, nxt.name]))
+                declared.add_type(nxt, scope, protected=_protected(code, k))
         elif name == "set_option":
             wrong, _ = set_option_rule(code, k)
             if wrong is not None:
@@ -239,7 +264,7 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
             end = command_end(code, k + 1)
             at_for = next((j for j in range(k, end) if keyword(code[j]) == "for"), end)
             targets = [t for t in code[at_for + 1:end] if keyword(t) != ","]
-            if not targets or not all(_declared(t, scope, declared) for t in targets):
+            if not targets or not all(declared.counts(t, scope) for t in targets):
                 found.append(at(tok, "`deriving instance` for a type not declared here"))
             k += 1
         k += 1

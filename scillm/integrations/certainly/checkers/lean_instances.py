@@ -5,7 +5,9 @@ or the type it is about is declared there, and a class only when its parents
 are. Both need the head of a type: `head_and_arguments` takes the conclusion
 (leading `∀ ... ,` binders and everything up to the last top-level arrow
 stripped, outer parentheses and `@` dropped) and returns its head name and
-the head name of each explicit argument.
+the head name of each explicit argument. `instance_binders` gives the names
+the instance binds itself (its own binders and the `∀`/`→` binders of its
+type), which are variables there, whatever the declarations named so.
 """
 
 from __future__ import annotations
@@ -26,6 +28,82 @@ def instance_type(code: list[Token], k: int, end: int) -> list[Token]:
     body = rest[colon + 1:]
     stop = next(iter(top_level(body, (":=", "where", "|"))), len(body))
     return body[:stop]
+
+
+def _group_names(group: list[Token], *, typed: bool = False) -> list[str]:
+    """Names a bracketed binder group binds: those before its top-level `:` (or `:=`); all of `{X}`, none of `[C X]`.
+
+    With `typed`, a group without `:` binds nothing: before an arrow `(Add X)` is a type, `(X : Type)` a binder.
+    """
+    inner = group[1:-1] if len(group) > 1 and keyword(group[-1]) in CLOSES else group[1:]
+    cut = next(iter(top_level(inner, (":", ":="))), None)
+    if cut is None and (typed or keyword(group[0]) == "["):
+        return []
+    return [t.name for t in inner[:cut] if t.kind == "ident"]
+
+
+def binder_names(tokens: list[Token]) -> list[str]:
+    """Names bound by binders as written after `∀`, `variable` or before an instance's `:`.
+
+    Bracketed groups bind the names before their `:`; plain names bind up to
+    a top-level `:` (`∀ x y : T`); the rest is the binders' types.
+    """
+    names, i = [], 0
+    while i < len(tokens):
+        word = keyword(tokens[i])
+        if word in OPENS:
+            size = _group(tokens[i:])
+            names += _group_names(tokens[i:i + size])
+            i += size
+            continue
+        if word == ":":
+            break
+        if tokens[i].kind == "ident":
+            names.append(tokens[i].name)
+        i += 1
+    return names
+
+
+def instance_binders(code: list[Token], k: int, end: int) -> set[str]:
+    """Names the `instance` at `code[k]` binds: its binder groups and the `∀`/`→` binders of its type.
+
+    `(priority := high)` counts as binding `priority`, which only refuses more.
+    """
+    rest = code[k + 1:end]
+    signature = rest[:next(iter(top_level(rest, (":", ":="))), len(rest))]
+    names: set[str] = set()
+    i = 0
+    while i < len(signature):
+        size = _group(signature[i:])
+        if keyword(signature[i]) in OPENS:
+            names.update(_group_names(signature[i:i + size]))
+        i += size
+    tokens = instance_type(code, k, end)
+    while tokens:
+        if keyword(tokens[0]) in _BINDERS:
+            commas = top_level(tokens, (",",))
+            names.update(binder_names(tokens[1:commas[0] if commas else len(tokens)]))
+            tokens = tokens[commas[0] + 1:] if commas else []
+        elif arrows := top_level(tokens, _ARROWS):
+            for before, arrow in zip([-1, *arrows], arrows, strict=False):
+                piece = tokens[before + 1:arrow]
+                if piece and keyword(piece[0]) in OPENS and _group(piece) == len(piece):
+                    names.update(_group_names(piece, typed=True))
+            tokens = tokens[arrows[-1] + 1:]
+        elif keyword(tokens[0]) == "(" and top_level(tokens, CLOSES)[:1] == [len(tokens) - 1]:
+            tokens = tokens[1:-1]
+        elif keyword(tokens[0]) == "@":
+            tokens = tokens[1:]
+        else:
+            break
+    return names
+
+
+def named_argument(tokens: list[Token]) -> bool:
+    """Whether the conclusion passes an argument by name (`Add (α := Nat)`): then positions say nothing."""
+    tokens = conclusion(tokens)
+    return any(keyword(tokens[i]) == "(" and tokens[i + 1].kind == "ident" and keyword(tokens[i + 2]) == ":="
+               for i in range(len(tokens) - 2))
 
 
 def conclusion(tokens: list[Token]) -> list[Token]:
@@ -108,4 +186,5 @@ def class_parents(code: list[Token], k: int, end: int) -> list[list[Token]]:
     return [p for p in parents if p]
 
 
-__all__ = ["class_parents", "conclusion", "head_and_arguments", "instance_type"]
+__all__ = ["binder_names", "class_parents", "conclusion", "head_and_arguments", "instance_binders", "instance_type",
+           "named_argument"]

@@ -13,7 +13,8 @@ keyword is read from the raw token (`«namespace»` and `«in»` are names).
   command, `run_cmd`/`run_tac`/`by_elab`, `elab`, `macro`, `syntax`,
   notations, `simproc`, `initialize`), `axiom`, any `set_option` outside
   `OPTION_ALLOWED`, and text the tokenizer could not lex as Lean would
-  (an unterminated comment, a comment glued to a symbol).
+  (an unterminated comment, a comment glued to a symbol, a string whose
+  end would move if Lean read it as interpolated).
 - A proof or statement is one term or tactic block: no command keyword, no
   attribute, and `open`/`set_option` only in their `... in` forms.
 - Declarations (`lean_decls`) may declare (`def`, `theorem`, `structure`,
@@ -26,9 +27,13 @@ keyword is read from the raw token (`«namespace»` and `«in»` are names).
   `instance` only when the head of its conclusion (after `∀ ...,` binders
   and arrows) or the type it is about (its first explicit argument; the
   second for `Membership`, `Singleton`, ... whose first is an `outParam`)
-  is declared there; a `class` (or `class abbrev`) only extending classes
-  declared there, since a parent's projection is an instance; `deriving
-  instance` only for types declared there; no `export`; no `opaque` without
+  is declared there, read as Lean resolves it (`lean_names`: not a name
+  the instance or a `variable` binds, a protected short name, a keyword
+  spelled like a `«»` name, or a short name a decls `def`/`abbrev` has;
+  no argument by name unless the class is declared there); a `class` (or
+  `class abbrev`) only extending classes declared there, since a parent's
+  projection is an instance; `deriving instance` only for types declared
+  there; no `export`; no `opaque` without
   a body (`partial def` is kept: the kernel sees it as an opaque constant
   whose type must be inhabited).
 - The header holds only `import`s (first), `open`, `universe` and allowed

@@ -8,7 +8,9 @@ a part may be escaped as `«...»`; parts joined by `.` form one dotted name.
 reads `debug.skipKernelTC` and `«sorry»` reads `sorry`. Comments (`--`,
 nested `/- -/`), strings with escapes, raw strings `r#"..."#` and char
 literals are single tokens; code inside a string's `{...}` (interpolation in
-`s!`, `m!`, `throwError`, ...) is tokenized too and returned as `embedded`.
+`s!`, `m!`, `throwError`, ...) is tokenized too and returned as `embedded`,
+and a string whose end would move if it were interpolated (a `{...}` holding
+a string or a `--` comment that runs to its `}`) is reported.
 Text Lean itself could not lex (an unterminated comment, string or `«`) is
 reported in `problems` instead of guessed at.
 
@@ -31,10 +33,15 @@ from typing import Literal
 
 TokenKind = Literal["ident", "number", "string", "char", "comment", "hash", "symbol"]
 
-_SYMBOLS = (":=", "@[", "=>", "<;>", "...", "..", "<|>", "<|", "|>.", "|>", "->", "<-", "//", "\\/")
+_SYMBOLS = (":=", "@[", "=>", "<;>", "...", "..", "<|>", "<|", "|>.", "|>", "->", "<-", "//", "\\/", "''")
 _NO_LONGER_TOKEN = "()[]{}⟨⟩⦃⦄,"
 """Symbols that end every token they are in, so a comment may follow them directly."""
 GLUED_COMMENT = "a comment right after a symbol (Lean may read them as one token; put a space before the comment)"
+INTERPOLATED_COMMENT = ("a `--` comment that runs to the `}` of a string's `{...}` (in an interpolated string Lean "
+                        "reads `{...}` as code, so the comment would run past `}` and the string's end; end it with a "
+                        "line break or remove it)")
+GLUED_QUOTE = ("a character literal right after a symbol (Lean may read the `'` as the end of that symbol, as in "
+               "`∑'`; put a space before the literal)")
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,8 @@ class _Lexer:
                 i = self._string(i, end, out)
             elif c == "r" and self._raw_string_at(i, end):
                 i = self._raw_string(i, end, out)
+            elif c == "'" and self._glued_quote(i, end, out):
+                i += 1
             elif c == "'" and not text.startswith("''", i):
                 i = self._char(i, end, out)
             elif (plain := _PLAIN_IDENT.match(text, i, end)) is not None:
@@ -188,6 +197,24 @@ class _Lexer:
         if last is not None and last.kind == "symbol" and last.end == i and last.text[-1] not in _NO_LONGER_TOKEN:
             self._problem(out, last.start, i + 2, GLUED_COMMENT)
 
+    def _glued_quote(self, i: int, end: int, out: Lexed) -> bool:
+        """A `'` right after a symbol ends that symbol (`∑'`, `⁻¹'`), as in Mathlib's token table, when no char follows.
+
+        Lean starts a char literal at `'` only between tokens: with `∑'` in its
+        table the `'` is part of the token, without it the literal must be
+        well formed. Where a literal could start too, the reading depends on
+        the imports, so it is reported. True when the `'` was read here.
+        """
+        last = out.tokens[-1] if out.tokens else None
+        if (last is None or last.kind != "symbol" or last.end != i or last.text[-1] in _NO_LONGER_TOKEN
+                or self.text.startswith("''", i)):
+            return False
+        if self._char_end(i, end) is not None:
+            self._problem(out, last.start, i + 1, GLUED_QUOTE)
+            return False
+        out.tokens[-1] = self.token("symbol", last.start, i + 1)
+        return True
+
     def _block_comment(self, i: int, end: int, out: Lexed) -> int:
         """`/-` up to its matching `-/`, the body read from `i + 3` as Lean's `whitespace` reads it."""
         text, depth, j = self.text, 1, i + 3
@@ -221,9 +248,12 @@ class _Lexer:
     def _interpolation(self, i: int, plain_end: int, out: Lexed) -> None:
         """Lex each `{...}` inside the plain string as code (Lean does after `s!`, `m!`, `throwError`).
 
-        Linear and bounded by the plain string: an unclosed `{` (a plain brace,
-        or interpolated code holding a string, which would move the string's
-        end) is reported instead of being guessed at.
+        Linear and bounded by the plain string: whatever would move the
+        string's end when it is read as interpolation is reported instead of
+        being guessed at: an unclosed `{` (a plain brace, or interpolated
+        code holding a string), a lexeme the segment's `}` cuts short (a
+        char, block comment, `«`) and a `--` comment running to that `}`
+        (Lean's would run to the end of the line, past `}` and the `"`).
         """
         text, depth, j, segment = self.text, 0, i + 1, i + 1
         while j < plain_end:
@@ -240,6 +270,8 @@ class _Lexer:
                 if depth == 0:
                     inner = Lexed()
                     self.run(segment, j, inner)
+                    if any(t.kind == "comment" and t.text.startswith("--") and t.end == j for t in inner.tokens):
+                        self._problem(out, segment, j, INTERPOLATED_COMMENT)
                     out.embedded.extend(t for t in [*inner.tokens, *inner.embedded] if t.kind != "comment")
                     out.problems.extend(inner.problems)
             j += 1
@@ -265,18 +297,23 @@ class _Lexer:
         out.tokens.append(self.token("string", i, k + len(closing)))
         return k + len(closing)
 
-    def _char(self, i: int, end: int, out: Lexed) -> int:
-        """`'c'` or `'\\n'`, `'\\xHH'`, `'\\uHHHH'`; Lean reports anything else after `'` as an error."""
+    def _char_end(self, i: int, end: int) -> int | None:
+        """End of the char literal at `i`: `'c'` or `'\\n'`, `'\\xHH'`, `'\\uHHHH'`; None if it is not one."""
         text, j = self.text, i + 1
         if j < end and text[j] == "\\":
             kind = text[j + 1] if j + 1 < end else ""
             j += 2 + {"x": 2, "u": 4}.get(kind, 0)
         elif j < end and text[j] != "\n":
             j += 1
-        if j < end and text[j] == "'":
-            out.tokens.append(self.token("char", i, j + 1))
-            return j + 1
-        self._problem(out, i, min(j, end), "missing end of character literal")
+        return j + 1 if j < end and text[j] == "'" else None
+
+    def _char(self, i: int, end: int, out: Lexed) -> int:
+        """A char literal; Lean reports anything else after `'` (not followed by `'`) as an error."""
+        j = self._char_end(i, end)
+        if j is not None:
+            out.tokens.append(self.token("char", i, j))
+            return j
+        self._problem(out, i, min(i + 2, end), "missing end of character literal")
         out.tokens.append(self.token("symbol", i, i + 1))
         return i + 1
 
@@ -332,4 +369,4 @@ def tokenize(text: str) -> Lexed:
     return out
 
 
-__all__ = ["GLUED_COMMENT", "Lexed", "Token", "TokenKind", "is_id_first", "is_id_rest", "is_letter_like", "tokenize"]
+__all__ = ["GLUED_COMMENT", "GLUED_QUOTE", "INTERPOLATED_COMMENT", "Lexed", "Token", "TokenKind", "is_id_first", "is_id_rest", "is_letter_like", "tokenize"]

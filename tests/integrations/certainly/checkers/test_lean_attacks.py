@@ -21,6 +21,8 @@ pytestmark = pytest.mark.needs_shared
 
 BASE = Problem(backend="lean", header="import Lean", theorem_name="goal", statement="1 + 1 = 2")
 HONEST = "by\n  decide"
+HIDE_OPEN = 's!"{1 -- }"\n  } "'
+"""As interpolation, `--` eats `}"` and the string runs to the next `"`: text a plain reading takes for code."""
 
 PROOF_ATTACKS = {
     "guillemet kernel option": "by\n  set_option «debug».«skipKernelTC» true in\n  decide",
@@ -43,6 +45,9 @@ PROOF_ATTACKS = {
                                               "  set_option debug.skipKernelTC true in\n  decide -- -/"),
     "or token holds a comment's slash": ("by\n  have _h : True \\/-1 = (1 : Int) := Or.inl trivial\n"
                                          "  set_option debug.skipKernelTC true in\n  decide -- -/"),
+    "comment in an interpolation hides run_tac": ("by\n  have _h := " + HIDE_OPEN.replace("\n  }", "\n    }") +
+                                                  "\n  run_tac Lean.Elab.Tactic.evalTactic (← `(tactic| decide))\n"
+                                                  '  -- "'),
 }
 
 DECLS_ATTACKS = {
@@ -89,6 +94,28 @@ DECLS_ATTACKS = {
         "structure V where\ninstance : OfNat V 2 := ⟨⟨⟩⟩\n"
         "instance (priority := high) : Membership V (List Nat) := ⟨fun _ _ => True⟩"),
     "class abbrev of a core class": "class abbrev C := Add Nat\ninstance (priority := high) : C := ⟨⟨fun _ _ => 5⟩⟩",
+    "instance binder shadows a declared type": ("structure X where\n"
+                                                "instance (priority := high) {X : Type} : Add X := ⟨fun a _ => a⟩"),
+    "forall binder shadows a declared type": ("structure X where\ninstance (priority := high) : ∀ X : Type, Add X := "
+                                              "fun _ => ⟨fun a _ => a⟩"),
+    "arrow binder shadows a declared type": ("structure X where\ninstance (priority := high) : (X : Type) → Add X := "
+                                             "fun _ => ⟨fun a _ => a⟩"),
+    "section variable shadows a declared type": ("structure X where\nsection\nvariable {X : Type}\n"
+                                                 "instance (priority := high) : Add X := ⟨fun a _ => a⟩\nend"),
+    "protected structure named like a core type": ("namespace Foo\nprotected structure Nat where\n"
+                                                   "instance (priority := high) : Add Nat := ⟨fun a _ => a⟩\nend Foo"),
+    "named argument names a core type": "structure α where\ninstance (priority := high) : Add (α := Nat) := ⟨Nat.sub⟩",
+    "named outParam argument": ("structure V where\n"
+                                "instance (priority := high) : Membership (γ := List Nat) V := ⟨fun _ _ => True⟩"),
+    "keyword declared in guillemets": ("structure «fun» where\n"
+                                       "instance (priority := high) : Add ((fun _ => Nat) 0) := ⟨Nat.sub⟩"),
+    "opened abbrev wins over a declared type": ("structure X (n : Nat) where\nnamespace N\nabbrev X := Nat\nend N\n"
+                                               "open N in\ninstance (priority := high) : Add X := ⟨Nat.sub⟩"),
+    "opened abbrev wins over a declared class": ("class C (n : Nat) where\nnamespace N\nabbrev C := Add Nat\nend N\n"
+                                                "open N in\ninstance (priority := high) : C := ⟨Nat.sub⟩"),
+    "comment in an interpolation hides a kernel option": (
+        "def hide : String := " + HIDE_OPEN + "\nset_option debug.skipKernelTC true in\n"
+        "theorem cheat : 1 + 1 = 3 := by decide\n-- \""),
 }
 
 HEADER_ATTACKS = {
@@ -110,6 +137,7 @@ STATEMENT_ATTACKS = {
     "statement closes and declares": "1 + 1 = 2 := by decide\naxiom cheat : False\ntheorem other : 1 + 1 = 2",
     "statement runs a command": "1 + 1 = 2 := by decide\n#eval 1\nexample : 1 + 1 = 2",
     "comment opener skips a character": "1 + 1 = 2 /-/- -/ := by decide\n#eval 1\nexample : 1 + 1 = 2 -- -/",
+    "comment in an interpolation hides a command": '"" = ' + HIDE_OPEN + ' := by decide\n#eval 1\nexample : 1 = 1 -- "',
 }
 
 HONEST_DECLS = ("def two : Nat := 2\n@[simp] theorem two_eq : two = 2 := rfl\nstructure V where\n  x : Nat\n"
@@ -125,7 +153,13 @@ HONEST_INSTANCE_DECLS = ("class MyC (α : Type) where\n  c : α\ninstance : MyC 
                          "instance {α : Type} [MyC α] : MyC (List α) := ⟨[]⟩\n"
                          "instance : ∀ n : Nat, MyC (Fin (n + 1)) := fun _ => ⟨0⟩\n"
                          "class MyD (α : Type) extends MyC α where\n  d : α\n"
-                         "structure MyS where\n  x : Nat\nderiving instance Repr for MyS")
+                         "structure MyS where\n  x : Nat\nderiving instance Repr for MyS\n"
+                         "instance {α : Type} : MyC (List MyS) := ⟨[]⟩\n"
+                         "section\nvariable {α : Type}\ninstance : Inhabited MyS := ⟨⟨0⟩⟩\nend\n"
+                         "namespace Foo\nprotected structure Nat where\nend Foo\ninstance : Inhabited Foo.Nat := ⟨⟨⟩⟩\n"
+                         "instance : MyC (α := Bool) := ⟨true⟩\nstructure «My T» where\n"
+                         "instance : Inhabited «My T» := ⟨⟨⟩⟩\nnamespace N\nabbrev Y := Nat\nend N\n"
+                         "open N in\ninstance : Repr MyS := ⟨fun _ _ => \"MyS\"⟩")
 HONEST_HEADER = ("import Lean\n-- options\nset_option maxHeartbeats 400000\nset_option pp.all false\n"
                  "open Nat\nopen scoped List\nuniverse u")
 
@@ -206,6 +240,11 @@ async def test_honest_header_universes_and_open_lists_reach_lean(tmp_path: Path)
 async def test_honest_proof_with_subtype_and_or_tokens_next_to_minus(tmp_path: Path) -> None:
     proof = ("by\n  have _h : { x : Int //-x = x } := ⟨0, rfl⟩\n"
              "  have _o : True \\/-1 = (1 : Int) := Or.inl trivial\n  decide")
+    await _honest(tmp_path, BASE, proof)
+
+
+async def test_honest_proof_with_interpolated_strings(tmp_path: Path) -> None:
+    proof = 'by\n  have _s := s!"{1 + 1 /- two -/} and {(2 : Nat) -- two\n  }"\n  decide'
     await _honest(tmp_path, BASE, proof)
 
 

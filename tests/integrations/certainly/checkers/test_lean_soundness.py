@@ -9,6 +9,7 @@ from scillm.integrations.certainly.checkers.lean_soundness import (
     blank_comments_and_strings,
     forbidden_in_decls,
     forbidden_in_proof,
+    forbidden_in_statement,
     header_parts,
     is_sorry_warning,
 )
@@ -88,6 +89,13 @@ def test_positions_survive_blanking() -> None:
 
 def test_a_char_literal_quote_does_not_hide_code() -> None:
     assert [v.what for v in forbidden_in_proof("by\n  have := '\"'\n  sorry -- \"")] == ["`sorry` (sorry)"]
+
+
+@pytest.mark.parametrize("statement", ["f '' s = t", "∑' n : ℕ, (0:ℝ) = 0", "f ⁻¹' s = t"])
+def test_mathlib_tokens_ending_in_a_quote_are_no_char_literals(statement: str) -> None:
+    assert forbidden_in_statement(statement) == []
+    assert [v.what for v in forbidden_in_statement(statement + " ∧ '\"' = '\"' -- sorry")] == []
+    assert [v.what for v in forbidden_in_statement(statement + " ∨ sorry = 0")] == ["`sorry` (sorry)"]
 
 
 def test_header_allows_imports_opens_universes_and_listed_options() -> None:
@@ -171,6 +179,28 @@ def test_balanced_scopes_and_open_in_pass() -> None:
         ("namespace N\nstructure V where\nend N\ninstance : Add N.V := ⟨fun a _ => a⟩", True),
         ("namespace N\nstructure V where\ninstance : Add V := ⟨fun a _ => a⟩\nend N", True),
         ("namespace N\nstructure V where\nend N\ninstance : Add _root_.N.V := ⟨fun a _ => a⟩", True),
+        ("structure X where\ninstance {X : Type} : Add X := ⟨fun a _ => a⟩", False),
+        ("structure X where\ninstance [inst : Add X] : Add X := inst", True),
+        ("structure X where\ninstance {α : Type} : Add X := ⟨fun a _ => a⟩", True),
+        ("structure X where\ninstance : ∀ {X : Type}, Add X := ⟨fun a _ => a⟩", False),
+        ("structure X where\ninstance : ∀ X Y : Type, Add X := fun _ _ => ⟨fun a _ => a⟩", False),
+        ("structure X where\ninstance : ∀ n : Nat, Add X := fun _ => ⟨fun a _ => a⟩", True),
+        ("structure X where\ninstance : {X : Type} → Add X := ⟨fun a _ => a⟩", False),
+        ("structure X where\ninstance : (Add X) → Add X := fun h => h", True),
+        ("structure X where\nvariable (X : Type)\ninstance : Add X := ⟨fun a _ => a⟩", False),
+        ("structure X where\nvariable (n : Nat)\ninstance : Add X := ⟨fun a _ => a⟩", True),
+        ("namespace Foo\nprotected structure Nat where\ninstance : Add Nat := ⟨fun a _ => a⟩\nend Foo", False),
+        ("namespace Foo\nprotected structure Nat where\nend Foo\ninstance : Add Foo.Nat := ⟨fun a _ => a⟩", True),
+        ("namespace Foo\nprivate protected structure N where\ninstance : Add N := ⟨fun a _ => a⟩\nend Foo", False),
+        ("structure α where\ninstance : Add (α := Nat) := ⟨Nat.sub⟩", False),
+        ("class C (α : Type) where\ninstance : C (α := Nat) := ⟨⟩", True),
+        ("structure «fun» where\ninstance : Add ((fun _ => Nat) 0) := ⟨Nat.sub⟩", False),
+        ("structure «fun» where\ninstance : Add «fun» := ⟨fun a _ => a⟩", True),
+        ("structure X (n : Nat) where\nnamespace N\nabbrev X := Nat\nend N\nopen N in\ninstance : Add X := ⟨Nat.sub⟩",
+         False),
+        ("structure X where\nnamespace N\ndef X := Nat\nend N\ninstance : Add X := ⟨fun a _ => a⟩", False),
+        ("structure X where\nnamespace N\nabbrev Y := Nat\nend N\nopen N in\ninstance : Add X := ⟨fun a _ => a⟩",
+         True),
     ],
 )
 def test_an_instance_is_judged_by_its_conclusion(decls: str, allowed: bool) -> None:

@@ -13,9 +13,15 @@ from hypothesis import strategies as st
 from scillm.integrations.certainly.checkers.lean_soundness import (
     forbidden_in_decls,
     forbidden_in_proof,
+    forbidden_in_statement,
     header_parts,
 )
-from scillm.integrations.certainly.checkers.lean_tokens import GLUED_COMMENT, tokenize
+from scillm.integrations.certainly.checkers.lean_tokens import (
+    GLUED_COMMENT,
+    GLUED_QUOTE,
+    INTERPOLATED_COMMENT,
+    tokenize,
+)
 from tests.support.lean_replay import FIXTURES
 
 
@@ -75,6 +81,32 @@ def test_a_string_whose_end_depends_on_interpolation_is_a_problem() -> None:
         "a string with an unclosed `{` (as interpolation its end would move)"] * 2
 
 
+HIDE_OPEN = 's!"{1 -- }"\n  } "'
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        lambda: forbidden_in_proof("by\n  have _h := " + HIDE_OPEN + '\n  sorry -- "'),
+        lambda: forbidden_in_decls("def hide : String := " + HIDE_OPEN + '\naxiom cheat : False\n-- "'),
+        lambda: forbidden_in_statement('"" = ' + HIDE_OPEN + ' := by decide\n#eval 1\nexample : 1 = 1 -- "'),
+        lambda: header_parts("import Lean\nset_option pp.oneline " + HIDE_OPEN + '\nset_option pp.all true -- "')[2],
+    ],
+    ids=["proof", "decls", "statement", "header"],
+)
+def test_a_line_comment_running_to_an_interpolations_end_is_refused_everywhere(refused: Any) -> None:
+    assert INTERPOLATED_COMMENT in [v.what for v in refused()]
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [('s!"{1 -- c\n}"', []), ('s!"{1 /- c -/}"', []), ('s!"{1 /- } -/ }"', ["unterminated comment"]),
+     ('"{--}"', [INTERPOLATED_COMMENT])],
+)
+def test_comments_inside_interpolation_segments(text: str, problems: list[str]) -> None:
+    assert [p.name for p in tokenize(text).problems] == problems
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [("/- open", "unterminated comment"), ('"open', "unterminated string"), ("«open", "unterminated «"),
@@ -82,6 +114,20 @@ def test_a_string_whose_end_depends_on_interpolation_is_a_problem() -> None:
 )
 def test_unlexable_text_is_reported_not_guessed(text: str, problem: str) -> None:
     assert [p.name for p in tokenize(text).problems] == [problem]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("f '' s", ["f", "''", "s"]), ("∑' n : ℕ, f n", ["∑'", "n", ":", "ℕ", ",", "f", "n"]),
+     ("f ⁻¹' s", ["f", "⁻", "¹'", "s"]), ("('a', '\\'', '\"')", ["(", "'a'", ",", "'\\''", ",", "'\"'", ")"])],
+)
+def test_a_quote_starts_a_char_only_where_lean_starts_one(text: str, code: list[str]) -> None:
+    lexed = tokenize(text)
+    assert ([t.text for t in lexed.code], lexed.problems) == (code, [])
+
+
+def test_a_quote_after_a_symbol_that_could_start_a_char_is_a_problem() -> None:
+    assert [p.name for p in tokenize("∑'\"' sorry -- \"").problems] == [GLUED_QUOTE]
 
 
 def test_hash_commands_and_positions() -> None:
