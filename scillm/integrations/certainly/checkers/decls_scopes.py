@@ -1,6 +1,7 @@
 """Scope, key and argument commands in the decls, judged by what Coq says existed before them.
 
-`Delimit Scope`, `Bind Scope`, `Open`/`Close Scope` and `Arguments` change
+`Delimit Scope`, `Bind Scope`, `Open`/`Close Scope`, `Arguments` and
+`Implicit Types` change
 how the statement's notations and numerals read without changing any name
 the statement uses, so a `Locate` comparison cannot see them (a key moved
 to another scope prints nothing; `Arguments` of `PrimInt63.eqb` changes
@@ -31,6 +32,7 @@ class ScopeUse:
     classes: tuple[str, ...] = ()
     scopes: tuple[tuple[str, str], ...] = ()
     keys: tuple[str, ...] = ()
+    implicit_types: bool = False
 
     def names(self) -> list[str]:
         """The names to `Locate` after the decls, each once."""
@@ -43,9 +45,11 @@ def scope_use(decls: str) -> ScopeUse:
     classes: list[str] = []
     scopes: list[tuple[str, str]] = []
     keys: list[str] = []
+    implicit_types = False
     for sentence in split_sentences(decls):
         cmd = classify(sentence)
         words = [w.rstrip(".") for w in cmd.words if w not in ("@", ".")]
+        implicit_types = implicit_types or (cmd.head == "Implicit" and words[1:2] in (["Type"], ["Types"]))
         if cmd.head == "Arguments" and len(words) > 1 and (m := _NAME.fullmatch(words[1])):
             arguments.append(m.group(1))
         elif len(words) >= 3 and words[1] == "Scope" and cmd.head in ("Bind", "Delimit", "Undelimit", "Open",
@@ -56,7 +60,7 @@ def scope_use(decls: str) -> ScopeUse:
                 classes += [m.group(1) for w in rest if (m := _NAME.fullmatch(w))]
             elif cmd.head == "Delimit":
                 keys += rest[:1]
-    return ScopeUse(tuple(arguments), tuple(classes), tuple(scopes), tuple(keys))
+    return ScopeUse(tuple(arguments), tuple(classes), tuple(scopes), tuple(keys), implicit_types)
 
 
 def existing_scopes(print_scopes: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -71,6 +75,8 @@ def scope_violation(use: ScopeUse, print_scopes: str, located: dict[str, str | N
     `Locate` after the decls; `root` is the problem's logical root.
     """
     scopes, keys = existing_scopes(print_scopes)
+    if use.implicit_types:
+        return "`Implicit Types` in decls gives the statement's binders types it does not write (write them)"
     for head, scope in use.scopes:
         if scope in scopes:
             return (f"`{head} Scope {scope}` in decls changes a scope the header already has (put scope commands "

@@ -71,6 +71,8 @@ PRINTED = "Scope nat_scope\nDelimiting key is nat\nBound to class nat\n\"x + y\"
 
 @pytest.mark.parametrize(("decls", "located", "refused"), [
     ("Open Scope nat_scope.", {}, True),
+    ("Implicit Types n m : Z.", {}, True),
+    ("Local Implicit Type x : nat.", {}, True),
     ("Declare Scope new.\nDelimit Scope new with nat.", {}, True),
     ("Declare Scope new.\nDelimit Scope new with fresh.", {}, False),
     ("Arguments f {A}.", {"f": "Constant SP_x.Problem.f"}, False),
