@@ -31,6 +31,11 @@ REFL = "intros; reflexivity."
     (INT63, f"{MARKER}\nArguments PrimInt63.eqb (_ _)%uint63_scope.", FALSE_EQB),
     (INT63, f"{MARKER}\n#[local] Arguments PrimInt63.eqb (_ _)%uint63_scope.", FALSE_EQB),
     (INT63, f"{MARKER}\nGlobal Arguments Uint63.eqb (_ _)%uint63_scope.", FALSE_EQB),
+    (INT63, f"{MARKER}\nArguments \"=?\"%sint63 (_ _)%uint63_scope.", FALSE_EQB),
+    (INT63, f"{MARKER}\nNotation f := PrimInt63.eqb (only parsing).\nArguments f (_ _)%uint63_scope.", FALSE_EQB),
+    (INT63, f"{MARKER}\nImport PrimInt63.Uint63NotationsInternalA.", FALSE_EQB),
+    (INT63, f"{MARKER}\nImport (notations) PrimInt63.Uint63NotationsInternalA.", FALSE_EQB),
+    (INT63, f"{MARKER}\nModule M.\nExport PrimInt63.Uint63NotationsInternalA.\nEnd M.\nImport M.", FALSE_EQB),
     (INT63 + '\nSet Warnings "+abstract-large-number".',
      'Set Warnings "-abstract-large-number".\nDelimit Scope sint63_scope with uint63.',
      "5001 = 5001 -> ((0 - 1) / 2 = 0)%uint63"),
@@ -47,6 +52,8 @@ def test_decls_that_move_keys_scopes_or_arguments_of_the_header_are_not_proved(h
 @pytest.mark.needs_coq
 @pytest.mark.needs_bwrap
 def test_scopes_keys_and_arguments_the_decls_declare_themselves_are_proved() -> None:
+    own_module = Problem(decls="Module M.\nDefinition two := 2.\nEnd M.\nImport M.", statement="two = 2")
+    assert independent_verdict(own_module, "reflexivity.").status == "proved"
     own_args = Problem(decls="Definition idf {A : Type} (x : A) := x.\nArguments idf {A} x.", statement="idf 2 = 2")
     assert independent_verdict(own_args, "reflexivity.").status == "proved"
     own_scope = Problem(decls="Inductive box := Box (n : nat).\nDeclare Scope box_scope.\n"
@@ -80,6 +87,10 @@ PRINTED = "Scope nat_scope\nDelimiting key is nat\nBound to class nat\n\"x + y\"
     ("Arguments f {A}.", {"f": None}, True),
     ("Bind Scope new with T.", {"T": "Inductive SP_x.Problem.T"}, False),
     ("Bind Scope new with nat.", {"nat": "Inductive Coq.Init.Datatypes.nat"}, True),
+    ("Arguments f {A}.", {"f": "Notation SP_x.Problem.f"}, True),
+    ("Module M.\nEnd M.\nImport M.", {"M": "Module SP_x.Problem.M"}, False),
+    ("From Coq Require Import List.", {"Coq.List": None}, True),
+    ("Export Coq.Lists.List.", {"Coq.Lists.List": "Module Coq.Lists.List"}, True),
 ])
 def test_only_what_the_decls_declare_may_be_touched(decls: str, located: dict[str, str | None],
                                                     refused: bool) -> None:
