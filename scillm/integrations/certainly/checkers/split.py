@@ -137,6 +137,10 @@ def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
     keyword, name, rest = _theorem_parts(strip_comments(sentences[idx].text)) or ("", "", "")
     statement = _statement(rest)
     before = sentences[:idx]
+    opened = _open_blocks(before)
+    if opened:
+        raise SplitError(f"theorem {name!r} is inside {opened[-1]} that the file has not closed; a target inside a "
+                         "Module or Section is not supported (move it to the top level)")
     n_header = 0
     while n_header < len(before) and check_header([before[n_header]]) is None:
         n_header += 1
@@ -150,6 +154,23 @@ def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
         line = sentences[idx].line + sentences[idx].text.count("\n") + 1
     problem = Problem(backend="coq", header=header, decls=decls, theorem_name=name, statement=statement, keyword=keyword)
     return SplitFile(problem=problem, proof=text[start:stop], proof_line=line)
+
+
+def _open_blocks(sentences: list[Sentence]) -> list[str]:
+    """The `Module`/`Section` blocks still open after `sentences` (a `Module X := ...` opens none)."""
+    stack: list[str] = []
+    for s in sentences:
+        words = _norm(s).rstrip(".").split()
+        while words and (words[0] in ("Local", "Global") or words[0].startswith("#[")):
+            words = words[1:]
+        if words[:1] == ["Section"] and len(words) > 1:
+            stack.append(f"Section {words[1]}")
+        elif words[:1] == ["Module"] and ":=" not in words:
+            rest = [w for w in words[1:] if w not in ("Type", "Import", "Export")]
+            stack.append(f"Module {rest[0] if rest else ''}".rstrip())
+        elif words[:1] == ["End"] and stack:
+            stack.pop()
+    return stack
 
 
 def _source(text: str, sentences: list[Sentence]) -> str:

@@ -88,3 +88,19 @@ def test_statement_only_file_gives_the_rest_as_proof() -> None:
 def test_unsplittable_files(text: str, name: str | None) -> None:
     with pytest.raises(SplitError):
         split_file(text, name)
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("Module M.\nDefinition two := 2.\nTheorem t : two = 2.\nProof.\nAdmitted.\nEnd M.", "Module M"),
+    ("Section S.\nLet x := 2.\nTheorem t : x = 2.\nProof.\nAdmitted.\nEnd S.", "Section S"),
+    ("Module Type T.\nSection S.\nEnd S.\nTheorem t : True.\nProof.\nAdmitted.\nEnd T.", "Module T"),
+])
+def test_a_target_inside_a_module_or_section_is_a_clear_error(text: str, where: str) -> None:
+    with pytest.raises(SplitError, match=f"inside {where}"):
+        split_file(text)
+
+
+def test_closed_modules_and_module_definitions_before_the_target_are_context() -> None:
+    part = split_file("Module M.\nDefinition two := 2.\nEnd M.\nModule N := M.\nTheorem t : M.two = 2.\n"
+                      "Proof.\nAdmitted.")
+    assert part.problem.statement == "M.two = 2"
