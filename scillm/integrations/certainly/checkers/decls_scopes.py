@@ -1,8 +1,8 @@
 """Scope, key and argument commands in the decls, judged by what Coq says existed before them.
 
 `Delimit Scope`, `Bind Scope`, `Open`/`Close Scope`, `Arguments`,
-`Implicit Types` and importing a library module again (which replays its
-scope and argument commands) change
+`Implicit Types` and importing a library module again, also through a
+module alias (which replays its scope and argument commands), change
 how the statement's notations and numerals read without changing any name
 the statement uses, so a `Locate` comparison cannot see them (a key moved
 to another scope prints nothing; `Arguments` of `PrimInt63.eqb` changes
@@ -57,6 +57,11 @@ def scope_use(decls: str) -> ScopeUse:
         implicit_types = implicit_types or (cmd.head == "Implicit" and words[1:2] in (["Type"], ["Types"]))
         if cmd.head in ("Import", "Export", "Require", "From"):
             named = _imported(words)
+            modules += named
+            unnamed = unnamed or not named
+        elif cmd.head == "Module" and ":=" in words:
+            # `Module X := P` (or `F P`) makes X an alias: importing X replays what importing P does.
+            named = [m.group(1) for w in words[words.index(":=") + 1:] if (m := _NAME.fullmatch(w))]
             modules += named
             unnamed = unnamed or not named
         if cmd.head == "Arguments" and len(words) > 1:

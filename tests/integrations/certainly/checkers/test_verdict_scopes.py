@@ -36,6 +36,8 @@ REFL = "intros; reflexivity."
     (INT63, f"{MARKER}\nImport PrimInt63.Uint63NotationsInternalA.", FALSE_EQB),
     (INT63, f"{MARKER}\nImport (notations) PrimInt63.Uint63NotationsInternalA.", FALSE_EQB),
     (INT63, f"{MARKER}\nModule M.\nExport PrimInt63.Uint63NotationsInternalA.\nEnd M.\nImport M.", FALSE_EQB),
+    (INT63, f"{MARKER}\nModule X := PrimInt63.Uint63NotationsInternalA.\nImport X.", FALSE_EQB),
+    (INT63, f"{MARKER}\nModule Import X := PrimInt63.Uint63NotationsInternalA.", FALSE_EQB),
     (INT63 + '\nSet Warnings "+abstract-large-number".',
      'Set Warnings "-abstract-large-number".\nDelimit Scope sint63_scope with uint63.',
      "5001 = 5001 -> ((0 - 1) / 2 = 0)%uint63"),
@@ -52,7 +54,8 @@ def test_decls_that_move_keys_scopes_or_arguments_of_the_header_are_not_proved(h
 @pytest.mark.needs_coq
 @pytest.mark.needs_bwrap
 def test_scopes_keys_and_arguments_the_decls_declare_themselves_are_proved() -> None:
-    own_module = Problem(decls="Module M.\nDefinition two := 2.\nEnd M.\nImport M.", statement="two = 2")
+    own_module = Problem(decls="Module M.\nDefinition two := 2.\nEnd M.\nModule Mine := M.\nImport Mine.",
+                         statement="two = 2")
     assert independent_verdict(own_module, "reflexivity.").status == "proved"
     own_args = Problem(decls="Definition idf {A : Type} (x : A) := x.\nArguments idf {A} x.", statement="idf 2 = 2")
     assert independent_verdict(own_args, "reflexivity.").status == "proved"
@@ -89,6 +92,9 @@ PRINTED = "Scope nat_scope\nDelimiting key is nat\nBound to class nat\n\"x + y\"
     ("Bind Scope new with nat.", {"nat": "Inductive Coq.Init.Datatypes.nat"}, True),
     ("Arguments f {A}.", {"f": "Notation SP_x.Problem.f"}, True),
     ("Module M.\nEnd M.\nImport M.", {"M": "Module SP_x.Problem.M"}, False),
+    ("Module N := M.\nImport N.", {"M": "Module SP_x.Problem.M", "N": "Module SP_x.Problem.N"}, False),
+    ("Module Export N := L.", {"L": "Module Coq.Lists.L"}, True),
+    ("Module N := F L.", {"F": "Module SP_x.Problem.F", "L": "Module Coq.Lists.L"}, True),
     ("From Coq Require Import List.", {"Coq.List": None}, True),
     ("Export Coq.Lists.List.", {"Coq.Lists.List": "Module Coq.Lists.List"}, True),
 ])
