@@ -78,7 +78,25 @@ def instance_binders(code: list[Token], k: int, end: int) -> set[str]:
         if keyword(signature[i]) in OPENS:
             names.update(_group_names(signature[i:i + size]))
         i += size
-    tokens = instance_type(code, k, end)
+    names.update(_peel(instance_type(code, k, end))[0])
+    return names
+
+
+def named_argument(tokens: list[Token]) -> bool:
+    """Whether the conclusion passes an argument by name (`Add (α := Nat)`): then positions say nothing."""
+    tokens = conclusion(tokens)
+    return any(keyword(tokens[i]) == "(" and tokens[i + 1].kind == "ident" and keyword(tokens[i + 2]) == ":="
+               for i in range(len(tokens) - 2))
+
+
+def conclusion(tokens: list[Token]) -> list[Token]:
+    """The type after its binders: `∀ [h : C], Add Nat` and `C → Add Nat` conclude `Add Nat`."""
+    return _peel(tokens)[1]
+
+
+def _peel(tokens: list[Token]) -> tuple[set[str], list[Token]]:
+    """(names the type's `∀` binders and typed `→` premises bind, the conclusion after them)."""
+    names: set[str] = set()
     while tokens:
         if keyword(tokens[0]) in _BINDERS:
             commas = top_level(tokens, (",",))
@@ -96,33 +114,7 @@ def instance_binders(code: list[Token], k: int, end: int) -> set[str]:
             tokens = tokens[1:]
         else:
             break
-    return names
-
-
-def named_argument(tokens: list[Token]) -> bool:
-    """Whether the conclusion passes an argument by name (`Add (α := Nat)`): then positions say nothing."""
-    tokens = conclusion(tokens)
-    return any(keyword(tokens[i]) == "(" and tokens[i + 1].kind == "ident" and keyword(tokens[i + 2]) == ":="
-               for i in range(len(tokens) - 2))
-
-
-def conclusion(tokens: list[Token]) -> list[Token]:
-    """The type after its binders: `∀ [h : C], Add Nat` and `C → Add Nat` conclude `Add Nat`."""
-    while tokens:
-        if keyword(tokens[0]) in _BINDERS:
-            commas = top_level(tokens, (",",))
-            if not commas:
-                return []
-            tokens = tokens[commas[0] + 1:]
-        elif arrows := top_level(tokens, _ARROWS):
-            tokens = tokens[arrows[-1] + 1:]
-        elif keyword(tokens[0]) == "(" and top_level(tokens, CLOSES)[:1] == [len(tokens) - 1]:
-            tokens = tokens[1:-1]
-        elif keyword(tokens[0]) == "@":
-            tokens = tokens[1:]
-        else:
-            break
-    return tokens
+    return names, tokens
 
 
 def _head(tokens: list[Token]) -> Token | None:
