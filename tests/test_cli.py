@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from scillm.cli import COMMANDS, build_parser, main
+from scillm.integrations.certainly.prove_command import _kwargs
 
 
 def test_parser_lists_registered_subcommands() -> None:
@@ -90,3 +91,17 @@ def test_coq_file_and_statement_argument(tmp_path: Path, capsys: pytest.CaptureF
     assert "Theorem app_nil : forall (A : Type) (l : list A), l ++ [] = l." in result["coq_code"]
     assert main(["prove", "--no-progress", "forall P Q : Prop, P /\\ Q -> P"]) == 0
     assert "proved=1" in capsys.readouterr().out
+
+
+def test_a_tactic_script_with_commas_is_tried_whole(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rewrite A, B` is one script: `--tactic` (repeatable) never splits it."""
+    monkeypatch.setenv("CERTAINLY_BACKEND", "coq")
+    script = "intros n m; rewrite Nat.add_0_r, Nat.add_comm; reflexivity."
+    args = build_parser().parse_args(["prove", "--tactic", script, "--tactic", "lia.", "1 = 1"])
+    assert _kwargs(args)["options"]["tactics"] == [script, "lia."]
+    argv = ["prove", "--no-progress", "--json", "--simple", "--no-cache", "--tactic", script,
+            "forall n m : nat, n + m + 0 = m + n"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)["results"][0]
+    assert result["status"] == "proved" and "rewrite Nat.add_0_r, Nat.add_comm" in result["coq_code"]

@@ -133,16 +133,19 @@ def split_lean_file(text: str) -> tuple[str, str, str, str] | None:
 
 
 def _as_list(value: object, field: str) -> list[str]:
+    """A list of strings; one string is one tactic script (`rewrite A, B` has a comma), or comma-separated names."""
     if value is None:
         return []
     if isinstance(value, str):
+        if field == "tactics":
+            return [value] if value.strip() else []
         return [v.strip() for v in value.split(",") if v.strip()]
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return list(value)
     got = type(value).__name__
     if isinstance(value, (list, tuple)):
         got += " holding " + next(type(v).__name__ for v in value if not isinstance(v, str))
-    raise ValueError(f"`{field}` must be a list of strings (or one comma-separated string), got {got}")
+    raise ValueError(f"`{field}` must be a list of strings (or one string), got {got}")
 
 
 def _wrong_type(item: dict[Any, Any]) -> str | None:

@@ -38,7 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout-ms", type=int, dest="timeout_ms_per_check", help="limit of one check")
     parser.add_argument("--max-checks", type=int, dest="max_total_checks", help="checks per item")
     parser.add_argument("--max-seconds", type=float, help="wall-clock limit per item")
-    parser.add_argument("--tactics", help="comma-separated tactic scripts to try first")
+    parser.add_argument("--tactic", action="append", default=[], dest="tactic",
+                        help="a tactic script to try first, used whole (repeat for several)")
+    parser.add_argument("--tactics", help="comma-separated tactic scripts to try first (a script with a comma: "
+                                          "--tactic)")
     parser.add_argument("--no-llm", action="store_true", help="use the offline portfolio even with --model")
     parser.add_argument("--simple", action="store_true", help="one candidate, one check, no repair")
     parser.add_argument("--no-cache", action="store_true", help="check every candidate afresh")
@@ -94,8 +97,9 @@ def _kwargs(args: argparse.Namespace) -> dict[str, Any]:
         options["simple"] = True
     if args.no_cache:
         options["cache"] = False
-    if args.tactics:
-        options["tactics"] = [t.strip() for t in args.tactics.split(",") if t.strip()]
+    tactics = [*args.tactic, *(t.strip() for t in (args.tactics or "").split(",") if t.strip())]
+    if tactics:
+        options["tactics"] = tactics
     return {"options": options, "backend": args.backend, "model": args.model, "api_base": args.api_base,
             "request_timeout": None}
 

@@ -95,6 +95,7 @@ def test_lemma_names_and_english_are_recognised() -> None:
     (42, "object or a string"),
     ({"text": "1 = 1", "colour": "red"}, "unknown item field"),
     ({"text": "1 = 1", "tactics": "lia"}, None),
+    ({"text": "1 = 1", "tactics": "rewrite H1, H2"}, None),
     ({"text": "1 = 1", "tactics": [1]}, "list of strings"),
     ({"text": "1 = 1", "theorem_name": "not an ident"}, "not an identifier"),
     ({"text": "Theorem x : (* open"}, "unterminated comment"),
@@ -103,7 +104,7 @@ def test_lemma_names_and_english_are_recognised() -> None:
 def test_bad_items_are_invalid_with_a_reason(item: object, fragment: str | None) -> None:
     norm = normalize_item(item, 0, backend="coq")
     if fragment is None:
-        assert norm.kind == "statement" and norm.tactics == ["lia"]
+        assert norm.kind == "statement" and norm.tactics == [item["tactics"]]  # one string is one script
     else:
         assert norm.kind == "invalid"
         assert norm.error is not None and fragment in norm.error
