@@ -10,13 +10,17 @@ runs, then re-checks the compiled kernel terms with `coqchk`:
   decls do not change what the statement means.
 * `Candidate.v`: the header, the trusted imports (first without the search's
   decision procedures the proof never names, which load slowly; with all of
-  them when that does not check), `Require Import` of the problem, then `Theorem name : <problem>.scillm_statement`, `unfold`, the
-  proof, `Qed.` The theorem's type is the problem's constant, so nothing the
-  proof text does can change what it states; its name is fresh per verdict,
-  so a proof that abandons it cannot restate it.
+  them when that does not check), `Require Import` of the problem, then
+  `Theorem name : <problem>.scillm_statement`, `unfold`, the proof,
+  `Defined.` (transparent, so Verify.v can read the term). The theorem's
+  type is the problem's constant, so nothing the proof text does can change
+  what it states; its name is fresh per verdict, so a proof that abandons it
+  cannot restate it.
 * `Verify.v`: only `Require` of the two libraries (no notation, scope or
   instance of the candidate is in scope) and
-  `Definition scillm_check : <problem>.scillm_statement := <candidate>.name.`
+  `Definition scillm_check : <problem>.scillm_statement := <candidate>.name.`,
+  then the walk over the proof term that refuses recursion of its own
+  (`verdict_recursion`).
 
 Both libraries live under random logical roots, so a proof cannot name or
 shadow them. `coqchk -o -norec` (alongside `Verify.v`) re-checks Problem and
@@ -63,6 +67,8 @@ from scillm.integrations.certainly.checkers.verdict_problem import (
     interrupted,
     write,
 )
+from scillm.integrations.certainly.checkers.verdict_recursion import MESSAGE as RECURSION_MESSAGE
+from scillm.integrations.certainly.checkers.verdict_recursion import recursion_answer, recursion_sentences
 from scillm.integrations.certainly.checkers.verdict_result import Verdict, VerdictStatus
 from scillm.integrations.certainly.checkers.verdict_standby import Pair, Prefetcher, Standby
 from scillm.integrations.certainly.models import CheckerInfo, CheckResult, Problem
@@ -222,7 +228,7 @@ class VerdictEngine:
         name = f"scillm_theorem_{secrets.token_hex(8)}"
         lines = [f"Theorem {name} : {stmt}.", "Proof.", f"unfold {stmt}."]
         lines += [s.text for s in cand.proof]
-        lines.append("Qed.")
+        lines.append("Defined.")  # transparent, so Verify.v can read the proof term (`verdict_recursion`)
         standby = (pair.candidate, pair.scratch) if pair else None
         run = self._compile(standby, "Candidate.v", head, tail, lines, ["-q", *paths], mounts, sandboxed, deadline)
         if run.timed_out:
@@ -245,14 +251,17 @@ class VerdictEngine:
                  *vt.meaning_sentences(f"{PROBLEM_ROOT}.Problem", psep)]
         vseps = [vt.separator(), vt.separator()]
         ask = [vt.locate_line(vseps[0]), "Print Assumptions scillm_check.", vt.locate_line(vseps[1])]
+        rseps = [vt.separator(), vt.separator()]
+        scan = recursion_sentences(root, f"{root}.Candidate.{name}", vt.locate_line(rseps[0]),
+                                   vt.locate_line(rseps[1]))
         chk_args = ["-silent", "-o", *paths, "-norec", f"{PROBLEM_ROOT}.Problem", "-norec", f"{root}.Candidate"]
         view = self._coqchk_view(loaded, sandboxed)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scillm-coqchk") as pool:
             kernel = pool.submit(contextvars.copy_context().run, self._coqchk, chk_args, mounts, view, sandboxed,
                                  deadline)
             standby = (pair.verify, pair.verify_dir) if pair else None
-            run = self._compile(standby, "Verify.v", [], [], check + ask if predicted else check, ["-q", *paths],
-                                mounts, sandboxed, deadline)
+            verify = [*check, *ask, *scan] if predicted else [*check, *scan]
+            run = self._compile(standby, "Verify.v", [], [], verify, ["-q", *paths], mounts, sandboxed, deadline)
             chk = kernel.result()
         if run.timed_out or chk.timed_out:
             return Verdict(status="timeout", message="the independent check ran out of time")
@@ -260,10 +269,13 @@ class VerdictEngine:
             return Verdict(status="error", message="the independent check was interrupted")
         if run.rc != 0:
             failed = vt.last_error(run.err)
+            if failed is not None and failed[0] > "\n".join(verify[:-len(scan)]).count("\n") + 1:
+                return Verdict(status="error", message=f"could not read the proof term: {failed[1][:300]}")
             if failed is not None and failed[0] == 3:
                 return Verdict(status="rejected", message="the decls change the meaning of the statement: read with "
                                "the header alone it elaborates to a different proposition (move scope and notation "
                                "commands into the header)")
+
             return Verdict(status="rejected", message="the proved theorem does not have the requested statement")
         got_plain = vt.regions(run.out, psep)
         reads_plain = vt.plain_answer(got_plain[0]) if got_plain else None
@@ -271,6 +283,10 @@ class VerdictEngine:
             return Verdict(status="error", message="could not read whether the statement needs the decls")
         if not reads_plain and built.meaning_change is not None:
             return Verdict(status="rejected", message=built.meaning_change)
+        recursion = vt.regions(run.out, rseps)
+        own = recursion_answer(recursion[0]) if recursion else None
+        if own is None:
+            return Verdict(status="error", message="could not read whether the proof defines its own recursion")
         summary = vt.parse_coqchk(chk.out + "\n" + chk.err)
         if chk.rc != 0 or summary is None:
             text = (chk.err or chk.out).strip()[-300:]
@@ -278,9 +294,9 @@ class VerdictEngine:
         wanted = needs_assumptions(summary)
         self._remember(memo, wanted)
         if not wanted:
-            return policy(summary, vt.Assumptions(), loaded, PROBLEM_ROOT, root)
+            return _unless_own_recursion(policy(summary, vt.Assumptions(), loaded, PROBLEM_ROOT, root), own)
         if not predicted:
-            write(scratch, "Verify.v", check + ask)
+            write(scratch, "Verify.v", [*check, *ask, *scan])
             run = self._run("coqc", ["-q", *paths, "Verify.v"], mounts, sandboxed, deadline)
             if run.timed_out:
                 return Verdict(status="timeout", message="the independent check ran out of time")
@@ -289,7 +305,8 @@ class VerdictEngine:
         assumed = vt.regions(run.out, vseps)
         if assumed is None:
             return Verdict(status="error", message="could not read the theorem's assumptions")
-        return policy(summary, vt.parse_assumptions(assumed[0]), loaded, PROBLEM_ROOT, root)
+        return _unless_own_recursion(policy(summary, vt.parse_assumptions(assumed[0]), loaded, PROBLEM_ROOT, root),
+                                     own)
 
     def _coqchk_view(self, loaded: frozenset[str], sandboxed: bool) -> tuple[tuple[str, str], ...] | None:
         """Mounts of only the library directories `loaded` uses (`verdict_coqlib`); None: the whole installation."""
@@ -331,6 +348,12 @@ _NEEDED_BY: dict[str, re.Pattern[str]] = {
     "Coq.micromega.Psatz": re.compile(r"\bpsatz\b"),
     "Coq.ZArith.ZArith": re.compile(r"Z"),
 }
+
+
+def _unless_own_recursion(verdict: Verdict, own: bool) -> Verdict:
+    """`verdict`, or `rejected` when it would be `proved` on recursion of the proof's own (`verdict_recursion`);
+    what coqchk and the axiom policy refuse keeps their more precise reason."""
+    return Verdict(status="rejected", message=RECURSION_MESSAGE) if own and verdict.status == "proved" else verdict
 
 
 def _first_guess(imports: list[str], cand: Candidate) -> list[str] | None:
