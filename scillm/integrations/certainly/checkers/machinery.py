@@ -109,6 +109,65 @@ def inserted_machinery(before: Registry, after: Registry, statement: str, named:
     return None
 
 
+_GROUP = re.compile(r"For (.+?) -> ")
+_ENTRY_END = re.compile(r"(?<=, id\)) ")
+_ENTRY_NAME = re.compile(r"^(?:\(\*external\*\) )?(?:\w+ )*?@?([^\W\d][\w'.]*)")
+
+
+def _entries(hints: str) -> tuple[str, dict[str, list[str]]]:
+    """(the database's settings, entries per goal head) of one `Print HintDb typeclass_instances` answer."""
+    text = re.sub(r"\bid \d+\)", "id)", re.sub(r"\?META\d+", "?M", " ".join(hints.split())))
+    parts = _GROUP.split(text)
+    groups: dict[str, list[str]] = {}
+    for head, body in zip(parts[1::2], parts[2::2], strict=True):
+        groups.setdefault(head, []).extend(e for e in _ENTRY_END.split(body.strip()) if e)
+    return parts[0], groups
+
+
+def _settings(text: str) -> list[tuple[str, frozenset[str]]]:
+    """Each setting line of the database (`Unfoldable constant definitions: all except: …`, `Cut: …`) as its
+    words up to the names, and the names."""
+    out = []
+    for part in re.split(r"(?=Unfoldable |Cut: )", text):
+        head, _, names = part.partition("except:") if "except:" in part else part.partition(":")
+        out.append((head.strip(), frozenset(names.split())))
+    return out
+
+
+def changed_instances(before: str, after: str, declared: frozenset[str]) -> str | None:
+    """Why the decls change which header instance typeclass search finds, or None.
+
+    Every entry the header's database held must still be there as it was
+    (a removed hint, or a decls instance reusing a header instance's name,
+    which then prints qualified, is missing), its settings (unfolding,
+    cuts, modes) unchanged but for the names the decls declare (a
+    definitional class is opaque to the search), and an entry the decls add
+    must not apply a header instance again (`Existing Instance h | 0`
+    changes its priority).
+    """
+    settings, old = _entries(before)
+    settings_after, new = _entries(after)
+    was, now = _settings(settings), _settings(settings_after)
+    if len(was) != len(now) or any(a[0] != b[0] or not a[1] <= b[1] or not b[1] - a[1] <= declared
+                                   for a, b in zip(was, now, strict=False)):
+        return ("the decls change how typeclass search treats the header's constants (`Typeclasses Opaque`, "
+                "`Hint Cut`, …), which can change the instances the statement is read with")
+    header_names = {m.group(1) for entries in old.values() for e in entries if (m := _ENTRY_NAME.match(e))}
+    for head, entries in old.items():
+        left = list(new.get(head, []))
+        for entry in entries:
+            if entry not in left:
+                return (f"the decls remove or re-declare a header instance for `{head}` "
+                        f"(`{entry.split('(level', 1)[0].strip()}`), so the statement may be read with another one")
+            left.remove(entry)
+        added = [m.group(1) for e in left if (m := _ENTRY_NAME.match(e))]
+        again = next((name for name in added if name in header_names), None)
+        if again is not None:
+            return (f"the decls declare the header instance `{again}` again (another priority or pattern), so the "
+                    "statement may be read with another instance")
+    return None
+
+
 def unnamed_machinery(decls: str) -> str | None:
     """Why the decls declare a coercion, instance or instance hint the verdict could not name, or None."""
     for s in split_sentences(decls):
@@ -125,4 +184,5 @@ def unnamed_machinery(decls: str) -> str | None:
     return None
 
 
-__all__ = ["REGISTRY_QUERIES", "Registry", "bound_words", "inserted_machinery", "read_registry", "unnamed_machinery"]
+__all__ = ["REGISTRY_QUERIES", "Registry", "bound_words", "changed_instances", "inserted_machinery", "read_registry",
+           "unnamed_machinery"]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-from scillm.integrations.certainly.checkers.vernac import Command
+from scillm.integrations.certainly.checkers.sentences import split_sentences
+from scillm.integrations.certainly.checkers.vernac import Command, classify
 
 
 def _set(words: str) -> frozenset[str]:
@@ -126,6 +127,12 @@ def _defined_names(cmd: Command) -> list[str]:
     return names
 
 
+def declared_names(decls: str) -> frozenset[str]:
+    """The short names the decls' definitions, inductives (constructors too) and classes declare."""
+    cmds = (classify(s) for s in split_sentences(decls))
+    return frozenset(name for cmd in cmds if cmd.head in _DEFINERS for name in _defined_names(cmd))
+
+
 def meaning_violation(cmd: Command) -> str | None:
     """Why a decls command would change what a standard name, notation, literal or scope means, or None."""
     head = cmd.head
@@ -154,4 +161,4 @@ def meaning_violation(cmd: Command) -> str | None:
     return None
 
 
-__all__ = ["PRELUDE_NAMES", "STANDARD_SKELETONS", "meaning_violation", "notation_skeleton"]
+__all__ = ["PRELUDE_NAMES", "STANDARD_SKELETONS", "declared_names", "meaning_violation", "notation_skeleton"]

@@ -30,19 +30,23 @@ from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.coq_session import CoqBinaries
 from scillm.integrations.certainly.checkers.decls_scopes import ScopeUse, scope_use, scope_violation
+from scillm.integrations.certainly.checkers.decls_tokens import notation_terminals, pieces, relexed
 from scillm.integrations.certainly.checkers.diagnostics import missing_library
 from scillm.integrations.certainly.checkers.machinery import (
     REGISTRY_QUERIES,
     bound_words,
+    changed_instances,
     inserted_machinery,
     read_registry,
     unnamed_machinery,
 )
+from scillm.integrations.certainly.checkers.meaning import declared_names
 from scillm.integrations.certainly.models import Problem
 
 VerdictStatus = Literal["proved", "failed", "rejected", "error", "timeout", "env_unavailable"]
 PROBLEM_ROOT = f"SP_{secrets.token_hex(6)}"
 _MAX_PROBLEMS = 256
+_MAX_WORDS = 400  # distinct words and symbols of a statement that `Locate` reads before and after the decls
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,11 @@ class ProblemStore:
             return Built(None, "rejected", unnamed)
         stmt = problem.statement.strip()
         tokens = vt.statement_tokens(stmt)
+        too_many = len(tokens) > _MAX_WORDS
+        terminals = notation_terminals(problem.decls) if problem.decls.strip() else []
+        seen = {tok for tok, _ in tokens[:_MAX_WORDS]}
+        tokens = tokens[:_MAX_WORDS] + [(piece, False) for piece in
+                                        pieces(terminals, vt.strip_strings_and_comments(stmt)) if piece not in seen]
         use = scope_use(problem.decls) if problem.decls.strip() else None
         keywords = vt.KEYWORDS
         parses = True
@@ -181,7 +190,8 @@ class ProblemStore:
             run = self.runner("coqc", ["-q", "-Q", inside, PROBLEM_ROOT, "Problem.v"], mounts, sandboxed, deadline)
             if run.rc == 0 and not run.timed_out:
                 built = _problem_checks(directory, run.out, queries, seps, vt.argument_names(problem.decls), mseps,
-                                        stmt)
+                                        stmt, declared_names(problem.decls))
+                built = _lexing_checks(built, queries, run.out, seps, terminals, stmt, too_many)
                 return _scope_checks(built, run.out, use, sseps)
             shutil.rmtree(directory, ignore_errors=True)
             if run.timed_out:
@@ -256,7 +266,7 @@ def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str,
 
 
 def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], seps: list[str],
-                    arguments: list[str], mseps: list[str], stmt: str) -> Built:
+                    arguments: list[str], mseps: list[str], stmt: str, declared: frozenset[str]) -> Built:
     got = vt.regions(out, seps)
     printed = vt.regions(out, mseps) if mseps else []
     n = len(queries)
@@ -271,10 +281,35 @@ def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], se
             return Built(None, "rejected", inserted)
     header_view, decls_view, plain = got[:n], got[n + 1: 2 * n + 1], got[-1]
     change = _meaning_change(queries, header_view, decls_view, arguments)
+    if change is None and printed:
+        change = changed_instances(printed[2], printed[6], declared)
     if change is not None and vt.plain_answer(plain) is not True:  # early: Verify.v decides by construction
         shutil.rmtree(directory, ignore_errors=True)
         return Built(None, "rejected", change)
     return Built(directory, meaning_change=change)
+
+
+def _lexing_checks(built: Built, queries: list[tuple[str, str]], out: str, seps: list[str], terminals: list[str],
+                   stmt: str, too_many: bool) -> Built:
+    """`built` with the decls' notation tokens judged against the header's (`decls_tokens`), and a statement
+    with more words than `Locate` reads refused, when the statement needs the decls."""
+    if built.directory is None or built.meaning_change is not None:
+        return built
+    change = None
+    if too_many:
+        change = (f"the statement has more than {_MAX_WORDS} distinct words and symbols, more than the check "
+                  "that the decls keep their meaning reads")
+    elif terminals:
+        got = vt.regions(out, seps)
+        assert got is not None  # _problem_checks read the same regions
+        before = {query: answer for (_, query), answer in zip(queries, got[:len(queries)], strict=True)}
+
+        def known(piece: str) -> bool:
+            query = 'Locate "{}".'.format(piece.replace('"', '""'))
+            return query in before and vt.meaning(query, before[query]) is not None
+
+        change = relexed(terminals, vt.strip_strings_and_comments(stmt), known)
+    return built if change is None else Built(built.directory, meaning_change=change)
 
 
 def _scope_checks(built: Built, out: str, use: ScopeUse | None, sseps: list[str]) -> Built:

@@ -75,7 +75,7 @@ def strip_strings_and_comments(text: str) -> str:
     return _STRING.sub(" ", strip_comments(text))
 
 
-def statement_tokens(statement: str, limit: int = 400) -> list[tuple[str, bool]]:
+def statement_tokens(statement: str) -> list[tuple[str, bool]]:
     """(token, is_identifier) for each distinct name and symbol the statement uses, in order."""
     text = strip_strings_and_comments(statement)
     out: list[tuple[str, bool]] = []
@@ -86,8 +86,6 @@ def statement_tokens(statement: str, limit: int = 400) -> list[tuple[str, bool]]
             continue
         seen.add(tok)
         out.append((tok, bool(_IDENT.fullmatch(tok))))
-        if len(out) >= limit:
-            break
     return out
 
 
@@ -97,8 +95,9 @@ def locate_queries(tokens: list[tuple[str, bool]], keywords: frozenset[str]) -> 
     for tok, ident in tokens:
         if ident and tok not in keywords:
             out.append((tok, f"Locate {tok}."))
-        if "." not in tok:
-            out.append((tok, f'Locate "{tok}".'))
+        if not ident or "." not in tok:
+            quoted = tok.replace('"', '""')
+            out.append((tok, f'Locate "{quoted}".'))
     return out
 
 
@@ -241,15 +240,17 @@ _LOCAL_WORD = re.compile(r"Local\s+")
 def exported_decls(decls: str) -> str:
     """The decls with `Local` and `#[local]` dropped (`#[export]` for hints and instances), one sentence per line.
 
-    Inside `Problem.v` locality makes no difference to how the statement
-    reads; it only hides definitions, notations, hints and instances from the
+    At the top level of `Problem.v` locality makes no difference to how the
+    statement reads; it only hides definitions, notations, hints and instances from the
     file that imports the problem, so an honest proof that uses them (as it
     could in the search session) would fail. The theorem's type is the
     problem's constant either way.
     """
     sentences = [strip_comments(s.text).strip() for s in split_sentences(decls)]
-    if any(re.match(r"Section\b", _command(t)) for t in sentences):
-        return decls.strip()  # inside a section locality is scoping, not visibility: keep the decls as written
+    if any(re.match(r"(?:Section|Module|Declare\s+Module)\b", _command(t)) for t in sentences):
+        # Inside a section locality is scoping, and inside a module it decides what `Import` brings in (a local
+        # `M.val` is not imported): keep the decls as written.
+        return decls.strip()
     return "\n".join(_exported(t) for t in sentences)
 
 

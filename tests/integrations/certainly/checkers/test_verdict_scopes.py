@@ -62,8 +62,8 @@ def test_scopes_keys_and_arguments_the_decls_declare_themselves_are_proved() -> 
     own_scope = Problem(decls="Inductive box := Box (n : nat).\nDeclare Scope box_scope.\n"
                               "Delimit Scope box_scope with box.\nBind Scope box_scope with box.\n"
                               "Definition bplus (a b : box) := match a, b with Box x, Box y => Box (x + y) end.\n"
-                              "Notation \"a +++ b\" := (bplus a b) (at level 50) : box_scope.",
-                        statement="forall a : box, (a +++ Box 0)%box = a")
+                              "Notation \"a ⊞ b\" := (bplus a b) (at level 50) : box_scope.",  # a token new to the header
+                        statement="forall a : box, (a ⊞ Box 0)%box = a")
     v = independent_verdict(own_scope, "intros [n]. unfold bplus. rewrite <- plus_n_O. reflexivity.")
     assert v.status == "proved", v
 
