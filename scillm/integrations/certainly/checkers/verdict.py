@@ -57,6 +57,7 @@ from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, adap
 from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
 from scillm.integrations.certainly.checkers.trusted import normalize_import
 from scillm.integrations.certainly.checkers.verdict_coqlib import VIEW_COQLIB, installed_coqlib, view_mounts
+from scillm.integrations.certainly.checkers.verdict_general import same_sentence
 from scillm.integrations.certainly.checkers.verdict_policy import needs_assumptions, policy
 from scillm.integrations.certainly.checkers.verdict_problem import (
     PROBLEM_ROOT,
@@ -248,7 +249,7 @@ class VerdictEngine:
         psep = [vt.separator(), vt.separator()]
         check = [f"Require {PROBLEM_ROOT}.Problem {root}.Candidate.",
                  f"Definition scillm_check : {stmt} := {root}.Candidate.{name}.",
-                 *vt.meaning_sentences(f"{PROBLEM_ROOT}.Problem", psep)]
+                 *vt.meaning_sentences(f"{PROBLEM_ROOT}.Problem", psep), same_sentence(f"{PROBLEM_ROOT}.Problem")]
         vseps = [vt.separator(), vt.separator()]
         ask = [vt.locate_line(vseps[0]), "Print Assumptions scillm_check.", vt.locate_line(vseps[1])]
         rseps = [vt.separator(), vt.separator()]
@@ -275,7 +276,10 @@ class VerdictEngine:
                 return Verdict(status="rejected", message="the decls change the meaning of the statement: read with "
                                "the header alone it elaborates to a different proposition (move scope and notation "
                                "commands into the header)")
-
+            if failed is not None and failed[0] == len(check):
+                return Verdict(status="rejected", message="the decls change the meaning of the statement: read with "
+                               "the header, the decls' names as parameters, it elaborates to a different proposition "
+                               "(move scope, notation and instance commands into the header)")
             return Verdict(status="rejected", message="the proved theorem does not have the requested statement")
         got_plain = vt.regions(run.out, psep)
         reads_plain = vt.plain_answer(got_plain[0]) if got_plain else None

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
+from scillm.integrations.certainly.checkers import verdict_general as general
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.coq_session import CoqBinaries
 from scillm.integrations.certainly.checkers.decls_scopes import ScopeUse, scope_use, scope_violation
@@ -169,6 +170,7 @@ class ProblemStore:
         tokens = tokens[:_MAX_WORDS] + [(piece, False) for piece in
                                         pieces(terminals, vt.strip_strings_and_comments(stmt)) if piece not in seen]
         use = scope_use(problem.decls) if problem.decls.strip() else None
+        names = general.general_names(problem.decls, stmt) if problem.decls.strip() else []
         keywords = vt.KEYWORDS
         parses = True
         for _ in range(5):  # a header may turn a word of the statement into a keyword: retry without it
@@ -177,7 +179,7 @@ class ProblemStore:
             mseps = [vt.separator() for _ in range(9)] if problem.decls.strip() else []
             sseps = [vt.separator() for _ in range(len(use.names()) + 3)] if use is not None else []
             chunks = _problem_chunks(header, problem.decls, stmt, queries, seps, parses, mseps,
-                                     use.names() if use is not None else [], sseps)
+                                     use.names() if use is not None else [], sseps, names)
             starts: list[int] = []
             line_no = 1
             for text, _ in chunks:
@@ -229,7 +231,7 @@ def _registry_chunks(seps: list[str]) -> list[tuple[str, str]]:
 
 def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str, str]],
                     seps: list[str], parses: bool, mseps: list[str], targets: list[str],
-                    sseps: list[str]) -> list[tuple[str, str]]:
+                    sseps: list[str], names: list[str]) -> list[tuple[str, str]]:
     """Problem.v's sentences, each tagged with what a failure there means."""
     n = len(queries)
     before, after = seps[: n + 1], seps[n + 1: 2 * n + 2]
@@ -243,6 +245,7 @@ def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str,
     chunks += [("Module scillm_plain_reading.", "plain"), ('Local Set Warnings "-all".', "plain"),
                (f"Definition reading : option Type := {plain}.", "plain"), ("End scillm_plain_reading.", "plain"),
                ("Definition scillm_plain : option Type := scillm_plain_reading.reading.", "plain")]
+    chunks += [(sentence, "plain") for sentence in general.before_decls(names, stmt, parses)]
     if mseps:
         chunks += _registry_chunks(mseps[:4])
     if sseps:
@@ -255,7 +258,8 @@ def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str,
     chunks += [(vt.locate_line(seps[-2]), "probe"),
                ("Eval lazy in (match scillm_plain with Some _ => true | None => false end).", "probe"),
                (vt.locate_line(seps[-1]), "probe"),
-               (f"Definition scillm_statement : Type := ({stmt}).", "statement")]
+               (f"Definition scillm_statement : Type := ({stmt}).", "statement"),
+               (general.after_decls(f"{PROBLEM_ROOT}.Problem", names), "probe")]
     if mseps:
         chunks += [*_registry_chunks(mseps[4:8]), ("Set Printing All.", "probe"),
                    ("Print scillm_statement.", "probe"), (vt.locate_line(mseps[8]), "probe"),

@@ -1,0 +1,86 @@
+"""The statement read with the header, the decls' names as parameters, refuses decls tricks by construction.
+
+Each attack keeps the statement needing the decls (`marker`), so there is no
+header-alone reading. With every check of what the decls touch switched off
+(the `Locate` comparison, the notation tokens, the typeclass database, the
+registries), `Verify.v` still refuses each one: `fun (marker : _) => ...`
+read before the decls and applied to the decls' `marker` is not the
+statement read with the decls. Real coqc/coqchk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from scillm.integrations.certainly.checkers import verdict_problem
+from scillm.integrations.certainly.checkers.verdict import VerdictEngine
+from scillm.integrations.certainly.checkers.verdict_general import general_names
+from scillm.integrations.certainly.models import Problem
+
+pytestmark = [pytest.mark.needs_coq, pytest.mark.needs_bwrap]
+
+M = "Definition marker := True.\n"
+SSR = "From Coq Require Import ssreflect ssrfun."
+ZS = "Require Import ZArith.\nOpen Scope Z_scope."
+QEQ = "Require Import QArith Coq.Classes.Equivalence.\nOpen Scope equiv_scope."
+HALF = "marker -> ~ ((1#2) === (2#4))%Q"
+UNFOLD = "intros _ H. unfold equiv in H. discriminate H."
+REFL = "intros _. reflexivity."
+
+
+@pytest.fixture
+def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[VerdictEngine]:
+    """A verdict engine of its own (no problem compiled with the checks on), every text check off."""
+    monkeypatch.setattr(verdict_problem, "_meaning_change", lambda *a: None)
+    monkeypatch.setattr(verdict_problem, "changed_instances", lambda *a: None)
+    monkeypatch.setattr(verdict_problem, "relexed", lambda *a: None)
+    monkeypatch.setattr(verdict_problem, "inserted_machinery", lambda *a: None)
+    monkeypatch.setattr(verdict_problem, "scope_violation", lambda *a: None)
+    e = VerdictEngine()
+    yield e
+    e.close()
+
+
+@pytest.mark.parametrize(("header", "decls", "statement", "proof"), [
+    (SSR, M + 'Notation "p .1" := (snd p) : pair_scope.', "marker -> (0, 1).1 = 1", REFL),
+    (SSR, M + 'Notation "f1 \\o f2" := (fun x => f2 (f1 x)) : fun_scope.', "marker -> (S \\o (Nat.mul 2)) 1 = 4",
+     REFL),
+    (ZS, M + 'Notation "x *- y" := (Z.mul x y) (at level 40, left associativity) : Z_scope.', "marker -> 2 *-1 = 2",
+     REFL),
+    ("From Coq Require Import ssreflect ssrfun ssrbool.\nFrom mathcomp Require Import ssrnat.", M + 'Notation "n .+1" := (S (S n)) : nat_scope.',
+     "marker -> 0.+1 = 2", REFL),
+    ("", M + 'Notation "1+1" := 3.', "marker -> 1+1 = 3", REFL),
+    (QEQ, M + "Existing Instance eq_equivalence | 0.", HALF, UNFOLD),
+    (QEQ, M + "Remove Hints Q_Setoid : typeclass_instances.", HALF, UNFOLD),
+    (QEQ, M + 'Definition equiv (x y : Q) : Prop := x = y.\n'
+              'Notation " x === y " := (equiv x y) (at level 70, no associativity) : equiv_scope.', HALF, UNFOLD),
+    ("From Coq Require Import Uint63 Sint63.", M + "Delimit Scope sint63_scope with uint63.",
+     "marker -> ((0 - 1) / 2 = 0)%uint63", REFL),
+    ("From Coq Require Import Uint63 Sint63.", M + "Arguments PrimInt63.eqb (_ _)%uint63_scope.",
+     "marker -> negb (eqb ((0 - 1) / 2) 0) = true", REFL),
+])
+def test_with_the_text_checks_off_the_general_reading_still_refuses(engine: VerdictEngine, header: str,
+                                                                   decls: str, statement: str, proof: str) -> None:
+    v = engine.check(Problem(header=header, decls=decls, statement=statement), proof)
+    assert v.status == "rejected" and "names as parameters" in v.message, v
+
+
+@pytest.mark.parametrize(("decls", "statement", "proof"), [
+    (M, "marker -> 2 + 2 = 4", "intros _. reflexivity."),
+    ("Fixpoint fib (n : nat) : nat := match n with 0 | 1 => n | S (S k as m) => fib m + fib k end.",
+     "fib 10 = 55", "reflexivity."),
+    ("Definition idf {A : Type} (x : A) := x.", "idf 2 = 2 /\\ idf true = true", "split; reflexivity."),
+    ("Inductive color := red | blue.\nDefinition flip (c : color) := match c with red => blue | blue => red end.",
+     "forall c : color, flip (flip c) = c", "intros []; reflexivity."),
+])
+def test_honest_decls_read_the_same_both_ways(engine: VerdictEngine, decls: str, statement: str,
+                                              proof: str) -> None:
+    assert engine.check(Problem(decls=decls, statement=statement), proof).status == "proved"
+
+
+def test_the_parameters_are_the_decls_names_the_statement_uses() -> None:
+    decls = "Definition marker := True.\nInductive color := red | blue.\nDefinition unused := 1."
+    assert general_names(decls, "marker -> forall c : color, c = red \\/ c = blue (* unused *)") == \
+        ["marker", "color", "red", "blue"]
