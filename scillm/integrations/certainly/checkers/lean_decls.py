@@ -16,6 +16,7 @@ from scillm.integrations.certainly.checkers.lean_instances import (
     instance_type,
     named_argument,
 )
+from scillm.integrations.certainly.checkers.lean_meta import meta_names, tactic_arguments
 from scillm.integrations.certainly.checkers.lean_names import OTHER_DECLARATIONS, Declared
 from scillm.integrations.certainly.checkers.lean_rules import (
     DECL_STARTS,
@@ -206,8 +207,9 @@ def _class(code: list[Token], k: int, scope: list[str], declared: Declared) -> V
 def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list[Violation]:
     """Declarations may add definitions, never change what the statement's names or notation mean."""
     lexed = tokenize(decls)
-    found = always(lexed, allow_native_decide)
+    found = always(lexed, allow_native_decide) + meta_names(lexed)
     code = lexed.code
+    found += tactic_arguments(code, proof=False)
     scopes = _Scopes()
     declared = Declared()
     k = 0

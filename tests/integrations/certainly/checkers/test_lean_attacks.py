@@ -131,6 +131,7 @@ HEADER_ATTACKS = {
     "universe swallows a command": "import Lean\nuniverse u unseal Nat.add",
     "universe swallows a dotted name": "import Lean\nuniverse u Nat.add",
     "open swallows a command": "import Lean\nopen Nat with_weak_namespace Foo",
+    "open Lean's meta namespaces": "import Lean\nopen Lean.Elab Std",
 }
 
 STATEMENT_ATTACKS = {
@@ -233,7 +234,7 @@ async def test_honest_scoped_and_instance_decls_reach_lean(tmp_path: Path) -> No
 
 
 async def test_honest_header_universes_and_open_lists_reach_lean(tmp_path: Path) -> None:
-    header = "import Lean\nuniverse u v\nopen Nat (succ)\nopen Nat hiding add\nopen Lean.Elab Std\nset_option pp.all false"
+    header = "import Lean\nuniverse u v\nopen Nat (succ)\nopen Nat hiding add\nopen Function Std\nset_option pp.all false"
     await _honest(tmp_path, BASE.model_copy(update={"header": header}), HONEST)
 
 

@@ -33,7 +33,7 @@ from scillm.integrations.certainly.checkers.lean_soundness import (
         ("by\n  open Classical\n  simp", "command `open` (only `open ... in` is allowed in a proof)"),
         ("by\n  set_option maxHeartbeats 0\n  simp", "command `set_option` (only `set_option ... in`"),
         ("by exact (unsafe_cast 1 : Nat)", None),
-        ("by exact unsafeCast h", None),
+        ("by exact unsafeCast h", "`unsafeCast` (metaprogramming, IO or evaluation)"),
     ],
 )
 def test_forbidden_constructs_in_proofs(proof: str, what: str | None) -> None:
