@@ -36,7 +36,10 @@ keyword is read from the raw token (`«namespace»` and `«in»` are names).
   no argument by name unless the class is declared there); a `class` (or
   `class abbrev`) only extending classes declared there, since a parent's
   projection is an instance; `deriving instance` only for types declared
-  there; no `export`; no `opaque` without
+  there; where the statement may read the decls, no declared name under a
+  first component they do not declare themselves (`def Nat.zero.succ`,
+  `def NNReal.val` take over imported names and dot notation); no `export`;
+  no `opaque` without
   a body (`partial def` is kept: the kernel sees it as an opaque constant
   whose type must be inhabited).
 - The header holds only `import`s (first), `open`, `universe` and allowed
