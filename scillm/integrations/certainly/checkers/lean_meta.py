@@ -14,7 +14,8 @@ So, in every part of a problem or proof (import names excepted):
   no name component in `META_WORDS` (meta monads, IO, evaluators, `Tactic`,
   `Elab`, `Meta`), however spelled (`«Lean».Meta`, `«Lean.Meta»`, `_root_.`)
   and however reached (`open`, `namespace`, `open ... in`);
-- no name literal or syntax quotation (a backtick), no `eval%`;
+- no name literal or syntax quotation (a backtick), no `eval%` nor any
+  other `name% ` term elaborator (`n%2` stays modulo);
 - a `(config := ...)` holds only literals (numbers, strings, `true`/`false`,
   `.ctor` names, lists and `{ field := ... }` of those);
 - in a proof or statement no named argument `(x := ...)` and no structure
@@ -30,7 +31,7 @@ from scillm.integrations.certainly.checkers.lean_tokens import Lexed, Token
 
 META_ROOTS = frozenset({"Lean", "IO", "EIO", "BaseIO", "ST", "EST", "System", "Aesop", "Qq", "Plausible",
                         "ProofWidgets", "Linarith", "Polyrith", "LeanSearchClient", "ImportGraph"})
-"""Namespaces that hold meta code or IO: no name may start with one."""
+"""Namespaces that hold meta code or IO: no name may start with, or have a component, one."""
 META_WORDS = frozenset({
     "Tactic", "Elab", "Meta", "TacticM", "TermElabM", "MetaM", "CoreM", "CommandElabM", "MacroM", "DelabM",
     "SimpM", "AttrM", "ImportM", "IO", "EIO", "BaseIO", "ST", "EST", "unsafeIO", "unsafeBaseIO", "unsafeEIO",
@@ -80,12 +81,14 @@ def meta_names(lexed: Lexed) -> list[Violation]:
             continue
         if _root(tok) in META_ROOTS:
             found.append(at(tok, f"`{tok.name}` (names under `{_root(tok)}` are meta code or IO)"))
-        elif META_WORDS & set(_words(tok)):
+        elif (META_WORDS | META_ROOTS) & set(_words(tok)):
             found.append(at(tok, f"`{tok.name}` (metaprogramming, IO or evaluation)"))
         nxt = tokens[n + 1][0] if n + 1 < len(tokens) else None
-        if (tok.text in EVALUATING_ELABORATORS and nxt is not None and nxt.text == "%"
-                and nxt.start == tok.end):
-            found.append(at(tok, f"`{tok.text}%` (evaluates code while the proof is elaborated)"))
+        after = tokens[n + 2][0] if n + 2 < len(tokens) else None
+        if (nxt is not None and nxt.text == "%" and nxt.start == tok.end
+                and (tok.text in EVALUATING_ELABORATORS or after is None or after.start > nxt.end)):
+            found.append(at(tok, f"`{tok.text}%` (a term elaborator; `eval%` evaluates code while the proof is "
+                                 "elaborated)"))
     return found
 
 

@@ -120,3 +120,14 @@ def test_meta_code_in_statements_and_headers_is_refused() -> None:
                    "import Mathlib\nopen Mathlib.Tactic"):
         assert header_parts(header)[2] != [], header
     assert header_parts("import Lean\nimport Lean.Elab.Tactic\nimport Mathlib\nopen Nat Real")[2] == []
+
+
+@pytest.mark.parametrize("proof", ["by exact binop% HAdd.hAdd 1 1", "by\n  have := type_of% 1\n  simp",
+                                   "by exact eval%(1)", "by exact Batteries.Lean.foo", "by exact Foo.Aesop.bar"])
+def test_other_term_elaborators_and_meta_components_are_refused(proof: str) -> None:
+    assert forbidden_in_proof(proof) != []
+
+
+@pytest.mark.parametrize("proof", ["by\n  have : n%2 = n % 2 := rfl\n  omega", "by exact (n%(k+1)).le"])
+def test_modulo_written_without_spaces_passes(proof: str) -> None:
+    assert forbidden_in_proof(proof) == []
