@@ -224,7 +224,8 @@ class LeanChecker:
             column = v.column + job.body_column if v.line == 1 else v.column
             msgs.append(Message(severity="error", text=f"forbidden in the proof: {v.what}",
                                 line=job.body_line + v.line - 1, column=column))
-        for v in forbidden_in_decls(problem.decls.strip(), allow_native_decide=allow):
+        for v in forbidden_in_decls(problem.decls.strip(), allow_native_decide=allow,
+                                    statement=problem.statement):
             msgs.append(Message(severity="error", text=f"forbidden in the declarations: {v.what}",
                                 line=job.decls_line + v.line - 1, column=v.column))
         return msgs

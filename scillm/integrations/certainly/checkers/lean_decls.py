@@ -16,7 +16,15 @@ from scillm.integrations.certainly.checkers.lean_instances import (
     instance_type,
     named_argument,
 )
-from scillm.integrations.certainly.checkers.lean_names import OTHER_DECLARATIONS, Declared
+from scillm.integrations.certainly.checkers.lean_meta import meta_names, tactic_arguments
+from scillm.integrations.certainly.checkers.lean_names import (
+    OTHER_DECLARATIONS,
+    Declared,
+    declared_name,
+    foreign_namespaces,
+    full_name,
+    statement_needs_decls,
+)
 from scillm.integrations.certainly.checkers.lean_rules import (
     DECL_STARTS,
     Violation,
@@ -203,13 +211,20 @@ def _class(code: list[Token], k: int, scope: list[str], declared: Declared) -> V
     return None
 
 
-def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list[Violation]:
-    """Declarations may add definitions, never change what the statement's names or notation mean."""
+def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False,
+                       statement: str | None = None) -> list[Violation]:
+    """Declarations may add definitions, never change what the statement's names or notation mean.
+
+    With the `statement` (None: unknown, so it may need them), names under an
+    imported namespace are refused only when the statement may read the decls.
+    """
     lexed = tokenize(decls)
-    found = always(lexed, allow_native_decide)
+    found = always(lexed, allow_native_decide) + meta_names(lexed)
     code = lexed.code
+    found += tactic_arguments(code, proof=False)
     scopes = _Scopes()
     declared = Declared()
+    names: list[tuple[Token, list[str]]] = []
     k = 0
     while k < len(code):
         tok, name = code[k], keyword(code[k])
@@ -217,6 +232,8 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
         if not name:
             k += 1
             continue
+        if (named := declared_name(code, k)) is not None:
+            names.append((named[0], full_name(*named, scope)))
         after_class = k > 0 and keyword(code[k - 1]) == "class"
         if name in OTHER_DECLARATIONS and k + 1 < len(code) and not after_class:
             declared.add_other(code[k + 1])
@@ -269,6 +286,8 @@ def forbidden_in_decls(decls: str, *, allow_native_decide: bool = False) -> list
             k += 1
         k += 1
     found += scopes.left_open()
+    if statement_needs_decls(statement, [full for _, full in names], declared.variables):
+        found += foreign_namespaces(names)
     if code and keyword(code[-1]) in _PREFIXES:
         found.append(at(code[-1], f"`{code[-1].text}` ends the declarations, so it would apply to the statement"))
     return unique(found)

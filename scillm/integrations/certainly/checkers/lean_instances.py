@@ -5,7 +5,8 @@ or the type it is about is declared there, and a class only when its parents
 are. Both need the head of a type: `head_and_arguments` takes the conclusion
 (leading `∀ ... ,` binders and everything up to the last top-level arrow
 stripped, outer parentheses and `@` dropped) and returns its head name and
-the head name of each explicit argument. `instance_binders` gives the names
+the head name of each explicit argument that is a plain application `T args...`
+(`(T → ℕ)` or `(T × ℕ)` has none). `instance_binders` gives the names
 the instance binds itself (its own binders and the `∀`/`→` binders of its
 type), which are variables there, whatever the declarations named so.
 """
@@ -118,11 +119,32 @@ def _peel(tokens: list[Token]) -> tuple[set[str], list[Token]]:
 
 
 def _head(tokens: list[Token]) -> Token | None:
-    """The name an argument starts with: `Nat`, or `List` in `(List α)`; None for anything else."""
-    i = 0
-    while i < len(tokens) and keyword(tokens[i]) in ("(", "@"):
-        i += 1
-    return tokens[i] if i < len(tokens) and tokens[i].kind == "ident" else None
+    """The type an argument is: `Nat`, or `List` in `(List α)`, only for a plain application `T args...`.
+
+    An instance on `(T → ℕ)`, `(T × ℕ)` or `(T ⊕ ℕ)` is one on a function,
+    product or sum type, which already has instances, so anything with a
+    symbol between the arguments (an arrow, an infix operator) has no head.
+    """
+    while tokens and keyword(tokens[0]) == "(" and _group(tokens) == len(tokens):
+        tokens = tokens[1:-1]
+    if tokens and keyword(tokens[0]) == "@":
+        tokens = tokens[1:]
+    if not tokens or tokens[0].kind != "ident":
+        return None
+    rest = _after_universes(tokens[1:])
+    while rest:
+        size = _group(rest)
+        if size == 1 and rest[0].kind not in ("ident", "number"):
+            return None
+        rest = rest[size:]
+    return tokens[0]
+
+
+def _after_universes(rest: list[Token]) -> list[Token]:
+    """`rest` without a leading universe list `.{u}`."""
+    if len(rest) > 1 and keyword(rest[0]) == "." and keyword(rest[1]) == "{":
+        return rest[1 + _group(rest[1:]):]
+    return rest
 
 
 def _group(tokens: list[Token]) -> int:
@@ -142,9 +164,7 @@ def head_and_arguments(tokens: list[Token]) -> tuple[Token | None, list[Token | 
     tokens = conclusion(tokens)
     if not tokens or tokens[0].kind != "ident":
         return None, []
-    rest = tokens[1:]
-    if len(rest) > 1 and keyword(rest[0]) == "." and keyword(rest[1]) == "{":
-        rest = rest[1 + _group(rest[1:]):]
+    rest = _after_universes(tokens[1:])
     heads = []
     while rest:
         size = _group(rest)

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scillm.integrations.certainly.checkers.lean_tokens import Token
+from scillm.integrations.certainly.checkers.lean_rules import DECL_STARTS, Violation, at, keyword
+from scillm.integrations.certainly.checkers.lean_tokens import Token, tokenize
 
 OTHER_DECLARATIONS = frozenset({"def", "definition", "abbrev", "theorem", "lemma", "opaque", "alias",
                                 "irreducible_def"})
@@ -73,4 +74,62 @@ class Declared:
         return parts[-1] not in self.other_last_parts
 
 
-__all__ = ["OTHER_DECLARATIONS", "Declared"]
+NAMED_DECLARATIONS = OTHER_DECLARATIONS | {"structure", "class", "inductive", "coinductive", "instance", "axiom"}
+
+
+def declared_name(code: list[Token], k: int) -> tuple[Token, bool] | None:
+    """(the name token, whether it is written) of the declaration at `code[k]`; the keyword itself for an
+    anonymous instance; None when `code[k]` starts no named declaration (`class inductive`'s `inductive`,
+    `deriving instance`)."""
+    word = keyword(code[k])
+    before = keyword(code[k - 1]) if k else ""
+    if word not in NAMED_DECLARATIONS or before == "deriving" or (before == "class" and word in ("inductive",
+                                                                                                "abbrev")):
+        return None
+    j = k + 1
+    if word == "class" and j < len(code) and keyword(code[j]) in ("inductive", "abbrev"):
+        j += 1
+    if word == "instance" and j + 1 < len(code) and keyword(code[j]) == "(" and code[j + 1].text == "priority":
+        while j < len(code) and keyword(code[j]) != ")":
+            j += 1
+        j += 1
+    if j < len(code) and code[j].kind == "ident" and keyword(code[j]) not in DECL_STARTS:
+        return code[j], True
+    return (code[k], False) if word == "instance" else None
+
+
+def full_name(name: Token, written: bool, scope: list[str]) -> list[str]:
+    """The components Lean gives the name declared in namespace `scope` (`_root_.` read as Lean reads it);
+    an anonymous instance's generated name ends in ""."""
+    if not written:
+        return [*scope, ""]
+    parts = list(name.parts)
+    return parts[1:] if parts[0] == "_root_" else [*scope, *parts]
+
+
+def statement_needs_decls(statement: str | None, names: list[list[str]], variables: set[str]) -> bool:
+    """Whether the statement may read a name the declarations declare: it has a word a declared name ends with
+    (also through dot notation, `x.val`), a `variable`'s name or a generated instance name; unknown -> True."""
+    if statement is None:
+        return True
+    lexed = tokenize(statement)
+    words = {w for t in [*lexed.code, *lexed.embedded] if t.kind == "ident" for w in (*t.parts, *t.name.split("."))}
+    ends = {n[-1] for n in names if n[-1]} | variables
+    return bool(words & ends) or any(w.startswith("inst") for w in words)
+
+
+def foreign_namespaces(declarations: list[tuple[Token, list[str]]]) -> list[Violation]:
+    """Declarations whose name lies under a first component the declarations do not declare themselves.
+
+    `def Nat.zero.succ` takes over `Nat.zero.succ` (which was `Nat.succ Nat.zero`) and
+    `def NNReal.val` takes over `x.val` for every `x : NNReal`: Lean prefers the
+    longest declared name to field access and unfolding.
+    """
+    own = {".".join(full) for _, full in declarations}
+    return [at(tok, f"`{'.'.join(p for p in full if p)}` is declared under `{full[0]}`, which these declarations "
+                    "do not declare: it would take over names or dot notation of an imported namespace or type")
+            for tok, full in declarations if len(full) > 1 and full[0] not in own]
+
+
+__all__ = ["NAMED_DECLARATIONS", "OTHER_DECLARATIONS", "Declared", "declared_name", "foreign_namespaces",
+           "full_name", "statement_needs_decls"]

@@ -15,6 +15,9 @@ keyword is read from the raw token (`«namespace»` and `«in»` are names).
   `OPTION_ALLOWED`, and text the tokenizer could not lex as Lean would
   (an unterminated comment, a comment glued to a symbol, a string whose
   end would move if Lean read it as interpolated).
+- Everywhere but import names: Lean's metaprogramming API, IO and code
+  evaluators (`lean_meta`: names under `Lean`, meta monads, `eval%`, name
+  literals, Aesop's `tactic` builder); tactic configs hold only literals.
 - A proof or statement is one term or tactic block: no command keyword, no
   attribute, and `open`/`set_option` only in their `... in` forms.
 - Declarations (`lean_decls`) may declare (`def`, `theorem`, `structure`,
@@ -33,7 +36,10 @@ keyword is read from the raw token (`«namespace»` and `«in»` are names).
   no argument by name unless the class is declared there); a `class` (or
   `class abbrev`) only extending classes declared there, since a parent's
   projection is an instance; `deriving instance` only for types declared
-  there; no `export`; no `opaque` without
+  there; where the statement may read the decls, no declared name under a
+  first component they do not declare themselves (`def Nat.zero.succ`,
+  `def NNReal.val` take over imported names and dot notation); no `export`;
+  no `opaque` without
   a body (`partial def` is kept: the kernel sees it as an opaque constant
   whose type must be inhabited).
 - The header holds only `import`s (first), `open`, `universe` and allowed
@@ -47,6 +53,7 @@ from __future__ import annotations
 import re
 
 from scillm.integrations.certainly.checkers.lean_decls import ATTRIBUTES_ALLOWED, forbidden_in_decls
+from scillm.integrations.certainly.checkers.lean_meta import meta_names, tactic_arguments
 from scillm.integrations.certainly.checkers.lean_rules import (
     COMMANDS,
     DECL_STARTS,
@@ -70,8 +77,9 @@ NATIVE_AXIOMS: frozenset[str] = frozenset({"Lean.ofReduceBool", "Lean.ofReduceNa
 
 def _term_rules(lexed: Lexed, allow_native_decide: bool) -> list[Violation]:
     """A proof or statement: one term or tactic block for the target theorem."""
-    found = always(lexed, allow_native_decide)
+    found = always(lexed, allow_native_decide) + meta_names(lexed)
     code = lexed.code
+    found += tactic_arguments(code, proof=True)
     k = 0
     while k < len(code):
         tok, word = code[k], keyword(code[k])
@@ -140,7 +148,7 @@ def header_parts(header: str) -> tuple[str, str, list[Violation]]:
             found.append(at(tok, f"{what} is not allowed in the header (only `import`, then `open`, `universe` "
                                   f"and `set_option` of {', '.join(OPTION_ALLOWED)})"))
             k = command_end(code, k)
-    found += always(lexed, False)
+    found += always(lexed, False) + meta_names(lexed)
     return header[:imports_end].strip(), header[imports_end:].strip(), unique(found)
 
 

@@ -11,7 +11,12 @@ Nothing is shared with the search session. From the ORIGINAL problem:
 - `ScillmCheck/Verify.lean` = the header's imports, `import
   ScillmCheck.Candidate`, `example : scillm_statement :=
   @ScillmCandidate.<name>` (the proof has exactly the problem's statement)
-  and `#print axioms ScillmCandidate.<name>`.
+  and `#print axioms ScillmCandidate.<name>`. It runs in a FRESH root
+  holding only a copy of the candidate's `.olean` (a regular file), so
+  nothing else the candidate process wrote can be imported or read there.
+- Each module ends with `#print "<marker>"`, a random token drawn per
+  verdict; a run whose messages lack its marker at its last line (a process
+  that exited early, with rc 0 and no errors) is `error`, never `proved`.
 - Optionally (`replay_cmd`, e.g. lean4checker) every declaration of the
   compiled candidate is replayed through the kernel.
 
@@ -24,7 +29,9 @@ anything beyond `ALLOWED_AXIOMS` -> `rejected`, naming it. No Lean ->
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -79,8 +86,9 @@ def trusted_import(module: str) -> bool:
             and "«" not in module and code[0].parts[0] in TRUSTED_IMPORT_ROOTS)
 
 
-def candidate_module(problem: Problem, proof: str, imports: tuple[str, ...] = ()) -> str:
-    """`Candidate.lean`: the problem as its author wrote it, the statement as a `Prop`, then the proof."""
+def candidate_module(problem: Problem, proof: str, imports: tuple[str, ...] = (), *,
+                     marker: str | None = None) -> str:
+    """`Candidate.lean`: the problem as its author wrote it, the statement as a `Prop`, the proof, the end marker."""
     body = proof.strip()
     if body.startswith(":="):
         body = body[2:].lstrip()
@@ -91,15 +99,33 @@ def candidate_module(problem: Problem, proof: str, imports: tuple[str, ...] = ()
     parts = [head, problem.decls.strip(),
              f"def _root_.{STATEMENT_NAME} : Prop := {statement}",
              f"theorem _root_.{CANDIDATE_NAMESPACE}.{problem.theorem_name} : {statement} := {body}"]
-    return "\n\n".join(p for p in parts if p) + "\n"
+    text = "\n\n".join(p for p in parts if p) + "\n"
+    return text if marker is None else f"{text}\n{_print(marker)}\n"
 
 
-def verify_module(problem: Problem, header_imports: str) -> tuple[str, int]:
-    """(`Verify.lean`, the 1-based line of its `#print axioms`)."""
+def verify_module(problem: Problem, header_imports: str, *, marker: str | None = None) -> tuple[str, int]:
+    """(`Verify.lean`, the 1-based line of its `#print axioms`); the end marker, if any, is on the next line."""
     target = f"{CANDIDATE_NAMESPACE}.{problem.theorem_name}"
     lines = [*(header_imports.splitlines() if header_imports.strip() else []), f"import {CANDIDATE_MODULE}", "",
              f"example : {STATEMENT_NAME} := @{target}", f"#print axioms {target}"]
-    return "\n".join(lines) + "\n", len(lines)
+    tail = [] if marker is None else [_print(marker)]
+    return "\n".join([*lines, *tail]) + "\n", len(lines)
+
+
+def _print(marker: str) -> str:
+    return f'#print "{marker}"'
+
+
+def new_marker(what: str) -> str:
+    """A token no proof text can know in advance: `scillm-<what>-done-<32 hex digits>`."""
+    return f"scillm-{what}-done-{secrets.token_hex(16)}"
+
+
+def reached_end(messages: list[ReplMessage], marker: str, line: int) -> bool:
+    """Whether the run printed `marker` once, as the `info` of its `#print` at `line`, with nothing after it."""
+    hits = [m for m in messages if m.data.strip() == marker]
+    return (len(hits) == 1 and hits[0].severity == "info" and hits[0].pos.line == line
+            and all(m.pos.line <= line for m in messages))
 
 
 def _name(text: str) -> str | None:
@@ -160,9 +186,11 @@ def axiom_policy(axioms: tuple[str, ...], *, allow_native_decide: bool = False) 
     return "proved", ""
 
 
-def read_verify(messages: list[ReplMessage], target: str, print_line: int) -> tuple[VerdictStatus, str,
-                                                                                      tuple[str, ...]]:
+def read_verify(messages: list[ReplMessage], target: str, print_line: int, *,
+                marker: str | None = None) -> tuple[VerdictStatus, str, tuple[str, ...]]:
     """(status, message, axioms) from the messages of `Verify.lean`, read by position and whole-sentence shape."""
+    if marker is not None and not reached_end(messages, marker, print_line + 1):
+        return "error", "the verification run ended without its end marker; not accepting the proof", ()
     errors = [m for m in messages if m.severity == "error"]
     if errors:
         return "rejected", f"the proof does not have the problem's statement: {errors[0].data}", ()
@@ -199,8 +227,9 @@ def independent_verdict(problem: Problem, proof: str, imports: tuple[str, ...] =
     header_imports, _, header_bad = header_parts(problem.header)
     if header_bad:
         return IndependentVerdict(status="rejected", message=f"not allowed in the header: {header_bad[0].what}")
-    candidate = candidate_module(problem, proof, imports)
-    verify, print_line = verify_module(problem, header_imports)
+    candidate_marker, verify_marker = new_marker("candidate"), new_marker("verify")
+    candidate = candidate_module(problem, proof, imports, marker=candidate_marker)
+    verify, print_line = verify_module(problem, header_imports, marker=verify_marker)
     file = f"-- {CANDIDATE_MODULE}\n{candidate}\n-- {VERIFY_MODULE}\n{verify}"
     if not _runnable(config.lean_cmd):
         return IndependentVerdict(status="env_unavailable", file=file, message=(
@@ -208,31 +237,53 @@ def independent_verdict(problem: Problem, proof: str, imports: tuple[str, ...] =
     target = f"{CANDIDATE_NAMESPACE}.{problem.theorem_name}"
     with tempfile.TemporaryDirectory(prefix="scillm-lean-verdict-") as root:
         built = run_module(config, root, CANDIDATE_MODULE, candidate, timeout_s, olean=True)
-        if built.status != "ran":
-            status, why = _from_cold(built, "compiling the candidate module")
+        status, why = _judge_candidate(built, candidate_marker, candidate.count("\n"))
+        if status is not None:
             return IndependentVerdict(status=status, message=why, file=file)
-        errors = [m for m in built.messages if m.severity == "error"]
-        if errors:
-            return IndependentVerdict(status="failed", file=file,
-                                      message=f"the candidate module does not compile: {errors[0].data}")
-        if any(is_sorry_warning(m.data) for m in built.messages):
-            return IndependentVerdict(status="rejected", file=file, message="the candidate uses `sorry`")
-        if not (Path(root) / (CANDIDATE_MODULE.replace(".", "/") + ".olean")).is_file():
-            return IndependentVerdict(status="error", file=file, message="lean wrote no .olean for the candidate")
-        if config.replay_cmd is not None:
-            replay = run_replay(config, root, CANDIDATE_MODULE, timeout_s)
-            if replay.status != "ran":
-                status, why = _from_cold(replay, "kernel replay of the candidate module failed")
-                return IndependentVerdict(status="rejected" if status == "error" else status, message=why, file=file)
-        checked = run_module(config, root, VERIFY_MODULE, verify, timeout_s, olean=False)
-        if checked.status != "ran":
-            status, why = _from_cold(checked, "running the verification module")
-            return IndependentVerdict(status=status, message=why, file=file)
-    status, why, axioms = read_verify(checked.messages, target, print_line)
+        with tempfile.TemporaryDirectory(prefix="scillm-lean-verify-") as fresh:
+            if not stage_candidate(root, fresh):
+                return IndependentVerdict(status="error", file=file,
+                                          message="lean wrote no .olean for the candidate (as a regular file)")
+            if config.replay_cmd is not None:
+                replay = run_replay(config, fresh, CANDIDATE_MODULE, timeout_s)
+                if replay.status != "ran":
+                    status, why = _from_cold(replay, "kernel replay of the candidate module failed")
+                    return IndependentVerdict(status="rejected" if status == "error" else status, message=why,
+                                              file=file)
+            checked = run_module(config, fresh, VERIFY_MODULE, verify, timeout_s, olean=False)
+            if checked.status != "ran":
+                status, why = _from_cold(checked, "running the verification module")
+                return IndependentVerdict(status=status, message=why, file=file)
+    status, why, axioms = read_verify(checked.messages, target, print_line, marker=verify_marker)
     if status == "proved":
         status, why = axiom_policy(axioms, allow_native_decide=config.allow_native_decide)
     return IndependentVerdict(status=status, axioms=axioms, message=why, file=file)
 
+
+def _judge_candidate(built: ColdOutcome, marker: str, marker_line: int) -> tuple[VerdictStatus | None, str]:
+    """(status, why) when the candidate run settles the verdict, else (None, "")."""
+    if built.status != "ran":
+        return _from_cold(built, "compiling the candidate module")
+    errors = [m for m in built.messages if m.severity == "error"]
+    if errors:
+        return "failed", f"the candidate module does not compile: {errors[0].data}"
+    if any(is_sorry_warning(m.data) for m in built.messages):
+        return "rejected", "the candidate uses `sorry`"
+    if not reached_end(built.messages, marker, marker_line):
+        return "error", "the candidate run ended without its end marker (it stopped early); not accepting the proof"
+    return None, ""
+
+
+def stage_candidate(built_root: str, fresh_root: str) -> bool:
+    """Copy the candidate's `.olean`, and nothing else, into `fresh_root`; False unless it is a regular file there."""
+    rel = CANDIDATE_MODULE.replace(".", "/") + ".olean"
+    source = Path(built_root) / rel
+    if os.path.realpath(source) != os.path.join(os.path.realpath(built_root), rel) or not source.is_file():
+        return False
+    target = Path(fresh_root) / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target, follow_symlinks=False)
+    return True
 
 __all__ = [
     "CANDIDATE_MODULE",
@@ -242,7 +293,10 @@ __all__ = [
     "candidate_module",
     "independent_verdict",
     "parse_axioms",
+    "new_marker",
+    "reached_end",
     "read_verify",
+    "stage_candidate",
     "trusted_import",
     "verify_module",
 ]

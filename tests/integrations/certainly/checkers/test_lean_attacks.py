@@ -131,6 +131,7 @@ HEADER_ATTACKS = {
     "universe swallows a command": "import Lean\nuniverse u unseal Nat.add",
     "universe swallows a dotted name": "import Lean\nuniverse u Nat.add",
     "open swallows a command": "import Lean\nopen Nat with_weak_namespace Foo",
+    "open Lean's meta namespaces": "import Lean\nopen Lean.Elab Std",
 }
 
 STATEMENT_ATTACKS = {
@@ -233,7 +234,7 @@ async def test_honest_scoped_and_instance_decls_reach_lean(tmp_path: Path) -> No
 
 
 async def test_honest_header_universes_and_open_lists_reach_lean(tmp_path: Path) -> None:
-    header = "import Lean\nuniverse u v\nopen Nat (succ)\nopen Nat hiding add\nopen Lean.Elab Std\nset_option pp.all false"
+    header = "import Lean\nuniverse u v\nopen Nat (succ)\nopen Nat hiding add\nopen Function Std\nset_option pp.all false"
     await _honest(tmp_path, BASE.model_copy(update={"header": header}), HONEST)
 
 
@@ -251,3 +252,53 @@ async def test_honest_proof_with_interpolated_strings(tmp_path: Path) -> None:
 async def test_honest_term_proof_with_strings_and_comments(tmp_path: Path) -> None:
     proof = 'by\n  -- sorry is not used here\n  have _h : "sorry" = "sorry" := rfl\n  /- admit -/ decide'
     await _honest(tmp_path, BASE, proof)
+
+
+RT13_F1 = ("open Lean Elab Tactic Meta in\ndef scillmHelper : TacticM Unit := do\n"
+           "  let opt : Name := Name.mkStr (Name.mkSimple \"debug\") (\"skipKernel\" ++ \"TC\")\n"
+           "  withOptions (fun o => o.setBool opt true) (addDecl decl)\n  replaceMainGoal []")
+RT13_ATTACKS = {
+    "aesop runs a TacticM def": (dict(decls=RT13_F1, statement="(1 : ℕ) = 2"),
+                                 "by aesop (add safe tactic scillmHelper)"),
+    "linarith preprocessor runs MetaM": (dict(statement="(2 : ℚ) ≤ 1"), (
+        "by\n  linarith (config := { preprocessors := [{ name := \"p\", transform := fun g _ => do\n"
+        "      Lean.withOptions id <| Lean.addDecl d\n      pure [] }] })")),
+    "solve_by_elim discharge closure": (dict(statement="(1 : ℕ) = 2"),
+                                        "by solve_by_elim (config := { discharge := fun _ => pure none })"),
+    "eval% runs unsafe IO": (dict(statement="(1 : ℕ) = 2"), (
+        "by\n  have _x : ℕ := eval% (match unsafeIO (do\n      IO.Process.exit 0 : IO ℕ) with\n"
+        "    | .ok n => n\n    | .error _ => 0)\n  simp")),
+    "dotted name under an imported type": (dict(decls="def Nat.zero.succ : ℕ := 2", statement="Nat.zero.succ = 2"),
+                                           "rfl"),
+    "dot notation under an imported type": (dict(decls="noncomputable def NNReal.val (_ : NNReal) : ℝ := 0",
+                                                 statement="∀ x : NNReal, x.val = 0"), "fun _ => rfl"),
+    "instance on a function type of a declared type": (
+        dict(decls="inductive T | a\ninstance : LE (T → ℕ) := ⟨fun _ _ => True⟩",
+             statement="(fun _ => 1 : T → ℕ) ≤ (fun _ => 0 : T → ℕ)"), "trivial"),
+}
+RT13_CONTROLS = {
+    "aesop with an apply rule": (dict(decls="theorem helper : (1 : ℕ) = 1 := rfl", statement="(1 : ℕ) = 1"),
+                                 "by aesop (add safe apply helper)"),
+    "linarith with a literal config": (dict(statement="(1 : ℚ) ≤ 2"), "by linarith (config := {splitNe := true})"),
+    "simp with a literal config": (dict(statement="(1 : ℕ) = 1"), "by simp (config := {decide := true})"),
+    "dotted name under a declared type": (dict(decls="inductive T | a\ndef T.next : T → T := id",
+                                               statement="T.a.next = T.a"), "rfl"),
+    "helper under Nat the statement does not read": (
+        dict(decls="theorem Nat.helper (n : ℕ) : n + 0 = n := rfl", statement="∀ n : ℕ, n + 0 = n"),
+        "fun n => rfl"),
+    "instance on a declared type": (dict(decls="inductive T | a\ninstance : LE T := ⟨fun _ _ => True⟩",
+                                         statement="T.a ≤ T.a"), "trivial"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RT13_ATTACKS))
+async def test_rt13_attacks_are_rejected_before_lean(tmp_path: Path, name: str) -> None:
+    fields, proof = RT13_ATTACKS[name]
+    status, why = await _refused(tmp_path, BASE.model_copy(update={"header": "import Mathlib", **fields}), proof)
+    assert status == "rejected" and why.startswith("forbidden in the"), why
+
+
+@pytest.mark.parametrize("name", sorted(RT13_CONTROLS))
+async def test_rt13_controls_reach_lean(tmp_path: Path, name: str) -> None:
+    fields, proof = RT13_CONTROLS[name]
+    await _honest(tmp_path, BASE.model_copy(update=fields), proof)

@@ -33,7 +33,7 @@ from scillm.integrations.certainly.checkers.lean_soundness import (
         ("by\n  open Classical\n  simp", "command `open` (only `open ... in` is allowed in a proof)"),
         ("by\n  set_option maxHeartbeats 0\n  simp", "command `set_option` (only `set_option ... in`"),
         ("by exact (unsafe_cast 1 : Nat)", None),
-        ("by exact unsafeCast h", None),
+        ("by exact unsafeCast h", "`unsafeCast` (metaprogramming, IO or evaluation)"),
     ],
 )
 def test_forbidden_constructs_in_proofs(proof: str, what: str | None) -> None:
@@ -120,7 +120,8 @@ def test_an_escaped_keyword_is_an_identifier() -> None:
     assert forbidden_in_proof("fun («theorem» : Nat) => «theorem»") == []
     decls = ("namespace Foo\nstructure Add where\nend Foo\ndef d := fun («namespace» Foo : Nat) => 0\n"
              "instance : Add Nat := ⟨Nat.sub⟩")
-    assert [v.what.split(":")[0] for v in forbidden_in_decls(decls)] == ["`instance` of `Add Nat`"]
+    assert [v.what.split(":")[0] for v in forbidden_in_decls(decls, statement="True")] == [
+        "`instance` of `Add Nat`"]
     assert [v.what.split(" (")[0] for v in forbidden_in_decls("@[simp, «]», csimp] theorem t : 1 = 1 := rfl")] == [
         "attribute `]`", "attribute `csimp`"]
 
@@ -154,7 +155,7 @@ def test_balanced_scopes_and_open_in_pass() -> None:
              "section\nvariable (n : Nat)\nend\nnoncomputable section S\ndef z := 3\nend S\n"
              "mutual\ndef f : Nat → Nat\n  | 0 => 0\n  | n + 1 => g n\ndef g : Nat → Nat\n  | 0 => 0\n  | n + 1 => f n\nend\n"
              "open Nat in\ntheorem t : succ 0 = 1 := rfl\ndef w := open Nat in succ 0")
-    assert forbidden_in_decls(decls) == []
+    assert forbidden_in_decls(decls, statement="True") == []
 
 
 @pytest.mark.parametrize(
@@ -201,10 +202,25 @@ def test_balanced_scopes_and_open_in_pass() -> None:
         ("structure X where\nnamespace N\ndef X := Nat\nend N\ninstance : Add X := ⟨fun a _ => a⟩", False),
         ("structure X where\nnamespace N\nabbrev Y := Nat\nend N\nopen N in\ninstance : Add X := ⟨fun a _ => a⟩",
          True),
+        ("inductive T | a\ninstance : LE (T → ℕ) := ⟨fun _ _ => True⟩", False),
+        ("inductive T | a\ninstance : Add (T × ℕ) := ⟨fun _ _ => (T.a, 0)⟩", False),
+        ("inductive T | a\ninstance : Add (T ⊕ ℕ) := ⟨fun f _ => f⟩", False),
+        ("inductive T | a\ninstance : Add ((T → ℕ) → ℕ) := ⟨fun f _ => f⟩", False),
+        ("inductive T | a\ninstance : HAdd (T → ℕ) (T → ℕ) (T → ℕ) := ⟨fun f _ => f⟩", False),
+        ("inductive T | a\ninstance : Coe (T → ℕ) ℕ := ⟨fun _ => 0⟩", False),
+        ("inductive T | a\ninstance : Add (T -> ℕ) := ⟨fun f _ => f⟩", False),
+        ("inductive T | a\ninstance : Add ((T) → ℕ) := ⟨fun f _ => f⟩", False),
+        ("inductive T | a\ninstance : Add (T <| ℕ) := ⟨fun f _ => f⟩", False),
+        ("inductive T (n : ℕ) | a\ninstance : Add (T 2 × ℕ) := ⟨fun f _ => f⟩", False),
+        ("inductive T (n : ℕ) | a\ninstance : Add (T 2) := ⟨fun f _ => f⟩", True),
+        ("inductive T (α : Type) | a\ninstance : Add (T (ℕ → ℕ)) := ⟨fun f _ => f⟩", True),
+        ("inductive T | a\ninstance : HAdd T (T → ℕ) T := ⟨fun f _ => f⟩", True),
+        ("inductive T | a\ninstance : Coe T (ℕ → ℕ) := ⟨fun _ => id⟩", True),
+        ("inductive T | a\ninstance : Add ((T)) := ⟨fun f _ => f⟩", True),
     ],
 )
 def test_an_instance_is_judged_by_its_conclusion(decls: str, allowed: bool) -> None:
-    found = [v.what for v in forbidden_in_decls(decls)]
+    found = [v.what for v in forbidden_in_decls(decls, statement="True")]
     assert (found == []) == allowed, found
 
 
@@ -254,3 +270,41 @@ def test_an_opaque_body_is_a_top_level_assignment() -> None:
     assert [v.what for v in forbidden_in_decls("opaque bad : (fun (_ : Nat) => False) (let y := 1; y)")] == [
         "`opaque` without a body (give its value with `:=`)"]
     assert forbidden_in_decls("opaque f : Nat → Nat := fun n => let m := n; m") == []
+
+
+@pytest.mark.parametrize(
+    ("decls", "statement", "allowed"),
+    [
+        ("def Nat.zero.succ : ℕ := 2", "Nat.zero.succ = 2", False),
+        ("noncomputable def NNReal.val (_ : NNReal) : ℝ := 0", "∀ x : NNReal, x.val = 0", False),
+        ("namespace Nat\ndef zero.succ : ℕ := 2\nend Nat", "Nat.zero.succ = 2", False),
+        ("namespace Nat.zero\ndef succ : ℕ := 2\nend Nat.zero", "Nat.zero.succ = 2", False),
+        ("namespace Foo\ndef _root_.Nat.zero.succ : ℕ := 2\nend Foo", "Nat.zero.succ = 2", False),
+        ("private def «Nat».«zero».succ : ℕ := 2", "Nat.zero.succ = 2", False),
+        ("abbrev Int.toNat' (_ : ℤ) : ℕ := 0", "(5 : ℤ).toNat' = 0", False),
+        ("structure Nat.Foo where\n  x : ℕ", "∀ f : Nat.Foo, f.x = f.x", False),
+        ("theorem Nat.helper (n : ℕ) : n + 0 = n := rfl", "∀ n : ℕ, n + 0 = n ∧ Nat.helper n = rfl", False),
+        ("def Nat.zero.succ : ℕ := 2", None, False),
+        ("alias Nat.zero.succ := Nat.two", "Nat.zero.succ = 2", False),
+        ("instance Nat.myInst : Inhabited Bool := ⟨true⟩", "(default : Bool) = instInhabitedBool.default", False),
+        ("class inductive Nat.Good : Prop | yes", "Nat.Good", False),
+        ("mutual\ndef Nat.f : ℕ → ℕ\n  | 0 => 0\n  | n + 1 => Nat.g n\ndef Nat.g : ℕ → ℕ\n  | 0 => 1\n  | n + 1 => "
+         "Nat.f n\nend", "Nat.f 1 = 1", False),
+        ("opaque Nat.zero.succ : ℕ := 2", "Nat.zero.succ = 2", False),
+        ("protected def Nat.zero.succ : ℕ := 2", "Nat.zero.succ = 2", False),
+        ("instance (priority := low) Nat.zero.succ : Inhabited Bool := ⟨true⟩", "Nat.zero.succ.default = true", False),
+        ("def myval : ℕ := 2\ndef Nat.zero.succ : ℕ := myval", "Nat.zero.succ = myval", False),
+        ("namespace Foo\ndef Nat.zero.succ : ℕ := 2\nend Foo", "Foo.Nat.zero.succ = 2", False),
+        ("inductive T | a\ndef T.next : T → T := id", "T.next T.a = T.a", True),
+        ("inductive T | a\nnamespace T\ndef next : T → T := id\nend T", "T.a.next = T.a", True),
+        ("def f : ℕ := 1\ndef f.twice : ℕ := 2", "f.twice = 2", True),
+        ("theorem Nat.helper (n : ℕ) : n + 0 = n := rfl", "∀ n : ℕ, n + 0 = n", True),
+        ("namespace Foo\ndef two : ℕ := 2\nend Foo", "(1 : ℕ) + 1 = 2", True),
+        ("def two : ℕ := 2", "two = 2", True),
+        ("structure S where\n  val : ℕ", "∀ s : S, s.val = s.val", True),
+    ],
+)
+def test_decls_may_not_name_things_inside_an_imported_namespace(decls: str, statement: str | None,
+                                                               allowed: bool) -> None:
+    found = [v.what for v in forbidden_in_decls(decls, statement=statement)]
+    assert (found == []) == allowed, found

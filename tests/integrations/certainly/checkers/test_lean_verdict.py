@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from scillm.integrations.certainly.checkers import lean_verdict
 from scillm.integrations.certainly.checkers.lean import LeanChecker, LeanConfig
+from scillm.integrations.certainly.checkers.lean_cold import ColdOutcome
 from scillm.integrations.certainly.checkers.lean_repl import ReplMessage
 from scillm.integrations.certainly.checkers.lean_verdict import (
+    IndependentVerdict,
     axiom_policy,
     candidate_module,
     independent_verdict,
@@ -141,3 +144,80 @@ async def test_real_lean_verdict() -> None:
     assert classical.ok and "Classical.choice" in classical.axioms
     assert with_decls.ok, with_decls.first_error
     assert not hidden_hypothesis.ok, "a theorem that gained a hypothesis does not have the problem's statement"
+
+
+class _FakeLean:
+    """Stands in for `run_module`: records what each run's root held and answers as Lean would, or as told."""
+
+    def __init__(self, *, candidate_marker: bool = True, verify_marker: bool = True, litter: bool = True,
+                 symlink: bool = False) -> None:
+        self.candidate_marker, self.verify_marker = candidate_marker, verify_marker
+        self.litter, self.symlink = litter, symlink
+        self.runs: list[tuple[str, str, list[str]]] = []
+
+    def __call__(self, config: LeanConfig, root: str, module: str, text: str, timeout_s: float, *,
+                 olean: bool) -> ColdOutcome:
+        held = sorted(str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file())
+        self.runs.append((module, root, held))
+        base = Path(root) / module.replace(".", "/")
+        base.parent.mkdir(parents=True, exist_ok=True)
+        base.with_suffix(".lean").write_text(text)
+        last = text.count("\n")
+        marker = text.splitlines()[-1].removeprefix('#print "').removesuffix('"')
+        if olean:
+            if self.symlink:
+                (base.parent / "elsewhere.olean").write_bytes(b"olean")
+                base.with_suffix(".olean").symlink_to(base.parent / "elsewhere.olean")
+            else:
+                base.with_suffix(".olean").write_bytes(b"olean")
+            if self.litter:
+                (base.parent / "Verify.olean").write_bytes(b"forged")
+                (Path(root) / "Mathlib.olean").write_bytes(b"forged")
+            return ColdOutcome("ran", messages=[_msg(last, marker)] if self.candidate_marker else [])
+        answer = _msg(last - 1, f"'{TARGET}' does not depend on any axioms")
+        return ColdOutcome("ran", messages=[answer, *([_msg(last, marker)] if self.verify_marker else [])])
+
+
+def _fake_verdict(monkeypatch: pytest.MonkeyPatch, fake: _FakeLean) -> IndependentVerdict:
+    monkeypatch.setattr(lean_verdict, "run_module", fake)
+    monkeypatch.setattr(lean_verdict, "_runnable", lambda cmd: True)
+    return independent_verdict(PROBLEM, "by simp [two]", timeout_s=5, config=LeanConfig(lean_cmd=("lean",)))
+
+
+def test_verify_runs_in_a_fresh_root_holding_only_the_candidate_olean(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _FakeLean()
+    verdict = _fake_verdict(monkeypatch, fake)
+    assert verdict.status == "proved", verdict.message
+    (candidate, built, _), (verify, fresh, held) = fake.runs
+    assert (candidate, verify) == ("ScillmCheck.Candidate", "ScillmCheck.Verify")
+    assert fresh != built and held == ["ScillmCheck/Candidate.olean"]
+
+
+def test_a_symlinked_candidate_olean_is_not_staged(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _FakeLean(symlink=True)
+    verdict = _fake_verdict(monkeypatch, fake)
+    assert verdict.status == "error" and len(fake.runs) == 1
+
+
+def test_a_candidate_run_that_ends_early_is_not_proved(monkeypatch: pytest.MonkeyPatch) -> None:
+    verdict = _fake_verdict(monkeypatch, _FakeLean(candidate_marker=False))
+    assert verdict.status == "error" and "end marker" in verdict.message
+
+
+def test_a_verify_run_without_its_end_marker_is_not_proved(monkeypatch: pytest.MonkeyPatch) -> None:
+    verdict = _fake_verdict(monkeypatch, _FakeLean(verify_marker=False))
+    assert verdict.status == "error" and "end marker" in verdict.message
+
+
+def test_markers_are_fresh_per_verdict_and_end_both_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = _fake_verdict(monkeypatch, _FakeLean()), _fake_verdict(monkeypatch, _FakeLean())
+    lines = [[line for line in v.file.splitlines() if line.startswith('#print "')] for v in (first, second)]
+    assert len(lines[0]) == 2 and len(set(lines[0] + lines[1])) == 4
+    text, line = verify_module(PROBLEM, "import Mathlib", marker="m-1")
+    assert text.splitlines()[line - 1].startswith("#print axioms") and text.splitlines()[line] == '#print "m-1"'
+    assert candidate_module(PROBLEM, "by simp [two]", marker="m-2").splitlines()[-1] == '#print "m-2"'
+    good = f"'{TARGET}' depends on axioms: [propext]"
+    assert read_verify([_msg(5, good), _msg(6, "m-1")], TARGET, 5, marker="m-1")[0] == "proved"
+    assert read_verify([_msg(5, good), _msg(6, "m-0")], TARGET, 5, marker="m-1")[0] == "error"
+    assert read_verify([_msg(5, good), _msg(6, "m-1"), _msg(6, "m-1")], TARGET, 5, marker="m-1")[0] == "error"
+    assert read_verify([_msg(5, good), _msg(6, "m-1", "warning")], TARGET, 5, marker="m-1")[0] == "error"
