@@ -253,7 +253,7 @@ class VerdictEngine:
         vseps = [vt.separator(), vt.separator()]
         ask = [vt.locate_line(vseps[0]), "Print Assumptions scillm_check.", vt.locate_line(vseps[1])]
         rseps = [vt.separator(), vt.separator()]
-        scan = recursion_sentences(root, f"{root}.Candidate.{name}", vt.locate_line(rseps[0]),
+        scan = recursion_sentences(root, PROBLEM_ROOT, f"{root}.Candidate.{name}", vt.locate_line(rseps[0]),
                                    vt.locate_line(rseps[1]))
         chk_args = ["-silent", "-o", *paths, "-norec", f"{PROBLEM_ROOT}.Problem", "-norec", f"{root}.Candidate"]
         view = self._coqchk_view(loaded, sandboxed)

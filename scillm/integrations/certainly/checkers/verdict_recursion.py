@@ -1,73 +1,225 @@
-"""Verify.v's reading of the proof term: a `fix` or `cofix` of the proof's own is not trusted.
+"""Verify.v's reading of the proof term: recursion that only the kernel's guard checker vouches for is refused.
 
 Recursion is accepted by Coq's guard checker, and `coqchk` shares it, so a
 guard bug is a proof of `False` that no second kernel check catches: Coq 8.16
 accepts a recursive call on a match over a match (rocq#20455), and later
 releases fixed that one and have others open. The candidate theorem is
-compiled transparent (`Defined`), and an Ltac2 walk over its kernel term (the
-proof's own constants, made by `transparent_abstract`, unfolded) finds every
-`Fix`/`CoFix` node. One is accepted only when it is, syntactically, the body
-of a constant outside the candidate of the name it carries: a library or
-decls function that `cbv` or `unfold` put there, guard-checked when it was
-defined. An opaque constant of the proof's own (`abstract`) cannot be read,
-so it counts as recursion. Bodies are taken by delta alone, without reducing
-them, since a term accepted through a guard bug need not normalize.
+compiled transparent (`Defined`), and so are the decls' proofs
+(`transparent_proofs`); an Ltac2 walk over the theorem's kernel term, and
+over every constant of the problem or the candidate it reaches, finds each
+`Fix`/`CoFix` node. A fix that is, syntactically, the body of a library
+constant of the name it carries (what `cbv` or `unfold` of a library
+function put there) was checked when the library was built. Any other fix
+of the decls (or a decls body the proof unfolded) must pass a structural
+check that shares nothing with the kernel's: its decreasing argument is a
+lambda of its body, and every call of the block's functions has, in that
+argument's place, a variable that a match on the decreasing argument (or
+on such a variable) binds to a constructor argument of the same inductive.
+The proof's own fixes, cofixes and opaque constants are refused outright.
+Bodies are taken by delta alone, without reducing them, since a term
+accepted through a guard bug need not normalize.
 """
 
 from __future__ import annotations
 
 import re
 
-_SCAN = r"""Ltac2 scillm_own (k : constant) : bool :=
-  match Env.path (Std.ConstRef k) with r :: _ => Ident.equal r @ROOT | [] => false end.
+from scillm.integrations.certainly.checkers.sentences import split_sentences
+from scillm.integrations.certainly.checkers.vernac import classify
+
+_SCAN = r"""Ltac2 Type scillm_st := [ StOther | StRec (int, int) | StDec (int, inductive) | StSub (int, inductive) ].
+Ltac2 Type scillm_memo := { mutable scillm_done : constr list }.
+Ltac2 scillm_root (k : constant) : ident option :=
+  match Env.path (Std.ConstRef k) with r :: _ => Some r | [] => None end.
+Ltac2 scillm_in (k : constant) (root : ident) : bool :=
+  match scillm_root k with Some r => Ident.equal r root | None => false end.
+Ltac2 scillm_own (k : constant) : bool := Bool.or (scillm_in k @CROOT) (scillm_in k @PROOT).
 Ltac2 scillm_body (k : constant) : constr option :=
   let c := Env.instantiate (Std.ConstRef k) in
   let b := Std.eval_cbv { Std.rBeta := false; Std.rMatch := false; Std.rFix := false; Std.rCofix := false;
                           Std.rZeta := false; Std.rDelta := false; Std.rConst := [Std.ConstRef k] } c in
   if Constr.equal b c then None else Some b.
-Ltac2 scillm_defined (c : constr) (name : ident option) : bool :=
+(* 0: a library constant's body; 1: a decls constant's body; 2: neither *)
+Ltac2 scillm_defined (c : constr) (name : ident option) : int :=
   match name with
-  | None => false
-  | Some id => List.exist (fun r => match r with
-      | Std.ConstRef k => if scillm_own k then false else
-          match scillm_body k with Some b => Constr.equal b c | None => false end
-      | _ => false end) (Env.expand [id])
+  | None => 2
+  | Some id => List.fold_left (fun best r => match r with
+      | Std.ConstRef k => if scillm_in k @CROOT then best else
+          match scillm_body k with
+          | Some b => if Constr.equal b c then (if scillm_in k @PROOT then (if Int.equal best 0 then 0 else 1) else 0) else best
+          | None => best end
+      | _ => best end) (Env.expand [id]) 2
   end.
-Ltac2 rec scillm_recursion (c : constr) : bool :=
+Ltac2 scillm_head (t : constr) : inductive option :=
+  match Constr.Unsafe.kind t with
+  | Constr.Unsafe.Ind i _ => Some i
+  | Constr.Unsafe.App f _ => match Constr.Unsafe.kind f with Constr.Unsafe.Ind i _ => Some i | _ => None end
+  | _ => None
+  end.
+Ltac2 scillm_same (a : inductive option) (b : inductive) : bool :=
+  match a with Some i => Ind.equal i b | None => false end.
+Ltac2 rec scillm_prods (t : constr) : int :=
+  match Constr.Unsafe.kind t with Constr.Unsafe.Prod _ b => Int.add 1 (scillm_prods b) | _ => 0 end.
+(* The number of parameters of the matched inductive, read from the return clause `fun indices (x : I ps is) => P`. *)
+Ltac2 rec scillm_params (ret : constr) (lams : int) : int :=
+  match Constr.Unsafe.kind ret with
+  | Constr.Unsafe.Lambda b body =>
+      match Constr.Unsafe.kind body with
+      | Constr.Unsafe.Lambda _ _ => scillm_params body (Int.add lams 1)
+      | _ => match Constr.Unsafe.kind (Constr.Binder.type b) with
+             | Constr.Unsafe.App _ args => Int.sub (Array.length args) lams
+             | _ => Int.sub 0 lams
+             end
+      end
+  | _ => -1
+  end.
+Ltac2 scillm_status (ctx : scillm_st list) (k : int) : scillm_st :=
+  match List.nth_opt ctx (Int.sub k 1) with Some s => s | None => StOther end.
+Ltac2 scillm_sub_of (ctx : scillm_st list) (c : constr) (id : int) : bool :=
   match Constr.Unsafe.kind c with
-  | Constr.Unsafe.Evar _ args => Array.exist scillm_recursion args
-  | Constr.Unsafe.Cast a _ t => Bool.or (scillm_recursion a) (scillm_recursion t)
-  | Constr.Unsafe.Prod b t => Bool.or (scillm_recursion (Constr.Binder.type b)) (scillm_recursion t)
-  | Constr.Unsafe.Lambda b t => Bool.or (scillm_recursion (Constr.Binder.type b)) (scillm_recursion t)
-  | Constr.Unsafe.LetIn b v t =>
-      Bool.or (scillm_recursion (Constr.Binder.type b)) (Bool.or (scillm_recursion v) (scillm_recursion t))
-  | Constr.Unsafe.App f args => Bool.or (scillm_recursion f) (Array.exist scillm_recursion args)
-  | Constr.Unsafe.Constant k _ =>
-      if scillm_own k then match scillm_body k with Some b => scillm_recursion b | None => true end else false
-  | Constr.Unsafe.Case _ ret inv scrut branches =>
-      Bool.or (scillm_recursion ret) (Bool.or (scillm_recursion scrut) (Bool.or
-        (Array.exist scillm_recursion branches)
-        (match inv with Constr.Unsafe.CaseInvert idx => Array.exist scillm_recursion idx | _ => false end)))
-  | Constr.Unsafe.Fix _ i bs _ => Bool.neg (scillm_defined c (Constr.Binder.name (Array.get bs i)))
-  | Constr.Unsafe.CoFix i bs _ => Bool.neg (scillm_defined c (Constr.Binder.name (Array.get bs i)))
-  | Constr.Unsafe.Proj _ x => scillm_recursion x
-  | Constr.Unsafe.Array _ elems d t =>
-      Bool.or (Array.exist scillm_recursion elems) (Bool.or (scillm_recursion d) (scillm_recursion t))
+  | Constr.Unsafe.Rel k => match scillm_status ctx k with StSub j _ => Int.equal j id | _ => false end
   | _ => false
+  end.
+(* bad c: a fix or cofix the kernel's guard checker alone vouches for. `strict` is true inside the decls' constants,
+   where a fix must pass the structural check below; in the proof's own term only a library's or a decls body is
+   accepted (and the latter is checked). *)
+Ltac2 rec scillm_bad (memo : scillm_memo) (strict : bool) (ctx : scillm_st list) (c : constr) : bool :=
+  let walk := scillm_bad memo strict ctx in
+  let under := fun (b : constr) (t : constr) => Bool.or (walk b) (scillm_bad memo strict (StOther :: ctx) t) in
+  match Constr.Unsafe.kind c with
+  | Constr.Unsafe.Rel k => match scillm_status ctx k with StRec _ _ => true | _ => false end
+  | Constr.Unsafe.Evar _ args => Array.exist walk args
+  | Constr.Unsafe.Cast a _ t => Bool.or (walk a) (walk t)
+  | Constr.Unsafe.Prod b t => under (Constr.Binder.type b) t
+  | Constr.Unsafe.Lambda b t => under (Constr.Binder.type b) t
+  | Constr.Unsafe.LetIn b v t => Bool.or (walk v) (under (Constr.Binder.type b) t)
+  | Constr.Unsafe.App f args =>
+      match Constr.Unsafe.kind f with
+      | Constr.Unsafe.Rel k =>
+          match scillm_status ctx k with
+          | StRec id arg =>
+              if Int.lt arg (Array.length args) then
+                if scillm_sub_of ctx (Array.get args arg) id then Array.exist walk args else true
+              else true
+          | _ => Array.exist walk args
+          end
+      | _ => Bool.or (walk f) (Array.exist walk args)
+      end
+  | Constr.Unsafe.Constant k _ =>
+      if scillm_own k then
+        if List.exist (fun d => Constr.equal d c) (memo.(scillm_done)) then false else
+        (memo.(scillm_done) := c :: memo.(scillm_done);
+         match scillm_body k with
+         | Some b => scillm_bad memo (scillm_in k @PROOT) [] b
+         | None => true
+         end)
+      else false
+  | Constr.Unsafe.Case _ ret inv scrut branches =>
+      Bool.or (walk ret) (Bool.or (walk scrut) (Bool.or
+        (match inv with Constr.Unsafe.CaseInvert idx => Array.exist walk idx | _ => false end)
+        (scillm_branches memo strict ctx ret scrut branches)))
+  | Constr.Unsafe.Fix structs i bs bodies =>
+      let name := Constr.Binder.name (Array.get bs i) in
+      let known := scillm_defined c name in
+      if Int.equal known 0 then false
+      else if Bool.or strict (Int.equal known 1) then scillm_fix memo ctx structs bs bodies
+      else true
+  | Constr.Unsafe.CoFix i bs _ => Bool.neg (Int.equal (scillm_defined c (Constr.Binder.name (Array.get bs i))) 0)
+  | Constr.Unsafe.Proj _ x => walk x
+  | Constr.Unsafe.Array _ elems d t => Bool.or (Array.exist walk elems) (Bool.or (walk d) (walk t))
+  | _ => false
+  end
+(* A match on the decreasing argument or a subterm of it binds the constructor's arguments of that inductive type as
+   subterms; anything else the branches bind is not one. *)
+with scillm_branches (memo : scillm_memo) (strict : bool) (ctx : scillm_st list) (ret : constr) (scrut : constr)
+    (branches : constr array) : bool :=
+  let plain := fun _ => Array.exist (scillm_bad memo strict ctx) branches in
+  match Constr.Unsafe.kind scrut with
+  | Constr.Unsafe.Rel k =>
+      let st := scillm_status ctx k in
+      let found := match st with StDec id ind => Some (id, ind) | StSub id ind => Some (id, ind) | _ => None end in
+      match found with
+      | None => plain ()
+      | Some p =>
+          let (id, ind) := p in
+          let nparams := scillm_params ret 0 in
+          if Int.lt nparams 0 then true else
+          let bad := Array.mapi (fun n br =>
+            let cons := Constr.Unsafe.constructor ind n in
+            let nargs := Int.sub (scillm_prods (Constr.type (Env.instantiate (Std.ConstructRef cons)))) nparams in
+            scillm_pattern memo strict ctx id ind nargs br) branches in
+          Array.exist (fun x => x) bad
+      end
+  | _ => plain ()
+  end
+with scillm_pattern (memo : scillm_memo) (strict : bool) (ctx : scillm_st list) (id : int) (ind : inductive)
+    (nargs : int) (br : constr) : bool :=
+  if Int.le nargs 0 then scillm_bad memo strict ctx br else
+  match Constr.Unsafe.kind br with
+  | Constr.Unsafe.Lambda b t =>
+      let ty := Constr.Binder.type b in
+      let st := if scillm_same (scillm_head ty) ind then StSub id ind else StOther in
+      Bool.or (scillm_bad memo strict ctx ty) (scillm_pattern memo strict (st :: ctx) id ind (Int.sub nargs 1) t)
+  | _ => scillm_bad memo strict ctx br
+  end
+(* A fix block passes when each body takes its decreasing argument as a lambda and calls the block's functions only on
+   subterms of it. *)
+with scillm_fix (memo : scillm_memo) (ctx : scillm_st list) (structs : int array) (bs : binder array)
+    (bodies : constr array) : bool :=
+  let id := List.length ctx in
+  let n := Array.length bs in
+  if Array.exist (fun b => scillm_bad memo true ctx (Constr.Binder.type b)) bs then true else
+  let inner := List.append (List.rev (List.init n (fun j => StRec id (Array.get structs j)))) ctx in
+  Array.exist (fun x => x) (Array.mapi (fun j body => scillm_fbody memo inner id (Array.get structs j) body) bodies)
+with scillm_fbody (memo : scillm_memo) (ctx : scillm_st list) (id : int) (arg : int) (body : constr) : bool :=
+  match Constr.Unsafe.kind body with
+  | Constr.Unsafe.Lambda b t =>
+      let ty := Constr.Binder.type b in
+      if scillm_bad memo true ctx ty then true else
+      if Int.equal arg 0 then
+        match scillm_head ty with
+        | Some ind => scillm_bad memo true (StDec id ind :: ctx) t
+        | None => true
+        end
+      else scillm_fbody memo (StOther :: ctx) id (Int.sub arg 1) t
+  | Constr.Unsafe.LetIn b v t =>
+      Bool.or (scillm_bad memo true ctx v) (Bool.or (scillm_bad memo true ctx (Constr.Binder.type b))
+        (scillm_fbody memo (StOther :: ctx) id arg t))
+  | _ => true
+  end.
+Ltac2 scillm_recursion (c : constr) : bool :=
+  match Constr.Unsafe.kind c with
+  | Constr.Unsafe.Constant k _ =>
+      match scillm_body k with Some b => scillm_bad { scillm_done := [c] } false [] b | None => true end
+  | _ => true
   end."""
 
 _ANSWER = re.compile(r"\s*- : bool = (true|false)\s*")
 
 #: What the verdict says when the scan finds recursion of the proof's own.
-MESSAGE = ("the proof defines its own recursion (a `fix`/`cofix` that is not the body of a defined function, or "
-           "`abstract`), which rests on the kernel's guard checker alone, and that has known soundness bugs "
-           "(rocq#20455 in Coq 8.16, coqchk included); recurse with `induction` or a function of the decls")
+MESSAGE = ("the proof relies on recursion that only the kernel's guard checker vouches for (the proof's own `fix` "
+           "or `cofix`, `abstract`, an opaque decls proof, or a decls `fix` whose recursive calls are not on "
+           "variables a match on its decreasing argument binds), and that checker, coqchk's too, has known "
+           "soundness bugs (rocq#20455 in Coq 8.16); recurse with `induction`, and write decls recursion "
+           "structurally")
 
 
-def recursion_sentences(candidate_root: str, theorem: str, before: str, after: str) -> list[str]:
+def recursion_sentences(candidate_root: str, problem_root: str, theorem: str, before: str, after: str) -> list[str]:
     """The scan of `theorem` (its full name) as the last sentences of Verify.v, answered between two `Locate`s."""
-    return ["From Ltac2 Require Import Ltac2.", _SCAN.replace("@ROOT", f"@{candidate_root}"), before,
-            f"Ltac2 Eval (scillm_recursion constr:({theorem})).", after]
+    scan = _SCAN.replace("@CROOT", f"@{candidate_root}").replace("@PROOT", f"@{problem_root}")
+    return ["From Ltac2 Require Import Ltac2.", scan, before, f"Ltac2 Eval (scillm_recursion constr:({theorem})).",
+            after]
+
+
+def transparent_proofs(decls: str) -> str:
+    """The decls with each bare `Qed.` as `Defined.`, so the walk can read the proof terms they make (a proof left
+    opaque, by `Time Qed` or `abstract`, is unreadable, so the walk refuses it when the proof uses it)."""
+    out = []
+    for sentence in split_sentences(decls):
+        cmd = classify(sentence)
+        words = [w for w in (word.rstrip(".") for word in cmd.words) if w]
+        out.append("Defined." if words == ["Qed"] and not cmd.prefixes and not cmd.attributes else sentence.text)
+    return "\n".join(out)
 
 
 def recursion_answer(region: str) -> bool | None:

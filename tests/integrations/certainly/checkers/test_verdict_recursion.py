@@ -93,3 +93,63 @@ def test_an_honest_proof_by_fix_is_refused_and_says_why() -> None:
 ])
 def test_the_scan_answer_is_read_exactly(region: str, answer: bool | None) -> None:
     assert recursion_answer(region) is answer
+
+
+_ISSUE_FIXPOINT = (
+    "Definition not_zero n := match n with | 0 => False | S _ => True end.\n"
+    "Definition not_one n := match n with | 0 => False | S n => not_zero n end.\n"
+    "Fixpoint issue (n : nat) {struct n} : not_zero n -> False :=\n"
+    "  match n as n0 return (not_zero n0 -> False) with\n"
+    "  | O => fun h : not_zero O => h\n"
+    "  | S subn => fun _ : not_zero (S subn) =>\n"
+    "      let f : forall (b : bool) (_ : b = true) (x : nat) (_ : not_one x), False :=\n"
+    "        fun (b : bool) (e : b = true) (x : nat) (Hx : not_one x) =>\n"
+    "        let arg : nat := match (match b return nat with | true => x | false => subn end) return nat with\n"
+    "                         | O => subn | S subsubn => subsubn end in\n"
+    "        issue arg\n"
+    "          (@eq_ind_r bool true\n"
+    "             (fun b0 : bool => not_zero (match (match b0 return nat with | true => x | false => subn end)\n"
+    "                                          return nat with | O => subn | S subsubn => subsubn end))\n"
+    "             (match x as n0 return (not_one n0 -> not_zero (match n0 return nat with | O => subn\n"
+    "                                                                 | S subsubn => subsubn end)) with\n"
+    "              | O => fun Hx0 : not_one O => False_ind _ Hx0\n"
+    "              | S n0 => fun Hx0 : not_one (S n0) => Hx0\n"
+    "              end Hx) b e) in\n"
+    "      f true eq_refl 5 I\n"
+    "  end.")
+_INNER = FIX_TACTIC[FIX_TACTIC.index("{ ") + 2: FIX_TACTIC.index(" }")]
+
+
+@pytest.mark.parametrize(("decls", "statement", "proof"), [
+    (_ISSUE_FIXPOINT, "1 = 2", "exact (False_ind _ (issue 1 I))."),
+    ("Lemma helper : False.\nProof.\n" + FIX_TACTIC + "\nQed.", "1 = 2", "exfalso. exact helper."),
+    (f"Definition issue : forall n : nat, {_SPEC} -> False.\nProof.\n{_INNER}\nDefined.", "False",
+     "exact (issue 1 I)."),
+    ("Lemma helper : forall m : nat, m + 1 = m.\nProof.\nintros m. exfalso.\n"
+     + FIX_TACTIC.replace("exfalso. exact (H 1 I).", "exact (H 1 I).") + "\nQed.\nHint Resolve helper : core.",
+     "forall n : nat, n + 1 = n", "auto."),
+])
+def test_the_decls_own_recursion_through_the_guard_bug_is_not_proved(decls: str, statement: str, proof: str) -> None:
+    v = independent_verdict(Problem(decls=decls, statement=statement), proof)
+    assert v.status == "rejected" and "recursion" in v.message, v
+
+
+@pytest.mark.parametrize(("decls", "statement", "proof"), [
+    ("Fixpoint fib (n : nat) : nat := match n with 0 | 1 => n | S (S k as m) => fib m + fib k end.", "fib 10 = 55",
+     "reflexivity."),
+    ("Inductive tree := Leaf | Node (l : tree) (x : nat) (r : tree).\nFixpoint size (t : tree) : nat := "
+     "match t with Leaf => 0 | Node l _ r => size l + 1 + size r end.", "size (Node Leaf 1 (Node Leaf 2 Leaf)) = 2",
+     "reflexivity."),
+    ("Fixpoint add2 (n : nat) : nat -> nat := match n with 0 => fun m => m | S k => fun m => S (add2 k m) end.",
+     "forall m, add2 2 m = S (S m)", "reflexivity."),
+    ("Fixpoint ev (n : nat) : bool := match n with 0 => true | S k => od k end\n"
+     "with od (n : nat) : bool := match n with 0 => false | S k => ev k end.", "ev 10 = true", "reflexivity."),
+    ("Fixpoint len {A} (l : list A) : nat := match l with nil => 0 | cons _ t => S (len t) end.",
+     "forall A (l : list A), len l = length l", "induction l. reflexivity. simpl. rewrite IHl. reflexivity."),
+    ("Fixpoint dbl (n : nat) := match n with 0 => 0 | S k => S (S (dbl k)) end.\n"
+     "Lemma dbl_plus : forall n, dbl n = n + n.\nProof. induction n. reflexivity. simpl. rewrite IHn. "
+     "rewrite <- plus_n_Sm. reflexivity. Qed.", "dbl 21 = 42", "rewrite dbl_plus. reflexivity."),
+])
+def test_structural_decls_recursion_and_decls_lemmas_are_proved(decls: str, statement: str, proof: str) -> None:
+    v = independent_verdict(Problem(decls=decls, statement=statement), proof)
+    assert v.status == "proved", v
