@@ -134,7 +134,7 @@ def test_local_decls_serve_the_proof_but_cannot_change_the_statement(case: str, 
     assert good["status"] == "proved", (case, good["explanation"], good["attempts"])
 
 
-_LE_CLASS = 'Class Le (A : Type) := le_op : A -> A -> Prop.\nInfix "<<=" := le_op (at level 70).'
+_LE_CLASS = 'Class Le (A : Type) := le_op : A -> A -> Prop.\nInfix "≼" := le_op (at level 70).'  # a token new to the header
 # Coercions, instances and `Arguments` in decls: they may not silently change how the statement elaborates.
 MACHINERY_CASES = [
     ("decls-coercion-inserted", _item("false", "exact I.", decls="Coercion bool_true (b : bool) : Prop := True."),
@@ -142,7 +142,7 @@ MACHINERY_CASES = [
            decls="Definition holds (b : bool) : Prop := b = true. Coercion holds : bool >-> Sortclass.")),
     ("decls-instance-inserted", _item("le_op 3 1", "exact I.",
                                       decls=_LE_CLASS + "\n#[export] Instance le_true : Le nat := fun _ _ => True."),
-     _item("@le_op nat le_nat 1 3 /\\ 1 <<= 3", "split; unfold le_op, le_nat; repeat constructor.",
+     _item("@le_op nat le_nat 1 3 /\\ 1 ≼ 3", "split; unfold le_op, le_nat; repeat constructor.",
            decls=_LE_CLASS + "\n#[export] Instance le_nat : Le nat := le.")),
     ("decls-arguments-of-a-header-word", _item("forall l : list nat, length l = length l /\\ mine = 0",
                                               "intros l. split; reflexivity.",

@@ -48,7 +48,7 @@ def notation_terminals(decls: str) -> list[str]:
         # A name of the notation is a variable when its interpretation uses it; a reserved notation has none yet.
         interpretation = body.split(":=", 1)[1] if ":=" in body else None
         variables = set(_IDENT.findall(interpretation)) if interpretation is not None else None
-        for part in ([notation] if words[0] == "Infix" else notation.split()):
+        for part in ([notation.strip()] if words[0] == "Infix" else notation.split()):  # Coq trims an infix
             quoted = len(part) > 2 and part[0] == part[-1] == "'"
             token = part[1:-1] if quoted else part
             if not token or (not quoted and _IDENT.fullmatch(token) and (variables is None or token in variables)):

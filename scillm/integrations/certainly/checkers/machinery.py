@@ -109,9 +109,19 @@ def inserted_machinery(before: Registry, after: Registry, statement: str, named:
     return None
 
 
-_GROUP = re.compile(r"For (.+?) -> ")
+_GROUP = re.compile(r"For (.+?) ->(?: |$)")
 _ENTRY_END = re.compile(r"(?<=, id\)) ")
-_ENTRY_NAME = re.compile(r"^(?:\(\*external\*\) )?(?:\w+ )*?@?([^\W\d][\w'.]*)")
+_NAME = re.compile(r"[^\W\d][\w'.]*")
+
+
+def _entry_name(entry: str) -> str | None:
+    """The instance an entry applies: the last name of its tactic (`simple apply @eq_equivalence`)."""
+    names = _NAME.findall(entry.split("(level", 1)[0])
+    return names[-1] if names else None
+
+
+def _pattern_names(entry: str) -> set[str]:
+    return set(_NAME.findall(entry.split(", pattern", 1)[-1]))
 
 
 def _entries(hints: str) -> tuple[str, dict[str, list[str]]]:
@@ -126,10 +136,12 @@ def _entries(hints: str) -> tuple[str, dict[str, list[str]]]:
 
 def _settings(text: str) -> list[tuple[str, frozenset[str]]]:
     """Each setting line of the database (`Unfoldable constant definitions: all except: …`, `Cut: …`) as its
-    words up to the names, and the names."""
+    words up to the names (`… definitions: all`), and the names (`all` with no exception lists none)."""
     out = []
     for part in re.split(r"(?=Unfoldable |Cut: )", text):
-        head, _, names = part.partition("except:") if "except:" in part else part.partition(":")
+        head, _, names = part.partition(" except:") if " except:" in part else part.partition(":")
+        if head.startswith("Unfoldable") and ":" not in head:
+            head, names = f"{head}: {names.strip()}", ""
         out.append((head.strip(), frozenset(names.split())))
     return out
 
@@ -142,8 +154,9 @@ def changed_instances(before: str, after: str, declared: frozenset[str]) -> str 
     which then prints qualified, is missing), its settings (unfolding,
     cuts, modes) unchanged but for the names the decls declare (a
     definitional class is opaque to the search), and an entry the decls add
-    must not apply a header instance again (`Existing Instance h | 0`
-    changes its priority).
+    to a header class must be about a type they declare (its pattern names
+    one) and must not apply a header instance again (`Existing Instance h |
+    0` changes its priority).
     """
     settings, old = _entries(before)
     settings_after, new = _entries(after)
@@ -152,7 +165,7 @@ def changed_instances(before: str, after: str, declared: frozenset[str]) -> str 
                                    for a, b in zip(was, now, strict=False)):
         return ("the decls change how typeclass search treats the header's constants (`Typeclasses Opaque`, "
                 "`Hint Cut`, …), which can change the instances the statement is read with")
-    header_names = {m.group(1) for entries in old.values() for e in entries if (m := _ENTRY_NAME.match(e))}
+    header_names = {name for entries in old.values() for e in entries if (name := _entry_name(e))}
     for head, entries in old.items():
         left = list(new.get(head, []))
         for entry in entries:
@@ -160,11 +173,14 @@ def changed_instances(before: str, after: str, declared: frozenset[str]) -> str 
                 return (f"the decls remove or re-declare a header instance for `{head}` "
                         f"(`{entry.split('(level', 1)[0].strip()}`), so the statement may be read with another one")
             left.remove(entry)
-        added = [m.group(1) for e in left if (m := _ENTRY_NAME.match(e))]
-        again = next((name for name in added if name in header_names), None)
-        if again is not None:
-            return (f"the decls declare the header instance `{again}` again (another priority or pattern), so the "
-                    "statement may be read with another instance")
+        for entry in left:
+            name = _entry_name(entry)
+            if name in header_names:
+                return (f"the decls declare the header instance `{name}` again (another priority or pattern), so "
+                        "the statement may be read with another instance")
+            if not _pattern_names(entry) & declared:
+                return (f"the decls add an instance `{name}` of the header's `{head}` for none of their own types, "
+                        "so the statement may be read with it instead of the header's")
     return None
 
 

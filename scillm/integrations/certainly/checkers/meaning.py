@@ -121,16 +121,30 @@ def _defined_names(cmd: Command) -> list[str]:
     inductive = cmd.head in ("Inductive", "CoInductive", "Variant", "Record", "Structure")
     if inductive or cmd.head in ("Fixpoint", "CoFixpoint"):
         starts = ("|", ":=", "with") if inductive else ("with",)
+        matches = 0  # a `with` that closes a `match` starts its branches, not another definition of the block
         for i, w in enumerate(words[:-1]):
-            if w in starts and _IDENT.match(words[i + 1]):
+            if w == "match":
+                matches += 1
+            elif w == "with" and matches:
+                matches -= 1
+                continue
+            if w in starts and _IDENT.match(words[i + 1]) and not (matches and w == "|"):
                 names.append(words[i + 1])
     return names
 
 
-def declared_names(decls: str) -> frozenset[str]:
-    """The short names the decls' definitions, inductives (constructors too) and classes declare."""
+def abbreviations(decls: str) -> frozenset[str]:
+    """The names the decls' abbreviations (`Notation k := O.`) declare."""
     cmds = (classify(s) for s in split_sentences(decls))
-    return frozenset(name for cmd in cmds if cmd.head in _DEFINERS for name in _defined_names(cmd))
+    return frozenset(cmd.words[1] for cmd in cmds
+                     if cmd.head == "Notation" and len(cmd.words) > 1 and _IDENT.match(cmd.words[1]))
+
+
+def declared_names(decls: str) -> frozenset[str]:
+    """The short names the decls' definitions, inductives (constructors too), classes and abbreviations declare."""
+    cmds = (classify(s) for s in split_sentences(decls))
+    defined = {name for cmd in cmds if cmd.head in _DEFINERS for name in _defined_names(cmd)}
+    return frozenset(defined | abbreviations(decls))
 
 
 def meaning_violation(cmd: Command) -> str | None:
@@ -161,4 +175,4 @@ def meaning_violation(cmd: Command) -> str | None:
     return None
 
 
-__all__ = ["PRELUDE_NAMES", "STANDARD_SKELETONS", "declared_names", "meaning_violation", "notation_skeleton"]
+__all__ = ["PRELUDE_NAMES", "STANDARD_SKELETONS", "abbreviations", "declared_names", "meaning_violation", "notation_skeleton"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 import secrets
 import shutil
 import tempfile
@@ -41,7 +42,8 @@ from scillm.integrations.certainly.checkers.machinery import (
     read_registry,
     unnamed_machinery,
 )
-from scillm.integrations.certainly.checkers.meaning import declared_names
+from scillm.integrations.certainly.checkers.meaning import abbreviations, declared_names
+from scillm.integrations.certainly.checkers.verdict_recursion import transparent_proofs
 from scillm.integrations.certainly.models import Problem
 
 VerdictStatus = Literal["proved", "failed", "rejected", "error", "timeout", "env_unavailable"]
@@ -193,7 +195,7 @@ class ProblemStore:
             if run.rc == 0 and not run.timed_out:
                 built = _problem_checks(directory, run.out, queries, seps, vt.argument_names(problem.decls), mseps,
                                         stmt, declared_names(problem.decls))
-                built = _lexing_checks(built, queries, run.out, seps, terminals, stmt, too_many)
+                built = _lexing_checks(built, queries, run.out, seps, terminals, stmt, too_many, problem.decls)
                 return _scope_checks(built, run.out, use, sseps)
             shutil.rmtree(directory, ignore_errors=True)
             if run.timed_out:
@@ -251,7 +253,7 @@ def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str,
     if sseps:
         chunks += [(vt.locate_line(sseps[0]), "probe"), ("Print Scopes.", "probe"), (vt.locate_line(sseps[1]), "probe")]
     if decls.strip():
-        chunks.append((vt.exported_decls(decls), "decls"))
+        chunks.append((transparent_proofs(vt.exported_decls(decls)), "decls"))
     if sseps:
         chunks += [(ln, "after") for ln in vt.locate_sentences([(t, f"Locate {t}.") for t in targets], sseps[2:])]
     chunks += [(ln, "after") for ln in vt.locate_sentences(queries, after)]
@@ -294,13 +296,20 @@ def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], se
 
 
 def _lexing_checks(built: Built, queries: list[tuple[str, str]], out: str, seps: list[str], terminals: list[str],
-                   stmt: str, too_many: bool) -> Built:
+                   stmt: str, too_many: bool, decls: str) -> Built:
     """`built` with the decls' notation tokens judged against the header's (`decls_tokens`), and a statement
     with more words than `Locate` reads refused, when the statement needs the decls."""
     if built.directory is None or built.meaning_change is not None:
         return built
     change = None
-    if too_many:
+    # An abbreviation or a keyword of the decls turns what the header reads as a bound variable (`S k` in a
+    # pattern) into a constant or syntax.
+    bound = bound_words(vt.strip_strings_and_comments(stmt)) & (abbreviations(decls) | {
+        t for t in terminals if re.fullmatch(r"[^\W\d][\w']*", t)})
+    if bound:
+        change = (f"the statement binds `{min(bound)}`, which the decls make an abbreviation or a keyword, so it is "
+                  "no longer the variable the header reads (rename the statement's variable)")
+    elif too_many:
         change = (f"the statement has more than {_MAX_WORDS} distinct words and symbols, more than the check "
                   "that the decls keep their meaning reads")
     elif terminals:

@@ -6,6 +6,7 @@ import pytest
 
 from scillm.integrations.certainly.checkers.machinery import (
     bound_words,
+    changed_instances,
     inserted_machinery,
     read_registry,
     unnamed_machinery,
@@ -87,3 +88,32 @@ def test_unnamed_machinery_is_refused_early(decls: str) -> None:
 ])
 def test_named_machinery_and_other_hints_pass_early(decls: str) -> None:
     assert unnamed_machinery(decls) is None
+
+
+_DB = ("Discriminated database\nUnfoldable variable definitions: all\nUnfoldable constant definitions: all except: "
+       "Basics.flip\n  Proper\nCut: emp\nFor any goal ->   \nFor Equivalence ->   exact Q_Setoid(level 0, pattern \n"
+       "  @Equivalence Q Qeq, id 0)\n  simple apply @eq_equivalence(level 10, pattern \n  @Equivalence ?META12 "
+       "(@eq ?META12), id 0)\n")
+
+
+@pytest.mark.parametrize(("after", "declared", "why"), [
+    (_DB.replace("?META12", "?META99").replace("id 0", "id 3"), frozenset(), None),  # numbering only
+    (_DB + "For Size ->   exact size_nat(level 1, pattern @Size nat, id 0)\n", frozenset({"size_nat"}), None),
+    (_DB.replace("Proper\n", "Proper Size\n"), frozenset({"Size"}), None),  # a decls class is opaque to the search
+    (_DB.replace("Proper\n", "Proper Qeq\n"), frozenset(), "typeclass search"),  # Typeclasses Opaque Qeq
+    (_DB.replace("  Proper\n", "\n"), frozenset(), "typeclass search"),  # Typeclasses Transparent Proper
+    (_DB.replace("Cut: emp", "Cut: (_*)"), frozenset(), "typeclass search"),
+    (_DB.replace("exact Q_Setoid", "exact QArith_base.Q_Setoid"), frozenset({"Q_Setoid"}), "`exact Q_Setoid`"),
+    (_DB.replace("  simple apply @eq_equivalence(level 10, pattern \n  @Equivalence ?META12 (@eq ?META12), id 0)\n",
+                 ""), frozenset(), "eq_equivalence"),
+    (_DB.replace("For Equivalence ->   ", "For Equivalence ->   simple apply @eq_equivalence(level 0, pattern "
+                 "@Equivalence ?META1 (@eq ?META1), id 0) "), frozenset(), "again"),
+    (_DB.replace("For Equivalence ->   ", "For Equivalence ->   exact my_eq(level 0, pattern @Equivalence Q (@eq Q), "
+                 "id 0) "), frozenset({"my_eq"}), "none of their own types"),
+    (_DB.replace("For Equivalence ->   ", "For Equivalence ->   exact color_eq(level 1, pattern @Equivalence color "
+                 "(@eq color), id 0) "), frozenset({"color", "color_eq"}), None),
+])
+def test_the_header_typeclass_database_must_survive_the_decls(after: str, declared: frozenset[str],
+                                                              why: str | None) -> None:
+    got = changed_instances(_DB, after, declared)
+    assert (got is None) if why is None else (got is not None and why in got), got

@@ -118,3 +118,26 @@ def test_a_terminal_is_refused_when_a_header_token_lies_inside_it(terminal: str,
                                                                   why: str | None) -> None:
     got = relexed([terminal], statement, lambda s: s in known)
     assert (got is None) if why is None else (got is not None and why in got), got
+
+
+@pytest.mark.parametrize(("header", "decls", "statement", "proof"), [
+    # `k` is a pattern variable for the header; the decls make it `O`, so 5 falls through to `True`.
+    ("", "Notation k := O.\nNotation tru := True.", "tru /\\ match 5 with | S k => False | _ => True end",
+     "split; exact I."),
+    ("", "Notation \"'k'\" := O.\nNotation tru := True.", "tru /\\ match 5 with | S k => False | _ => True end",
+     "split; exact I."),
+    ("", M + 'Notation "⟪ok⟫" := True.\nNotation k := O.',
+     "marker /\\ ⟪ok⟫ /\\ match 5 with | S k => False | _ => True end", "split; [exact I | split; exact I]."),
+    # Coq trims an infix's spaces: the token is `*-`.
+    ("Require Import ZArith.\nOpen Scope Z_scope.",
+     'Notation tru := True.\nInfix " *- " := Z.mul (at level 40, left associativity) : Z_scope.', "tru -> 2 *-1 = 2",
+     "intros _. reflexivity."),
+    ("Require Import QArith Coq.Classes.Equivalence.\nOpen Scope equiv_scope.",
+     'Notation "⟪ok⟫" := True.\n#[export] Instance my_eq : Equivalence (@eq Q) | 0 := eq_equivalence.',
+     "⟪ok⟫ -> my_eq = my_eq -> ~ ((1#2) === (2#4))%Q", "intros _ _ H. discriminate H."),
+])
+def test_abbreviations_spaced_infixes_and_instances_on_header_types_are_not_proved(header: str, decls: str,
+                                                                                   statement: str,
+                                                                                   proof: str) -> None:
+    v = independent_verdict(Problem(header=header, decls=decls, statement=statement), proof)
+    assert _refused_for_meaning(v) or "binds" in v.message, v
