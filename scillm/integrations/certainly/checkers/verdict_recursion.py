@@ -60,12 +60,14 @@ Ltac2 scillm_same (a : inductive option) (b : inductive) : bool :=
   match a with Some i => Ind.equal i b | None => false end.
 Ltac2 rec scillm_prods (t : constr) : int :=
   match Constr.Unsafe.kind t with Constr.Unsafe.Prod _ b => Int.add 1 (scillm_prods b) | _ => 0 end.
-(* The number of parameters of the matched inductive, read from the return clause `fun indices (x : I ps is) => P`. *)
+(* The number of parameters of the matched inductive, read from the return clause `fun indices (x : I ps is) => P`;
+   -1 (refused) when a let-in among the indices makes the clause's binders differ from the indices. *)
 Ltac2 rec scillm_params (ret : constr) (lams : int) : int :=
   match Constr.Unsafe.kind ret with
   | Constr.Unsafe.Lambda b body =>
       match Constr.Unsafe.kind body with
       | Constr.Unsafe.Lambda _ _ => scillm_params body (Int.add lams 1)
+      | Constr.Unsafe.LetIn _ _ _ => -1
       | _ => match Constr.Unsafe.kind (Constr.Binder.type b) with
              | Constr.Unsafe.App _ args => Int.sub (Array.length args) lams
              | _ => Int.sub 0 lams

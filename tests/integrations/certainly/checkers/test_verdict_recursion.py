@@ -117,11 +117,36 @@ _ISSUE_FIXPOINT = (
     "              end Hx) b e) in\n"
     "      f true eq_refl 5 I\n"
     "  end.")
+_LET_INDEX_FIXPOINT = (
+    'Inductive J (A : Type) : forall (u : unit), let v := u in Type := Zj : J A tt | Sj : J A tt -> J A tt.\n'
+    'Definition P (u : unit) (n : J unit u) : Prop := match n in J _ u return Prop with Zj _ => False | Sj _ _ => True end.\n'
+    'Definition P2 (u : unit) (n : J unit u) : Prop := match n in J _ u return Prop with Zj _ => False | Sj _ m => P tt m end.\n'
+    'Fixpoint issue (n : J unit tt) {struct n} : P tt n -> False :=\n'
+    ' match n as n0 in J _ u return (P u n0 -> False) with\n'
+    ' | Zj _ => fun h => h\n'
+    ' | Sj _ subn => fun _ =>\n'
+    '   let f := fun (b : bool) (e : b = true) (x : J unit tt) (Hx : P2 tt x) =>\n'
+    '     let arg := match (match b return J unit tt with true => x | false => subn end) in J _ u return J unit tt with Zj _ => subn | Sj _ ss => ss end in\n'
+    '     (match subn in J _ u return (forall y : J unit tt, P tt y -> False) with\n'
+    '      | Zj _ => fun y hy => issue y hy\n'
+    '      | Sj _ s2 => fun y hy => issue y hy end)\n'
+    '     arg\n'
+    '     (@eq_ind_r bool true (fun b0 => P tt (match (match b0 return J unit tt with true => x | false => subn end) in J _ u return J unit tt with Zj _ => subn | Sj _ ss => ss end))\n'
+    "       (match x as x0 in J _ u return (P2 u x0 -> P tt (match x0 in J _ u' return J unit tt with Zj _ => subn | Sj _ ss => ss end)) with\n"
+    '        | Zj _ => fun Hx0 => False_ind _ Hx0\n'
+    '        | Sj _ m => fun Hx0 => Hx0 end Hx) b e)\n'
+    '   in f true eq_refl (Sj unit (Sj unit (Zj unit))) I\n'
+    ' end.'
+)
 _INNER = FIX_TACTIC[FIX_TACTIC.index("{ ") + 2: FIX_TACTIC.index(" }")]
 
 
 @pytest.mark.parametrize(("decls", "statement", "proof"), [
     (_ISSUE_FIXPOINT, "1 = 2", "exact (False_ind _ (issue 1 I))."),
+    # A let-in among an inductive's indices: its return clauses hold a `let`, so the count of a branch's
+    # constructor arguments cannot be read from them, and a lambda of the branch must not pass for one.
+    (_LET_INDEX_FIXPOINT, "1 = 2", "exact (False_ind _ (issue (Sj unit (Zj unit)) I))."),
+    (_LET_INDEX_FIXPOINT, "False", "exact (issue (Sj unit (Zj unit)) I)."),
     ("Lemma helper : False.\nProof.\n" + FIX_TACTIC + "\nQed.", "1 = 2", "exfalso. exact helper."),
     (f"Definition issue : forall n : nat, {_SPEC} -> False.\nProof.\n{_INNER}\nDefined.", "False",
      "exact (issue 1 I)."),
