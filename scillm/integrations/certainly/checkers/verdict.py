@@ -42,7 +42,6 @@ import asyncio
 import atexit
 import contextvars
 import os
-import re
 import secrets
 import shutil
 import tempfile
@@ -58,6 +57,7 @@ from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailab
 from scillm.integrations.certainly.checkers.trusted import normalize_import
 from scillm.integrations.certainly.checkers.verdict_coqlib import VIEW_COQLIB, installed_coqlib, view_mounts
 from scillm.integrations.certainly.checkers.verdict_general import same_sentence
+from scillm.integrations.certainly.checkers.verdict_imports import first_guess, standalone_file
 from scillm.integrations.certainly.checkers.verdict_policy import needs_assumptions, policy
 from scillm.integrations.certainly.checkers.verdict_problem import (
     PROBLEM_ROOT,
@@ -68,8 +68,11 @@ from scillm.integrations.certainly.checkers.verdict_problem import (
     interrupted,
     write,
 )
-from scillm.integrations.certainly.checkers.verdict_recursion import MESSAGE as RECURSION_MESSAGE
-from scillm.integrations.certainly.checkers.verdict_recursion import recursion_answer, recursion_sentences
+from scillm.integrations.certainly.checkers.verdict_recursion import (
+    recursion_answer,
+    recursion_sentences,
+    unless_own_recursion,
+)
 from scillm.integrations.certainly.checkers.verdict_result import Verdict, VerdictStatus
 from scillm.integrations.certainly.checkers.verdict_standby import Pair, Prefetcher, Standby
 from scillm.integrations.certainly.models import CheckerInfo, CheckResult, Problem
@@ -163,7 +166,7 @@ class VerdictEngine:
             return Verdict(status=status, message=cand.first_error or cand.status)  # type: ignore[arg-type]
         header = adapt_header(problem.header, self.binaries.major)
         built = self.problems.get(problem, header, sandboxed, deadline)
-        guess = _first_guess(trusted, cand)
+        guess = first_guess(trusted, cand)
         if guess is not None:
             first = self._attempt(cand, header, guess, built, sandboxed, deadline)
             if first.status != "failed":
@@ -173,7 +176,7 @@ class VerdictEngine:
     def _attempt(self, cand: Candidate, header: str, trusted: list[str], built: Built, sandboxed: bool,
                  deadline: Deadline) -> Verdict:
         assert self.problems is not None
-        standalone = _standalone(cand, header, trusted)
+        standalone = standalone_file(cand, header, trusted)
         if built.directory is None:
             return Verdict(status=built.status, message=built.message, file=standalone)
         key = self.problems.key(cand.problem, header)
@@ -298,7 +301,7 @@ class VerdictEngine:
         wanted = needs_assumptions(summary)
         self._remember(memo, wanted)
         if not wanted:
-            return _unless_own_recursion(policy(summary, vt.Assumptions(), loaded, PROBLEM_ROOT, root), own)
+            return unless_own_recursion(policy(summary, vt.Assumptions(), loaded, PROBLEM_ROOT, root), own)
         if not predicted:
             write(scratch, "Verify.v", [*check, *ask, *scan])
             run = self._run("coqc", ["-q", *paths, "Verify.v"], mounts, sandboxed, deadline)
@@ -309,7 +312,7 @@ class VerdictEngine:
         assumed = vt.regions(run.out, vseps)
         if assumed is None:
             return Verdict(status="error", message="could not read the theorem's assumptions")
-        return _unless_own_recursion(policy(summary, vt.parse_assumptions(assumed[0]), loaded, PROBLEM_ROOT, root),
+        return unless_own_recursion(policy(summary, vt.parse_assumptions(assumed[0]), loaded, PROBLEM_ROOT, root),
                                      own)
 
     def _coqchk_view(self, loaded: frozenset[str], sandboxed: bool) -> tuple[tuple[str, str], ...] | None:
@@ -342,42 +345,6 @@ class VerdictEngine:
             self._wants_assumptions[memo] = wanted
             while len(self._wants_assumptions) > _MAX_REMEMBERED:
                 self._wants_assumptions.pop(next(iter(self._wants_assumptions)))
-
-
-#: A search import and the words of a proof that can need it. Only a first guess for speed: a proof that
-#: does not check without the dropped imports is checked again with all of them.
-_NEEDED_BY: dict[str, re.Pattern[str]] = {
-    "Coq.micromega.Lia": re.compile(r"\b(?:lia|nia)\b"),
-    "Coq.micromega.Lra": re.compile(r"\b(?:lra|nra)\b"),
-    "Coq.micromega.Psatz": re.compile(r"\bpsatz\b"),
-    "Coq.ZArith.ZArith": re.compile(r"Z"),
-}
-
-
-def _unless_own_recursion(verdict: Verdict, own: bool) -> Verdict:
-    """`verdict`, or `rejected` when it would be `proved` on recursion of the proof's own (`verdict_recursion`);
-    what coqchk and the axiom policy refuse keeps their more precise reason."""
-    return Verdict(status="rejected", message=RECURSION_MESSAGE) if own and verdict.status == "proved" else verdict
-
-
-def _first_guess(imports: list[str], cand: Candidate) -> list[str] | None:
-    """`imports` without the decision procedures the proof never calls (loading fewer libraries is faster).
-
-    None when nothing would be dropped. Fewer imports can make the proof
-    fail to check, never prove a different statement: the theorem's type is
-    the problem's constant whatever is imported.
-    """
-    text = "\n".join(s.text for s in cand.proof)
-    kept = [m for m in imports if m not in _NEEDED_BY or _NEEDED_BY[m].search(text)]
-    return kept if len(kept) < len(imports) else None
-
-
-def _standalone(cand: Candidate, header: str, imports: list[str]) -> str:
-    parts = [header.strip(), *(f"Require Import {m}." for m in imports), cand.problem.decls.strip(),
-             f"Theorem {cand.name} : {cand.problem.statement.strip()}.", "Proof."]
-    parts += [s.text for s in cand.proof]
-    parts.append("Qed.")
-    return "\n".join(p for p in parts if p) + "\n"
 
 
 _engine: VerdictEngine | None = None

@@ -23,9 +23,13 @@ accepted through a guard bug need not normalize.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from scillm.integrations.certainly.checkers.sentences import split_sentences
 from scillm.integrations.certainly.checkers.vernac import classify
+
+if TYPE_CHECKING:
+    from scillm.integrations.certainly.checkers.verdict_result import Verdict
 
 _SCAN = r"""Ltac2 Type scillm_st := [ StOther | StRec (int, int) | StDec (int, inductive) | StSub (int, inductive) ].
 Ltac2 Type scillm_memo := { mutable scillm_done : constr list }.
@@ -228,3 +232,11 @@ def recursion_answer(region: str) -> bool | None:
     """True when the scan found recursion of the proof's own, False when none, None when it did not answer."""
     m = _ANSWER.fullmatch(region)
     return None if m is None else m.group(1) == "true"
+
+
+def unless_own_recursion(verdict: Verdict, own: bool) -> Verdict:
+    """`verdict`, or `rejected` when it would be `proved` on recursion of the proof's own (`verdict_recursion`);
+    what coqchk and the axiom policy refuse keeps their more precise reason."""
+    if own and verdict.status == "proved":
+        return verdict.model_copy(update={"status": "rejected", "message": MESSAGE, "axioms": ()})
+    return verdict
