@@ -18,15 +18,12 @@ from scillm.integrations.certainly.checkers import verdict_problem
 from scillm.integrations.certainly.checkers.verdict import VerdictEngine
 from scillm.integrations.certainly.checkers.verdict_general import general_names
 from scillm.integrations.certainly.models import Problem
+from tests.support.coq_problems import HALF, QEQ, SSR, UNFOLD
+from tests.support.coq_problems import MARKER as M
 
 pytestmark = [pytest.mark.needs_coq, pytest.mark.needs_bwrap]
 
-M = "Definition marker := True.\n"
-SSR = "From Coq Require Import ssreflect ssrfun."
 ZS = "Require Import ZArith.\nOpen Scope Z_scope."
-QEQ = "Require Import QArith Coq.Classes.Equivalence.\nOpen Scope equiv_scope."
-HALF = "marker -> ~ ((1#2) === (2#4))%Q"
-UNFOLD = "intros _ H. unfold equiv in H. discriminate H."
 REFL = "intros _. reflexivity."
 
 

@@ -14,14 +14,10 @@ from scillm.integrations.certainly.checkers.split import split_file
 from scillm.integrations.certainly.checkers.verdict import independent_verdict
 from scillm.integrations.certainly.checkers.verdict_result import Verdict
 from scillm.integrations.certainly.models import Problem
+from tests.support.coq_problems import HALF, QEQ, SSR, UNFOLD
+from tests.support.coq_problems import MARKER as M
 
 pytestmark = [pytest.mark.needs_coq, pytest.mark.needs_bwrap]
-
-M = "Definition marker := True.\n"
-SSR = "From Coq Require Import ssreflect ssrfun."
-QEQ = "Require Import QArith Coq.Classes.Equivalence.\nOpen Scope equiv_scope."
-HALF = "marker -> ~ ((1#2) === (2#4))%Q"
-UNFOLD = "intros _ H. unfold equiv in H. discriminate H."
 
 
 def _refused_for_meaning(v: Verdict) -> bool:
