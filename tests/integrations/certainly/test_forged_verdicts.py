@@ -61,6 +61,9 @@ CASES = [
     ("comment-glued-to-a-declared-token", _item("1 = 2", "idtac ](* . Axiom cheat : 1 = 2. *) . exact cheat.",
                                                 decls='Notation "x ]( y" := (x + y) (at level 50).'),
      _item("1 + 1 = 2", "exact (@eq_refl nat (1 +(* c. *) 1)).")),
+    ("false-axiom-of-a-trusted-library", _item("1 = 2", "exfalso. pose proof (Sint63.asr_spec (-1)%sint63 63%sint63) "
+                                                "as H. cbv in H. discriminate H.", header="Require Import Sint63."),
+     _item("(to_Z 3 < to_Z 5)%Z", "apply Sint63.ltb_spec. reflexivity.", header="Require Import Sint63 ZArith.")),
 ]
 
 

@@ -2,8 +2,10 @@
 
 Both lists are policy, kept apart from the checking code so a reviewer can read
 them in one place. An axiom is trusted when it is declared by a library on
-`AXIOM_LIBRARIES` (named one by one: a package may also ship an axiom that
-proves `False`, as Coq's `Compat.AdmitAxiom` does) AND that library was loaded
+`trusted_axioms.TRUSTED_AXIOMS` (named one by one: a package may also ship an
+axiom that proves `False`, as Coq's `Compat.AdmitAxiom` does, and a release
+may state a primitive's specification wrongly, as Sint63's `asr_spec` in every
+release up to Rocq 9.2) AND the library declaring it was loaded
 by the problem's header or by a trusted import. Axioms declared by the
 problem's decls, by a candidate, or by any other library are never trusted.
 """
@@ -11,6 +13,8 @@ problem's decls, by a candidate, or by any other library are never trusted.
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from scillm.integrations.certainly.checkers.trusted_axioms import KNOWN_FALSE, TRUSTED_AXIOMS
 
 TRUSTED_IMPORTS: frozenset[str] = frozenset(
     {
@@ -46,31 +50,8 @@ TRUSTED_ROOTS: frozenset[str] = frozenset(
 """Logical roots of the packages whose declared axioms are accepted (the Debian `libcoq-*` set)."""
 
 
-AXIOM_LIBRARIES: frozenset[str] = frozenset(
-    {
-        # classical logic, choice, description, extensionality, proof irrelevance
-        "Coq.Logic.Classical_Prop", "Coq.Logic.ClassicalEpsilon", "Coq.Logic.ClassicalUniqueChoice",
-        "Coq.Logic.Description", "Coq.Logic.Epsilon", "Coq.Logic.Eqdep", "Coq.Logic.ExtensionalFunctionRepresentative",
-        "Coq.Logic.FunctionalExtensionality", "Coq.Logic.IndefiniteDescription", "Coq.Logic.ProofIrrelevance",
-        "Coq.Logic.PropExtensionality", "Coq.Logic.RelationalChoice", "Coq.Sets.Ensembles",
-        # the real numbers
-        "Coq.Reals.ClassicalDedekindReals", "Coq.Reals.Rdefinitions",
-        # primitive integers, floats and arrays, and their specifications
-        "Coq.Numbers.Cyclic.Int63.PrimInt63", "Coq.Numbers.Cyclic.Int63.Uint63", "Coq.Numbers.Cyclic.Int63.Sint63",
-        "Coq.Floats.PrimFloat", "Coq.Floats.FloatAxioms", "Coq.Array.PArray",
-        # fields of sealed modules (definitions `coqchk` lists as axioms)
-        "Coq.ssr.ssrunder", "mathcomp.fingroup.perm", "mathcomp.ssreflect.bigop", "mathcomp.ssreflect.finfun",
-        "mathcomp.ssreflect.finset", "mathcomp.ssreflect.fintype", "mathcomp.ssreflect.generic_quotient",
-        "mathcomp.ssreflect.tuple",
-    }
-)
-"""Libraries whose declared axioms a `proved` may rest on (Rocq 9's `Stdlib.`/`Corelib.` read as `Coq.`).
-
-Every global axiom the installed standard library and Debian `libcoq-*`
-packages declare is here except `Coq.Compat.AdmitAxiom.proof_admitted : False`
-and the extraction-only `Coq.extraction.ExtrOcamlIntConv` parameters (listed
-with `coqchk -o` over a module that `Require`s all of them).
-"""
+AXIOM_LIBRARIES: frozenset[str] = frozenset(TRUSTED_AXIOMS)
+"""Libraries that declare a trusted axiom (`trusted_axioms.TRUSTED_AXIOMS` names each one)."""
 
 
 SEALED_MODULES: frozenset[str] = frozenset(
@@ -105,12 +86,20 @@ def library_of(name: str, loaded_libraries: Iterable[str]) -> str | None:
 
 
 def trusted_axiom(name: str, loaded_libraries: Iterable[str]) -> bool:
-    """True when `name` (fully qualified) is declared by a loaded library on `AXIOM_LIBRARIES`."""
+    """True when `name` (fully qualified) is on `TRUSTED_AXIOMS` under a loaded library that declares it."""
     library = library_of(name, loaded_libraries)
     if library is None:
         return False
     root, _, rest = library.partition(".")
-    return (f"Coq.{rest}" if root in ("Stdlib", "Corelib") else library) in AXIOM_LIBRARIES
+    spelled = f"Coq.{rest}" if root in ("Stdlib", "Corelib") else library
+    relative = name[len(library) + 1:]
+    return f"{spelled}.{relative}" not in KNOWN_FALSE and relative in TRUSTED_AXIOMS.get(spelled, frozenset())
+
+
+def known_false(name: str) -> str | None:
+    """Why `name` (fully qualified, Rocq 9 roots read as `Coq`) is an axiom known to be false, or None."""
+    root, _, rest = name.partition(".")
+    return KNOWN_FALSE.get(f"Coq.{rest}" if root in ("Stdlib", "Corelib") else name)
 
 
 def normalize_import(module: str) -> str | None:
@@ -123,5 +112,5 @@ def normalize_import(module: str) -> str | None:
     return name if name in TRUSTED_IMPORTS else None
 
 
-__all__ = ["AXIOM_LIBRARIES", "SEALED_MODULES", "TRUSTED_IMPORTS", "TRUSTED_ROOTS", "library_of", "normalize_import", "sealed_field",
+__all__ = ["AXIOM_LIBRARIES", "SEALED_MODULES", "TRUSTED_IMPORTS", "TRUSTED_ROOTS", "known_false", "library_of", "normalize_import", "sealed_field",
            "trusted_axiom"]

@@ -10,7 +10,12 @@ has an axiom it could report (`needs_assumptions`).
 from __future__ import annotations
 
 from scillm.integrations.certainly.checkers import verdict_text as vt
-from scillm.integrations.certainly.checkers.trusted import TRUSTED_ROOTS, sealed_field, trusted_axiom
+from scillm.integrations.certainly.checkers.trusted import (
+    TRUSTED_ROOTS,
+    known_false,
+    sealed_field,
+    trusted_axiom,
+)
 from scillm.integrations.certainly.checkers.verdict_result import Verdict
 
 
@@ -42,6 +47,9 @@ def policy(summary: vt.KernelSummary, assumed: vt.Assumptions, loaded: frozenset
             return Verdict(status="rejected", message=f"the proof declares the axiom {name.split('.', 2)[-1]}")
         if trusted_axiom(name, loaded):
             continue
+        why = known_false(name) if name in used else None
+        if why is not None:
+            return Verdict(status="rejected", message=f"proof depends on axiom {name}, which is not trusted: {why}")
         if first not in TRUSTED_ROOTS or name in used:
             return Verdict(status="rejected", message=f"proof depends on axiom {name}, which no trusted library "
                            "loaded by the header or the search's imports declares")
