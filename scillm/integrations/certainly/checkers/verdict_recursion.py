@@ -32,12 +32,15 @@ if TYPE_CHECKING:
     from scillm.integrations.certainly.checkers.verdict_result import Verdict
 
 _SCAN = r"""Ltac2 Type scillm_st := [ StOther | StRec (int, int) | StDec (int, inductive) | StSub (int, inductive) ].
-Ltac2 Type scillm_memo := { mutable scillm_done : constr list }.
+Ltac2 Type scillm_memo := { mutable scillm_done : constr list; mutable scillm_inds : inductive list;
+                             mutable scillm_shape : bool }.
 Ltac2 scillm_root (k : constant) : ident option :=
   match Env.path (Std.ConstRef k) with r :: _ => Some r | [] => None end.
 Ltac2 scillm_in (k : constant) (root : ident) : bool :=
   match scillm_root k with Some r => Ident.equal r root | None => false end.
 Ltac2 scillm_own (k : constant) : bool := Bool.or (scillm_in k @CROOT) (scillm_in k @PROOT).
+Ltac2 scillm_iown (i : inductive) : bool :=
+  match Env.path (Std.IndRef i) with r :: _ => Bool.or (Ident.equal r @CROOT) (Ident.equal r @PROOT) | [] => false end.
 Ltac2 scillm_body (k : constant) : constr option :=
   let c := Env.instantiate (Std.ConstRef k) in
   let b := Std.eval_cbv { Std.rBeta := false; Std.rMatch := false; Std.rFix := false; Std.rCofix := false;
@@ -62,6 +65,14 @@ Ltac2 scillm_head (t : constr) : inductive option :=
   end.
 Ltac2 scillm_same (a : inductive option) (b : inductive) : bool :=
   match a with Some i => Ind.equal i b | None => false end.
+(* t is `forall binders, C` with no let-in among the binders and `concl C` *)
+Ltac2 rec scillm_shaped (t : constr) (concl : constr -> bool) : bool :=
+  match Constr.Unsafe.kind t with
+  | Constr.Unsafe.Prod _ b => scillm_shaped b concl
+  | Constr.Unsafe.LetIn _ _ _ => false
+  | _ => concl t
+  end.
+Ltac2 scillm_sort (t : constr) : bool := match Constr.Unsafe.kind t with Constr.Unsafe.Sort _ => true | _ => false end.
 Ltac2 rec scillm_prods (t : constr) : int :=
   match Constr.Unsafe.kind t with Constr.Unsafe.Prod _ b => Int.add 1 (scillm_prods b) | _ => 0 end.
 (* The number of parameters of the matched inductive, read from the return clause `fun indices (x : I ps is) => P`;
@@ -115,11 +126,14 @@ Ltac2 rec scillm_bad (memo : scillm_memo) (strict : bool) (ctx : scillm_st list)
       if scillm_own k then
         if List.exist (fun d => Constr.equal d c) (memo.(scillm_done)) then false else
         (memo.(scillm_done) := c :: memo.(scillm_done);
-         match scillm_body k with
-         | Some b => scillm_bad memo (scillm_in k @PROOT) [] b
-         | None => true
-         end)
+         let own := scillm_in k @PROOT in
+         Bool.or (scillm_bad memo own [] (Constr.type c))
+           (match scillm_body k with
+            | Some b => scillm_bad memo own [] b
+            | None => true
+            end))
       else false
+  | Constr.Unsafe.Ind i _ => scillm_ind memo i
   | Constr.Unsafe.Case _ ret inv scrut branches =>
       Bool.or (walk ret) (Bool.or (walk scrut) (Bool.or
         (match inv with Constr.Unsafe.CaseInvert idx => Array.exist walk idx | _ => false end)
@@ -135,6 +149,20 @@ Ltac2 rec scillm_bad (memo : scillm_memo) (strict : bool) (ctx : scillm_st list)
   | Constr.Unsafe.Array _ elems d t => Bool.or (Array.exist walk elems) (Bool.or (walk d) (walk t))
   | _ => false
   end
+(* An inductive of the problem passes when its arity and its constructors' types have no let-in binder, as the
+   kernel's conversion of matches mishandles those (rocq#22378); its constructors' types are walked too. *)
+with scillm_ind (memo : scillm_memo) (i : inductive) : bool :=
+  if Bool.neg (scillm_iown i) then false else
+  if List.exist (fun j => Ind.equal i j) (memo.(scillm_inds)) then false else
+  (memo.(scillm_inds) := i :: memo.(scillm_inds);
+   let data := Ind.data i in
+   let arity := Constr.type (Env.instantiate (Std.IndRef i)) in
+   let ctors := List.init (Ind.nconstructors data)
+     (fun n => Constr.type (Env.instantiate (Std.ConstructRef (Ind.get_constructor data n)))) in
+   if Bool.and (scillm_shaped arity scillm_sort)
+        (List.for_all (fun t => scillm_shaped t (fun concl => scillm_same (scillm_head concl) i)) ctors)
+   then Bool.or (scillm_bad memo true [] arity) (List.exist (scillm_bad memo true []) ctors)
+   else (memo.(scillm_shape) := true; true))
 (* A match on the decreasing argument or a subterm of it binds the constructor's arguments of that inductive type as
    subterms; anything else the branches bind is not one. *)
 with scillm_branches (memo : scillm_memo) (strict : bool) (ctx : scillm_st list) (ret : constr) (scrut : constr)
@@ -193,14 +221,18 @@ with scillm_fbody (memo : scillm_memo) (ctx : scillm_st list) (id : int) (arg : 
         (scillm_fbody memo (StOther :: ctx) id arg t))
   | _ => true
   end.
-Ltac2 scillm_recursion (c : constr) : bool :=
-  match Constr.Unsafe.kind c with
-  | Constr.Unsafe.Constant k _ =>
-      match scillm_body k with Some b => scillm_bad { scillm_done := [c] } false [] b | None => true end
-  | _ => true
-  end."""
+(* 0: nothing found; 1: recursion of the proof's own; 2: an inductive of the problem with let-in binders *)
+Ltac2 scillm_recursion (c : constr) : int :=
+  let memo := { scillm_done := [c]; scillm_inds := []; scillm_shape := false } in
+  let bad := match Constr.Unsafe.kind c with
+    | Constr.Unsafe.Constant k _ =>
+        Bool.or (scillm_bad memo false [] (Constr.type c))
+          (match scillm_body k with Some b => scillm_bad memo false [] b | None => true end)
+    | _ => true
+    end in
+  if memo.(scillm_shape) then 2 else if bad then 1 else 0."""
 
-_ANSWER = re.compile(r"\s*- : bool = (true|false)\s*")
+_ANSWER = re.compile(r"\s*- : int = ([012])\s*")
 
 #: What the verdict says when the scan finds recursion of the proof's own.
 MESSAGE = ("the proof relies on recursion that only the kernel's guard checker vouches for (the proof's own `fix` "
@@ -208,6 +240,11 @@ MESSAGE = ("the proof relies on recursion that only the kernel's guard checker v
            "variables a match on its decreasing argument binds), and that checker, coqchk's too, has known "
            "soundness bugs (rocq#20455 in Coq 8.16); recurse with `induction`, and write decls recursion "
            "structurally")
+#: What it says when a problem's inductive type has a let-in binder.
+LETIN_MESSAGE = ("the proof uses an inductive type of the decls whose arity or constructor types have a let-in binder "
+                 "(`(x : T := v)`, a record's defined field) or a constructor type that only reduces to the type's "
+                 "shape, and the kernel's conversion of matches on those, coqchk's too, has known soundness bugs "
+                 "(rocq#22378 in Coq 8.16); declare the field as a separate definition")
 
 
 def recursion_sentences(candidate_root: str, problem_root: str, theorem: str, before: str, after: str) -> list[str]:
@@ -228,15 +265,17 @@ def transparent_proofs(decls: str) -> str:
     return "\n".join(out)
 
 
-def recursion_answer(region: str) -> bool | None:
-    """True when the scan found recursion of the proof's own, False when none, None when it did not answer."""
+def recursion_answer(region: str) -> int | None:
+    """What the scan found (0: nothing, 1: recursion of the proof's own, 2: a decls inductive with a let-in binder),
+    None when it did not answer."""
     m = _ANSWER.fullmatch(region)
-    return None if m is None else m.group(1) == "true"
+    return None if m is None else int(m.group(1))
 
 
-def unless_own_recursion(verdict: Verdict, own: bool) -> Verdict:
-    """`verdict`, or `rejected` when it would be `proved` on recursion of the proof's own (`verdict_recursion`);
-    what coqchk and the axiom policy refuse keeps their more precise reason."""
-    if own and verdict.status == "proved":
-        return verdict.model_copy(update={"status": "rejected", "message": MESSAGE, "axioms": ()})
+def unless_own_recursion(verdict: Verdict, found: int) -> Verdict:
+    """`verdict`, or `rejected` when it would be `proved` on what the scan found (`verdict_recursion`); what coqchk
+    and the axiom policy refuse keeps their more precise reason."""
+    if found and verdict.status == "proved":
+        message = LETIN_MESSAGE if found == 2 else MESSAGE
+        return verdict.model_copy(update={"status": "rejected", "message": message, "axioms": ()})
     return verdict

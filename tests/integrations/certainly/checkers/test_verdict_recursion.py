@@ -85,14 +85,17 @@ def test_an_honest_proof_by_fix_is_refused_and_says_why() -> None:
 
 
 @pytest.mark.parametrize(("region", "answer"), [
-    ("\n- : bool = false\n", False),
-    ("- : bool = true", True),
+    ("\n- : int = 0\n", 0),
+    ("- : int = 1", 1),
+    ("- : int = 2", 2),
+    ("- : int = 3", None),
+    ("- : bool = true", None),
     ("", None),
-    ("- : bool = false\n- : bool = false", None),
+    ("- : int = 0\n- : int = 0", None),
     ("Error", None),
 ])
-def test_the_scan_answer_is_read_exactly(region: str, answer: bool | None) -> None:
-    assert recursion_answer(region) is answer
+def test_the_scan_answer_is_read_exactly(region: str, answer: int | None) -> None:
+    assert recursion_answer(region) == answer
 
 
 _ISSUE_FIXPOINT = (
@@ -156,7 +159,9 @@ _INNER = FIX_TACTIC[FIX_TACTIC.index("{ ") + 2: FIX_TACTIC.index(" }")]
 ])
 def test_the_decls_own_recursion_through_the_guard_bug_is_not_proved(decls: str, statement: str, proof: str) -> None:
     v = independent_verdict(Problem(decls=decls, statement=statement), proof)
-    assert v.status == "rejected" and "recursion" in v.message, v
+    # An inductive with a let-in among its indices is refused before its recursion is read (`verdict_recursion`).
+    why = "let-in" if decls == _LET_INDEX_FIXPOINT else "recursion"
+    assert v.status == "rejected" and why in v.message, v
 
 
 @pytest.mark.parametrize(("decls", "statement", "proof"), [
