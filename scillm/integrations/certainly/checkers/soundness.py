@@ -75,6 +75,7 @@ DECL_HEADS = HEADER_HEADS | frozenset(
 _SAFE_DECLARE = ("Scope", "Custom Entry", "Reduction", "Left Step", "Right Step", "Equivalent Keys")
 _SAFE_ADD = ("Ring", "Field", "Morphism", "Parametric Morphism", "Relation", "Parametric Relation", "Setoid",
              "Parametric Setoid", "Zify")
+_CUMULATIVE = re.compile(r"(?<![Nn]on)(?<![Nn]on_)cumulative\b(?!\s*=\s*no\b)", re.I)
 _KERNEL_ATTRIBUTE = re.compile(r"\b(?:bypass_check|typing)\b")
 _CHANNEL_MARKUP = re.compile(r"</?\s*(?:prompt|infomsg|warning)\b", re.I)
 _PROOF_OPENERS = frozenset({"Proof."})
@@ -229,6 +230,9 @@ def check_decls(sentences: list[Sentence]) -> Violation | None:
                 {"Local", "Global", "Export", "Polymorphic", "Monomorphic", "Program", "Cumulative",
                  "NonCumulative", "Private", "Template"}):
             reason = f"command prefix `{cmd.prefixes[0]}` is not allowed in decls"
+        if reason is None and ("Cumulative" in cmd.prefixes or any(_CUMULATIVE.search(a) for a in cmd.attributes)):
+            reason = ("cumulative inductive types are not allowed in decls: Coq's variance inference for them, "
+                      "coqchk's too, has known soundness bugs (rocq#22383, rocq#22376)")
         if reason is None:
             reason = meaning_violation(cmd) or unnamed_machinery(s.text)
         if reason is None and cmd.head not in DECL_HEADS:

@@ -255,3 +255,17 @@ def test_proofs_hold_only_tactics(text: str) -> None:
 def test_unshelve_is_the_one_capitalised_proof_command() -> None:
     assert check_proof_sentences(split_sentences("eapply f. Unshelve. exact 0.")) is None
     assert check_proof_sentences(split_sentences("Time Unshelve.")) is not None
+
+
+@pytest.mark.parametrize(("decls", "refused"), [
+    ("Polymorphic Cumulative Inductive T@{u} : Type@{u} := mk.", True),
+    ("Set Universe Polymorphism.\nCumulative Inductive T := mk.", True),
+    ("#[universes(cumulative)] Inductive T := mk.", True),
+    ("#[universes(polymorphic, cumulative=yes)] Inductive T := mk.", True),
+    ("#[universes(cumulative=no)] Inductive T := mk.", False),
+    ("NonCumulative Polymorphic Inductive T := mk.", False),
+    ("Polymorphic Inductive T := mk.", False),
+])
+def test_cumulative_inductives_are_refused_in_decls(decls: str, refused: bool) -> None:
+    v = check_decls(split_sentences(decls))
+    assert (v is not None and "cumulative" in v.reason) if refused else v is None, v
