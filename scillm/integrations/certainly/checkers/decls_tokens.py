@@ -9,8 +9,10 @@ notation can only change how the statement reads through a terminal the
 statement's text contains. So when the statement needs the decls, each such
 terminal must be new to the header in every part: no digit, and no piece of
 it (itself included) that `Locate` found as a notation token before the
-decls. Which pieces are tokens is Coq's answer; this module only lists the
-pieces to ask about.
+decls, and no ASCII symbol, since `Locate` does not list the tokens of Coq's
+own grammar (`%`, `@`, `:=`): `Notation "x %Q"` would turn the scope key of
+`(a == b)%Q` into an operator. Which other pieces are tokens is Coq's
+answer; this module only lists the pieces to ask about.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from scillm.integrations.certainly.checkers.sentences import split_sentences
 from scillm.integrations.certainly.checkers.vernac import classify
 
 _IDENT = re.compile(r"[^\W\d][\w']*")
+#: ASCII symbols: each is, or begins, a token of Coq's own term grammar (`%`, `@`, `:=`, `=>`, `.(`, `|`, `{|`),
+#: which `Locate` does not list as a notation token.
+_CORE = frozenset("!#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _MAX_TERMINAL = 16
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 
@@ -86,6 +91,10 @@ def relexed(terminals: list[str], statement: str, known: Callable[[str], bool]) 
             return (f"the decls notation token `{t}` has a digit, so it changes how the statement's numbers are "
                     "read (put the notation in the header)")
         for piece in pieces([t], t):
+            if piece in _CORE:
+                return (f"the decls notation token `{t}` contains `{piece}`, a symbol of Coq's own grammar, so it "
+                        "can change how the statement's text is read (use a new symbol such as `⊕`, or put the "
+                        "notation in the header)")
             if known(piece):
                 return (f"the decls notation token `{t}` contains `{piece}`, a token of the header's notations, so "
                         "it changes how the statement's text is read (put the notation in the header)")
