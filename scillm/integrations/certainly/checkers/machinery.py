@@ -61,12 +61,14 @@ def read_registry(coercions: str, canonicals: str, hints: str) -> Registry:
     return Registry(frozenset(names))
 
 
-_BINDER = re.compile(r"(?:\bforall\b|\bexists2?\b|\bfun\b|\blet\b|\bfix\b|\bcofix\b|∀|∃|λ|\|)")
+# `as x` and `in T x` of a match, and `{x : A & P}`, `{x | P}` bind too (over-read: a record `{| … |}` as well).
+_BINDER = re.compile(r"(?:\bforall\b|\bexists2?\b|\bfun\b|\blet\b|\bfix\b|\bcofix\b|\bas\b|\bin\b|∀|∃|λ|\||\{)")
 _BINDER_END = re.compile(r",|=>|:=|\bin\b|\bwith\b")
 
 
 def bound_words(text: str) -> frozenset[str]:
-    """Words the statement text binds (`forall x (y : T), ...`, `fun`, `exists`, `let`, match patterns), over-read:
+    """Words the statement text binds (`forall x (y : T), ...`, `fun`, `exists`, `let`, match patterns and their
+    `as`/`in`, `{x : A & P}`), over-read:
     every word of a binder list not after a `:` of its group, and every word of a pattern."""
     out: set[str] = set()
     for m in _BINDER.finditer(text):

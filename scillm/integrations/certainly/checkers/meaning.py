@@ -113,6 +113,9 @@ def _notation_violation(cmd: Command) -> str | None:
     return None
 
 
+_FIELD = re.compile(r"(?:^|[{;]|\bwith\b)\s*([^\W\d][\w']*)\s*(?=[:(\[{]|[^\W\d])")
+
+
 def _defined_names(cmd: Command) -> list[str]:
     words = list(cmd.words)
     if cmd.head in ("Canonical", "Coercion") and words[1:2] in (["Structure"], ["Instance"]):
@@ -130,6 +133,13 @@ def _defined_names(cmd: Command) -> list[str]:
                 continue
             if w in starts and _IDENT.match(words[i + 1]) and not (matches and w == "|"):
                 names.append(words[i + 1])
+    if cmd.head in ("Record", "Structure", "Class") and ":=" in cmd.body:
+        # fields `{ f : T; g :> U }` and a definitional class's method `Class C := m : T.`; over-read: a binder
+        # inside a field's type counts too
+        body = cmd.body.split(":=", 1)[1]
+        names += [n for n in _FIELD.findall(body) if n not in names]
+        if cmd.head == "Record" or "{" in body:
+            names += [f"Build_{names[0]}"] if names and f"Build_{names[0]}" not in names else []
     return names
 
 
@@ -145,6 +155,25 @@ def declared_names(decls: str) -> frozenset[str]:
     cmds = (classify(s) for s in split_sentences(decls))
     defined = {name for cmd in cmds if cmd.head in _DEFINERS for name in _defined_names(cmd)}
     return frozenset(defined | abbreviations(decls))
+
+
+def top_level_names(decls: str) -> frozenset[str]:
+    """`declared_names` of the decls' sentences outside every module (sections close into the top level): the only
+    decls names a short name printed after the decls can stand for, as a module's own are printed qualified unless
+    the module is imported, and then they are not the decls' top-level declarations."""
+    blocks: list[str] = []
+    kept: list[str] = []
+    for sentence in split_sentences(decls):
+        cmd = classify(sentence)
+        if cmd.head in ("Module", "Section") and ":=" not in cmd.body:
+            blocks.append(cmd.head)
+            continue
+        if cmd.head == "End" and blocks:
+            blocks.pop()
+            continue
+        if "Module" not in blocks:
+            kept.append(sentence.text)
+    return declared_names("\n".join(kept))
 
 
 def meaning_violation(cmd: Command) -> str | None:
@@ -175,4 +204,5 @@ def meaning_violation(cmd: Command) -> str | None:
     return None
 
 
-__all__ = ["PRELUDE_NAMES", "STANDARD_SKELETONS", "abbreviations", "declared_names", "meaning_violation", "notation_skeleton"]
+__all__ = ["PRELUDE_NAMES", "STANDARD_SKELETONS", "abbreviations", "declared_names", "meaning_violation", "notation_skeleton",
+           "top_level_names"]

@@ -56,7 +56,13 @@ from scillm.integrations.certainly.checkers.coq_session import CoqBinaries, adap
 from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
 from scillm.integrations.certainly.checkers.trusted import normalize_import
 from scillm.integrations.certainly.checkers.verdict_coqlib import VIEW_COQLIB, installed_coqlib, view_mounts
-from scillm.integrations.certainly.checkers.verdict_general import same_sentence
+from scillm.integrations.certainly.checkers.verdict_general import (
+    UNREAD,
+    applies_sentences,
+    general_names,
+    machinery_free,
+    same_sentence,
+)
 from scillm.integrations.certainly.checkers.verdict_imports import first_guess, standalone_file
 from scillm.integrations.certainly.checkers.verdict_policy import needs_assumptions, policy
 from scillm.integrations.certainly.checkers.verdict_problem import (
@@ -253,6 +259,8 @@ class VerdictEngine:
         check = [f"Require {PROBLEM_ROOT}.Problem {root}.Candidate.",
                  f"Definition scillm_check : {stmt} := {root}.Candidate.{name}.",
                  *vt.meaning_sentences(f"{PROBLEM_ROOT}.Problem", psep), same_sentence(f"{PROBLEM_ROOT}.Problem")]
+        gseps = [vt.separator(), vt.separator()]
+        applies = applies_sentences(f"{PROBLEM_ROOT}.Problem", gseps)
         vseps = [vt.separator(), vt.separator()]
         ask = [vt.locate_line(vseps[0]), "Print Assumptions scillm_check.", vt.locate_line(vseps[1])]
         rseps = [vt.separator(), vt.separator()]
@@ -264,7 +272,7 @@ class VerdictEngine:
             kernel = pool.submit(contextvars.copy_context().run, self._coqchk, chk_args, mounts, view, sandboxed,
                                  deadline)
             standby = (pair.verify, pair.verify_dir) if pair else None
-            verify = [*check, *ask, *scan] if predicted else [*check, *scan]
+            verify = [*check, *applies, *ask, *scan] if predicted else [*check, *applies, *scan]
             run = self._compile(standby, "Verify.v", [], [], verify, ["-q", *paths], mounts, sandboxed, deadline)
             chk = kernel.result()
         if run.timed_out or chk.timed_out:
@@ -290,6 +298,15 @@ class VerdictEngine:
             return Verdict(status="error", message="could not read whether the statement needs the decls")
         if not reads_plain and built.meaning_change is not None:
             return Verdict(status="rejected", message=built.meaning_change)
+        got_general = vt.regions(run.out, gseps)
+        general = vt.plain_answer(got_general[0]) if got_general else None
+        if general is None:
+            return Verdict(status="error", message="could not read whether the statement reads with the decls' names "
+                           "as parameters")
+        decls = cand.problem.decls
+        if not reads_plain and not general and built.parses and general_names(decls, cand.problem.statement.strip()) \
+                and not machinery_free(decls):
+            return Verdict(status="rejected", message=UNREAD)
         recursion = vt.regions(run.out, rseps)
         own = recursion_answer(recursion[0]) if recursion else None
         if own is None:

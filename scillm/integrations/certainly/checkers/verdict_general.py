@@ -10,15 +10,33 @@ instances and coercions. Applied after the decls to what those names mean
 there, it must be convertible to the statement read with the decls
 (`Verify.v`). A statement the header cannot read that way (it uses a decls
 notation, matches on a decls inductive, or a type cannot be inferred) has no
-such reading, and the other checks decide.
+such reading. When it does not parse there (a decls notation), the notation
+and lexing checks decide; when it parses, the other checks decide only when the decls hold nothing but
+definitions, inductive types, lemmas, sections and modules (`machinery_free`),
+and it is refused otherwise, since notations, instances, hints, coercions,
+scope and argument commands are what those checks could miss.
 """
 
 from __future__ import annotations
 
+import re
+
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.meaning import declared_names
+from scillm.integrations.certainly.checkers.sentences import split_sentences
+from scillm.integrations.certainly.checkers.vernac import classify
 
 _MAX_NAMES = 64
+_PURE = frozenset({"Definition", "Fixpoint", "CoFixpoint", "Inductive", "CoInductive", "Variant", "Record", "Theorem",
+                   "Lemma", "Fact", "Remark", "Corollary", "Proposition", "Property", "Example", "Proof", "Qed",
+                   "Defined", "Section", "End", "Module", "Import", "Export", "Scheme", "Combined"})
+_PURE_ATTRIBUTES = frozenset({"local", "global", "export", "program"})
+_MACHINERY_TEXT = re.compile(r"\bwhere\b|:>|::")
+#: Why a statement is refused when it cannot be read with the decls' names as parameters and the decls hold more.
+UNREAD = ("the statement cannot be read with the header, the decls' names as parameters (it matches on a decls "
+          "constructor, uses a decls name at two types, or a name's type cannot be inferred), and the decls declare "
+          "notations, instances, hints, coercions, options or scope and argument commands, which could change how it "
+          "reads; state it with the decls' names applied as functions, or move those commands into the header")
 
 
 def general_names(decls: str, statement: str) -> list[str]:
@@ -44,10 +62,59 @@ def after_decls(problem: str, names: list[str]) -> str:
             f"{' '.join(names)})) | exact (@None Type)]).")
 
 
+def _instance_class(body: str) -> str | None:
+    """The class an `Instance name binders : Class args := ...` is of: the first word after its top-level `:`."""
+    depth = 0
+    for i, ch in enumerate(body):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == ":" and depth == 0 and body[i + 1: i + 2] not in ("=", ">"):
+            words = re.findall(r"[^\W\d][\w'.]*", body[i + 1:].split(":=", 1)[0])
+            return words[0] if words else None
+    return None
+
+
+def machinery_free(decls: str) -> bool:
+    """True when the decls hold only definitions, inductive types, lemmas and their proofs, sections, modules, and
+    classes with instances of those classes: nothing that changes how the header reads the statement's text."""
+    own_classes = {name for sentence in split_sentences(decls) if (cmd := classify(sentence)).head == "Class"
+                   for name in declared_names(sentence.text)}
+    for sentence in split_sentences(decls):
+        cmd = classify(sentence)
+        if cmd.kind != "command":
+            continue
+        if any(a.strip() not in _PURE_ATTRIBUTES for a in cmd.attributes) or \
+                _MACHINERY_TEXT.search(vt.strip_strings_and_comments(cmd.body)):
+            return False
+        if cmd.head == "Class":
+            continue
+        if cmd.head == "Instance":
+            if _instance_class(cmd.body) not in own_classes:
+                return False
+            continue
+        if cmd.head not in _PURE:
+            return False
+        if cmd.head == "Module" and cmd.words[1:2] == ("Type",):
+            return False
+        if _MACHINERY_TEXT.search(vt.strip_strings_and_comments(cmd.body)):
+            return False
+    return True
+
+
+def applies_sentences(problem: str, seps: list[str]) -> list[str]:
+    """Verify.v's answer, between `seps`, to whether the reading with the names as parameters applied."""
+    return [vt.locate_line(seps[0]),
+            f"Eval lazy in (match {problem}.scillm_general with Some _ => true | None => false end).",
+            vt.locate_line(seps[1])]
+
+
 def same_sentence(problem: str) -> str:
     """Verify.v's check, by the problem's full names, that the applied reading is the statement's."""
     return (f"Definition scillm_same_general : (match {problem}.scillm_general with Some T => T | None => "
             f"{problem}.scillm_statement end) -> {problem}.scillm_statement := fun x => x.")
 
 
-__all__ = ["after_decls", "before_decls", "general_names", "same_sentence"]
+__all__ = ["UNREAD", "after_decls", "applies_sentences", "before_decls", "general_names", "machinery_free",
+           "same_sentence"]

@@ -24,7 +24,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
@@ -42,7 +42,7 @@ from scillm.integrations.certainly.checkers.machinery import (
     read_registry,
     unnamed_machinery,
 )
-from scillm.integrations.certainly.checkers.meaning import abbreviations, declared_names
+from scillm.integrations.certainly.checkers.meaning import abbreviations, top_level_names
 from scillm.integrations.certainly.checkers.verdict_recursion import transparent_proofs
 from scillm.integrations.certainly.models import Problem
 
@@ -68,6 +68,8 @@ class Built:
     message: str = ""
     keep: bool = True
     meaning_change: str | None = None
+    #: False when the statement does not parse with the header alone (it uses a decls notation).
+    parses: bool = True
 
 
 class Deadline:
@@ -194,9 +196,9 @@ class ProblemStore:
             run = self.runner("coqc", ["-q", "-Q", inside, PROBLEM_ROOT, "Problem.v"], mounts, sandboxed, deadline)
             if run.rc == 0 and not run.timed_out:
                 built = _problem_checks(directory, run.out, queries, seps, vt.argument_names(problem.decls), mseps,
-                                        stmt, declared_names(problem.decls))
+                                        stmt, top_level_names(problem.decls))
                 built = _lexing_checks(built, queries, run.out, seps, terminals, stmt, too_many, problem.decls)
-                return _scope_checks(built, run.out, use, sseps)
+                return replace(_scope_checks(built, run.out, use, sseps), parses=parses)
             shutil.rmtree(directory, ignore_errors=True)
             if run.timed_out:
                 return Built(None, "timeout", "compiling the problem ran out of time", keep=False)

@@ -81,3 +81,36 @@ def test_the_parameters_are_the_decls_names_the_statement_uses() -> None:
     decls = "Definition marker := True.\nInductive color := red | blue.\nDefinition unused := 1."
     assert general_names(decls, "marker -> forall c : color, c = red \\/ c = blue (* unused *)") == \
         ["marker", "color", "red", "blue"]
+
+
+COIN = "Inductive coin := heads | tails.\nDefinition worth (c : coin) : Q := match c with heads => 1#2 | tails => 1#4 end.\n"
+ON_HEADS = "forall c : coin, match c with heads => ~ ((1#2) === (2#4))%Q | tails => True end"
+
+
+@pytest.mark.parametrize(("header", "decls", "statement", "proof"), [
+    # A match on a decls constructor, or a name used at no inferable type, has no reading with the names as
+    # parameters; with machinery in the decls that alone refuses it.
+    (QEQ, "Require Import QArith.\n" + COIN + "Existing Instance eq_equivalence | 0.", ON_HEADS,
+     "destruct c. intro H. unfold equiv in H. discriminate H. exact I."),
+    (QEQ, M + "Existing Instance eq_equivalence | 0.", "marker = marker -> ~ ((1#2) === (2#4))%Q",
+     "intros _ H. unfold equiv in H. discriminate H."),
+    ("Require Import QArith.\nOpen Scope Q_scope.", COIN + 'Notation "x %Q" := (~ x) (at level 1, left associativity).',
+     "forall c : coin, match c with heads => (worth c == 1#3)%Q | tails => True end",
+     "destruct c. intro H. discriminate H. exact I."),
+])
+def test_a_statement_without_the_parameter_reading_is_refused_when_the_decls_hold_machinery(
+        engine: VerdictEngine, header: str, decls: str, statement: str, proof: str) -> None:
+    v = engine.check(Problem(header=header, decls=decls, statement=statement), proof)
+    assert v.status == "rejected" and "cannot be read with the header" in v.message, v
+
+
+@pytest.mark.parametrize(("decls", "statement", "proof"), [
+    ("Inductive coin := heads | tails.\nDefinition flip c := match c with heads => tails | tails => heads end.",
+     "forall c : coin, match c with heads => flip c = tails | tails => flip c = heads end",
+     "intros []; reflexivity."),
+    ("Definition marker := 0.\nSection S.\nLemma m0 : marker = 0.\nProof. reflexivity. Qed.\nEnd S.",
+     "marker = marker", "reflexivity."),
+])
+def test_without_machinery_the_other_checks_decide(engine: VerdictEngine, decls: str, statement: str,
+                                                   proof: str) -> None:
+    assert engine.check(Problem(decls=decls, statement=statement), proof).status == "proved"

@@ -137,3 +137,31 @@ def test_abbreviations_spaced_infixes_and_instances_on_header_types_are_not_prov
                                                                                    proof: str) -> None:
     v = independent_verdict(Problem(header=header, decls=decls, statement=statement), proof)
     assert _refused_for_meaning(v) or "binds" in v.message, v
+
+
+HIDDEN = ("Module Hide. Definition Equivalence := 0. End Hide.\nInductive coin := heads | tails.\n"
+          "Definition worth (c : coin) : Q := match c with heads => 1#2 | tails => 1#4 end.\n")
+
+
+@pytest.mark.parametrize(("header", "decls", "statement", "proof"), [
+    # The instance's pattern names `Equivalence`, declared only in a module nobody imports; the statement's
+    # bound `as k` is not a use of the instance `k`.
+    (QEQ, HIDDEN + "#[global] Instance k : Equivalence (@eq Q) | 0 := eq_equivalence.",
+     "forall c : coin, match c as k return Prop with heads => ~ (worth c === (2#4))%Q | tails => True end",
+     "destruct c. intro H. unfold equiv in H. discriminate H. exact I."),
+    (QEQ, HIDDEN + "#[global] Instance k : Equivalence (@eq Q) | 0 := eq_equivalence.",
+     "forall c : coin, {k : nat & (k = 0)%nat} -> ~ (worth heads === (2#4))%Q",
+     "intros c _ H. unfold equiv in H. discriminate H."),
+    # `%` is a token of Coq's own grammar that `Locate` does not list: the notation turns the scope key into `~`.
+    ("Require Import QArith.\nOpen Scope Q_scope.",
+     HIDDEN + 'Notation "x %Q" := (~ x) (at level 1, left associativity).',
+     "forall c : coin, match c with heads => (worth c == 1#3)%Q | tails => True end",
+     "destruct c. intro H. discriminate H. exact I."),
+    ("Require Import QArith.\nOpen Scope Q_scope.", M + 'Notation "x %Q" := (~ x) (at level 1, left associativity).',
+     "marker -> ((1#2) == (1#3))%Q", "intros _ H. discriminate H."),
+])
+def test_hidden_names_bound_words_and_core_tokens_do_not_open_the_checks(header: str, decls: str, statement: str,
+                                                                        proof: str) -> None:
+    v = independent_verdict(Problem(header=header, decls=decls, statement=statement), proof)
+    assert _refused_for_meaning(v) or "cannot be read with the header" in v.message, v
+    assert v.status == "rejected", v
