@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scillm.integrations.certainly.checkers import lean_split
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
 from scillm.integrations.certainly.checkers.split import SplitError, split_file
@@ -117,19 +118,13 @@ def split_coq_file(text: str, theorem_name: str | None = None) -> Problem:
     return split_file(text, theorem_name).problem
 
 
-def split_lean_file(text: str) -> tuple[str, str, str, str] | None:
-    """(header, name, statement, decls) of the last theorem in a Lean file, or None."""
-    matches = list(_LEAN_DECL.finditer(text))
-    if not matches:
-        return None
-    decl = matches[-1]
-    parts = _split_top_colon(decl.group(3))
+def split_lean_file(text: str) -> tuple[str, str, str, str]:
+    """(header, name, statement, decls) of the single open theorem of a Lean file (`checkers.lean_split`)."""
+    split = lean_split.split_lean_file(text)
+    parts = _split_top_colon(split.signature)
     if parts is None:
-        return None
-    before = text[: decl.start()].splitlines()
-    header = "\n".join(ln for ln in before if ln.startswith(("import", "open", "set_option"))).strip()
-    decls = "\n".join(ln for ln in before if not ln.startswith(("import", "open", "set_option"))).strip()
-    return header, decl.group(2), _binders_to_forall(parts[0], parts[1], "lean"), decls
+        raise lean_split.LeanSplitError(f"theorem {split.name} has no `:` before its statement")
+    return split.header, split.name, _binders_to_forall(parts[0], parts[1], "lean"), split.decls
 
 
 def _as_list(value: object, field: str) -> list[str]:
@@ -223,16 +218,21 @@ def _classify(text: str, item: dict[str, Any], common: dict[str, Any], backend: 
         except SplitError as exc:
             return NormalizedItem(**common, kind="invalid", error=f"cannot read the Coq theorem: {exc}")
         if not split.header and not split.decls:
-            split = split.model_copy(update={"header": default_header(split.statement, "coq")})
+            # No scope is opened for a file: it means what it says without imports (`exp - 1` stays in nat).
+            split = split.model_copy(update={"header": COQ_DEFAULT_HEADER})
         return NormalizedItem(**common, kind="file", problem=split)
     if backend == "lean" and _LEAN_DECL.search(text):
-        lsplit = split_lean_file(text)
-        if lsplit is None:
-            return NormalizedItem(**common, kind="invalid", error="found a Lean theorem but could not read its statement")
-        lheader, lname, lstatement, ldecls = lsplit
+        try:
+            lheader, lname, lstatement, ldecls = split_lean_file(text)
+        except lean_split.LeanSplitError as exc:
+            return NormalizedItem(**common, kind="invalid", error=f"cannot read the Lean theorem: {exc}")
+        given = [f for f in ("header", "decls") if item.get(f) is not None]
+        if given and (lheader or ldecls):  # a lone theorem may take them; a file keeps its own
+            return NormalizedItem(**common, kind="invalid", error=(
+                f"item {' and '.join(f'`{f}`' for f in given)} cannot be combined with a whole Lean file: the file "
+                "keeps its own imports, options and definitions; put them in the file"))
         problem = Problem(backend="lean", header=header if isinstance(header, str) else (lheader or LEAN_DEFAULT_HEADER),
-                          decls="\n".join(d for d in (ldecls, decls) if d), theorem_name=lname,
-                          statement=lstatement, keyword="theorem")
+                          decls=decls or ldecls, theorem_name=lname, statement=lstatement, keyword="theorem")
         return NormalizedItem(**common, kind="file", problem=problem)
     if _LEMMA_NAME.match(text) and ("." in text or "_" in text):
         return NormalizedItem(**common, kind="lemma", lemma_name=text)

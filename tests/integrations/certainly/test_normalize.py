@@ -207,3 +207,42 @@ def test_whole_file_target_rules_through_normalize() -> None:
     z = normalize_item(Z_FILE.format(stmt="0 - 1 = -1"), 0, backend="coq")
     assert z.problem is not None
     assert z.problem.header == "From Coq Require Import ZArith.\nOpen Scope Z_scope."
+
+
+def test_a_whole_file_without_imports_is_not_read_in_another_scope() -> None:
+    norm = normalize_item({"text": "Theorem main : forall exp, exp - 1 + 1 = exp.\nAdmitted.\n"}, 0, backend="coq")
+    assert norm.problem is not None and "Open Scope" not in norm.problem.header, norm.problem
+
+
+HELPER = "theorem helper : True := trivial\n"
+
+
+@pytest.mark.parametrize(("text", "name", "statement"), [
+    (HELPER + "private theorem main : (2 : ℕ) + 2 = 5 := by sorry\n", "main", "(2 : ℕ) + 2 = 5"),
+    (HELPER + "@[simp] theorem main : (2 : ℕ) + 2 = 5 := by sorry\n", "main", "(2 : ℕ) + 2 = 5"),
+    (HELPER + "theorem «main» : (2 : ℕ) + 2 = 5 := by sorry\n", "main", "(2 : ℕ) + 2 = 5"),
+    (HELPER + "example : (2 : ℕ) + 2 = 5 := by sorry\n", "certainly_goal", "(2 : ℕ) + 2 = 5"),
+    ("theorem main : True -- below, c := 5\n    ∧ (2 : ℕ) + 2 = 5 := by sorry", "main", "True ∧ (2 : ℕ) + 2 = 5"),
+    ("theorem main : let x := 1; x = 1 := by sorry", "main", "let x := 1; x = 1"),
+])
+def test_a_lean_file_gives_its_open_theorem_read_with_lean_tokens(text: str, name: str, statement: str) -> None:
+    norm = normalize_item(text, 0, backend="lean")
+    assert norm.kind == "file" and norm.problem is not None, norm.error
+    assert (norm.problem.theorem_name, norm.problem.statement) == (name, statement)
+
+
+def test_a_lean_comment_never_becomes_a_header_line() -> None:
+    text = "import Mathlib\n/-\nset_option autoImplicit true\n-/\ntheorem main : (2 : ℕ) + 2 = 4 := by sorry"
+    norm = normalize_item(text, 0, backend="lean")
+    assert norm.problem is not None and norm.problem.header == "import Mathlib", norm.problem
+
+
+@pytest.mark.parametrize(("item", "fragment"), [
+    ("theorem a : True := sorry\ntheorem b : True := by sorry", "several open"),
+    ("def x : ℕ := sorry\ntheorem b : True := by sorry", "outside the open theorem"),
+    ("theorem a : True := trivial\n", "no open theorem"),
+    ({"text": "import Mathlib\ntheorem b : True := by sorry", "header": "import Lean"}, "whole Lean file"),
+])
+def test_a_lean_file_without_one_open_theorem_is_invalid(item: str | dict[str, str], fragment: str) -> None:
+    norm = normalize_item(item, 0, backend="lean")
+    assert norm.kind == "invalid" and norm.error is not None and fragment in norm.error, norm

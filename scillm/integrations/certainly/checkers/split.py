@@ -103,9 +103,17 @@ def theorem_spans(sentences: list[Sentence]) -> list[TheoremSpan]:
     return spans
 
 
-def _choose(spans: list[TheoremSpan], theorem_name: str | None) -> TheoremSpan:
+def _choose(spans: list[TheoremSpan], theorem_name: str | None, sentences: list[Sentence]) -> TheoremSpan:
     if not spans:
         raise SplitError("no theorem in the file (expected `Theorem name : statement.`)")
+    # Every `Admitted.`/`Abort.` must end a theorem read here: one that ends a `Goal`, a proof-mode `Definition`
+    # or a `Polymorphic Theorem` would be an open target this reader cannot see.
+    ends = {t.closer for t in spans if not t.closed}
+    for i, sentence in enumerate(sentences):
+        if _OPEN.match(_norm(sentence)) and i not in ends:
+            raise SplitError(f"`{_norm(sentence)}` on line {sentence.line} ends a proof this reader does not take "
+                             "as a theorem (a `Goal`, a proof-mode definition, a prefixed or non-ASCII name); "
+                             "state the target as `Theorem name : statement.`")
     if theorem_name is not None:
         named = [t for t in spans if t.name == theorem_name]
         if not named:
@@ -116,8 +124,9 @@ def _choose(spans: list[TheoremSpan], theorem_name: str | None) -> TheoremSpan:
     if len(open_) == 1:
         return open_[0]
     if not open_:
-        if len(spans) == 1:
-            return spans[0]
+        last = spans[0].closer
+        if len(spans) == 1 and last is not None and all(not _norm(x) for x in sentences[last + 1:]):
+            return spans[0]  # the file is one closed theorem: it is the target
         raise SplitError(f"no open theorem: {', '.join(t.name for t in spans)} are all closed with Qed/Defined; "
                          "leave the one to prove open (end it with `Admitted.`, or end the file after `Proof.`)")
     raise SplitError(f"several open theorems: {', '.join(t.name for t in open_)}; leave exactly one open "
@@ -132,7 +141,7 @@ def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
         sentences = split_sentences(text)
     except LexError as exc:
         raise SplitError(f"cannot lex the file: {exc}") from exc
-    target = _choose(theorem_spans(sentences), theorem_name)
+    target = _choose(theorem_spans(sentences), theorem_name, sentences)
     idx = target.index
     keyword, name, rest = _theorem_parts(strip_comments(sentences[idx].text)) or ("", "", "")
     statement = _statement(rest)

@@ -104,3 +104,15 @@ def test_closed_modules_and_module_definitions_before_the_target_are_context() -
     part = split_file("Module M.\nDefinition two := 2.\nEnd M.\nModule N := M.\nTheorem t : M.two = 2.\n"
                       "Proof.\nAdmitted.")
     assert part.problem.statement == "M.two = 2"
+
+
+@pytest.mark.parametrize("tail", ["Polymorphic Theorem main : 1 = 2.\nAdmitted.\n", "Goal 1 = 2.\nAdmitted.\n",
+                                  "Definition main : 1 = 2.\nAdmitted.\n", "Theorem αmain : 1 = 2.\nAdmitted.\n",
+                                  "Goal 1 = 2.\n", "Definition main : 1 = 2.\nProof.\n"])
+def test_a_closed_theorem_never_stands_in_for_an_open_proof_the_reader_does_not_see(tail: str) -> None:
+    with pytest.raises(SplitError):
+        split_file("Lemma helper : True.\nProof. exact I. Qed.\n\n" + tail)
+
+
+def test_a_file_that_is_one_closed_theorem_is_its_own_target() -> None:
+    assert split_file("Theorem t : 1 = 1.\nProof. reflexivity. Qed.\n").problem.statement == "1 = 1"
