@@ -33,8 +33,16 @@ def first_guess(imports: list[str], cand: Candidate) -> list[str] | None:
 
 
 def standalone_file(cand: Candidate, header: str, imports: list[str]) -> str:
-    parts = [header.strip(), *(f"Require Import {m}." for m in imports), cand.problem.decls.strip(),
-             f"Theorem {cand.name} : {cand.problem.statement.strip()}.", "Proof."]
+    """The verdict's proof as one file for a plain `coqc`: the statement is read with the header and decls alone,
+    as the verdict read it, so imports the proof needs come after it (they could change how it reads)."""
+    stmt = cand.problem.statement.strip()
+    parts = [header.strip(), cand.problem.decls.strip()]
+    if imports:
+        parts += [f"Definition {cand.name}_statement : Type := ({stmt}).",
+                  *(f"Require Import {m}." for m in imports),
+                  f"Theorem {cand.name} : {cand.name}_statement.", "Proof.", f"unfold {cand.name}_statement."]
+    else:
+        parts += [f"Theorem {cand.name} : {stmt}.", "Proof."]
     parts += [s.text for s in cand.proof]
     parts.append("Qed.")
     return "\n".join(p for p in parts if p) + "\n"

@@ -322,3 +322,15 @@ def test_imports_the_proof_never_calls_are_left_out_and_a_wrong_guess_falls_back
     assert wrong.status == "failed", wrong
     cheat = independent_verdict(Problem(statement="1 = 2"), "idtac... Axiom cheat : 1 = 2. exact cheat.", SEARCH_SET)
     assert cheat.status != "proved", cheat
+
+
+def test_the_reported_file_reads_the_statement_before_the_search_imports(tmp_path: Path) -> None:
+    """`leb` in the decls is `Bool.leb`; read after ZArith (which exports `Nat.leb`) the file would not compile."""
+    v = independent_verdict(Problem(header="From Coq Require Import Bool.", decls="Definition my_le := leb.",
+                                    statement="my_le false true"),
+                            'idtac "Z"; exact I.', ("Coq.ZArith.ZArith",))
+    assert v.status == "proved", v
+    (tmp_path / "Standalone.v").write_text(v.file, encoding="utf-8")
+    run = subprocess.run(["coqc", "-q", "-Q", ".", "Re", "Standalone.v"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, (v.file, run.stderr)
