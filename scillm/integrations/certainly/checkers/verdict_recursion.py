@@ -46,6 +46,10 @@ Ltac2 scillm_body (k : constant) : constr option :=
   let b := Std.eval_cbv { Std.rBeta := false; Std.rMatch := false; Std.rFix := false; Std.rCofix := false;
                           Std.rZeta := false; Std.rDelta := false; Std.rConst := [Std.ConstRef k] } c in
   if Constr.equal b c then None else Some b.
+(* The body of a transparent constant with its casts, walked besides the `cbv` body: `cbv` drops casts, and a
+   `vm_compute` cast's type is a term the kernel checks too; `red` keeps them (what its head reduction may drop is
+   still in the `cbv` body). *)
+Ltac2 scillm_cast_body (c : constr) : constr := Std.eval_red c.
 (* 0: a library constant's body; 1: a decls constant's body; 2: neither *)
 Ltac2 scillm_defined (c : constr) (name : ident option) : int :=
   match name with
@@ -129,7 +133,7 @@ Ltac2 rec scillm_bad (memo : scillm_memo) (strict : bool) (ctx : scillm_st list)
          let own := scillm_in k @PROOT in
          Bool.or (scillm_bad memo own [] (Constr.type c))
            (match scillm_body k with
-            | Some b => scillm_bad memo own [] b
+            | Some b => Bool.or (scillm_bad memo own [] b) (scillm_bad memo own [] (scillm_cast_body c))
             | None => true
             end))
       else false
@@ -227,7 +231,10 @@ Ltac2 scillm_recursion (c : constr) : int :=
   let bad := match Constr.Unsafe.kind c with
     | Constr.Unsafe.Constant k _ =>
         Bool.or (scillm_bad memo false [] (Constr.type c))
-          (match scillm_body k with Some b => scillm_bad memo false [] b | None => true end)
+          (match scillm_body k with
+           | Some b => Bool.or (scillm_bad memo false [] b) (scillm_bad memo false [] (scillm_cast_body c))
+           | None => true
+           end)
     | _ => true
     end in
   if memo.(scillm_shape) then 2 else if bad then 1 else 0."""

@@ -55,6 +55,17 @@ def test_a_proof_by_its_own_fixpoint_is_not_proved(statement: str, proof: str) -
     assert "recursion" in v.message
 
 
+_CAST = "change ((fun _ : nat => True) ({} 0)). vm_compute. exact I."
+
+
+def test_a_fix_only_in_a_vm_cast_type_is_seen() -> None:
+    """`vm_compute` leaves the changed goal as a cast's type, which `cbv` of the body drops."""
+    own = independent_verdict(Problem(statement="True"), _CAST.format(
+        "(fix f (n : nat) : nat := match n with 0 => 0 | S k => f k end)"))
+    assert own.status == "rejected" and "recursion" in own.message, own
+    assert independent_verdict(Problem(statement="True"), _CAST.format("S")).status == "proved"
+
+
 def test_through_the_public_api_the_guard_bug_gives_no_proved() -> None:
     fields: dict[str, Any] = {"requirement_text": "1 = 2", "tactics": [FIX_TACTIC]}
     response = scillm.certainly_prove([fields], tactics_only=True, cache=False, request_timeout=240)
