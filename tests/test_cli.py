@@ -88,7 +88,8 @@ def test_coq_file_and_statement_argument(tmp_path: Path, capsys: pytest.CaptureF
     payload = json.loads(capsys.readouterr().out)
     result = payload["results"][0]
     assert result["item_id"] == "rev_app" and result["status"] == "proved"
-    assert "Theorem app_nil : forall (A : Type) (l : list A), l ++ [] = l." in result["coq_code"]
+    assert "(forall (A : Type) (l : list A), l ++ [] = l)." in result["coq_code"]
+    assert "Theorem app_nil : app_nil_statement." in result["coq_code"]
     assert main(["prove", "--no-progress", "forall P Q : Prop, P /\\ Q -> P"]) == 0
     assert "proved=1" in capsys.readouterr().out
 

@@ -58,7 +58,8 @@ def test_trivial_theorem_is_proved_with_the_dummy_backend(base: str) -> None:
     assert body["job_id"] == "seed-1" and body["ok"] is True
     final = body["final_proof"]
     assert final["theorem_name"] == "seed_thm" and final["proof_block"]
-    assert "Theorem seed_thm : forall n : nat, n + 0 = n." in final["lean_file"] and final["file"] == final["lean_file"]
+    assert "Definition seed_thm_statement : Type := (forall n : nat, n + 0 = n)." in final["lean_file"]
+    assert "Theorem seed_thm : seed_thm_statement." in final["lean_file"] and final["file"] == final["lean_file"]
     assert set(body["stats"]) == {"rounds_used", "checks_used", "time_ms_total", "cache_hits"}
     winner = [a for a in body["attempts"] if a["lean_ok"]]
     assert winner and winner[-1]["score"] == 1.0 and winner[-1]["candidate_id"].startswith("r1_c")

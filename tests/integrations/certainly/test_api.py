@@ -85,7 +85,9 @@ def test_certainly_prove_payload_and_every_result_field(monkeypatch: pytest.Monk
         assert r["_direct_mode"] is True and r["backend"] == "coq"
     proved, failed, english = results
     assert proved["proof"] in ("lia.", "intros; lia.") and proved["coq_code"] == proved["code"]
-    assert "Theorem certainly_goal : forall n m : nat, n + m = m + n." in proved["code"]
+    # the statement is read before the search's imports, as the verdict read it (`verdict_imports`)
+    assert "Definition certainly_goal_statement : Type := (forall n m : nat, n + m = m + n)." in proved["code"]
+    assert "Theorem certainly_goal : certainly_goal_statement." in proved["code"]
     assert failed["proof"] is None and failed["stats"]["rounds"] == 2
     assert {a["round"] for a in failed["attempts"]} == {1, 2}
     assert set(failed["attempts"][0]) >= {"round", "candidate_id", "proof", "status", "error_class", "message",

@@ -240,9 +240,14 @@ def test_a_lean_comment_never_becomes_a_header_line() -> None:
 @pytest.mark.parametrize(("item", "fragment"), [
     ("theorem a : True := sorry\ntheorem b : True := by sorry", "several open"),
     ("def x : ℕ := sorry\ntheorem b : True := by sorry", "outside the open theorem"),
-    ("theorem a : True := trivial\n", "no open theorem"),
+    ("theorem h : True := trivial\ntheorem a : True := trivial\n", "no open theorem"),
     ({"text": "import Mathlib\ntheorem b : True := by sorry", "header": "import Lean"}, "whole Lean file"),
 ])
 def test_a_lean_file_without_one_open_theorem_is_invalid(item: str | dict[str, str], fragment: str) -> None:
     norm = normalize_item(item, 0, backend="lean")
     assert norm.kind == "invalid" and norm.error is not None and fragment in norm.error, norm
+
+
+def test_a_lean_file_that_is_one_closed_theorem_is_its_own_target() -> None:
+    norm = normalize_item("theorem t (n : Nat) : n + 0 = n := by simp", 0, backend="lean")
+    assert norm.problem is not None and norm.problem.statement == "∀ (n : Nat), n + 0 = n", norm

@@ -1,7 +1,8 @@
 """Cut a whole Lean file into header, decls, name and statement, read with Lean's own tokens.
 
 The theorem to prove is the one left OPEN: its body holds `sorry`, or the
-file ends after its statement or its `:=`. Exactly one declaration may be
+file ends after its statement or its `:=` (or the file is one closed
+theorem, which is then its own target). Exactly one declaration may be
 open (`theorem`, `lemma`, `example`, with any modifiers or attributes), and
 `sorry` may appear nowhere else, so a closed helper never stands in for the
 open target and nothing open is dropped. Comments are read as comments: a
@@ -119,6 +120,8 @@ def split_lean_file(text: str) -> LeanSplit:
         raise LeanSplitError("no theorem in the file")
     opened = [(c, _body(code, c)) for c in theorems]
     targets = [(c, body) for c, (body, is_open) in opened if is_open]
+    if not targets and len(theorems) == 1 and theorems[0] is commands[-1]:
+        targets = [(theorems[0], opened[0][1][0])]  # the file is one closed theorem: it is the target
     if len(targets) != 1:
         names = ", ".join(_name(code, c) for c, _ in (targets or [(c, None) for c in theorems]))
         raise LeanSplitError(f"{'several open theorems' if targets else 'no open theorem'}: {names}; leave exactly "
