@@ -31,7 +31,8 @@ _PURE = frozenset({"Definition", "Fixpoint", "CoFixpoint", "Inductive", "CoInduc
                    "Lemma", "Fact", "Remark", "Corollary", "Proposition", "Property", "Example", "Proof", "Qed",
                    "Defined", "Section", "End", "Module", "Import", "Export", "Scheme", "Combined"})
 _PURE_ATTRIBUTES = frozenset({"local", "global", "export", "program"})
-_MACHINERY_TEXT = re.compile(r"\bwhere\b|:>|::")
+_MACHINERY_TEXT = re.compile(r"\bwhere\b|:>")
+_FIELD_INSTANCE = re.compile(r"::")  # `{ f :: C }` in a record or class declares an instance (Rocq 9)
 #: Why a statement is refused when it cannot be read with the decls' names as parameters and the decls hold more.
 UNREAD = ("the statement cannot be read with the header, the decls' names as parameters (it matches on a decls "
           "constructor, uses a decls name at two types, or a name's type cannot be inferred), and the decls declare "
@@ -85,8 +86,9 @@ def machinery_free(decls: str) -> bool:
         cmd = classify(sentence)
         if cmd.kind != "command":
             continue
-        if any(a.strip() not in _PURE_ATTRIBUTES for a in cmd.attributes) or \
-                _MACHINERY_TEXT.search(vt.strip_strings_and_comments(cmd.body)):
+        text = vt.strip_strings_and_comments(cmd.body)
+        if any(a.strip() not in _PURE_ATTRIBUTES for a in cmd.attributes) or _MACHINERY_TEXT.search(text) or (
+                cmd.head in ("Record", "Structure", "Class") and _FIELD_INSTANCE.search(text)):
             return False
         if cmd.head == "Class":
             continue

@@ -114,3 +114,12 @@ def test_a_statement_without_the_parameter_reading_is_refused_when_the_decls_hol
 def test_without_machinery_the_other_checks_decide(engine: VerdictEngine, decls: str, statement: str,
                                                    proof: str) -> None:
     assert engine.check(Problem(decls=decls, statement=statement), proof).status == "proved"
+
+
+def test_a_list_match_in_the_decls_is_no_machinery(engine: VerdictEngine) -> None:
+    """miniF2F's `mathd_numbertheory_32` shape: `x :: xs` is the list notation, not a field instance."""
+    decls = ("Definition divisors (n : nat) : list nat := filter (fun d => Nat.eqb (n mod d) 0) (seq 1 n).\n"
+             "Fixpoint sum_list (l : list nat) : nat := match l with [] => 0 | x :: xs => x + sum_list xs end.")
+    problem = Problem(header="Require Import Coq.Init.Nat Coq.Lists.List.\nImport ListNotations.", decls=decls,
+                      statement="sum_list (divisors 36) = 91")
+    assert engine.check(problem, "reflexivity.").status == "proved"
