@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scillm.integrations.certainly.checkers import lean_split
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
+from scillm.integrations.certainly.checkers.sentences import split_top_colon
 from scillm.integrations.certainly.checkers.split import SplitError, split_file
 from scillm.integrations.certainly.models import Backend, Problem
 
@@ -94,19 +95,6 @@ def _binders_to_forall(binders: str, body: str, backend: Backend) -> str:
     return f"{quant} {binders}, {body.strip()}"
 
 
-def _split_top_colon(text: str) -> tuple[str, str] | None:
-    """Split `binders : statement` at the first colon outside brackets."""
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == ":" and depth == 0 and text[i + 1:i + 2] != "=":
-            return text[:i], text[i + 1:]
-    return None
-
-
 def split_coq_file(text: str, theorem_name: str | None = None) -> Problem:
     """The Problem of the theorem `theorem_name` of a Coq file, or of its single open theorem when None.
 
@@ -121,7 +109,7 @@ def split_coq_file(text: str, theorem_name: str | None = None) -> Problem:
 def split_lean_file(text: str) -> tuple[str, str, str, str]:
     """(header, name, statement, decls) of the single open theorem of a Lean file (`checkers.lean_split`)."""
     split = lean_split.split_lean_file(text)
-    parts = _split_top_colon(split.signature)
+    parts = split_top_colon(split.signature)
     if parts is None:
         raise lean_split.LeanSplitError(f"theorem {split.name} has no `:` before its statement")
     return split.header, split.name, _binders_to_forall(parts[0], parts[1], "lean"), split.decls

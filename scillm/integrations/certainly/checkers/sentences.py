@@ -297,5 +297,18 @@ def words_outside_strings(sentence: str) -> list[str]:
     return re.findall(r"[A-Za-z_][\w']*", text)
 
 
-__all__ = ["BLANKS", "LexError", "Sentence", "SentenceKind", "glued_before_paren", "split_sentences", "strip_comments",
-           "words_outside_strings"]
+def split_top_colon(text: str) -> tuple[str, str] | None:
+    """`text` split at its first `:` outside brackets that is not `:=` or `:>` (`binders : type`), or None."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == ":" and depth == 0 and text[i + 1:i + 2] not in ("=", ">"):
+            return text[:i], text[i + 1:]
+    return None
+
+
+__all__ = ["BLANKS", "LexError", "Sentence", "SentenceKind", "glued_before_paren", "split_sentences", "split_top_colon",
+           "strip_comments", "words_outside_strings"]

@@ -24,6 +24,7 @@ from scillm.integrations.certainly.checkers.sentences import (
     LexError,
     Sentence,
     split_sentences,
+    split_top_colon,
     strip_comments,
 )
 from scillm.integrations.certainly.checkers.soundness import check_header
@@ -73,16 +74,11 @@ def _statement(rest: str) -> str:
     body = rest.strip()
     if body.endswith("."):
         body = body[:-1].rstrip()
-    depth = 0
-    for i, c in enumerate(body):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == ":" and depth == 0 and body[i + 1: i + 2] != "=":
-            binders, prop = body[:i].strip(), body[i + 1:].strip()
-            return f"forall {binders}, {prop}" if binders else prop
-    raise SplitError("theorem has no ':' before its statement")
+    parts = split_top_colon(body)
+    if parts is None:
+        raise SplitError("theorem has no ':' before its statement")
+    binders, prop = parts[0].strip(), parts[1].strip()
+    return f"forall {binders}, {prop}" if binders else prop
 
 
 def theorem_spans(sentences: list[Sentence]) -> list[TheoremSpan]:

@@ -23,7 +23,7 @@ import re
 
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.meaning import declared_names
-from scillm.integrations.certainly.checkers.sentences import split_sentences
+from scillm.integrations.certainly.checkers.sentences import split_sentences, split_top_colon
 from scillm.integrations.certainly.checkers.vernac import classify
 
 _MAX_NAMES = 64
@@ -65,16 +65,9 @@ def after_decls(problem: str, names: list[str]) -> str:
 
 def _instance_class(body: str) -> str | None:
     """The class an `Instance name binders : Class args := ...` is of: the first word after its top-level `:`."""
-    depth = 0
-    for i, ch in enumerate(body):
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == ":" and depth == 0 and body[i + 1: i + 2] not in ("=", ">"):
-            words = re.findall(r"[^\W\d][\w'.]*", body[i + 1:].split(":=", 1)[0])
-            return words[0] if words else None
-    return None
+    parts = split_top_colon(body)
+    words = re.findall(r"[^\W\d][\w'.]*", parts[1].split(":=", 1)[0]) if parts else []
+    return words[0] if words else None
 
 
 def machinery_free(decls: str) -> bool:
