@@ -11,10 +11,12 @@ there, it must be convertible to the statement read with the decls
 (`Verify.v`). A statement the header cannot read that way (it uses a decls
 notation, matches on a decls inductive, or a type cannot be inferred) has no
 such reading. When it does not parse there (a decls notation), the notation
-and lexing checks decide; when it parses, the other checks decide only when the decls hold nothing but
-definitions, inductive types, lemmas, sections and modules (`machinery_free`),
-and it is refused otherwise, since notations, instances, hints, coercions,
-scope and argument commands are what those checks could miss.
+and lexing checks decide. When it parses, the other checks decide only when
+the decls hold nothing but definitions, inductive types, lemmas, sections,
+modules, and classes with instances of those classes (`machinery_free`); it
+is refused otherwise, since notations, instances of header classes, hints,
+coercions, options, scope and argument commands are what those checks could
+miss.
 """
 
 from __future__ import annotations
