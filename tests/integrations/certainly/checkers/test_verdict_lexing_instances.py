@@ -165,3 +165,16 @@ def test_hidden_names_bound_words_and_core_tokens_do_not_open_the_checks(header:
     v = independent_verdict(Problem(header=header, decls=decls, statement=statement), proof)
     assert _refused_for_meaning(v) or "cannot be read with the header" in v.message, v
     assert v.status == "rejected", v
+
+
+def test_each_piece_of_the_defence_on_its_own() -> None:
+    """The attacks above also meet the parameter reading; each text check is pinned here by itself."""
+    from scillm.integrations.certainly.checkers.machinery import bound_words
+    from scillm.integrations.certainly.checkers.meaning import top_level_names
+
+    assert "Equivalence" not in top_level_names(HIDDEN) and {"coin", "heads", "worth"} <= top_level_names(HIDDEN)
+    assert "k" in bound_words("match c as k return Prop with heads => True | tails => True end")
+    assert "k" in bound_words("{k : nat & k = 0}") and "k" in bound_words("match v in vec _ k return P with end")
+    assert "size_nat" not in bound_words("@size nat size_nat 3 = 3")
+    got = relexed(["%Q"], "(worth c == 1#3)%Q", lambda s: False)
+    assert got is not None and "`%`" in got, got
