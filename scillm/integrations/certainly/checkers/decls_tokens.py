@@ -9,7 +9,7 @@ notation can only change how the statement reads through a terminal the
 statement's text contains. So when the statement needs the decls, each such
 terminal must be new to the header in every part: no digit, and no piece of
 it (itself included) that `Locate` found as a notation token before the
-decls, and no ASCII symbol, since `Locate` does not list the tokens of Coq's
+decls (nor a name the header gives a meaning), and no ASCII symbol, since `Locate` does not list the tokens of Coq's
 own grammar (`%`, `@`, `:=`): `Notation "x %Q"` would turn the scope key of
 `(a == b)%Q` into an operator. Which other pieces are tokens is Coq's
 answer; this module only lists the pieces to ask about.
@@ -82,7 +82,8 @@ def pieces(terminals: list[str], statement: str) -> list[str]:
 def relexed(terminals: list[str], statement: str, known: Callable[[str], bool]) -> str | None:
     """Why a decls terminal the statement contains would re-read the header's text, or None.
 
-    `known(piece)` says whether `Locate "piece"` found a notation before the decls.
+    `known(piece)` says whether `Locate "piece"` found a notation before the decls, or `Locate piece` a name:
+    `Notation "'Forall'"` makes a header name a keyword of the decls, and `Locate Forall` still prints the constant.
     """
     for t in _in_statement(terminals, statement):
         if len(t) > _MAX_TERMINAL:
@@ -96,8 +97,9 @@ def relexed(terminals: list[str], statement: str, known: Callable[[str], bool]) 
                         "can change how the statement's text is read (use a new symbol such as `⊕`, or put the "
                         "notation in the header)")
             if known(piece):
-                return (f"the decls notation token `{t}` contains `{piece}`, a token of the header's notations, so "
-                        "it changes how the statement's text is read (put the notation in the header)")
+                return (f"the decls notation token `{t}` contains `{piece}`, a token of the header's notations or a "
+                        "name the header defines, so it changes how the statement's text is read (put the notation "
+                        "in the header)")
     return None
 
 

@@ -62,19 +62,21 @@ def read_registry(coercions: str, canonicals: str, hints: str) -> Registry:
 
 
 # `as x` and `in T x` of a match, and `{x : A & P}`, `{x | P}` bind too (over-read: a record `{| … |}` as well).
-_BINDER = re.compile(r"(?:\bforall\b|\bexists2?\b|\bfun\b|\blet\b|\bfix\b|\bcofix\b|\bas\b|\bin\b|∀|∃|λ|\||\{)")
-_BINDER_END = re.compile(r",|=>|:=|\bin\b|\bwith\b")
+_BINDER = re.compile(r"(?:\bforall\b|\bexists2?\b|\bfun\b|\blet\b|\bfix\b|\bcofix\b|\bas\b|\bin\b|∀|∃|λ|\||\{"
+                     r"|\bwith\b|\bis\b)")
+_PATTERN_START = frozenset({"|", "with", "is"})  # a match's branches (the first after `with`), ssreflect's `if e is p`
+_BINDER_END = re.compile(r",|=>|:=|\bin\b|\bwith\b|\bthen\b")
 
 
 def bound_words(text: str) -> frozenset[str]:
     """Words the statement text binds (`forall x (y : T), ...`, `fun`, `exists`, `let`, match patterns and their
-    `as`/`in`, `{x : A & P}`), over-read:
+    `as`/`in`, `{x : A & P}`, ssreflect's `is`), over-read:
     every word of a binder list not after a `:` of its group, and every word of a pattern."""
     out: set[str] = set()
     for m in _BINDER.finditer(text):
         end = _BINDER_END.search(text, m.end())
         span = text[m.end(): end.start() if end else len(text)]
-        if m.group(0) == "|":
+        if m.group(0) in _PATTERN_START:
             out.update(_IDENT.findall(span))
             continue
         depth, typed = 0, [False]

@@ -57,7 +57,7 @@ STANDARD_SKELETONS = _set(
     """
 )
 _LITERAL = re.compile(r"^'(.*)'$")
-_IDENT = re.compile(r"^[A-Za-z_][\w']*$")
+_IDENT = re.compile(r"^[^\W\d][\w']*$")  # Coq's identifiers: any Unicode letter starts one
 _DEFINERS = frozenset(
     {"Definition", "Fixpoint", "CoFixpoint", "Function", "Let", "Inductive", "CoInductive", "Variant", "Record",
      "Structure", "Class", "Instance", "Theorem", "Lemma", "Fact", "Remark", "Corollary", "Proposition",
@@ -150,10 +150,27 @@ def abbreviations(decls: str) -> frozenset[str]:
                      if cmd.head == "Notation" and len(cmd.words) > 1 and _IDENT.match(cmd.words[1]))
 
 
+#: What Coq names after a type or function it declares: elimination schemes (`T_ind`, `T_rect`, `T_rec`,
+#: `T_sind`, `T_case`), `Function`'s `f_equation`, `f_ind` and `R_f`, `Program`'s obligations.
+_GENERATED_SUFFIXES = ("_ind", "_rect", "_rec", "_sind", "_case", "_equation", "_graph", "_complete", "_correct",
+                       "_obligation_1", "_terminate", "_tcc")
+_INDUCTIVES = frozenset({"Inductive", "CoInductive", "Variant", "Record", "Structure", "Class", "Function",
+                         "Fixpoint", "Definition"})
+
+
 def declared_names(decls: str) -> frozenset[str]:
-    """The short names the decls' definitions, inductives (constructors too), classes and abbreviations declare."""
-    cmds = (classify(s) for s in split_sentences(decls))
-    defined = {name for cmd in cmds if cmd.head in _DEFINERS for name in _defined_names(cmd)}
+    """The short names the decls' definitions, inductives (constructors too), classes and abbreviations declare,
+    and the names Coq generates from them (over-read: every suffix Coq may add, for every type and function)."""
+    defined: set[str] = set()
+    for sentence in split_sentences(decls):
+        cmd = classify(sentence)
+        if cmd.head not in _DEFINERS:
+            continue
+        names = _defined_names(cmd)
+        defined.update(names)
+        if cmd.head in _INDUCTIVES:  # every name of a mutual block has its schemes
+            defined.update(f"{name}{suffix}" for name in names for suffix in _GENERATED_SUFFIXES)
+            defined.update(f"R_{name}" for name in names)
     return frozenset(defined | abbreviations(decls))
 
 

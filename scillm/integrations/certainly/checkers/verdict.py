@@ -57,10 +57,12 @@ from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailab
 from scillm.integrations.certainly.checkers.trusted import normalize_import
 from scillm.integrations.certainly.checkers.verdict_coqlib import VIEW_COQLIB, installed_coqlib, view_mounts
 from scillm.integrations.certainly.checkers.verdict_general import (
+    UNCHECKED,
     UNREAD,
     applies_sentences,
     general_names,
     machinery_free,
+    notation_checked,
     same_sentence,
 )
 from scillm.integrations.certainly.checkers.verdict_imports import first_guess, standalone_file
@@ -304,9 +306,11 @@ class VerdictEngine:
             return Verdict(status="error", message="could not read whether the statement reads with the decls' names "
                            "as parameters")
         decls = cand.problem.decls
-        if not reads_plain and not general and built.parses and general_names(decls, cand.problem.statement.strip()) \
-                and not machinery_free(decls):
-            return Verdict(status="rejected", message=UNREAD)
+        if not reads_plain and not general:  # no reading to compare with: the decls may hold only what checks read
+            if built.parses and general_names(decls, cand.problem.statement.strip()) and not machinery_free(decls):
+                return Verdict(status="rejected", message=UNREAD)
+            if not notation_checked(decls, cand.problem.statement):
+                return Verdict(status="rejected", message=UNCHECKED)
         recursion = vt.regions(run.out, rseps)
         own = recursion_answer(recursion[0]) if recursion else None
         if own is None:

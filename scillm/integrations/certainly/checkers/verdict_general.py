@@ -10,13 +10,15 @@ instances and coercions. Applied after the decls to what those names mean
 there, it must be convertible to the statement read with the decls
 (`Verify.v`). A statement the header cannot read that way (it uses a decls
 notation, matches on a decls inductive, or a type cannot be inferred) has no
-such reading. When it does not parse there (a decls notation), the notation
-and lexing checks decide. When it parses, the other checks decide only when
-the decls hold nothing but definitions, inductive types, lemmas, sections,
-modules, and classes with instances of those classes (`machinery_free`); it
-is refused otherwise, since notations, instances of header classes, hints,
-coercions, options, scope and argument commands are what those checks could
-miss.
+such reading. When it uses decls names and parses there, the other checks
+decide only when the decls hold nothing but definitions, inductive types,
+lemmas, sections, modules, and classes with instances of those classes
+(`machinery_free`); it is refused otherwise, since notations, instances of
+header classes, hints, coercions, options, scope and argument commands are
+what those checks could miss. Any other statement without that reading (it
+reads only with a decls notation) is judged by the notation, lexing,
+registry, scope and argument checks, so the decls may hold only what those
+read, and the statement may run no tactic (`notation_checked`).
 """
 
 from __future__ import annotations
@@ -100,6 +102,35 @@ def machinery_free(decls: str) -> bool:
     return True
 
 
+#: Commands whose effect on how a statement reads the notation, lexing, registry, scope and argument checks read.
+_CHECKED = frozenset({"Notation", "Infix", "Reserved", "Delimit", "Bind", "Open", "Close", "Arguments", "Coercion",
+                      "Canonical", "Structure", "Instance", "Existing", "Class", "Declare"})
+_TACTIC_IN_TERM = re.compile(r"\bltac2?:|\$\(|\blazymatch\b|\bmultimatch\b")
+#: Why a statement that reads only with the decls' notations is refused when the decls also hold other machinery.
+UNCHECKED = ("the statement reads only with the decls (it uses their notations) and the decls also hold commands no "
+             "check of the statement reads (hints, tactics, options, transparency, implicit types), or the statement "
+             "runs a tactic, which could change how it reads; move those commands into the header, or state it "
+             "without them")
+
+
+def notation_checked(decls: str, statement: str) -> bool:
+    """True when a statement read only with the decls (it uses their notations) can be judged by the notation,
+    lexing, registry, scope and argument checks: the decls hold nothing those checks do not read, besides what
+    `machinery_free` allows, and the statement runs no tactic (a tactic in a term reads hints, transparency and
+    tactic definitions, which no check compares)."""
+    if _TACTIC_IN_TERM.search(vt.strip_strings_and_comments(statement)):
+        return False
+    for sentence in split_sentences(decls):
+        cmd = classify(sentence)
+        if cmd.kind != "command" or cmd.head in _PURE:
+            continue
+        if any(a.strip() not in _PURE_ATTRIBUTES for a in cmd.attributes) or cmd.head not in _CHECKED:
+            return False
+        if cmd.head == "Declare" and cmd.words[1:2] != ("Scope",):
+            return False
+    return True
+
+
 def applies_sentences(problem: str, seps: list[str]) -> list[str]:
     """Verify.v's answer, between `seps`, to whether the reading with the names as parameters applied."""
     return [vt.locate_line(seps[0]),
@@ -113,5 +144,5 @@ def same_sentence(problem: str) -> str:
             f"{problem}.scillm_statement end) -> {problem}.scillm_statement := fun x => x.")
 
 
-__all__ = ["UNREAD", "after_decls", "applies_sentences", "before_decls", "general_names", "machinery_free",
-           "same_sentence"]
+__all__ = ["UNCHECKED", "UNREAD", "after_decls", "applies_sentences", "before_decls", "general_names", "machinery_free",
+           "notation_checked", "same_sentence"]

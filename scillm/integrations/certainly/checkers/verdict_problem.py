@@ -319,9 +319,9 @@ def _lexing_checks(built: Built, queries: list[tuple[str, str]], out: str, seps:
         assert got is not None  # _problem_checks read the same regions
         before = {query: answer for (_, query), answer in zip(queries, got[:len(queries)], strict=True)}
 
-        def known(piece: str) -> bool:
-            query = 'Locate "{}".'.format(piece.replace('"', '""'))
-            return query in before and vt.meaning(query, before[query]) is not None
+        def known(piece: str) -> bool:  # a notation token of the header, or a name it gives a meaning (`Forall`)
+            queries = ['Locate "{}".'.format(piece.replace('"', '""')), f"Locate {piece}."]
+            return any(q in before and vt.meaning(q, before[q]) is not None for q in queries)
 
         change = relexed(terminals, vt.strip_strings_and_comments(stmt), known)
     return built if change is None else Built(built.directory, meaning_change=change)

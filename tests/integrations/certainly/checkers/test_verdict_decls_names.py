@@ -1,0 +1,90 @@
+"""Decls names the text reading does not see, first match branches, header names made keywords, and tactics in
+statements that need a decls notation (real coqc/coqchk).
+
+Each attack came back `proved` before: a Unicode or generated decls name (`ν`, `T_ind`) left the statement without
+the reading with the decls' names as parameters and switched off the refusal of decls machinery; the first branch
+of a `match` (and ssreflect's `if e is p`) was not read as binding; `Notation "'Forall'"` kept `Locate Forall`'s
+answer; and a statement with `ltac:` read hints, `Ltac ::=`, `Opaque` and `Strategy` of the decls.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scillm.integrations.certainly.checkers.machinery import bound_words
+from scillm.integrations.certainly.checkers.meaning import declared_names
+from scillm.integrations.certainly.checkers.verdict import independent_verdict
+from scillm.integrations.certainly.checkers.verdict_general import notation_checked
+from scillm.integrations.certainly.models import Problem
+
+pytestmark = [pytest.mark.needs_coq, pytest.mark.needs_bwrap]
+
+OPLUS = 'Definition nu := 0.\nNotation "⊕ x" := (S x) (at level 0).\n'
+HINT = "#[export] Hint Extern 0 => exact True : core."
+PICK = "ltac:(first [solve [eauto] | exact False])"
+EVAL = "ltac:(let x := eval {red} in (2 + 2) in lazymatch x with 4 => exact False | _ => exact True end)"
+
+ATTACKS = [
+    ("unicode-name-unicode-abbreviation", "", "Definition ν := 0.\nNotation é := 0.",
+     "ν = ν -> match 5 with S é => False | _ => True end", "intros _; exact I."),
+    ("generated-name-keyword-in-first-branch", "", "Inductive T := t.\nNotation \"'k'\" := 0.",
+     "T_ind = T_ind -> match 5 with S k => False | _ => True end", "intros _; exact I."),
+    ("generated-name-hint", "", "Inductive T := t.\n" + HINT, f"T_ind = T_ind -> {PICK}", "intros _; exact I."),
+    ("unicode-name-hint", "", "Definition ν := 0.\n" + HINT, f"ν = ν -> {PICK}", "intros _; exact I."),
+    ("keyword-over-header-name", "Require Import Coq.Lists.List.",
+     OPLUS + "Notation \"'Forall'\" := (fun (_ : nat -> Prop) (_ : list nat) => True).",
+     "⊕ nu = 1 -> Forall (fun n => n = 0) (cons 1 nil)", "intros _; exact I."),
+    ("keyword-over-prelude-function", "",
+     OPLUS + "Notation \"'option_map'\" := (fun (_ : nat -> nat) (_ : option nat) => Some 3).",
+     "⊕ nu = 1 -> option_map S (Some 1) = Some 3", "intros _; reflexivity."),
+    ("abbreviation-in-first-branch", "", OPLUS + "Notation k := 0.",
+     "⊕ nu = 1 -> match 5 with S k => False | _ => True end", "intros _; exact I."),
+    ("abbreviation-in-ssreflect-is", "From Coq Require Import ssreflect ssrbool.", OPLUS + "Notation k := 0.",
+     "⊕ nu = 1 -> if 5 is S k then False else True", "intros _; exact I."),
+    ("ltac-redefined", "", OPLUS + "Ltac easy ::= exact True.", "⊕ nu = 1 -> ltac:(first [easy | exact False])",
+     "intros _; exact I."),
+    ("hint-in-notation-path", "", OPLUS + HINT, f"⊕ nu = 1 -> {PICK}", "intros _; exact I."),
+    ("opaque", "", OPLUS + "Opaque Nat.add.", "⊕ nu = 1 -> " + EVAL.format(red="simpl"), "intros _; exact I."),
+    ("strategy", "", OPLUS + "Strategy opaque [Nat.add].", "⊕ nu = 1 -> " + EVAL.format(red="cbn"),
+     "intros _; exact I."),
+    ("implicit-types", "", OPLUS + "Implicit Types m p : unit.", "⊕ nu = 1 -> exists m, forall p, p = m",
+     "intros _; exists tt; intros []; reflexivity."),
+]
+
+
+@pytest.mark.parametrize(("case", "header", "decls", "statement", "proof"), ATTACKS, ids=[a[0] for a in ATTACKS])
+def test_decls_that_change_the_reading_unseen_are_not_proved(case: str, header: str, decls: str, statement: str,
+                                                              proof: str) -> None:
+    v = independent_verdict(Problem(header=header, decls=decls, statement=statement), proof)
+    assert v.status == "rejected", (case, v)
+
+
+HONEST = [
+    ("unicode-name", "", "Definition ν := 0.", "ν = 0", "reflexivity."),
+    ("generated-name", "", "Inductive T := t.", "forall P : T -> Prop, P t -> forall x, P x",
+     "intros P H x; destruct x; exact H."),
+    ("generated-name-used", "", "Inductive T := t.", "T_ind = T_ind", "reflexivity."),
+    ("decls-notation", "", OPLUS.strip(), "⊕ nu = 1", "reflexivity."),
+    ("notation-and-first-branch", "", OPLUS.strip(), "⊕ nu = 1 -> match 5 with S k => k = 4 | _ => False end",
+     "intros _; reflexivity."),
+    ("notation-with-scope-commands", "", "Declare Scope my_scope.\nDelimit Scope my_scope with my.\n"
+     + 'Notation "⊕ x" := (S x) (at level 0) : my_scope.\nDefinition nu := 0.', "(⊕ nu)%my = 1", "reflexivity."),
+]
+
+
+@pytest.mark.parametrize(("case", "header", "decls", "statement", "proof"), HONEST, ids=[h[0] for h in HONEST])
+def test_honest_statements_of_the_same_shapes_are_proved(case: str, header: str, decls: str, statement: str,
+                                                         proof: str) -> None:
+    v = independent_verdict(Problem(header=header, decls=decls, statement=statement), proof)
+    assert v.status == "proved", (case, v)
+
+
+def test_each_text_reading_on_its_own() -> None:
+    assert {"ν", "T", "t", "T_ind", "T_rect", "T_sind"} <= declared_names("Definition ν := 0.\nInductive T := t.")
+    assert "k" in bound_words("match 5 with S k => False | _ => True end")
+    assert "k" in bound_words("if 5 is S k then False else True")
+    assert "False" not in bound_words("if 5 is S k then False else True")
+    assert not notation_checked(OPLUS + HINT, "⊕ nu = 1")
+    assert not notation_checked(OPLUS, f"⊕ nu = 1 -> {PICK}")
+    assert not notation_checked(OPLUS + "Declare Reduction r := simpl.", "⊕ nu = 1")
+    assert notation_checked(OPLUS + "Declare Scope my_scope.\nLocal Open Scope my_scope.", "⊕ nu = 1")
