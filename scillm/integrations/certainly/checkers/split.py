@@ -9,7 +9,10 @@ an error that names them. Everything before the target is kept exactly as the
 file wrote it, in order: the header is its leading run of imports, scopes and
 harmless options (what a warm session loads once), the rest is decls. The
 target's binders become a `forall`; its proof runs to its closer (so a file
-whose proof is `Admitted.` is rejected by the checker, as it must be).
+whose proof is `Admitted.` is rejected by the checker, as it must be). After the
+target only theorems closed with `Qed.`/`Defined.` may follow, unless the
+caller names the target: an open `Goal` or a prefixed theorem there would
+be a target this reader cannot see.
 """
 
 from __future__ import annotations
@@ -115,6 +118,9 @@ def _choose(spans: list[TheoremSpan], theorem_name: str | None, sentences: list[
         if not named:
             raise SplitError(f"no theorem named {theorem_name!r} in the file (found: "
                              f"{', '.join(t.name for t in spans)})")
+        if len(named) > 1:
+            raise SplitError(f"several theorems are named {theorem_name!r} (lines "
+                             f"{', '.join(str(sentences[t.index].line) for t in named)}); Coq takes none of them")
         return named[0]
     open_ = [t for t in spans if not t.closed]
     if len(open_) == 1:
@@ -137,7 +143,8 @@ def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
         sentences = split_sentences(text)
     except LexError as exc:
         raise SplitError(f"cannot lex the file: {exc}") from exc
-    target = _choose(theorem_spans(sentences), theorem_name, sentences)
+    spans = theorem_spans(sentences)
+    target = _choose(spans, theorem_name, sentences)
     idx = target.index
     keyword, name, rest = _theorem_parts(strip_comments(sentences[idx].text)) or ("", "", "")
     statement = _statement(rest)
@@ -146,6 +153,8 @@ def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
     if opened:
         raise SplitError(f"theorem {name!r} is inside {opened[-1]} that the file has not closed; a target inside a "
                          "Module or Section is not supported (move it to the top level)")
+    if theorem_name is None:  # a named target is the caller's choice among the file's open proofs
+        _nothing_open_after(target, spans, sentences)
     n_header = 0
     while n_header < len(before) and check_header([before[n_header]]) is None:
         n_header += 1
@@ -159,6 +168,22 @@ def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
         line = sentences[idx].line + sentences[idx].text.count("\n") + 1
     problem = Problem(backend="coq", header=header, decls=decls, theorem_name=name, statement=statement, keyword=keyword)
     return SplitFile(problem=problem, proof=text[start:stop], proof_line=line)
+
+
+def _nothing_open_after(target: TheoremSpan, spans: list[TheoremSpan], sentences: list[Sentence]) -> None:
+    """Refuse a file that goes on after the target with more than theorems closed by `Qed.`/`Defined.`.
+
+    The text after the target is not checked, so it may hold only what cannot be another open target; a
+    `Goal`, a `Polymorphic Theorem` or a proof-mode `Definition` left open there is one this reader cannot see.
+    """
+    start = len(sentences) if target.closer is None else target.closer + 1
+    closed = {i for t in spans if t.closed and t.closer is not None and t.index >= start
+              for i in range(t.index, t.closer + 1)}
+    extra = next((s for i, s in enumerate(sentences[start:], start) if _norm(s) and i not in closed), None)
+    if extra is not None:
+        raise SplitError(f"the file goes on after the target {target.name!r} with `{_norm(extra)[:60]}` on line "
+                         f"{extra.line}, which is not a theorem closed with `Qed.`; only closed theorems may follow "
+                         "the target (move the rest before it)")
 
 
 def _open_blocks(sentences: list[Sentence]) -> list[str]:

@@ -116,3 +116,26 @@ def test_a_closed_theorem_never_stands_in_for_an_open_proof_the_reader_does_not_
 
 def test_a_file_that_is_one_closed_theorem_is_its_own_target() -> None:
     assert split_file("Theorem t : 1 = 1.\nProof. reflexivity. Qed.\n").problem.statement == "1 = 1"
+
+
+@pytest.mark.parametrize("tail", ["Polymorphic Theorem main : 1 = 2.\nProof.\n", "Goal 1 = 2.\n",
+                                  "Time Lemma main : 1 = 2.\nProof.\n", "Definition main : 1 = 2.\nProof.\n",
+                                  "Program Definition main : 1 = 2 := _.\n", "Check 0.\n"])
+def test_an_open_target_never_hides_an_open_proof_after_it(tail: str) -> None:
+    with pytest.raises(SplitError, match="goes on after the target"):
+        split_file("Theorem t : True.\nAdmitted.\n" + tail)
+
+
+def test_closed_theorems_and_comments_may_follow_the_target() -> None:
+    part = split_file("Theorem t : 1 = 1.\nAdmitted.\nLemma u : True.\nProof. exact I. Qed.\n(* the end *)\n")
+    assert (part.problem.theorem_name, part.problem.statement) == ("t", "1 = 1")
+
+
+def test_a_theorem_name_that_two_theorems_share_is_an_error() -> None:
+    with pytest.raises(SplitError, match="several theorems are named 'main'"):
+        split_file("Theorem main : True.\nProof. exact I. Qed.\nTheorem main : 1 = 2.\nAdmitted.\n", "main")
+
+
+def test_a_named_target_may_be_followed_by_other_open_proofs() -> None:
+    part = split_file("Theorem t : 1 = 1.\nAdmitted.\nGoal 1 = 2.\nTheorem u : 2 = 2.\nAdmitted.\n", "t")
+    assert part.problem.statement == "1 = 1"
