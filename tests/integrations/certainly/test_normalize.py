@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from scillm.integrations.certainly.checkers.lean_split import _in_term, split_lean_file
+from scillm.integrations.certainly.checkers.lean_tokens import tokenize
 from scillm.integrations.certainly.normalize import (
     COQ_DEFAULT_HEADER,
     looks_english,
@@ -242,6 +244,8 @@ def test_a_lean_comment_never_becomes_a_header_line() -> None:
     ("def x : ℕ := sorry\ntheorem b : True := by sorry", "outside the open theorem"),
     ("theorem h : True := trivial\ntheorem a : True := trivial\n", "no open theorem"),
     ({"text": "import Mathlib\ntheorem b : True := by sorry", "header": "import Lean"}, "whole Lean file"),
+    ("proof_wanted main : 1 = 2\ntheorem t : True := by sorry", "several open"),
+    ("foo bar\ntheorem t : True := by sorry", "does not begin a command"),
 ])
 def test_a_lean_file_without_one_open_theorem_is_invalid(item: str | dict[str, str], fragment: str) -> None:
     norm = normalize_item(item, 0, backend="lean")
@@ -251,3 +255,31 @@ def test_a_lean_file_without_one_open_theorem_is_invalid(item: str | dict[str, s
 def test_a_lean_file_that_is_one_closed_theorem_is_its_own_target() -> None:
     norm = normalize_item("theorem t (n : Nat) : n + 0 = n := by simp", 0, backend="lean")
     assert norm.problem is not None and norm.problem.statement == "∀ (n : Nat), n + 0 = n", norm
+
+
+@pytest.mark.parametrize("command", ["export Nat (succ)", "irreducible_def f : Nat := 1", "#eval 1",
+                                     "partial def f : Nat → Nat := f", "alias foo := Nat.succ"])
+def test_every_lean_command_before_the_target_is_kept_in_the_decls(command: str) -> None:
+    split = split_lean_file(f"{command}\ntheorem t : True := by sorry\n")
+    assert (split.decls, split.name) == (command, "t")
+
+
+class _CountingTokens(list):  # type: ignore[type-arg]
+    """Tokens that count how many of them a reader looks at (a slice counts every token in it)."""
+
+    looked = 0
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        got = super().__getitem__(index)
+        _CountingTokens.looked += len(got) if isinstance(index, slice) else 1
+        return got
+
+
+def test_reading_a_long_lean_file_stays_linear() -> None:
+    """`open` at the start of each indented line once made each look through the whole rest of the file."""
+    code = tokenize("theorem t : True := sorry\n" + "  open X\n" * 5_000).code
+    counting = _CountingTokens(code)
+    for i, token in enumerate(code):
+        if token.text == "open":
+            _in_term(counting, i)
+    assert _CountingTokens.looked < 10 * len(code)

@@ -3,7 +3,8 @@
 The theorem to prove is the one left OPEN: its body holds `sorry`, or the
 file ends after its statement or its `:=` (or the file is one closed
 theorem, which is then its own target). Exactly one declaration may be
-open (`theorem`, `lemma`, `example`, with any modifiers or attributes), and
+open (`theorem`, `lemma`, `example`, `proof_wanted`, with any modifiers or
+attributes), and
 `sorry` may appear nowhere else, so a closed helper never stands in for the
 open target and nothing open is dropped. Comments are read as comments: a
 `:=` or an `open` inside one changes nothing. The header is the file's
@@ -15,16 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scillm.integrations.certainly.checkers.lean_rules import DECL_STARTS
 from scillm.integrations.certainly.checkers.lean_tokens import Token, tokenize
 
-_THEOREMS = frozenset({"theorem", "lemma", "example"})
-#: Words that start a command wherever they stand (`open` and `set_option` may also begin a term with `in`).
-_COMMANDS = _THEOREMS | frozenset({"def", "abbrev", "instance", "structure", "inductive", "class", "namespace",
-                                   "section", "end", "noncomputable", "private", "protected", "attribute", "universe",
-                                   "variable", "axiom", "opaque", "macro", "syntax", "elab", "import", "open",
-                                   "set_option", "mutual", "deriving", "notation", "infix", "infixl", "infixr",
-                                   "prefix", "postfix", "scoped", "local"})
-_MODIFIERS = frozenset({"private", "protected", "noncomputable", "scoped", "local"})
+_THEOREMS = frozenset({"theorem", "lemma", "example", "proof_wanted"})  # Mathlib's `proof_wanted` is open by design
+#: Words that start a command wherever they stand (`open` and `set_option` may also begin a term with `in`),
+#: with every command word the text rules know; `#eval`-like tokens start one too.
+_COMMANDS = _THEOREMS | (DECL_STARTS - {"@["}) | frozenset({"definition"})
+_MODIFIERS = frozenset({"private", "protected", "noncomputable", "scoped", "local", "partial", "nonrec", "unsafe"})
 _HEADER = frozenset({"import", "open", "set_option"})
 _OPEN_WORDS = frozenset({"sorry", "admit"})
 
@@ -52,7 +51,7 @@ class _Command:
 
 def _commands(code: list[Token]) -> list[_Command]:
     """The file's commands: each begins at a command word (or the attributes and modifiers before one)."""
-    heads = [i for i, t in enumerate(code) if t.kind == "ident" and t.text in _COMMANDS
+    heads = [i for i, t in enumerate(code) if (t.kind == "ident" and t.text in _COMMANDS or t.kind == "hash")
              and not (t.text in ("open", "set_option") and _in_term(code, i))]
     out: list[_Command] = []
     for k, h in enumerate(heads):
@@ -82,8 +81,14 @@ def _keyword(code: list[Token], i: int) -> int:
 
 def _in_term(code: list[Token], i: int) -> bool:
     """True when `open`/`set_option` at `i` is `open X in` inside a term: no command follows on its line before `in`."""
-    line = code[i].line
-    return any(t.text == "in" and t.line == line for t in code[i + 1:]) and code[i].column > 0
+    line, j = code[i].line, i + 1
+    if code[i].column == 0:
+        return False
+    while j < len(code) and code[j].line == line:  # this line only: a long file stays linear
+        if code[j].text == "in":
+            return True
+        j += 1
+    return False
 
 
 def _body(code: list[Token], cmd: _Command) -> tuple[int | None, bool]:
@@ -115,6 +120,10 @@ def split_lean_file(text: str) -> LeanSplit:
         raise LeanSplitError(f"cannot lex the file at line {lexed.problems[0].line}")
     code = lexed.code
     commands = _commands(code)
+    if commands and commands[0].start > 0:
+        stray_start = code[0]
+        raise LeanSplitError(f"`{stray_start.text}` on line {stray_start.line} does not begin a command this reader knows; "
+                             "a file must consist of commands (imports, declarations, the theorem)")
     theorems = [c for c in commands if code[c.head].text in _THEOREMS]
     if not theorems:
         raise LeanSplitError("no theorem in the file")
