@@ -76,11 +76,12 @@ def normalize_proof(proof: str) -> str:
 
 
 def cache_key(checker: str, version: str | None, problem: Problem, proof: str, *, confirmed: bool,
-              mode: str = "", libraries: str = "", imports: tuple[str, ...] = ()) -> str:
-    """SHA-256 over everything that can change a verdict."""
+              mode: str = "", libraries: str = "", imports: tuple[str, ...] = (), policy: str = "") -> str:
+    """SHA-256 over everything that can change a verdict (`policy`: the checker's verdict-changing config)."""
     parts = {
         "checker": checker,
         "mode": mode,
+        "policy": policy,
         "version": version or "",
         "libraries": libraries,
         "imports": list(imports),
@@ -241,9 +242,11 @@ class CachingChecker:
              mode: str | None = None) -> str:
         info = getattr(self.inner, "info", None)
         fingerprint = getattr(self.inner, "library_fingerprint", None)
+        policy = getattr(self.inner, "verdict_policy", None)
         return cache_key(self.name, self._prover_version(), problem, proof, confirmed=confirmed,
                          mode=mode if mode is not None else str(getattr(info, "mode", "") or ""),
-                         libraries=fingerprint() if callable(fingerprint) else "", imports=imports)
+                         libraries=fingerprint() if callable(fingerprint) else "", imports=imports,
+                         policy=str(policy()) if callable(policy) else "")
 
     def _lookup(self, problem: Problem, proof: str, confirmed: bool) -> CheckResult | None:
         hit = self.cache.get(self._key(problem, proof, confirmed))

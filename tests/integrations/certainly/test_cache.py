@@ -296,3 +296,15 @@ def test_keys_cover_mode_and_library_versions() -> None:
     assert base != cache_key("coq", "8.16.1", COQ, "reflexivity.", confirmed=True, mode="warm", libraries="b")
     assert base != cache_key("coq", "8.16.1", COQ, "reflexivity.", confirmed=True, mode="warm", libraries="a",
                              imports=("Coq.micromega.Lia",))
+
+
+def test_keys_cover_the_checkers_verdict_policy(tmp_path: Path) -> None:
+    """A lax checker's `native_decide` proof, cached, must not answer a strict checker sharing the cache file."""
+    problem = Problem(backend="lean", header="import Mathlib", theorem_name="t", statement="2 ^ 64 % 7 = 2",
+                      keyword="theorem")
+    cache = open_cache(tmp_path / "runs.sqlite", key_dir=tmp_path)
+    strict = CachingChecker(LeanChecker(LeanConfig(allow_native_decide=False)), cache)
+    lax = CachingChecker(LeanChecker(LeanConfig(allow_native_decide=True)), cache)
+    replayed = CachingChecker(LeanChecker(LeanConfig(replay_cmd=("lean4checker",))), cache)
+    keys = {c._key(problem, "by native_decide", True) for c in (strict, lax, replayed)}
+    assert len(keys) == 3

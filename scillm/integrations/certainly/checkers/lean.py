@@ -160,6 +160,10 @@ class LeanChecker:
         if self.status().available and self.config.mode == "warm":
             self.pool().prewarm(split_header(header)[0], n)
 
+    def verdict_policy(self) -> str:
+        """What in this checker's config changes which proofs are `proved` (part of every cache key)."""
+        return f"native_decide={self.config.allow_native_decide};replay={list(self.config.replay_cmd or ())}"
+
     def _info(self, mode: str) -> CheckerInfo:
         return CheckerInfo(name=self.name, version=self.status().version, mode=mode)
 
