@@ -142,7 +142,7 @@ async def run_sync(request: Request) -> JSONResponse:
     try:
         body = await read_request(request, state)
         engine = state.require_engine()
-        kwargs = prepare(state, engine, body)
+        kwargs = await anyio.to_thread.run_sync(prepare, state, engine, body)  # reads whole files: off the loop
         return await _run_reserved(request, state, engine, body, kwargs, reservation)
     finally:
         reservation.release()

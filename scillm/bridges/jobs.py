@@ -111,7 +111,7 @@ async def create_job(request: Request) -> JSONResponse:
     try:
         body = await read_request(request, state)
         engine = state.require_engine()
-        kwargs = prepare(state, engine, body)
+        kwargs = await anyio.to_thread.run_sync(prepare, state, engine, body)  # reads whole files: off the loop
         try:
             job_id = await _store(state).create(len(body.items))
         except BusyError as exc:

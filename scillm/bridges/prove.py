@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -161,7 +162,7 @@ async def prove(request: Request) -> JSONResponse:
                 "decls": body.decls, "theorem_name": body.theorem_name}
         try:
             kwargs = certainly_kwargs(_args(body, state.settings.model_aliases), {}, state.settings)
-            door_check_certainly([item])
+            await anyio.to_thread.run_sync(door_check_certainly, [item])  # reads whole files: off the loop
         except RequestFieldError as exc:
             raise field_errors(exc.problems, "request refused by the server's policy") from exc
         outcome = await run_watched(request, engine, [item], kwargs, reservation,

@@ -54,6 +54,9 @@ def choose_backend(item_backend: object, call_backend: str | None, statuses: dic
     return "lean" if lean is not None and lean.available else "coq"
 
 
+_INLINE_CHARS = 16_000
+
+
 def _item_text(item: object) -> object:
     if isinstance(item, dict):
         return item.get("requirement_text") or item.get("text") or item.get("statement")
@@ -175,7 +178,11 @@ async def prove_item(item: Any, index: int, ctx: RunContext) -> ItemResult:  # n
     except InvalidRequestError as exc:
         norm = normalize_item(item, index, backend="coq")
         return make_result(norm, "error", explanation=str(exc))
-    norm = normalize_item(item, index, backend=backend)
+    text = _item_text(item)
+    if isinstance(text, str) and len(text) > _INLINE_CHARS:  # a long file is read off the event loop
+        norm = await asyncio.to_thread(normalize_item, item, index, backend=backend)
+    else:
+        norm = normalize_item(item, index, backend=backend)
     if norm.kind == "invalid":
         return make_result(norm, "error", explanation=norm.error)
     status = ctx.statuses.get(backend)
