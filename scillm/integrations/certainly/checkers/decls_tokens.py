@@ -9,7 +9,9 @@ notation can only change how the statement reads through a terminal the
 statement's text contains. So when the statement needs the decls, each such
 terminal must be new to the header in every part: no digit, and no piece of
 it (itself included) that `Locate` found as a notation token before the
-decls (nor a name the header gives a meaning), and no ASCII symbol, since `Locate` does not list the tokens of Coq's
+decls (nor a name the header gives a meaning), no letter joined to symbols
+(`'x⊕'` would read `x⊕1` as a keyword and `1`, swallowing the bound `x`),
+and no ASCII symbol, since `Locate` does not list the tokens of Coq's
 own grammar (`%`, `@`, `:=`): `Notation "x %Q"` would turn the scope key of
 `(a == b)%Q` into an operator. Which other pieces are tokens is Coq's
 answer; this module only lists the pieces to ask about.
@@ -28,6 +30,7 @@ _IDENT = re.compile(r"[^\W\d][\w']*")
 #: which `Locate` does not list as a notation token.
 _CORE = frozenset("!#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _MAX_TERMINAL = 16
+_NAME_CHAR = re.compile(r"[^\W\d]")  # a letter or `_`: what Coq's identifiers are made of
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 
 
@@ -91,6 +94,9 @@ def relexed(terminals: list[str], statement: str, known: Callable[[str], bool]) 
         if any(c.isdigit() for c in t) and not _IDENT.fullmatch(t):
             return (f"the decls notation token `{t}` has a digit, so it changes how the statement's numbers are "
                     "read (put the notation in the header)")
+        if _NAME_CHAR.search(t) and not _IDENT.fullmatch(t):
+            return (f"the decls notation token `{t}` joins a name and symbols, so it can swallow a name of the "
+                    "statement (`x⊕1` read as `x⊕` and `1`); use a token of symbols only, or a name alone")
         for piece in pieces([t], t):
             if piece in _CORE:
                 return (f"the decls notation token `{t}` contains `{piece}`, a symbol of Coq's own grammar, so it "

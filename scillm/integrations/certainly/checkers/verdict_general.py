@@ -28,14 +28,14 @@ import re
 from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.meaning import declared_names
 from scillm.integrations.certainly.checkers.sentences import split_sentences, split_top_colon
-from scillm.integrations.certainly.checkers.vernac import classify
+from scillm.integrations.certainly.checkers.vernac import Command, classify
 
 _MAX_NAMES = 64
 _PURE = frozenset({"Definition", "Fixpoint", "CoFixpoint", "Inductive", "CoInductive", "Variant", "Record", "Theorem",
-                   "Lemma", "Fact", "Remark", "Corollary", "Proposition", "Property", "Example", "Proof", "Qed",
+                   "Lemma", "Fact", "Remark", "Corollary", "Proposition", "Property", "Example", "Proof", "Qed", "Structure",
                    "Defined", "Section", "End", "Module", "Import", "Export", "Scheme", "Combined"})
 _PURE_ATTRIBUTES = frozenset({"local", "global", "export", "program"})
-_MACHINERY_TEXT = re.compile(r"\bwhere\b|:>")
+_WHERE = re.compile(r"\bwhere\b")
 _FIELD_INSTANCE = re.compile(r"::")  # `{ f :: C }` in a record or class declares an instance (Rocq 9)
 #: Why a statement is refused when it cannot be read with the decls' names as parameters and the decls hold more.
 UNREAD = ("the statement cannot be read with the header, the decls' names as parameters (it matches on a decls "
@@ -68,67 +68,72 @@ def after_decls(problem: str, names: list[str]) -> str:
 
 
 def _instance_class(body: str) -> str | None:
-    """The class an `Instance name binders : Class args := ...` is of: the first word after its top-level `:`."""
+    """The class an `Instance name binders : Class args := ...` is of: the first word after its top-level `:`, or
+    None when its type is a product (`Kk -> InjTyp T Z` is an instance of `InjTyp`, not of `Kk`)."""
     parts = split_top_colon(body)
-    words = re.findall(r"[^\W\d][\w'.]*", parts[1].split(":=", 1)[0]) if parts else []
+    if parts is None:
+        return None
+    kind = vt.strip_strings_and_comments(parts[1].split(":=", 1)[0])
+    if re.search(r"->|→|\bforall\b|∀", kind):
+        return None
+    words = re.findall(r"[^\W\d][\w'.]*", kind)
     return words[0] if words else None
+
+
+#: Commands whose effect on how a statement reads the notation, lexing, scope and argument checks read.
+_NOTATION_COMMANDS = frozenset({"Notation", "Infix", "Reserved", "Delimit", "Bind", "Open", "Close", "Arguments",
+                                "Declare"})
+
+
+def _reads_alike(cmd: Command, own_classes: set[str], *, notations: bool) -> bool:
+    """Whether one decls command leaves the header's reading of every word alone (with `notations`: or is a
+    notation, scope or argument command, which the lexing and scope checks read)."""
+    text = vt.strip_strings_and_comments(cmd.body)
+    if any(a.strip() not in _PURE_ATTRIBUTES for a in cmd.attributes) or ":>" in text or (
+            cmd.head in ("Record", "Structure", "Class") and _FIELD_INSTANCE.search(text)):
+        return False
+    if not notations and _WHERE.search(text):  # a `where` notation: with `notations`, its `Reserved Notation` is read
+        return False
+    if cmd.head == "Class":
+        return True
+    if cmd.head == "Instance":
+        return _instance_class(cmd.body) in own_classes
+    if notations and cmd.head in _NOTATION_COMMANDS:
+        return cmd.head != "Declare" or cmd.words[1:2] == ("Scope",)
+    return cmd.head in _PURE and not (cmd.head == "Module" and cmd.words[1:2] == ("Type",))
+
+
+def _all_read_alike(decls: str, *, notations: bool) -> bool:
+    own_classes = {name for sentence in split_sentences(decls) if classify(sentence).head == "Class"
+                   for name in declared_names(sentence.text)}
+    commands = (classify(sentence) for sentence in split_sentences(decls))
+    return all(_reads_alike(cmd, own_classes, notations=notations) for cmd in commands if cmd.kind == "command")
 
 
 def machinery_free(decls: str) -> bool:
     """True when the decls hold only definitions, inductive types, lemmas and their proofs, sections, modules, and
     classes with instances of those classes: nothing that changes how the header reads the statement's text."""
-    own_classes = {name for sentence in split_sentences(decls) if (cmd := classify(sentence)).head == "Class"
-                   for name in declared_names(sentence.text)}
-    for sentence in split_sentences(decls):
-        cmd = classify(sentence)
-        if cmd.kind != "command":
-            continue
-        text = vt.strip_strings_and_comments(cmd.body)
-        if any(a.strip() not in _PURE_ATTRIBUTES for a in cmd.attributes) or _MACHINERY_TEXT.search(text) or (
-                cmd.head in ("Record", "Structure", "Class") and _FIELD_INSTANCE.search(text)):
-            return False
-        if cmd.head == "Class":
-            continue
-        if cmd.head == "Instance":
-            if _instance_class(cmd.body) not in own_classes:
-                return False
-            continue
-        if cmd.head not in _PURE:
-            return False
-        if cmd.head == "Module" and cmd.words[1:2] == ("Type",):
-            return False
-        if _MACHINERY_TEXT.search(vt.strip_strings_and_comments(cmd.body)):
-            return False
-    return True
+    return _all_read_alike(decls, notations=False)
 
 
-#: Commands whose effect on how a statement reads the notation, lexing, registry, scope and argument checks read.
-_CHECKED = frozenset({"Notation", "Infix", "Reserved", "Delimit", "Bind", "Open", "Close", "Arguments", "Coercion",
-                      "Canonical", "Structure", "Instance", "Existing", "Class", "Declare"})
 _TACTIC_IN_TERM = re.compile(r"\bltac2?:|\$\(|\blazymatch\b|\bmultimatch\b")
 #: Why a statement that reads only with the decls' notations is refused when the decls also hold other machinery.
 UNCHECKED = ("the statement reads only with the decls (it uses their notations) and the decls also hold commands no "
-             "check of the statement reads (hints, tactics, options, transparency, implicit types), or the statement "
-             "runs a tactic, which could change how it reads; move those commands into the header, or state it "
-             "without them")
+             "check of the statement reads (instances of header classes, coercions, canonical structures, hints, "
+             "tactics, options, transparency, implicit types), or the statement runs a tactic, which could change "
+             "how it reads; move those commands into the header, or state it without them")
 
 
 def notation_checked(decls: str, statement: str) -> bool:
     """True when a statement read only with the decls (it uses their notations) can be judged by the notation,
-    lexing, registry, scope and argument checks: the decls hold nothing those checks do not read, besides what
-    `machinery_free` allows, and the statement runs no tactic (a tactic in a term reads hints, transparency and
-    tactic definitions, which no check compares)."""
+    lexing, scope and argument checks: the decls hold only what `machinery_free` allows and notation, scope and
+    argument commands, and the statement runs no tactic (a tactic in a term reads hints, transparency and tactic
+    definitions, which no check compares). An instance of a header class, a coercion or a canonical structure
+    could be found while the header's own functions elaborate (at a decls alias of a header type, `Definition
+    myProp := Prop.`), and the registry check names them only by the words they print as."""
     if _TACTIC_IN_TERM.search(vt.strip_strings_and_comments(statement)):
         return False
-    for sentence in split_sentences(decls):
-        cmd = classify(sentence)
-        if cmd.kind != "command" or cmd.head in _PURE:
-            continue
-        if any(a.strip() not in _PURE_ATTRIBUTES for a in cmd.attributes) or cmd.head not in _CHECKED:
-            return False
-        if cmd.head == "Declare" and cmd.words[1:2] != ("Scope",):
-            return False
-    return True
+    return _all_read_alike(decls, notations=True)
 
 
 def applies_sentences(problem: str, seps: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ import pytest
 from scillm.integrations.certainly.checkers.machinery import bound_words
 from scillm.integrations.certainly.checkers.meaning import declared_names
 from scillm.integrations.certainly.checkers.verdict import independent_verdict
-from scillm.integrations.certainly.checkers.verdict_general import notation_checked
+from scillm.integrations.certainly.checkers.verdict_general import machinery_free, notation_checked
 from scillm.integrations.certainly.models import Problem
 
 pytestmark = [pytest.mark.needs_coq, pytest.mark.needs_bwrap]
@@ -88,3 +88,70 @@ def test_each_text_reading_on_its_own() -> None:
     assert not notation_checked(OPLUS, f"⊕ nu = 1 -> {PICK}")
     assert not notation_checked(OPLUS + "Declare Reduction r := simpl.", "⊕ nu = 1")
     assert notation_checked(OPLUS + "Declare Scope my_scope.\nLocal Open Scope my_scope.", "⊕ nu = 1")
+
+
+# A decls instance of a header class at a decls alias of a header type (`Definition myProp := Prop.`), one named
+# like a word the header's registries print, a coercion, an instance whose type is a product (`Kk -> InjTyp ..`),
+# and a keyword that glues a name to a symbol (`'x⊕'`): each was `proved` where the statement reads only with the
+# decls (the notation `⊕`) or has no reading with the decls' names as parameters.
+HIDDEN = [
+    ('inst_alias', 'Require Import ZArith ZifyClasses ZifyInst.',
+     'Definition mynat := nat.\nClass Kk := {}.\nInstance cc : Kk := {}.\nInstance ii : Kk -> InjTyp mynat Z | 0 := fun _ => {| inj := fun _ => 7%Z; pred := fun _ => True; cstr := fun _ => I |}.',
+     'ii = ii -> cc = cc -> @inj nat Z _ 3 = 7%Z', 'intros _ _; reflexivity.'),
+    ('V8_hidden_name_ssr', 'Require Import ZArith ZifyClasses ZifyInst.\nFrom Coq Require Import ssreflect ssrbool.',
+     'Definition mynat := nat.\nInstance isSome : InjTyp mynat Z | 0 := mkinj _ _ (fun _ => 7%Z) (fun _ => True) (fun _ => I).\nNotation "⊕" := True.',
+     '⊕ -> @inj nat Z _ 3 = 7%Z', 'intros _; reflexivity.'),
+    ('K1_keyword_glued_to_bound_var', '',
+     'Notation "a ⊕ b" := (a * b) (at level 40, left associativity).\nNotation "\'x⊕\' b" := (0 * b) (at level 40).',
+     'forall x : nat, x⊕1 = 0', 'intros; reflexivity.'),
+    ('C1_hidden_coercion', 'From Coq Require Import ssreflect ssrbool.',
+     'Definition isSome (b : bool) : nat := 5.\nCoercion isSome : bool >-> nat.\nNotation "⊕" := True.',
+     '⊕ -> true + 1 = 6', 'intros _; reflexivity.'),
+    ('S1_setoid_hidden', 'Require Import Coq.Classes.SetoidClass.\nFrom Coq Require Import ssreflect ssrbool.',
+     'Definition myProp := Prop.\nInstance isSome : Setoid myProp | 0 := {| equiv := fun _ _ : myProp => True; setoid_equiv := Build_Equivalence _ (fun _ => I) (fun _ _ _ => I) (fun _ _ _ _ _ => I) |}.\nNotation "⊕" := True.',
+     '⊕ -> (True == False)', 'intros _; exact I.'),
+    ('S2_setoid_named_elsewhere', 'Require Import Coq.Classes.SetoidClass.',
+     'Definition myProp := Prop.\nInstance hh : Setoid myProp | 0 := {| equiv := fun _ _ : myProp => True; setoid_equiv := Build_Equivalence _ (fun _ => I) (fun _ _ _ => I) (fun _ _ _ _ _ => I) |}.\nNotation "⊕" := True.',
+     '⊕ -> hh = hh -> (True == False)', 'intros _ _; exact I.'),
+    ('K2_keyword_left_glued', '',
+     'Notation "a ⊕ b" := (a * b) (at level 40, left associativity).\nNotation "a \'⊕x\'" := (a * 1) (at level 40).',
+     'forall x : nat, 1 ⊕x = 1', 'intros; reflexivity.'),
+    ('S3_existing_instance', 'Require Import Coq.Classes.SetoidClass.\nFrom Coq Require Import ssreflect ssrbool.',
+     'Definition myProp := Prop.\nDefinition is_left : Setoid myProp := {| equiv := fun _ _ : myProp => True; setoid_equiv := Build_Equivalence _ (fun _ => I) (fun _ _ _ => I) (fun _ _ _ _ _ => I) |}.\nExisting Instance is_left | 0.\nNotation "⊕" := True.',
+     '⊕ -> (True == False)', 'intros _; exact I.'),
+    ('S4_no_priority', 'Require Import Coq.Classes.SetoidClass.',
+     'Definition myProp := Prop.\nInstance hh : Setoid myProp := {| equiv := fun _ _ : myProp => True; setoid_equiv := Build_Equivalence _ (fun _ => I) (fun _ _ _ => I) (fun _ _ _ _ _ => I) |}.\nNotation "⊕" := True.',
+     '⊕ -> hh = hh -> (True == False)', 'intros _ _; exact I.'),
+]
+
+
+@pytest.mark.parametrize(("case", "header", "decls", "statement", "proof"), HIDDEN, ids=[h[0] for h in HIDDEN])
+def test_decls_instances_coercions_and_glued_keywords_are_not_proved(case: str, header: str, decls: str,
+                                                                     statement: str, proof: str) -> None:
+    v = independent_verdict(Problem(header=header, decls=decls, statement=statement), proof)
+    assert v.status == "rejected", (case, v)
+
+
+HONEST_MACHINERY = [
+    ("own-class-instance-and-notation", "", "Class Pointed (A : Type) := point : A.\n"
+     "Instance pointed_nat : Pointed nat := 0.\nNotation \"⊙\" := (point : nat).", "⊙ = @point nat pointed_nat",
+     "reflexivity."),
+    ("where-notation", "", "Reserved Notation \"x ≺ y\" (at level 70).\n"
+     "Inductive lt' : nat -> nat -> Prop := lt'_n n : n ≺ S n where \"x ≺ y\" := (lt' x y).", "0 ≺ 1",
+     "constructor."),
+]
+
+
+@pytest.mark.parametrize(("case", "header", "decls", "statement", "proof"), HONEST_MACHINERY,
+                         ids=[h[0] for h in HONEST_MACHINERY])
+def test_own_classes_and_where_notations_still_read(case: str, header: str, decls: str, statement: str,
+                                                    proof: str) -> None:
+    v = independent_verdict(Problem(header=header, decls=decls, statement=statement), proof)
+    assert v.status == "proved", (case, v)
+
+
+def test_an_instance_of_a_product_type_is_not_of_its_premise_class() -> None:
+    assert not machinery_free("Class Kk := {}.\nInstance cc : Kk := {}.\nInstance ii : Kk -> InjTyp nat Z := x.")
+    assert machinery_free("Class Kk := {}.\nInstance cc : Kk := {}.")
+    assert not notation_checked("Definition myProp := Prop.\nInstance h : Setoid myProp := x.", "⊕")
+    assert not notation_checked("Definition f (b : bool) : nat := 5.\nCoercion f : bool >-> nat.", "⊕")
