@@ -31,10 +31,29 @@ from scillm.integrations.certainly.checkers.sentences import (
     strip_comments,
 )
 from scillm.integrations.certainly.checkers.soundness import check_header
+from scillm.integrations.certainly.checkers.vernac import LOCALITY_WORDS, classify
 from scillm.integrations.certainly.models import CheckerInfo, CheckResult, Problem
 
-_CLOSED = re.compile(r"^(?:Qed|Defined|Save(?:\s+[A-Za-z_][\w']*)?)\s*\.$")
-_OPEN = re.compile(r"^(?:Admitted|Abort(?:\s+All|\s+[A-Za-z_][\w']*)?)\s*\.$")
+_CLOSERS = frozenset({"Qed", "Defined", "Save"})
+_OPENERS_LEFT = frozenset({"Admitted", "Abort"})
+
+
+def _ender(sentence: Sentence) -> str | None:
+    """"closed" or "open" when the sentence ends a proof, else None.
+
+    Over-read on purpose: any prefix, attribute or locality word (`Time Qed.`, `#[local] Qed.`, `Fail Admitted.`)
+    and `Proof <term>.` count, so a proof never seems to run on and swallow a later `Admitted.` that ends a
+    proof this reader does not take.
+    """
+    cmd = classify(sentence)
+    words = [w for w in cmd.words if w != "."]
+    while words and words[0] in LOCALITY_WORDS:
+        words = words[1:]
+    if cmd.kind != "command" or not words:
+        return None
+    if words[0] in _CLOSERS or (words[0] == "Proof" and len(words) > 1 and words[1] not in ("using", "with")):
+        return "closed"
+    return "open" if words[0] in _OPENERS_LEFT else None
 
 
 class SplitError(ValueError):
@@ -92,9 +111,9 @@ def theorem_spans(sentences: list[Sentence]) -> list[TheoremSpan]:
         limit = starts[k + 1] if k + 1 < len(starts) else len(sentences)
         closer, closed = None, False
         for j in range(i + 1, limit):
-            text = _norm(sentences[j])
-            if _CLOSED.match(text) or _OPEN.match(text):
-                closer, closed = j, bool(_CLOSED.match(text))
+            end = _ender(sentences[j])
+            if end is not None:
+                closer, closed = j, end == "closed"
                 break
         parts = _theorem_parts(strip_comments(sentences[i].text))
         assert parts is not None
@@ -109,7 +128,7 @@ def _choose(spans: list[TheoremSpan], theorem_name: str | None, sentences: list[
     # or a `Polymorphic Theorem` would be an open target this reader cannot see.
     ends = {t.closer for t in spans if not t.closed}
     for i, sentence in enumerate(sentences):
-        if _OPEN.match(_norm(sentence)) and i not in ends:
+        if _ender(sentence) == "open" and i not in ends:
             raise SplitError(f"`{_norm(sentence)}` on line {sentence.line} ends a proof this reader does not take "
                              "as a theorem (a `Goal`, a proof-mode definition, a prefixed or non-ASCII name); "
                              "state the target as `Theorem name : statement.`")

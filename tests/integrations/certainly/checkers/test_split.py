@@ -139,3 +139,17 @@ def test_a_theorem_name_that_two_theorems_share_is_an_error() -> None:
 def test_a_named_target_may_be_followed_by_other_open_proofs() -> None:
     part = split_file("Theorem t : 1 = 1.\nAdmitted.\nGoal 1 = 2.\nTheorem u : 2 = 2.\nAdmitted.\n", "t")
     assert part.problem.statement == "1 = 1"
+
+
+@pytest.mark.parametrize("closer", ["Proof I.", "Proof. exact I. Time Qed.", "Proof. exact I. Timeout 5 Qed.",
+                                    "Proof. exact I. #[local] Qed.", "Proof. exact I. Time Defined."])
+@pytest.mark.parametrize("hidden", ["Definition main : 1 = 2.\nProof.\nAdmitted.\n", "Goal 1 = 2.\nAdmitted.\n",
+                                    "Goal 1 = 2.\n"])
+def test_a_helper_closed_another_way_never_stands_in_for_a_hidden_open_proof(closer: str, hidden: str) -> None:
+    with pytest.raises(SplitError):
+        split_file(f"Theorem decoy : True.\n{closer}\n{hidden}")
+
+
+def test_a_helper_closed_by_a_proof_term_is_context() -> None:
+    part = split_file("Lemma h : True.\nProof I.\nTheorem main : 1 = 1.\nAdmitted.\n")
+    assert (part.problem.theorem_name, part.problem.statement) == ("main", "1 = 1")
