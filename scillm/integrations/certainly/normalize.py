@@ -23,8 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from scillm.integrations.certainly.checkers import lean_split
 from scillm.integrations.certainly.checkers import prover_sandbox as sandbox
 from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailableError
+from scillm.integrations.certainly.checkers.machinery import bound_words
 from scillm.integrations.certainly.checkers.sentences import split_top_colon
 from scillm.integrations.certainly.checkers.split import SplitError, split_file
+from scillm.integrations.certainly.checkers.verdict_text import strip_strings_and_comments
 from scillm.integrations.certainly.models import Backend, Problem
 
 Kind = Literal["statement", "file", "lemma", "english", "invalid"]
@@ -40,6 +42,8 @@ _KNOWN_KEYS = {*_TEXT_KEYS, *_STRING_FIELDS, "id", "tactics", "strategies", "met
 _COQ_DECL = re.compile(r"^[ \t]*(?:Theorem|Lemma|Example|Corollary|Proposition|Fact|Remark)\s+[A-Za-z_]",
                        re.MULTILINE)
 _LEAN_DECL = re.compile(r"^[ \t]*(theorem|lemma)\s+([\w.']+)\s*(.*?)(?::=|\Z)", re.MULTILINE | re.DOTALL)
+_COQ_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_'.]*")
+_LEAN_NAME = re.compile(r"[^\W\d][\w'.]*")
 _LEMMA_NAME = re.compile(r"^[A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*$")
 _REALS_HINT = re.compile(r"(?:\bR\b|\bRabs\b|\bRsqr\b|\bsqrt\b|\bPI\b|%R\b|\bsin\b|\bcos\b|\bexp\b|\bln\b)")
 _ENGLISH = frozenset(
@@ -84,7 +88,14 @@ def default_header(statement: str, backend: Backend) -> str:
     """Imports a bare statement gets: arithmetic, lists and decision procedures (reals when it uses them)."""
     if backend == "lean":
         return LEAN_DEFAULT_HEADER
-    return COQ_REALS_HEADER if _REALS_HINT.search(statement) else COQ_DEFAULT_HEADER
+    return COQ_REALS_HEADER if _uses_reals(statement) else COQ_DEFAULT_HEADER
+
+
+def _uses_reals(statement: str) -> bool:
+    """A real-number word the statement uses free: a variable it binds named `R` or `exp` is not the reals."""
+    text = strip_strings_and_comments(statement)
+    bound = bound_words(text)
+    return any(m.group(0) == "%R" or m.group(0) not in bound for m in _REALS_HINT.finditer(text))
 
 
 def _binders_to_forall(binders: str, body: str, backend: Backend) -> str:
@@ -193,8 +204,9 @@ def _classify(text: str, item: dict[str, Any], common: dict[str, Any], backend: 
     header = item.get("header")
     decls = item.get("decls") or ""
     name = item.get("theorem_name") or "certainly_goal"
-    if not isinstance(name, str) or not re.match(r"^[A-Za-z_][\w'.]*$", name):
-        return NormalizedItem(**common, kind="invalid", error=f"theorem_name {name!r} is not an identifier")
+    if not isinstance(name, str) or not (_COQ_NAME if backend == "coq" else _LEAN_NAME).fullmatch(name):
+        return NormalizedItem(**common, kind="invalid", error=f"theorem_name {name!r} is not an identifier"
+                              + (" (the Coq checker takes ASCII names)" if backend == "coq" else ""))
     if backend == "coq" and _COQ_DECL.search(text):
         given = [f for f in ("header", "decls") if item.get(f) is not None]
         if given:

@@ -283,3 +283,22 @@ def test_reading_a_long_lean_file_stays_linear() -> None:
         if token.text == "open":
             _in_term(counting, i)
     assert _CountingTokens.looked < 10 * len(code)
+
+
+@pytest.mark.parametrize("statement", ["forall (R : Prop) n, R -> n - 1 + 1 = n", "forall exp, exp - 1 + 1 = exp",
+                                       "forall (f : nat -> nat) (sin : nat), f sin = sin"])
+def test_a_bound_variable_named_like_a_real_function_keeps_the_default_header(statement: str) -> None:
+    norm = normalize_item(statement, 0, backend="coq")
+    assert norm.problem is not None and "R_scope" not in norm.problem.header, norm.problem
+
+
+@pytest.mark.parametrize("statement", ["forall x : R, x * 1 = x", "exp 0 = 1", "(1 + 1 = 2)%R"])
+def test_a_statement_about_the_reals_gets_the_reals_header(statement: str) -> None:
+    norm = normalize_item(statement, 0, backend="coq")
+    assert norm.problem is not None and "Reals" in norm.problem.header, norm.problem
+
+
+@pytest.mark.parametrize("name", ["théorème", "main\n", "a b"])
+def test_a_coq_theorem_name_the_checker_cannot_take_is_refused_at_intake(name: str) -> None:
+    norm = normalize_item({"requirement_text": "1 = 1", "theorem_name": name}, 0, backend="coq")
+    assert norm.kind == "invalid" and norm.error is not None and "not an identifier" in norm.error, norm
