@@ -68,11 +68,9 @@ class ResultCache(Protocol):
 
 
 def normalize_proof(proof: str) -> str:
-    """Line endings and trailing blanks removed; indentation kept (Lean is layout-sensitive)."""
-    lines = [line.rstrip() for line in proof.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines)
+    """The proof without the blanks that end it; nothing inside changes, since a blank or line ending inside a
+    string literal is part of what Coq or Lean reads (`"a  \n"` is not `"a\n"`)."""
+    return proof.rstrip()
 
 
 def cache_key(checker: str, version: str | None, problem: Problem, proof: str, *, confirmed: bool,

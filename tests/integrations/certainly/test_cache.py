@@ -192,6 +192,15 @@ def test_keys_cover_everything_that_changes_a_verdict() -> None:
     assert normalize_proof("by\n  simp  \n\n") == "by\n  simp"
 
 
+def test_proofs_that_differ_inside_a_string_literal_have_different_keys() -> None:
+    """Blanks and line endings inside a string are what the prover reads: `"a  \n"` is not `"a\n"`."""
+    good = 'assert (H : "a\n" = "a\n") by reflexivity.\nreflexivity.'
+    bad = 'assert (H : "a  \n" = "a\n") by reflexivity.\nreflexivity.'
+    crlf = 'assert (H : "a\r\n" = "a\n") by reflexivity.\nreflexivity.'
+    keys = {cache_key("coq", "8.16.1", COQ, p, confirmed=True) for p in (good, bad, crlf)}
+    assert len(keys) == 3
+
+
 def _forge(path: Path, key: str, result: CheckResult) -> None:
     """Write a row the way an attacker with write access to the cache file would."""
     import sqlite3
