@@ -61,7 +61,7 @@ _IDENT = re.compile(r"^[^\W\d][\w']*$")  # Coq's identifiers: any Unicode letter
 _DEFINERS = frozenset(
     {"Definition", "Fixpoint", "CoFixpoint", "Function", "Let", "Inductive", "CoInductive", "Variant", "Record",
      "Structure", "Class", "Instance", "Theorem", "Lemma", "Fact", "Remark", "Corollary", "Proposition",
-     "Property", "Example", "Coercion", "Canonical", "Ltac", "Scheme", "Abbreviation"}
+     "Property", "Example", "Coercion", "Canonical", "Ltac", "Scheme", "Combined", "Abbreviation"}
 )
 
 
@@ -118,7 +118,8 @@ _FIELD = re.compile(r"(?:^|[{;]|\bwith\b)\s*([^\W\d][\w']*)\s*(?=[:(\[{]|[^\W\d]
 
 def _defined_names(cmd: Command) -> list[str]:
     words = list(cmd.words)
-    if cmd.head in ("Canonical", "Coercion") and words[1:2] in (["Structure"], ["Instance"]):
+    if (cmd.head in ("Canonical", "Coercion") and words[1:2] in (["Structure"], ["Instance"])) or (
+            cmd.head == "Combined" and words[1:2] == ["Scheme"]):
         words = words[1:]
     names = [words[1]] if len(words) > 1 and _IDENT.match(words[1]) else []
     inductive = cmd.head in ("Inductive", "CoInductive", "Variant", "Record", "Structure")
@@ -154,6 +155,8 @@ def abbreviations(decls: str) -> frozenset[str]:
 #: `T_sind`, `T_case`), `Function`'s `f_equation`, `f_ind` and `R_f`, `Program`'s obligations.
 _GENERATED_SUFFIXES = ("_ind", "_rect", "_rec", "_sind", "_case", "_equation", "_graph", "_complete", "_correct",
                        "_obligation_1", "_terminate", "_tcc")
+_SCHEME_SUFFIXES = ("_beq", "_eq_dec", "_dec_bl", "_dec_lb", "_ind_dep", "_rect_dep", "_rec_dep", "_sind_dep",
+                    "_case_dep", "_ind_nodep", "_rect_nodep", "_rec_nodep", "_case_nodep")
 _INDUCTIVES = frozenset({"Inductive", "CoInductive", "Variant", "Record", "Structure", "Class", "Function",
                          "Fixpoint", "Definition"})
 
@@ -167,6 +170,9 @@ def declared_names(decls: str) -> frozenset[str]:
         if cmd.head not in _DEFINERS:
             continue
         names = _defined_names(cmd)
+        if cmd.head == "Scheme" and "for" in cmd.words:  # `Scheme Equality for T`: `T_beq`, `T_eq_dec`, ...
+            target = cmd.words[cmd.words.index("for") + 1] if cmd.words.index("for") + 1 < len(cmd.words) else ""
+            names += [f"{target}{suffix}" for suffix in _SCHEME_SUFFIXES if _IDENT.match(target)]
         defined.update(names)
         if cmd.head in _INDUCTIVES:  # every name of a mutual block has its schemes
             defined.update(f"{name}{suffix}" for name in names for suffix in _GENERATED_SUFFIXES)

@@ -103,9 +103,24 @@ def _reads_alike(cmd: Command, own_classes: set[str], *, notations: bool) -> boo
     return cmd.head in _PURE and not (cmd.head == "Module" and cmd.words[1:2] == ("Type",))
 
 
+def _own_classes(decls: str) -> set[str]:
+    """The classes the decls declare at the top level, by the name a later `Instance` there reaches: not a field
+    of theirs, nor a class inside a module (`Module M. Class Setoid := {}. End M.` leaves `Setoid` the header's)."""
+    out: set[str] = set()
+    blocks: list[str] = []
+    for sentence in split_sentences(decls):
+        cmd = classify(sentence)
+        if cmd.head in ("Module", "Section") and ":=" not in cmd.body:
+            blocks.append(cmd.head)
+        elif cmd.head == "End" and blocks:
+            blocks.pop()
+        elif cmd.head == "Class" and "Module" not in blocks and len(cmd.words) > 1:
+            out.add(cmd.words[1])
+    return out
+
+
 def _all_read_alike(decls: str, *, notations: bool) -> bool:
-    own_classes = {name for sentence in split_sentences(decls) if classify(sentence).head == "Class"
-                   for name in declared_names(sentence.text)}
+    own_classes = _own_classes(decls)
     commands = (classify(sentence) for sentence in split_sentences(decls))
     return all(_reads_alike(cmd, own_classes, notations=notations) for cmd in commands if cmd.kind == "command")
 

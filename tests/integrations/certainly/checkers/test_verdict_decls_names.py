@@ -155,3 +155,33 @@ def test_an_instance_of_a_product_type_is_not_of_its_premise_class() -> None:
     assert machinery_free("Class Kk := {}.\nInstance cc : Kk := {}.")
     assert not notation_checked("Definition myProp := Prop.\nInstance h : Setoid myProp := x.", "⊕")
     assert not notation_checked("Definition f (b : bool) : nat := 5.\nCoercion f : bool >-> nat.", "⊕")
+
+
+SETOID = "From Coq Require Import SetoidClass."
+II = ("#[global] Instance ii : Setoid myProp := {| equiv := fun _ _ => True; setoid_equiv := Build_Equivalence _ "
+      "(fun _ => I) (fun _ _ _ => I) (fun _ _ _ _ _ => I) |}.")
+# A class of the same short name inside a module, or a class field named like the header class, once made a decls
+# instance of the header's `Setoid` count as one of the decls' own classes; `Scheme Equality` and `Combined Scheme`
+# names were not decls names.
+OWN_CLASS_NAMES = [
+    ("class-in-a-module", "⊕ -> ii = ii -> (False == True)",
+     "Module M. Class Setoid := {}. End M.\nDefinition myProp := Prop.\n" + II + "\nNotation \"⊕\" := True."),
+    ("class-in-a-module-unread", "(match Aa with Aa => True | Bb => False end) -> ii = ii -> (False == True)",
+     "Inductive tt2 := Aa | Bb.\nDefinition myProp := Prop.\n" + II + "\nModule M. Class Setoid := {}. End M."),
+    ("class-field", "(⊕ 0) -> ii = ii -> (False == True)",
+     "Definition myProp := Prop.\n" + II + "\nModule M. Class Kk := { Setoid : nat }. End M.\n"
+     "Notation \"⊕ x\" := (x = x) (at level 10)."),
+    ("scheme-equality-name", "bool_beq true true = true -> ii = ii -> (False == True)",
+     "Module M. Class Setoid := {}. End M.\nDefinition myProp := Prop.\n" + II + "\nScheme Equality for bool."),
+]
+
+
+@pytest.mark.parametrize(("case", "statement", "decls"), OWN_CLASS_NAMES, ids=[c[0] for c in OWN_CLASS_NAMES])
+def test_a_header_class_never_counts_as_the_decls_own(case: str, statement: str, decls: str) -> None:
+    v = independent_verdict(Problem(header=SETOID, decls=decls, statement=statement), "intros; exact I.")
+    assert v.status == "rejected", (case, v)
+
+
+def test_scheme_names_are_decls_names() -> None:
+    names = declared_names("Scheme Equality for bool.\nCombined Scheme cs_any from t_ind.")
+    assert {"bool_beq", "bool_eq_dec", "cs_any"} <= names
