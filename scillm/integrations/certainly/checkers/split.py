@@ -51,9 +51,11 @@ def _ender(sentence: Sentence) -> str | None:
         words = words[1:]
     if cmd.kind != "command" or not words:
         return None
-    if words[0] in _CLOSERS or (words[0] == "Proof" and len(words) > 1 and words[1] not in ("using", "with")):
-        return "closed"
-    return "open" if words[0] in _OPENERS_LEFT else None
+    closes = words[0] in _CLOSERS or (words[0] == "Proof" and len(words) > 1 and words[1] not in ("using", "with"))
+    if not closes:
+        return "open" if words[0] in _OPENERS_LEFT else None
+    # `Fail Qed.` and `Succeed Qed.` end nothing in Coq: the proof they stand in stays open
+    return "open" if {"Fail", "Succeed"} & set(cmd.prefixes) else "closed"
 
 
 class SplitError(ValueError):
@@ -172,6 +174,7 @@ def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
     if opened:
         raise SplitError(f"theorem {name!r} is inside {opened[-1]} that the file has not closed; a target inside a "
                          "Module or Section is not supported (move it to the top level)")
+    _only_a_proof_inside(target, sentences)
     if theorem_name is None:  # a named target is the caller's choice among the file's open proofs
         _nothing_open_after(target, spans, sentences)
     n_header = 0
@@ -187,6 +190,17 @@ def split_file(text: str, theorem_name: str | None = None) -> SplitFile:
         line = sentences[idx].line + sentences[idx].text.count("\n") + 1
     problem = Problem(backend="coq", header=header, decls=decls, theorem_name=name, statement=statement, keyword=keyword)
     return SplitFile(problem=problem, proof=text[start:stop], proof_line=line)
+
+
+def _only_a_proof_inside(target: TheoremSpan, sentences: list[Sentence]) -> None:
+    """Refuse a command inside the target's proof (other than `Proof`): a `Goal` or `Definition main : 1 = 2.`
+    there opens a proof this reader cannot see, and a target that runs to the end of the file would take it."""
+    stop = len(sentences) if target.closer is None else target.closer
+    for sentence in sentences[target.index + 1: stop]:
+        cmd = classify(sentence)
+        if cmd.kind == "command" and cmd.head != "Proof":
+            raise SplitError(f"`{_norm(sentence)[:60]}` on line {sentence.line} is a command inside the proof of "
+                             f"{target.name!r}; a proof holds tactics only (close it before other commands)")
 
 
 def _nothing_open_after(target: TheoremSpan, spans: list[TheoremSpan], sentences: list[Sentence]) -> None:

@@ -153,3 +153,16 @@ def test_a_helper_closed_another_way_never_stands_in_for_a_hidden_open_proof(clo
 def test_a_helper_closed_by_a_proof_term_is_context() -> None:
     part = split_file("Lemma h : True.\nProof I.\nTheorem main : 1 = 1.\nAdmitted.\n")
     assert (part.problem.theorem_name, part.problem.statement) == ("main", "1 = 1")
+
+
+@pytest.mark.parametrize("closer", ["Fail Qed.", "Succeed Qed.", 'Redirect "x" Fail Qed.'])
+def test_a_closer_that_fails_leaves_its_proof_open(closer: str) -> None:
+    with pytest.raises(SplitError, match="several open"):
+        split_file(f"Theorem warm : True.\nAdmitted.\nTheorem main : 1 = 2.\nProof.\n{closer}\n")
+
+
+@pytest.mark.parametrize("inside", ["Goal 1 = 2.\n", "Definition main : 1 = 2.\nProof.\n", "Fixpoint f (n:nat) : nat.\n",
+                                    "Polymorphic Theorem main : 1 = 2.\nAdmitted.\n"])
+def test_a_command_inside_the_targets_proof_is_an_error(inside: str) -> None:
+    with pytest.raises(SplitError, match="inside the proof"):
+        split_file("Theorem warm : True.\n" + inside)
