@@ -26,7 +26,7 @@ from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailab
 from scillm.integrations.certainly.checkers.machinery import bound_words
 from scillm.integrations.certainly.checkers.sentences import split_top_colon
 from scillm.integrations.certainly.checkers.split import SplitError, split_file
-from scillm.integrations.certainly.checkers.verdict_text import strip_strings_and_comments
+from scillm.integrations.certainly.checkers.verdict_text import statement_tokens, strip_strings_and_comments
 from scillm.integrations.certainly.models import Backend, Problem
 
 Kind = Literal["statement", "file", "lemma", "english", "invalid"]
@@ -45,7 +45,8 @@ _LEAN_DECL = re.compile(r"^[ \t]*(theorem|lemma)\s+([\w.']+)\s*(.*?)(?::=|\Z)", 
 _COQ_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_'.]*")
 _LEAN_NAME = re.compile(r"[^\W\d][\w'.]*")
 _LEMMA_NAME = re.compile(r"^[A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*$")
-_REALS_HINT = re.compile(r"(?:\bR\b|\bRabs\b|\bRsqr\b|\bsqrt\b|\bPI\b|%R\b|\bsin\b|\bcos\b|\bexp\b|\bln\b)")
+_REALS_WORDS = frozenset({"R", "Rabs", "Rsqr", "sqrt", "PI", "sin", "cos", "exp", "ln"})
+_REALS_SCOPE = re.compile(r"%R\b")
 _ENGLISH = frozenset(
     ["the", "that", "is", "are", "of", "for", "every", "all", "any", "prove", "show", "if", "and", "number", "numbers", "sum", "its", "an", "there", "which", "than", "be", "equals", "equal", "to", "product", "greater", "less", "square", "natural", "integer", "integers", "real", "reals", "even", "odd", "prime", "whole", "positive", "negative", "divisible", "each", "some", "least", "most", "at", "when", "then", "then,", "let", "suppose", "given", "find"]
 )
@@ -94,8 +95,11 @@ def default_header(statement: str, backend: Backend) -> str:
 def _uses_reals(statement: str) -> bool:
     """A real-number word the statement uses free: a variable it binds named `R` or `exp` is not the reals."""
     text = strip_strings_and_comments(statement)
+    if _REALS_SCOPE.search(text):
+        return True
     bound = bound_words(text)
-    return any(m.group(0) == "%R" or m.group(0) not in bound for m in _REALS_HINT.finditer(text))
+    # whole words only: `Nat.sqrt`, `Z.sqrt` and `exp'` are not the reals' functions
+    return any(ident and tok in _REALS_WORDS and tok not in bound for tok, ident in statement_tokens(text))
 
 
 def _binders_to_forall(binders: str, body: str, backend: Backend) -> str:
@@ -235,6 +239,11 @@ def _classify(text: str, item: dict[str, Any], common: dict[str, Any], backend: 
                           decls=decls or ldecls, theorem_name=lname, statement=lstatement, keyword="theorem")
         return NormalizedItem(**common, kind="file", problem=problem)
     if _LEMMA_NAME.match(text) and ("." in text or "_" in text):
+        given = [f for f in ("header", "decls") if item.get(f)]
+        if given:
+            return NormalizedItem(**common, kind="invalid", error=(
+                f"{text!r} reads as a library lemma name, which is looked up with the default imports; item "
+                f"{' and '.join(f'`{f}`' for f in given)} cannot come with it (write the lemma's statement instead)"))
         return NormalizedItem(**common, kind="lemma", lemma_name=text)
     if looks_english(text):
         return NormalizedItem(**common, kind="english")
@@ -272,7 +281,9 @@ async def lookup_coq_lemma(name: str, header: str = COQ_DEFAULT_HEADER, *, timeo
 
 def _lookup(name: str, header: str, timeout_s: float) -> str:
     with tempfile.TemporaryDirectory(prefix="certainly-lookup-") as tmp:
-        (Path(tmp) / "Lookup.v").write_text(f"{header}\nSet Printing Width 100000.\nCheck {name}.\n",
+        # a lemma is a proof of a proposition: `Nat.add` (a function) has no statement to prove
+        is_prop = f"Definition scillm_lemma_statement : Prop := ltac:(let t := type of @{name} in exact t).\n"
+        (Path(tmp) / "Lookup.v").write_text(f"{header}\nSet Printing Width 100000.\nCheck {name}.\n{is_prop}",
                                             encoding="utf-8")
         try:
             cmd = sandbox.launch(["coqc", "-q", "Lookup.v"], sandbox.Mounts(scratch=tmp))
@@ -282,6 +293,8 @@ def _lookup(name: str, header: str, timeout_s: float) -> str:
     if run.timed_out:
         raise LookupError(f"looking up {name} timed out after {timeout_s:g} s")
     if run.rc != 0:
+        if f"line {len(header.split(chr(10))) + 3}," in run.err:  # the `Definition` after header, Set and Check
+            raise LookupError(f"{name} is not a lemma: its type is not a proposition")
         raise LookupError(f"Coq does not know {name}: {' '.join(run.err.split())[-300:]}")
     m = re.search(r"^\s*:\s*(.*)", run.out, re.MULTILINE | re.DOTALL)
     if m is None:

@@ -302,3 +302,26 @@ def test_a_statement_about_the_reals_gets_the_reals_header(statement: str) -> No
 def test_a_coq_theorem_name_the_checker_cannot_take_is_refused_at_intake(name: str) -> None:
     norm = normalize_item({"requirement_text": "1 = 1", "theorem_name": name}, 0, backend="coq")
     assert norm.kind == "invalid" and norm.error is not None and "not an identifier" in norm.error, norm
+
+
+@pytest.mark.parametrize("statement", ["forall exp' : nat, exp' = exp' -> 0 < 1 / 2",
+                                       "Nat.sqrt 4 = Nat.sqrt 4 -> 0 < 1 / 2", "Z.sqrt 4 = Z.sqrt 4 -> 1 / 2 <> 0",
+                                       "forall sin' : nat, sin' = sin' -> 2 - 3 < 0", "(* %R *) 1 - 2 = 0"])
+def test_a_real_function_name_inside_another_name_keeps_the_default_header(statement: str) -> None:
+    norm = normalize_item(statement, 0, backend="coq")
+    assert norm.problem is not None and "R_scope" not in norm.problem.header, norm.problem
+
+
+@pytest.mark.parametrize("fields", [{"decls": "Definition le_n_S : Prop := 1 = 2."},
+                                    {"header": "From Coq Require Import ZArith.\nOpen Scope Z_scope."}])
+def test_a_lemma_name_with_its_own_header_or_decls_is_invalid(fields: dict[str, str]) -> None:
+    norm = normalize_item({"requirement_text": "le_n_S", **fields}, 0, backend="coq")
+    assert norm.kind == "invalid" and norm.error is not None and "library lemma name" in norm.error, norm
+
+
+@pytest.mark.needs_coq
+@pytest.mark.needs_bwrap
+async def test_a_library_function_is_not_a_lemma() -> None:
+    with pytest.raises(LookupError, match="not a lemma"):
+        await lookup_coq_lemma("Nat.add")
+    assert await lookup_coq_lemma("Nat.add_comm") == "forall n m : nat, n + m = m + n"
