@@ -94,9 +94,6 @@ def relexed(terminals: list[str], statement: str, known: Callable[[str], bool]) 
         if any(c.isdigit() for c in t) and not _IDENT.fullmatch(t):
             return (f"the decls notation token `{t}` has a digit, so it changes how the statement's numbers are "
                     "read (put the notation in the header)")
-        if _NAME_CHAR.search(t) and not _IDENT.fullmatch(t):
-            return (f"the decls notation token `{t}` joins a name and symbols, so it can swallow a name of the "
-                    "statement (`x⊕1` read as `x⊕` and `1`); use a token of symbols only, or a name alone")
         for piece in pieces([t], t):
             if piece in _CORE:
                 return (f"the decls notation token `{t}` contains `{piece}`, a symbol of Coq's own grammar, so it "
@@ -106,6 +103,9 @@ def relexed(terminals: list[str], statement: str, known: Callable[[str], bool]) 
                 return (f"the decls notation token `{t}` contains `{piece}`, a token of the header's notations or a "
                         "name the header defines, so it changes how the statement's text is read (put the notation "
                         "in the header)")
+        if _NAME_CHAR.search(t) and not _IDENT.fullmatch(t):
+            return (f"the decls notation token `{t}` joins a name and symbols, so it can swallow a name of the "
+                    "statement (`x⊕1` read as `x⊕` and `1`); use a token of symbols only, or a name alone")
     return None
 
 
