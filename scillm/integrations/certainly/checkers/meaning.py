@@ -180,6 +180,15 @@ def declared_names(decls: str) -> frozenset[str]:
     return frozenset(defined | abbreviations(decls))
 
 
+def opens_block(cmd: Command) -> bool:
+    """Whether a `Module`/`Section` sentence opens a block that an `End` closes. Only a plain alias
+    (`Module X := M.`) does not; one with a `with Definition t := ...` constraint does, and so, over-read, does
+    any `Module` sentence with `with`."""
+    if cmd.head == "Section":
+        return True
+    return cmd.head == "Module" and (":=" not in cmd.body or "with" in cmd.words)
+
+
 def top_level_names(decls: str) -> frozenset[str]:
     """`declared_names` of the decls' sentences outside every module (sections close into the top level): the only
     decls names a short name printed after the decls can stand for, as a module's own are printed qualified unless
@@ -188,7 +197,7 @@ def top_level_names(decls: str) -> frozenset[str]:
     kept: list[str] = []
     for sentence in split_sentences(decls):
         cmd = classify(sentence)
-        if cmd.head in ("Module", "Section") and ":=" not in cmd.body:
+        if opens_block(cmd):
             blocks.append(cmd.head)
             continue
         if cmd.head == "End" and blocks:
@@ -228,4 +237,4 @@ def meaning_violation(cmd: Command) -> str | None:
 
 
 __all__ = ["PRELUDE_NAMES", "STANDARD_SKELETONS", "abbreviations", "declared_names", "meaning_violation", "notation_skeleton",
-           "top_level_names"]
+           "opens_block", "top_level_names"]

@@ -228,7 +228,7 @@ def _open_blocks(sentences: list[Sentence]) -> list[str]:
             words = words[1:]
         if words[:1] == ["Section"] and len(words) > 1:
             stack.append(f"Section {words[1]}")
-        elif words[:1] == ["Module"] and ":=" not in words:
+        elif words[:1] == ["Module"] and (":=" not in words or "with" in words):
             rest = [w for w in words[1:] if w not in ("Type", "Import", "Export")]
             stack.append(f"Module {rest[0] if rest else ''}".rstrip())
         elif words[:1] == ["End"] and stack:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 
 from scillm.integrations.certainly.checkers import verdict_text as vt
-from scillm.integrations.certainly.checkers.meaning import declared_names
+from scillm.integrations.certainly.checkers.meaning import declared_names, opens_block
 from scillm.integrations.certainly.checkers.sentences import split_sentences, split_top_colon
 from scillm.integrations.certainly.checkers.vernac import Command, classify
 
@@ -103,26 +103,25 @@ def _reads_alike(cmd: Command, own_classes: set[str], *, notations: bool) -> boo
     return cmd.head in _PURE and not (cmd.head == "Module" and cmd.words[1:2] == ("Type",))
 
 
-def _own_classes(decls: str) -> set[str]:
-    """The classes the decls declare at the top level, by the name a later `Instance` there reaches: not a field
-    of theirs, nor a class inside a module (`Module M. Class Setoid := {}. End M.` leaves `Setoid` the header's)."""
-    out: set[str] = set()
+def _all_read_alike(decls: str, *, notations: bool) -> bool:
+    """`_reads_alike` of every decls command, in order. An instance is of the decls' own class only when the decls
+    declared that class before it, at the top level, by that name: not a field of theirs, nor a class inside a
+    module (`Module M. Class Setoid := {}. End M.` leaves `Setoid` the header's)."""
+    own: set[str] = set()
     blocks: list[str] = []
     for sentence in split_sentences(decls):
         cmd = classify(sentence)
-        if cmd.head in ("Module", "Section") and ":=" not in cmd.body:
+        if cmd.kind != "command":
+            continue
+        if not _reads_alike(cmd, own, notations=notations):
+            return False
+        if opens_block(cmd):
             blocks.append(cmd.head)
         elif cmd.head == "End" and blocks:
             blocks.pop()
         elif cmd.head == "Class" and "Module" not in blocks and len(cmd.words) > 1:
-            out.add(cmd.words[1])
-    return out
-
-
-def _all_read_alike(decls: str, *, notations: bool) -> bool:
-    own_classes = _own_classes(decls)
-    commands = (classify(sentence) for sentence in split_sentences(decls))
-    return all(_reads_alike(cmd, own_classes, notations=notations) for cmd in commands if cmd.kind == "command")
+            own.add(cmd.words[1])
+    return True
 
 
 def machinery_free(decls: str) -> bool:

@@ -171,6 +171,12 @@ OWN_CLASS_NAMES = [
     ("class-field", "(⊕ 0) -> ii = ii -> (False == True)",
      "Definition myProp := Prop.\n" + II + "\nModule M. Class Kk := { Setoid : nat }. End M.\n"
      "Notation \"⊕ x\" := (x = x) (at level 10)."),
+    ("class-in-a-module-with-a-constraint", "⟪ False == True ⟫ /\\ bad = bad",
+     "Definition myProp := Prop.\nModule Qq.\nEnd Qq.\nNotation \"⟦ x ⟧\" := (let x := tt in nat) (x ident).\n"
+     "Module M : Coq.Structures.Equalities.Typ with Definition t := ⟦ Qq ⟧.\nDefinition t := nat.\n"
+     "Class Setoid := {}.\nEnd M.\n#[export] Instance bad : Setoid myProp := @Build_Setoid myProp "
+     "(fun _ _ => True) (Build_Equivalence _ (fun _ => I) (fun _ _ _ => I) (fun _ _ _ _ _ => I)).\n"
+     "Notation \"⟪ x ⟫\" := (x) (at level 0)."),
     ("scheme-equality-name", "bool_beq true true = true -> ii = ii -> (False == True)",
      "Module M. Class Setoid := {}. End M.\nDefinition myProp := Prop.\n" + II + "\nScheme Equality for bool."),
 ]
@@ -178,8 +184,14 @@ OWN_CLASS_NAMES = [
 
 @pytest.mark.parametrize(("case", "statement", "decls"), OWN_CLASS_NAMES, ids=[c[0] for c in OWN_CLASS_NAMES])
 def test_a_header_class_never_counts_as_the_decls_own(case: str, statement: str, decls: str) -> None:
-    v = independent_verdict(Problem(header=SETOID, decls=decls, statement=statement), "intros; exact I.")
+    proof = "split; [exact I | reflexivity]." if "/\\" in statement else "intros; exact I."
+    v = independent_verdict(Problem(header=SETOID, decls=decls, statement=statement), proof)
     assert v.status == "rejected", (case, v)
+
+
+def test_an_own_class_is_one_declared_before_its_instance() -> None:
+    assert machinery_free("Class Kk := {}.\nInstance cc : Kk := {}.")
+    assert not machinery_free("Instance cc : Kk := {}.\nClass Kk := {}.")
 
 
 def test_scheme_names_are_decls_names() -> None:
