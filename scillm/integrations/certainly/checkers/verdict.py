@@ -57,13 +57,9 @@ from scillm.integrations.certainly.checkers.faults import ProverSandboxUnavailab
 from scillm.integrations.certainly.checkers.trusted import normalize_import
 from scillm.integrations.certainly.checkers.verdict_coqlib import VIEW_COQLIB, installed_coqlib, view_mounts
 from scillm.integrations.certainly.checkers.verdict_general import (
-    UNCHECKED,
-    UNREAD,
     applies_sentences,
-    general_names,
-    machinery_free,
-    notation_checked,
     same_sentence,
+    unread_refusal,
 )
 from scillm.integrations.certainly.checkers.verdict_imports import first_guess, standalone_file
 from scillm.integrations.certainly.checkers.verdict_policy import needs_assumptions, policy
@@ -305,12 +301,10 @@ class VerdictEngine:
         if general is None:
             return Verdict(status="error", message="could not read whether the statement reads with the decls' names "
                            "as parameters")
-        decls = cand.problem.decls
-        if not reads_plain and not general:  # no reading to compare with: the decls may hold only what checks read
-            if built.parses and general_names(decls, cand.problem.statement.strip()) and not machinery_free(decls):
-                return Verdict(status="rejected", message=UNREAD)
-            if not notation_checked(decls, cand.problem.statement):
-                return Verdict(status="rejected", message=UNCHECKED)
+        unread = None if reads_plain or general else unread_refusal(cand.problem.decls, cand.problem.statement,
+                                                                    parses=built.parses)
+        if unread is not None:
+            return Verdict(status="rejected", message=unread)
         recursion = vt.regions(run.out, rseps)
         own = recursion_answer(recursion[0]) if recursion else None
         if own is None:

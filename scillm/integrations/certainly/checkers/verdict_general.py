@@ -150,6 +150,15 @@ def notation_checked(decls: str, statement: str) -> bool:
     return _all_read_alike(decls, notations=True)
 
 
+def unread_refusal(decls: str, statement: str, *, parses: bool) -> str | None:
+    """Why a statement with no reading to compare is refused, or None: then the decls hold only what checks read."""
+    if parses and general_names(decls, statement.strip()) and not machinery_free(decls):
+        return UNREAD
+    if not notation_checked(decls, statement):
+        return UNCHECKED
+    return None
+
+
 def applies_sentences(problem: str, seps: list[str]) -> list[str]:
     """Verify.v's answer, between `seps`, to whether the reading with the names as parameters applied."""
     return [vt.locate_line(seps[0]),
