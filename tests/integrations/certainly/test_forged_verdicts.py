@@ -36,8 +36,42 @@ def _item(statement: str, proof: str, **extra: str) -> dict[str, Any]:
     return {"requirement_text": statement, "proof": proof, "header": extra.pop("header", ""), **extra}
 
 
+# Coq 8.16.1's kernel and coqchk give `RES.G.bug` and `RES'.G.bug` one canonical name (rocq#21051): a
+# functor with an inner alias, re-bound by a module alias, then applied twice. The functor's name is not ASCII.
+_MODULE_ALIAS_BUG = """Module Type T.
+Definition n : bool. Proof. abstract exact true. Defined.
+End T.
+Module M. Definition n_subproof := true. Definition n := n_subproof. End M.
+Module M'. Definition n_subproof := false. Definition n := n_subproof. End M'.
+Module MAKE.
+Module ΦUN (E : T).
+Module F. Definition bug := E.n. End F.
+Module G := F.
+End ΦUN.
+End MAKE.
+Module W := MAKE.
+Module RES := W.ΦUN M.
+Module RES' := W.ΦUN M'.
+Lemma foo : RES.G.bug = RES'.G.bug. Proof. reflexivity. Qed.
+Lemma foo0 : RES.G.bug = true. Proof. reflexivity. Qed.
+Lemma foo1 : RES'.G.bug = false. Proof. reflexivity. Qed.
+Lemma unsound : False.
+Proof. assert (true = false); [|congruence]. rewrite <- foo0; rewrite <- foo1; apply foo. Qed.
+"""
+_PLAIN_MODULES = """Module M. Definition n := true. End M.
+Module MAKE.
+Module Fm. Definition bug := M.n. End Fm.
+End MAKE.
+Import MAKE.Fm.
+Lemma foo0 : bug = true. Proof. reflexivity. Qed.
+"""
+
 # (case, attack item, honest item of the same shape)
 CASES = [
+    ("decls-module-alias-delta-resolver", _item("False", "exact unsound.", decls=_MODULE_ALIAS_BUG),
+     _item("bug = true", "exact foo0.", decls=_PLAIN_MODULES)),
+    ("decls-module-alias-delta-resolver-nat", _item("0 = 1", "destruct unsound.", decls=_MODULE_ALIAS_BUG),
+     _item("0 = 0 /\\ bug = true", "split; [reflexivity | exact foo0].", decls=_PLAIN_MODULES)),
     ("decls-notation-false", _item("False", "exact I.", decls="Notation False := True."),
      _item("T", "exact I.", decls="Notation T := True.")),
     ("decls-definition-false", _item("False", "exact I.", decls="Definition False := True."),

@@ -8,10 +8,11 @@ attributes (`vernac.classify`), never to a first word:
 * header: imports (`Require`, `From ... Require`, `Import`, `Export`), scopes
   (`Open Scope`, `Close Scope`) and a short list of harmless options;
 * decls: definitions, inductive types, lemmas with their proofs, notations
-  that change no standard meaning, hints, sections, modules without
-  parameters, plus what a header may hold; no assumption (`Axiom(s)`,
-  `Parameter(s)`, `Conjecture(s)`, `Hypothesis/Hypotheses`, `Variable(s)`,
-  `Context`, `Declare Instance`, `Declare Module`, functor parameters), no
+  that change no standard meaning, hints, sections, plain modules
+  (`Module M.`: no module type, parameter, signature, alias or functor), plus
+  what a header may hold; no assumption (`Axiom(s)`, `Parameter(s)`,
+  `Conjecture(s)`, `Hypothesis/Hypotheses`, `Variable(s)`, `Context`,
+  `Declare Instance`, `Declare Module`, functor parameters), no
   kernel weakening, no file, I/O, plugin or session command, no prefix;
 * proof: tactic sentences only (after an optional goal selector), bullets and
   braces, and never `admit`, `give_up` or the `*_no_check` family.
@@ -82,7 +83,10 @@ _PROOF_OPENERS = frozenset({"Proof."})
 # Capitalised proof-mode commands that only act on the goals of the proof at hand.
 PROOF_COMMANDS = frozenset({"Unshelve"})
 _PROOF_CLOSERS = frozenset({"Qed.", "Defined."})
-_FUNCTOR_PARAM = re.compile(r"^\s*Module\s+(?:Type\s+)?(?:Import\s+|Export\s+)?[A-Za-z_][\w']*\s*[(\[]")
+# The only module sentence allowed: open a plain module (any Unicode name). Module types, parameters,
+# signatures, aliases, functor applications and `<+` build delta-resolvers, where Coq's kernel and coqchk
+# share soundness bugs (rocq#21051, rocq#21685, rocq#22409).
+_PLAIN_MODULE = re.compile(r"\s*Module\s+(?:(?:Import|Export)\s+)?[^\W\d][\w']*\s*\.?\s*", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,10 @@ def _refused_everywhere(cmd: Command, where: str) -> str | None:
         return f"`{head}` touches files, code or the session; not allowed in {where}"
     if head in ("Set", "Unset"):
         return _set_violation(cmd, where)
-    if head == "Module" and _FUNCTOR_PARAM.match(cmd.body):
-        return f"module parameters are assumptions; not allowed in {where}"
+    if head == "Module" and not _PLAIN_MODULE.fullmatch(strip_comments(cmd.body)):
+        return (f"only a plain `Module M.` is allowed in {where}: module parameters are assumptions, and module "
+                "types, signatures, aliases (`:=`), functor applications and `<+` rely on Coq's module delta "
+                "resolution, which has known soundness bugs that coqchk shares (rocq#21051, rocq#21685)")
     return None
 
 

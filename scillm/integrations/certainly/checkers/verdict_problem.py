@@ -368,6 +368,8 @@ def _meaning_change(queries: list[tuple[str, str]], header_view: list[str], decl
                     "from the header (put `Arguments` in the header)")
     for (tok, query), a, b in zip(queries, header_view, decls_view, strict=True):
         was = vt.meaning(query, a)
+        if was is not None and was.startswith("No object of suffix"):
+            return f"the checks read no qualified decls name (`{tok}`): `Import` its module in the decls, use the short name"
         if was is not None and vt.meaning(query, b) != was:
             return f"the decls change what `{tok}` means in the statement (it already has a meaning from the header)"
     return None

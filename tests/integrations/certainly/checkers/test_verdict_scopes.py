@@ -54,7 +54,7 @@ def test_decls_that_move_keys_scopes_or_arguments_of_the_header_are_not_proved(h
 @pytest.mark.needs_coq
 @pytest.mark.needs_bwrap
 def test_scopes_keys_and_arguments_the_decls_declare_themselves_are_proved() -> None:
-    own_module = Problem(decls="Module M.\nDefinition two := 2.\nEnd M.\nModule Mine := M.\nImport Mine.",
+    own_module = Problem(decls="Module M.\nDefinition two := 2.\nEnd M.\nImport M.",
                          statement="two = 2")
     assert independent_verdict(own_module, "reflexivity.").status == "proved"
     own_args = Problem(decls="Definition idf {A : Type} (x : A) := x.\nArguments idf {A} x.", statement="idf 2 = 2")
