@@ -66,8 +66,27 @@ Import MAKE.Fm.
 Lemma foo0 : bug = true. Proof. reflexivity. Qed.
 """
 
+_PARADOX = "Coq.Logic.Hurkens.TypeNeqSmallType.paradox"
+_REALS = "Require Import Reals."  # loads Hurkens' paradox
+_SSR = "From Coq Require Import ssreflect ssrbool. Require Coq.Logic.Hurkens."
+_LIST = "From Coq Require Import List."
+
 # (case, attack item, honest item of the same shape)
 CASES = [
+    # A statement's unannotated `Type`s are universes whose relation is left open: the proof may not pick it.
+    ("universes-chosen-by-the-proof", _item("(Type = Type) /\\ ~ (Type = Type)",
+                                            f"split. reflexivity. intro H. exact ({_PARADOX} _ (eq_sym H)).",
+                                            header=_REALS),
+     _item("forall (A : Type) (l : list A), rev (rev l) = l", "intros. apply rev_involutive.", header=_LIST)),
+    ("universes-of-decls-chosen-by-the-proof", _item("T1 <> T2", f"intro H. exact ({_PARADOX} _ H).", header=_REALS,
+                                                     decls="Definition T1 := Type.\nDefinition T2 := Type."),
+     _item("T1 = T1", "reflexivity.", header=_REALS, decls="Definition T1 := Type.\nDefinition T2 := Type.")),
+    ("universes-of-a-library-constant", _item("Type <> predArgType", f"intro H. exact ({_PARADOX} _ H).", header=_SSR),
+     _item("predArgType = predArgType", "reflexivity.", header=_SSR)),
+    ("universes-in-an-existential", _item("~ (exists A : Type, forall B : Type, A <> B)",
+                                          "intros [A H]. exact (H A eq_refl)."),
+     _item("forall (A B : Type) (f : A -> B) (l : list A), length (map f l) = length l",
+           "intros. apply map_length.", header=_LIST)),
     ("decls-module-alias-delta-resolver", _item("False", "exact unsound.", decls=_MODULE_ALIAS_BUG),
      _item("bug = true", "exact foo0.", decls=_PLAIN_MODULES)),
     ("decls-module-alias-delta-resolver-nat", _item("0 = 1", "destruct unsound.", decls=_MODULE_ALIAS_BUG),

@@ -79,6 +79,7 @@ from scillm.integrations.certainly.checkers.verdict_recursion import (
 )
 from scillm.integrations.certainly.checkers.verdict_result import Verdict, VerdictStatus
 from scillm.integrations.certainly.checkers.verdict_standby import Pair, Prefetcher, Standby
+from scillm.integrations.certainly.checkers.verdict_universes import chosen_levels, graph_sentences
 from scillm.integrations.certainly.models import CheckerInfo, CheckResult, Problem
 
 _MAX_REMEMBERED = 1024
@@ -254,7 +255,8 @@ class VerdictEngine:
         with self._lock:
             predicted = self._wants_assumptions.get(memo, True)
         psep = [vt.separator(), vt.separator()]
-        check = [f"Require {PROBLEM_ROOT}.Problem {root}.Candidate.",
+        useps = [vt.separator() for _ in range(4)]
+        check = [graph_sentences(f"{PROBLEM_ROOT}.Problem", f"{root}.Candidate", useps, "Locate {}."),
                  f"Definition scillm_check : {stmt} := {root}.Candidate.{name}.",
                  *vt.meaning_sentences(f"{PROBLEM_ROOT}.Problem", psep), same_sentence(f"{PROBLEM_ROOT}.Problem")]
         gseps = [vt.separator(), vt.separator()]
@@ -305,6 +307,9 @@ class VerdictEngine:
                                                                     parses=built.parses)
         if unread is not None:
             return Verdict(status="rejected", message=unread)
+        levels = chosen_levels(vt.regions(run.out, useps), ("Problem.", f"{PROBLEM_ROOT}.Problem."), built.constants)
+        if levels is not None:
+            return levels
         recursion = vt.regions(run.out, rseps)
         own = recursion_answer(recursion[0]) if recursion else None
         if own is None:

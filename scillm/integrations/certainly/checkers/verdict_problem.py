@@ -6,10 +6,8 @@ elaborated with header and decls (`scillm_statement`), and `scillm_same`,
 which only type-checks when the two readings are convertible. `Locate` of
 every name and symbol of the statement is printed before and after the
 decls: when the statement needs the decls, a name or notation that the
-header already gives a meaning must keep it.
-
-A compile that was interrupted (timeout, cancelled request, killed process)
-is never kept, so one request's cancellation cannot poison a later one.
+header already gives a meaning must keep it. An interrupted compile (timeout,
+cancellation, killed process) is never kept, so it cannot poison a later one.
 """
 
 from __future__ import annotations
@@ -58,9 +56,8 @@ class Built:
 
     `meaning_change` is why the decls change a word the statement takes from
     the header (a `Locate` answer or an `Arguments` that differs); it refuses
-    the problem whenever the statement needs the decls, which only the
-    verdict's `Verify.v` can tell by construction (Problem.v's own answer is
-    printed after the decls, which could fake it).
+    the problem whenever the statement needs the decls, which only `Verify.v`
+    tells by construction (Problem.v prints after the decls, which could fake it).
     """
 
     directory: str | None
@@ -70,6 +67,8 @@ class Built:
     meaning_change: str | None = None
     #: False when the statement does not parse with the header alone (it uses a decls notation).
     parses: bool = True
+    #: Full names of the constants the statement names (`verdict_universes`).
+    constants: tuple[str, ...] = ()
 
 
 class Deadline:
@@ -294,7 +293,8 @@ def _problem_checks(directory: str, out: str, queries: list[tuple[str, str]], se
     if change is not None and vt.plain_answer(plain) is not True:  # early: Verify.v decides by construction
         shutil.rmtree(directory, ignore_errors=True)
         return Built(None, "rejected", change)
-    return Built(directory, meaning_change=change)
+    found = (vt.meaning(q, a) or "" for (_, q), a in zip(queries, decls_view, strict=True))
+    return Built(directory, meaning_change=change, constants=tuple(m[9:] for m in found if m.startswith("Constant ")))
 
 
 def _lexing_checks(built: Built, queries: list[tuple[str, str]], out: str, seps: list[str], terminals: list[str],
@@ -324,7 +324,7 @@ def _lexing_checks(built: Built, queries: list[tuple[str, str]], out: str, seps:
             return any(q in before and vt.meaning(q, before[q]) is not None for q in queries)
 
         change = relexed(terminals, vt.strip_strings_and_comments(stmt), known)
-    return built if change is None else Built(built.directory, meaning_change=change)
+    return built if change is None else replace(built, meaning_change=change)
 
 
 def _scope_checks(built: Built, out: str, use: ScopeUse | None, sseps: list[str]) -> Built:
@@ -340,7 +340,7 @@ def _scope_checks(built: Built, out: str, use: ScopeUse | None, sseps: list[str]
     violation = scope_violation(use, got[0], located, PROBLEM_ROOT)
     if violation is None or built.meaning_change is not None:
         return built
-    return Built(built.directory, meaning_change=violation)
+    return replace(built, meaning_change=violation)
 
 
 def _references(queries: list[tuple[str, str]], decls_view: list[str], stmt: str) -> frozenset[str]:
