@@ -81,10 +81,18 @@ def check_provider(model: str, kwargs: dict[str, Any]) -> None:
 
 
 def normalise_call(model: str, kwargs: dict[str, Any]) -> str:
-    """The model string LiteLLM accepts: a bare scillm provider model gets its provider prefix."""
+    """The model string LiteLLM accepts: a bare scillm provider model gets its provider prefix.
+
+    Also moves the prover's `cache=False` into `options`, where LiteLLM leaves it alone.
+    """
     provider = kwargs.get("custom_llm_provider")
     if provider is None and model in PROVIDERS:
         kwargs["custom_llm_provider"] = provider = model
+    # LiteLLM owns `cache` (a dict of its own cache controls): `cache=False` is the prover's option here
+    prover = (provider or model.split("/", 1)[0]) in ("certainly", "lean4")
+    if prover and isinstance(kwargs.get("cache"), bool) and kwargs.pop("cache") is False \
+            and isinstance(kwargs.get("options") or {}, dict):
+        kwargs["options"] = {**(kwargs.get("options") or {}), "cache": False}
     if provider in PROVIDERS and "/" not in model:
         return f"{provider}/{AUTO if model == provider else model}"
     return model

@@ -88,6 +88,19 @@ def test_sync_completion_passes_extra_kwargs_untouched(calls: list[dict[str, Any
     assert calls[-1]["messages"] == MESSAGES
 
 
+@pytest.mark.parametrize("call", [scillm.completion, scillm.acompletion])
+async def test_cache_false_reaches_the_prover_as_its_option(calls: list[dict[str, Any]], call: Any) -> None:
+    # LiteLLM reads `cache` as a dict of its own cache controls: a bool there raises inside LiteLLM
+    resp = call(model="certainly/coq", messages=MESSAGES, items=[1], options={"depth": 2}, cache=False)
+    if asyncio.iscoroutine(resp):
+        await resp
+    assert calls[-1]["params"]["options"] == {"depth": 2, "cache": False}
+    resp = call(model="certainly/coq", messages=MESSAGES, items=[1], cache=True)  # the default: nothing to pass
+    if asyncio.iscoroutine(resp):
+        await resp
+    assert "cache" not in calls[-1]["params"] and "options" not in calls[-1]["params"]
+
+
 async def test_async_completion_passes_extra_kwargs_untouched(calls: list[dict[str, Any]]) -> None:
     resp = await scillm.acompletion(model="certainly", custom_llm_provider="certainly", messages=MESSAGES, **EXTRA)
     assert resp.choices[0].message.content == "certainly:certainly/auto"
