@@ -266,7 +266,8 @@ def with_statement(norm: NormalizedItem, statement: str, header: str | None = No
 
 
 async def lookup_coq_lemma(name: str, header: str = COQ_DEFAULT_HEADER, *, timeout_s: float = 30.0) -> str:
-    """The statement of library lemma `name`, as Coq prints it (`Check name.` in a one-off sandboxed `coqc`).
+    """The statement of library lemma `name`, as Coq prints it (`Check @name.` in a one-off sandboxed `coqc`, so
+    implicit arguments are binders, never `?x` holes).
 
     The header is request data, so coqc runs like every other prover: inside
     the prover sandbox, tracked for cancellation.
@@ -283,7 +284,7 @@ def _lookup(name: str, header: str, timeout_s: float) -> str:
     with tempfile.TemporaryDirectory(prefix="certainly-lookup-") as tmp:
         # a lemma is a proof of a proposition: `Nat.add` (a function) has no statement to prove
         is_prop = f"Definition scillm_lemma_statement : Prop := ltac:(let t := type of @{name} in exact t).\n"
-        (Path(tmp) / "Lookup.v").write_text(f"{header}\nSet Printing Width 100000.\nCheck {name}.\n{is_prop}",
+        (Path(tmp) / "Lookup.v").write_text(f"{header}\nSet Printing Width 100000.\nCheck @{name}.\n{is_prop}",
                                             encoding="utf-8")
         try:
             cmd = sandbox.launch(["coqc", "-q", "Lookup.v"], sandbox.Mounts(scratch=tmp))

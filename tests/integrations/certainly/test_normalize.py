@@ -135,6 +135,7 @@ def test_with_statement_builds_the_problem() -> None:
 @pytest.mark.needs_coq
 async def test_library_lemma_statement_is_looked_up_with_coq() -> None:
     assert await lookup_coq_lemma("Nat.add_comm") == "forall n m : nat, n + m = m + n"
+    assert await lookup_coq_lemma("eq_refl") == "forall (A : Type) (x : A), x = x"  # implicits as binders, no `?x`
     with pytest.raises(LookupError, match="does not know"):
         await lookup_coq_lemma("No.such_lemma")
 
@@ -325,3 +326,4 @@ async def test_a_library_function_is_not_a_lemma() -> None:
     with pytest.raises(LookupError, match="not a lemma"):
         await lookup_coq_lemma("Nat.add")
     assert await lookup_coq_lemma("Nat.add_comm") == "forall n m : nat, n + m = m + n"
+    assert await lookup_coq_lemma("eq_refl") == "forall (A : Type) (x : A), x = x"  # implicits as binders, no `?x`
