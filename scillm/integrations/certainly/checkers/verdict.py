@@ -64,6 +64,7 @@ from scillm.integrations.certainly.checkers.verdict_general import (
 from scillm.integrations.certainly.checkers.verdict_imports import first_guess, standalone_file
 from scillm.integrations.certainly.checkers.verdict_policy import needs_assumptions, policy
 from scillm.integrations.certainly.checkers.verdict_problem import (
+    MONOMORPHIC,
     PROBLEM_ROOT,
     Built,
     Deadline,
@@ -235,7 +236,7 @@ class VerdictEngine:
         # The theorem's name is new for every verdict and never in the proof text, so a proof that abandons it
         # (`Abort`) and declares anything, then restates the statement, leaves no theorem Verify.v would accept.
         name = f"scillm_theorem_{secrets.token_hex(8)}"
-        lines = [f"Theorem {name} : {stmt}.", "Proof.", f"unfold {stmt}."]
+        lines = [f"{MONOMORPHIC} Theorem {name} : {stmt}.", "Proof.", f"unfold {stmt}."]
         lines += [s.text for s in cand.proof]
         lines.append("Defined.")  # transparent, so Verify.v can read the proof term (`verdict_recursion`)
         standby = (pair.candidate, pair.scratch) if pair else None

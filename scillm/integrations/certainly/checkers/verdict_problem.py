@@ -47,6 +47,7 @@ from scillm.integrations.certainly.models import Problem
 VerdictStatus = Literal["proved", "failed", "rejected", "error", "timeout", "env_unavailable"]
 PROBLEM_ROOT = f"SP_{secrets.token_hex(6)}"
 _MAX_PROBLEMS = 256
+MONOMORPHIC = "#[universes(polymorphic=no)]"  # global levels whatever the header sets (`verdict_universes`)
 _MAX_WORDS = 400  # distinct words and symbols of a statement that `Locate` reads before and after the decls
 
 
@@ -261,7 +262,7 @@ def _problem_chunks(header: str, decls: str, stmt: str, queries: list[tuple[str,
     chunks += [(vt.locate_line(seps[-2]), "probe"),
                ("Eval lazy in (match scillm_plain with Some _ => true | None => false end).", "probe"),
                (vt.locate_line(seps[-1]), "probe"),
-               (f"Definition scillm_statement : Type := ({stmt}).", "statement"),
+               (f"{MONOMORPHIC} Definition scillm_statement : Type := ({stmt}).", "statement"),
                (general.after_decls(f"{PROBLEM_ROOT}.Problem", names), "probe")]
     if mseps:
         chunks += [*_registry_chunks(mseps[4:8]), ("Set Printing All.", "probe"),
@@ -396,5 +397,5 @@ def write(directory: str, name: str, lines: list[str]) -> None:
         fh.write("\n".join(lines) + "\n")
 
 
-__all__ = ["PROBLEM_ROOT", "Built", "Deadline", "ProblemStore", "ProverRunner", "VerdictStatus", "interrupted",
-           "write"]
+__all__ = ["MONOMORPHIC", "PROBLEM_ROOT", "Built", "Deadline", "ProblemStore", "ProverRunner", "VerdictStatus",
+           "interrupted", "write"]

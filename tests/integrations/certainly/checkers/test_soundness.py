@@ -199,6 +199,7 @@ def test_honest_headers_pass(text: str) -> None:
     ("Module ΦUN (E : T). End ΦUN.", "module parameters"),
     ("Module Type T. End T.", "plain `Module M.`"),
     ("Module W := MAKE.", "plain `Module M.`"),
+    ("Module MAKE := MSetProperties.", "plain `Module M.`"),  # a library functor reached through an alias
     ("Module Import W := MAKE <+ Empty.", "plain `Module M.`"),
     ("Module RES := W.ΦUN M.", "plain `Module M.`"),
     ("Module M : T. End M.", "plain `Module M.`"),
