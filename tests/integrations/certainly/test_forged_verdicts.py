@@ -32,7 +32,7 @@ def _prove(item: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _item(statement: str, proof: str, **extra: str) -> dict[str, Any]:
+def _item(statement: str, proof: str, **extra: str | None) -> dict[str, Any]:
     return {"requirement_text": statement, "proof": proof, "header": extra.pop("header", ""), **extra}
 
 
@@ -89,6 +89,31 @@ CASES = [
     ("universes-of-polymorphic-decls", _item("T1 = T2", "reflexivity.",
                                              decls="Polymorphic Definition T1 := Type.\nPolymorphic Definition T2 := Type."),
      _item("forall A : T1, A = A", "intros; reflexivity.", decls="Polymorphic Definition T1 := Type.")),
+    # A relation between a statement universe and a library one that the statement is tied to (a record's, one
+    # reached through a notation) decides the statement too: each of these and its negation checked in plain Coq.
+    ("universes-of-a-library-record", _item("exists P : predType bool, pred_sort P = Type",
+                                            "exists (@PredType bool Type (fun _ _ => true)). reflexivity.",
+                                            header=_SSR),
+     _item("forall (A : Type) (l1 l2 : list A), length (l1 ++ l2) = length l1 + length l2",
+           "intros. apply app_length.", header=_LIST)),
+    ("universes-of-a-library-record-negated", _item("~ (exists P : predType bool, pred_sort P = Type)",
+                                                    f"intros [P h]. exact ({_PARADOX} _ (eq_sym h)).", header=_SSR),
+     _item("forall (A : Type) (x : A) (l : list A), In x (x :: l)", "intros. apply in_eq.", header=_LIST)),
+    ("universes-of-a-stdlib-record", _item("exists p : DependentEliminationPackage nat, @elim_type nat p = Type",
+                                           "exists {| elim_type := Type; elim := nat |}. reflexivity.",
+                                           header=_REALS + " Require Import Coq.Program.Equality."),
+     _item("forall (A : Type) (P : A -> Prop) (l : list A), Forall P l -> forall x, In x l -> P x",
+           "intros A P l H x Hx. rewrite Forall_forall in H. auto.", header=_LIST)),
+    ("universes-through-a-notation", _item("~ exists T, {: T} = {: T} /\\ Type = T",
+                                           f"intros [T [_ h]]. exact ({_PARADOX} T h).",
+                                           header="From Coq Require Import ssreflect ssrbool. " + _REALS),
+     _item("forall T : predArgType, {: T} = {: T}", "intros; reflexivity.",
+           header="From Coq Require Import ssreflect ssrbool.")),
+    ("universes-in-a-whole-file", _item("From Coq Require Import ssreflect ssrbool.\n" + _REALS +
+                                        "\nTheorem t : exists P : predType bool, Type = P.\nAdmitted.\n",
+                                        "exists (@PredType bool Type (fun _ _ => true)). reflexivity.", header=None),
+     _item("From Coq Require Import List.\nTheorem t : forall (A : Type) (l : list A), rev (rev l) = l.\nAdmitted.\n",
+           "intros. apply rev_involutive.", header=None)),
     ("universes-in-an-existential", _item("~ (exists A : Type, forall B : Type, A <> B)",
                                           "intros [A H]. exact (H A eq_refl)."),
      _item("forall (A B : Type) (f : A -> B) (l : list A), length (map f l) = length l",

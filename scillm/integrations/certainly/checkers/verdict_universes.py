@@ -1,17 +1,23 @@
 """The proof may not choose the universe levels of the statement.
 
 An unannotated `Type` in a statement is a global universe whose relation to
-the statement's other universes is left open ("typical ambiguity"). A proof
-can add the missing constraint, so `Type <> Type` and `Type = Type` both
-check, each with the constraint its proof picked. The statement's meaning is
-what its elaboration fixed: `Verify.v` prints Coq's universe graph after
-`Require` of the problem alone and again after the candidate, and every
-relation (`<`, `<=`) implied between two universes of the problem (its
-statement's, the decls' and the verdict's own, and those of the library
-constants the statement names) must be the same in both.
-Constraints between a problem universe and a library's (`u <= List.247`
-when a proof applies a library lemma at the statement's type) are allowed
-unless they imply one.
+the statement's other universes, and to the library's, is left open
+("typical ambiguity"). A proof can add the missing constraint, so `Type <>
+Type` and `Type = Type` both check, and so do `exists P : predType bool,
+pred_sort P = Type` and its negation, each with the constraint its proof
+picked. The statement's meaning is what its elaboration fixed: `Verify.v`
+prints Coq's universe graph after `Require` of the problem alone and again
+with the candidate. The universes the statement depends on are the
+problem's own (its statement's, the decls', the verdict's readings'), every
+universe a constraint ties directly to one of the statement's or the decls'
+before the candidate (a universe a statement uses is tied to it by its typing
+constraints: `pred_sort P = Type` puts `predType`'s universe below the
+equation's), and those named after a library constant the statement names
+(`ssrbool.predArgType.u0`). Every relation (`<`,
+`<=`) the graph with the candidate implies between two of them must already
+hold without it. A proof may still put a statement universe below a library
+lemma's that the statement is not tied to (`apply app_length` at `A : Type`
+adds `u <= List.13`, which puts `u` below `eq`'s universe too).
 """
 
 from __future__ import annotations
@@ -60,31 +66,61 @@ def parse_graph(text: str) -> set[Edge] | None:
     return edges
 
 
-def _relations(edges: set[Edge], own: set[str]) -> set[Edge]:
-    """Every relation between two universes of `own` that `edges` imply (strict when some path is)."""
+def _adjacency(edges: set[Edge], *, down: bool = False) -> dict[str, list[tuple[str, bool]]]:
     out: dict[str, list[tuple[str, bool]]] = defaultdict(list)
     for a, b, strict in edges:
-        out[a].append((b, strict))
-    found: set[Edge] = set()
-    for start in own:
-        best: dict[str, bool] = {start: False}
-        todo = deque([(start, False)])
-        while todo:
-            node, strict = todo.popleft()
-            if best[node] and not strict:
-                continue  # a strict path to `node` was found since
-            for nxt, step in out.get(node, ()):
-                s = strict or step
-                if nxt not in best or (s and not best[nxt]):
-                    best[nxt] = s
-                    todo.append((nxt, s))
-        found.update((start, q, s) for q, s in best.items() if q in own and (q != start or s))
-    return found
+        out[b if down else a].append((a if down else b, strict))
+    return out
 
 
-def _helper(name: str) -> int:
-    """1 for a universe of the verdict's own helper readings, 0 for the statement's and the decls'."""
-    return int(".scillm_" in name and ".scillm_statement." not in name)
+def _reach(adj: dict[str, list[tuple[str, bool]]], sources: set[str], through: set[str] | None = None,
+           ) -> dict[str, bool]:
+    """Every node a path from `sources` reaches, with whether a strict one does; with `through`, paths go on
+    only from the sources and from nodes of `through`."""
+    best = dict.fromkeys(sources, False)
+    todo = deque(sources)
+    while todo:
+        node = todo.popleft()
+        if through is not None and node not in sources and node not in through:
+            continue
+        for nxt, step in adj.get(node, ()):
+            strict = best[node] or step
+            if nxt not in best or (strict and not best[nxt]):
+                best[nxt] = strict
+                todo.append(nxt)
+    return best
+
+
+def _implied(memo: dict[str, dict[str, bool]], adj: dict[str, list[tuple[str, bool]]], a: str, b: str,
+             strict: bool) -> bool:
+    if a not in memo:
+        memo[a] = _reach(adj, {a})
+    return b in memo[a] and (memo[a][b] or not strict)
+
+
+def _new_relation(old: set[Edge], new: set[Edge], own: set[str]) -> Edge | None:
+    """A relation between two universes of `own` that `new` implies and `old` does not, or None."""
+    known = {n for a, b, _ in old for n in (a, b)}
+    up_old, up_new = _adjacency(old), _adjacency(new)
+    memo: dict[str, dict[str, bool]] = {}
+    fresh = {n for a, b, _ in new for n in (a, b)} - known  # the candidate's own universes
+    added: list[Edge] = []  # relations between old universes through the candidate's edges
+    for x in sorted({a for a, b, _ in new - old if a in known}):
+        for y, strict in _reach(up_new, {x}, fresh).items():
+            if y in known and y != x and not _implied(memo, up_old, x, y, strict):
+                added.append((x, y, strict))
+    if not added:
+        return None
+    extended = old | set(added)
+    up, down = _adjacency(extended), _adjacency(extended, down=True)
+    for x, y, strict in added:
+        below = {p: s for p, s in _reach(down, {x}).items() if p in own}
+        above = {q: s for q, s in _reach(up, {y}).items() if q in own}
+        for p, sp in sorted(below.items()):
+            for q, sq in sorted(above.items()):
+                if p != q and not _implied(memo, up_old, p, q, strict or sp or sq):
+                    return p, q, strict or sp or sq
+    return None
 
 
 def _named_after(name: str, constants: tuple[str, ...]) -> bool:
@@ -95,8 +131,8 @@ def _named_after(name: str, constants: tuple[str, ...]) -> bool:
 
 def chosen_levels(graphs: list[str] | None, prefixes: tuple[str, ...],
                   constants: tuple[str, ...] = ()) -> Verdict | None:
-    """`rejected` when the candidate changed how the problem's universes relate, `error` when the graphs are
-    unreadable, else None.
+    """`rejected` when the candidate changed how the universes the statement depends on relate, `error` when the
+    graphs are unreadable, else None.
 
     `graphs` are the answers between `graph_sentences`' separators (before,
     between, after); a universe is the problem's when its printed name starts
@@ -108,11 +144,17 @@ def chosen_levels(graphs: list[str] | None, prefixes: tuple[str, ...],
         return Verdict(status="error", message="could not read the universe graph")
     if new <= old:
         return None
-    own = {n for a, b, _ in new for n in (a, b) if n.startswith(prefixes) or _named_after(n, constants)}
-    added = sorted(_relations(new, own) - _relations(old, own), key=lambda e: (_helper(e[0]) + _helper(e[1]), e))
-    if not added:
+    names = {n for a, b, _ in old for n in (a, b)}
+    problem = {n for n in names if n.startswith(prefixes)}
+    stated = {n for n in problem if ".scillm_" not in n or ".scillm_statement." in n}  # not the verdict's readings
+    equal = {(a, b) for a, b, strict in old if not strict and (b, a, False) in old}
+    stated |= {b for a, b in equal if a in stated}
+    tied = {b for a, b, _ in old if a in stated} | {a for a, b, _ in old if b in stated}
+    own = (problem | tied | {n for n in names if _named_after(n, constants)}) - {"Set"}
+    found = _new_relation(old, new, own)
+    if found is None:
         return None
-    a, b, strict = added[0]  # the decls' and the statement's universes first, then the verdict's own readings
+    a, b, strict = found
     return Verdict(status="rejected", message=f"the proof fixes universe levels the statement leaves open (it makes "
                    f"`{a} {'<' if strict else '<='} {b}`), so it proves another statement than the one written")
 
