@@ -22,15 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from scillm.integrations.certainly.checkers import coq_lexicon as lexicon
 from scillm.integrations.certainly.checkers.sentences import split_sentences
 from scillm.integrations.certainly.checkers.vernac import classify
 
-_IDENT = re.compile(r"[^\W\d][\w']*")
 #: ASCII symbols: each is, or begins, a token of Coq's own term grammar (`%`, `@`, `:=`, `=>`, `.(`, `|`, `{|`),
 #: which `Locate` does not list as a notation token.
 _CORE = frozenset("!#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _MAX_TERMINAL = 16
-_NAME_CHAR = re.compile(r"[^\W\d]")  # a letter or `_`: what Coq's identifiers are made of
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 
 
@@ -55,11 +54,11 @@ def notation_terminals(decls: str) -> list[str]:
         body = cmd.body[cmd.body.index('"') + string.end():]
         # A name of the notation is a variable when its interpretation uses it; a reserved notation has none yet.
         interpretation = body.split(":=", 1)[1] if ":=" in body else None
-        variables = set(_IDENT.findall(interpretation)) if interpretation is not None else None
+        variables = set(lexicon.idents(interpretation)) if interpretation is not None else None
         for part in ([notation.strip()] if words[0] == "Infix" else notation.split()):  # Coq trims an infix
             quoted = len(part) > 2 and part[0] == part[-1] == "'"
             token = part[1:-1] if quoted else part
-            if not token or (not quoted and _IDENT.fullmatch(token) and (variables is None or token in variables)):
+            if not token or (not quoted and lexicon.is_ident(token) and (variables is None or token in variables)):
                 continue
             if token not in out:
                 out.append(token)
@@ -77,7 +76,7 @@ def pieces(terminals: list[str], statement: str) -> list[str]:
     for t in _in_statement(terminals, statement):
         if len(t) > _MAX_TERMINAL:
             continue
-        spans = [t] if _IDENT.fullmatch(t) else [t[i:j] for i in range(len(t)) for j in range(i + 1, len(t) + 1)]
+        spans = [t] if lexicon.is_ident(t) else [t[i:j] for i in range(len(t)) for j in range(i + 1, len(t) + 1)]
         out += [s for s in spans if s not in out and not s.isspace()]
     return out
 
@@ -91,7 +90,7 @@ def relexed(terminals: list[str], statement: str, known: Callable[[str], bool]) 
     for t in _in_statement(terminals, statement):
         if len(t) > _MAX_TERMINAL:
             return f"the decls notation token `{t}` is too long to check against the header's tokens"
-        if any(c.isdigit() for c in t) and not _IDENT.fullmatch(t):
+        if any(c.isdigit() for c in t) and not lexicon.is_ident(t):
             return (f"the decls notation token `{t}` has a digit, so it changes how the statement's numbers are "
                     "read (put the notation in the header)")
         for piece in pieces([t], t):
@@ -103,7 +102,7 @@ def relexed(terminals: list[str], statement: str, known: Callable[[str], bool]) 
                 return (f"the decls notation token `{t}` contains `{piece}`, a token of the header's notations or a "
                         "name the header defines, so it changes how the statement's text is read (put the notation "
                         "in the header)")
-        if _NAME_CHAR.search(t) and not _IDENT.fullmatch(t):
+        if re.search(f"[{lexicon.classes()[0]}]", t) and not lexicon.is_ident(t):
             return (f"the decls notation token `{t}` joins a name and symbols, so it can swallow a name of the "
                     "statement (`x⊕1` read as `x⊕` and `1`); use a token of symbols only, or a name alone")
     return None

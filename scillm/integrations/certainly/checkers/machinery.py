@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scillm.integrations.certainly.checkers import coq_lexicon as lexicon
 from scillm.integrations.certainly.checkers.sentences import split_sentences, strip_comments
 
 _ATTRIBUTES = re.compile(r"#\[([^\]\"]*)\]\s*")
@@ -77,10 +78,12 @@ def bound_words(text: str) -> frozenset[str]:
         end = _BINDER_END.search(text, m.end())
         span = text[m.end(): end.start() if end else len(text)]
         if m.group(0) in _PATTERN_START:
-            out.update(_IDENT.findall(span))
+            out.update(lexicon.idents(span, qualified=True))
             continue
         depth, typed = 0, [False]
-        for tok in re.findall(rf"{_IDENT.pattern}|[()\[\]{{}}:]", span):
+        for kind, tok in lexicon.scan(span, qualified=True, extra=r"[()\[\]{}:]"):
+            if kind == "num":
+                continue
             if tok in "([{":
                 depth += 1
                 typed.append(False)
@@ -106,7 +109,7 @@ def inserted_machinery(before: Registry, after: Registry, statement: str, named:
     shadowed later prints qualified, so the shadowing word does not name it).
     """
     body = statement.split("=", 1)[1] if "=" in statement else statement
-    used = sorted(((after.names - before.names) & set(_IDENT.findall(body))) - named)
+    used = sorted(((after.names - before.names) & set(lexicon.idents(body, qualified=True))) - named)
     if used:
         return (f"the decls' coercion, instance or canonical structure `{used[0]}` is inserted into the statement "
                 "(write the statement without relying on it, or load the library that provides it in the header)")

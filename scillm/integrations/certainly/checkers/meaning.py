@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from scillm.integrations.certainly.checkers import coq_lexicon as lexicon
 from scillm.integrations.certainly.checkers.sentences import split_sentences
 from scillm.integrations.certainly.checkers.vernac import Command, classify
 
@@ -57,7 +58,6 @@ STANDARD_SKELETONS = _set(
     """
 )
 _LITERAL = re.compile(r"^'(.*)'$")
-_IDENT = re.compile(r"^[^\W\d][\w']*$")  # Coq's identifiers: any Unicode letter starts one
 _DEFINERS = frozenset(
     {"Definition", "Fixpoint", "CoFixpoint", "Function", "Let", "Inductive", "CoInductive", "Variant", "Record",
      "Structure", "Class", "Instance", "Theorem", "Lemma", "Fact", "Remark", "Corollary", "Proposition",
@@ -78,9 +78,9 @@ def notation_skeleton(notation: str) -> tuple[str, list[str]]:
         if m is not None:
             shape.append(m.group(1))
             literals.append(m.group(1))
-        elif _IDENT.match(tok) and tok not in PRELUDE_NAMES:
+        elif lexicon.is_ident(tok) and tok not in PRELUDE_NAMES:
             shape.append("_")
-        elif _IDENT.match(tok):
+        elif lexicon.is_ident(tok):
             shape.append(tok)
             literals.append(tok)
         else:
@@ -121,7 +121,7 @@ def _defined_names(cmd: Command) -> list[str]:
     if (cmd.head in ("Canonical", "Coercion") and words[1:2] in (["Structure"], ["Instance"])) or (
             cmd.head == "Combined" and words[1:2] == ["Scheme"]):
         words = words[1:]
-    names = [words[1]] if len(words) > 1 and _IDENT.match(words[1]) else []
+    names = [words[1]] if len(words) > 1 and lexicon.is_ident(words[1]) else []
     inductive = cmd.head in ("Inductive", "CoInductive", "Variant", "Record", "Structure")
     if inductive or cmd.head in ("Fixpoint", "CoFixpoint"):
         starts = ("|", ":=", "with") if inductive else ("with",)
@@ -132,7 +132,7 @@ def _defined_names(cmd: Command) -> list[str]:
             elif w == "with" and matches:
                 matches -= 1
                 continue
-            if w in starts and _IDENT.match(words[i + 1]) and not (matches and w == "|"):
+            if w in starts and lexicon.is_ident(words[i + 1]) and not (matches and w == "|"):
                 names.append(words[i + 1])
     if cmd.head in ("Record", "Structure", "Class") and ":=" in cmd.body:
         # fields `{ f : T; g :> U }` and a definitional class's method `Class C := m : T.`; over-read: a binder
@@ -148,7 +148,7 @@ def abbreviations(decls: str) -> frozenset[str]:
     """The names the decls' abbreviations (`Notation k := O.`) declare."""
     cmds = (classify(s) for s in split_sentences(decls))
     return frozenset(cmd.words[1] for cmd in cmds
-                     if cmd.head == "Notation" and len(cmd.words) > 1 and _IDENT.match(cmd.words[1]))
+                     if cmd.head == "Notation" and len(cmd.words) > 1 and lexicon.is_ident(cmd.words[1]))
 
 
 #: What Coq names after a type or function it declares: elimination schemes (`T_ind`, `T_rect`, `T_rec`,
@@ -172,12 +172,53 @@ def declared_names(decls: str) -> frozenset[str]:
         names = _defined_names(cmd)
         if cmd.head == "Scheme" and "for" in cmd.words:  # `Scheme Equality for T`: `T_beq`, `T_eq_dec`, ...
             target = cmd.words[cmd.words.index("for") + 1] if cmd.words.index("for") + 1 < len(cmd.words) else ""
-            names += [f"{target}{suffix}" for suffix in _SCHEME_SUFFIXES if _IDENT.match(target)]
+            names += [f"{target}{suffix}" for suffix in _SCHEME_SUFFIXES if lexicon.is_ident(target)]
         defined.update(names)
         if cmd.head in _INDUCTIVES:  # every name of a mutual block has its schemes
             defined.update(f"{name}{suffix}" for name in names for suffix in _GENERATED_SUFFIXES)
             defined.update(f"R_{name}" for name in names)
     return frozenset(defined | abbreviations(decls))
+
+
+def scoping_refusal(decls: str) -> str | None:
+    """Why the decls bind a word one way where a command runs and another where the checks read it, or None.
+
+    The checks read names at the top level after the decls. An abbreviation
+    that shares its short name with another decls declaration (`Definition nb
+    := 0.` beside a module's `Notation nb := negb.`, `Class Foo` beside
+    `Notation Foo := Setoid`) stands for a header constant where `Arguments` or
+    `Instance` uses it and for the decls' own where the checks look; an
+    `Import`/`Export` of a module the decls declare only later ran on the
+    header's module of that name.
+    """
+    seen: list[str] = []
+    opened: list[str] = []  # the blocks open now
+    modules: set[tuple[str, ...]] = set()  # (enclosing blocks..., module name)
+    for sentence in split_sentences(decls):
+        cmd = classify(sentence)
+        if opens_block(cmd) and len(cmd.words) > 1:
+            name = next((w for w in cmd.words[1:] if w not in ("Import", "Export")), "")
+            modules.add((*opened, name))
+            opened.append(name)
+        elif cmd.head == "End" and opened:
+            opened.pop()
+        elif cmd.head in ("Import", "Export"):
+            # visible by its short name: a module declared at this level or around it
+            visible = {m[-1] for m in modules if tuple(m[:-1]) == tuple(opened[:len(m) - 1])}
+            depth = 0
+            for w in cmd.words[1:]:
+                depth += (w == "(") - (w == ")")
+                if depth == 0 and lexicon.is_ident(w, qualified=True) and w.split(".")[0] not in visible:
+                    return (f"the decls `{cmd.head} {w}` before declaring a module `{w.split('.')[0]}`: only a "
+                            "module the decls declared earlier may be imported")
+        abbreviation = cmd.head == "Notation" and len(cmd.words) > 1 and lexicon.is_ident(cmd.words[1])
+        names = [cmd.words[1]] if abbreviation else _defined_names(cmd) if cmd.head in _DEFINERS else []
+        for name in names:
+            if name in seen and (abbreviation or name in abbreviations(decls)):
+                return (f"the decls declare `{name}` twice, once as an abbreviation: the checks could read the "
+                        "other one; give each its own name")
+            seen.append(name)
+    return None
 
 
 def opens_block(cmd: Command) -> bool:

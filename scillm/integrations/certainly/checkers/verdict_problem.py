@@ -40,7 +40,7 @@ from scillm.integrations.certainly.checkers.machinery import (
     read_registry,
     unnamed_machinery,
 )
-from scillm.integrations.certainly.checkers.meaning import abbreviations, top_level_names
+from scillm.integrations.certainly.checkers.meaning import abbreviations, scoping_refusal, top_level_names
 from scillm.integrations.certainly.checkers.verdict_recursion import transparent_proofs
 from scillm.integrations.certainly.models import Problem
 
@@ -163,7 +163,7 @@ class ProblemStore:
             return built
 
     def _compile(self, problem: Problem, header: str, sandboxed: bool, deadline: Deadline) -> Built:
-        unnamed = unnamed_machinery(problem.decls)
+        unnamed = unnamed_machinery(problem.decls) or scoping_refusal(problem.decls)
         if unnamed is not None:
             return Built(None, "rejected", unnamed)
         stmt = problem.statement.strip()

@@ -13,16 +13,16 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
+from scillm.integrations.certainly.checkers import coq_lexicon as lexicon
 from scillm.integrations.certainly.checkers.sentences import Sentence, split_sentences, strip_comments
 
-_IDENT = re.compile(r"[^\W\d][\w']*(?:\.[^\W\d][\w']*)*")
-_SYMBOL = re.compile(r"[^\w\s()\"'.]+")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
-# Words that are keywords in Coq's term grammar (or of the standard notations), so `Locate w.` would not parse.
+# Words that are keywords in Coq's term grammar or the prelude's notations, so `Locate w.` would not parse. A word
+# a library's notation makes a keyword (`mod`, ssreflect's `is`) is found by the failing `Locate` and retried.
 KEYWORDS = frozenset({
-    "as", "at", "cofix", "else", "end", "exists", "exists2", "fix", "for", "forall", "fun", "if", "in", "is",
-    "isn't", "let", "match", "of", "Prop", "return", "SProp", "Set", "struct", "then", "Type", "using", "where",
-    "with", "by", "from", "mod", "xor", "IF",
+    "as", "at", "cofix", "else", "end", "exists", "exists2", "fix", "for", "forall", "fun", "if", "in",
+    "let", "match", "Prop", "return", "SProp", "Set", "struct", "then", "Type", "using", "where",
+    "with", "IF",
 })
 _FILE_ERROR = re.compile(r'File "[^"]*", line (\d+), characters \d+-\d+:\n((?:Error|Anomaly)[^\n]*(?:\n(?!File ")[^\n]*)*)')
 
@@ -80,12 +80,11 @@ def statement_tokens(statement: str) -> list[tuple[str, bool]]:
     text = strip_strings_and_comments(statement)
     out: list[tuple[str, bool]] = []
     seen: set[str] = set()
-    for m in re.finditer(rf"{_IDENT.pattern}|{_SYMBOL.pattern}", text):
-        tok = m.group(0)
-        if tok in seen or tok.isdigit():
+    for kind, tok in lexicon.scan(text, qualified=True, extra=lexicon.symbol_class()):  # numbers as Coq reads them
+        if tok in seen or kind == "num":
             continue
         seen.add(tok)
-        out.append((tok, bool(_IDENT.fullmatch(tok))))
+        out.append((tok, kind == "id"))
     return out
 
 

@@ -12,10 +12,12 @@ refuses. Pure text logic.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
 
+from scillm.integrations.certainly.checkers import coq_lexicon as lexicon
 from scillm.integrations.certainly.checkers.sentences import Sentence, strip_comments
 
 SentenceClass = Literal["tactic", "bullet", "brace", "command"]
@@ -24,7 +26,6 @@ CONTROL_PREFIXES = frozenset({"Time", "Fail", "Succeed", "Instructions", "Profil
 _ARG_PREFIXES = {"Timeout": re.compile(r"[0-9]+"), "Redirect": re.compile(r'"(?:[^"]|"")*"')}
 LOCALITY_WORDS = frozenset({"Local", "Global", "Export", "Polymorphic", "Monomorphic", "Program", "Cumulative",
                             "NonCumulative", "Private", "Template"})
-_TOKEN = re.compile(r'"(?:[^"]|"")*"|[A-Za-z_][\w\']*(?:\.[A-Za-z_][\w\']*)*|[0-9]+|:=|=>|->|<-|\S')
 _SELECTOR = re.compile(
     r"^\s*(?:all|par|!|[0-9]+(?:\s*-\s*[0-9]+)?(?:\s*,\s*[0-9]+(?:\s*-\s*[0-9]+)?)*|\[\s*[A-Za-z_][\w']*\s*\])\s*:"
     r"(?![=>:])\s*")
@@ -88,8 +89,14 @@ def _attribute_end(text: str, i: int) -> int:
     return n
 
 
+@functools.cache
+def _token() -> re.Pattern[str]:
+    """Strings, numbers, names (any Unicode letter starts one, as in Coq), `:=`-like pairs, single symbols."""
+    return re.compile(f'"(?:[^"]|"")*"|{lexicon.NUMERAL}|{lexicon.ident(qualified=True)}|:=|=>|->|<-|\\S')
+
+
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
+    return _token().findall(text)
 
 
 def classify(sentence: Sentence) -> Command:
