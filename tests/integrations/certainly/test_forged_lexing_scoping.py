@@ -26,8 +26,20 @@ def _item(statement: str, proof: str, header: str = "", decls: str = "") -> dict
     return {"requirement_text": statement, "header": header, "decls": decls, "tactics": [proof]}
 
 
+_BOX = 'Notation "x ⊞ y" := (x /\\ y) (at level 80).'
+_ZBOOL = "Module Zbool. Definition Zeq_bool (x y : Z) := true. End Zbool.\n"
+
 # (case, attack, honest twin)
 CASES = [
+    # a decls module of the name of a header library module: `Zbool.Zeq_bool` is the decls' constant
+    ("a-qualified-header-name-taken-by-a-decls-module",
+     _item("Zbool.Zeq_bool 1 2 = true ⊞ True", "split; reflexivity.", "Require Import ZArith.", _ZBOOL + _BOX),
+     _item("Zbool.Zeq_bool 1 1 = true ⊞ True", "split; reflexivity.", "Require Import ZArith.", _BOX)),
+    ("a-qualified-header-name-taken-when-the-reading-fails",
+     _item("Zbool.Zeq_bool 1 2 = true /\\ marker = marker", "split; reflexivity.", "Require Import ZArith.",
+           _ZBOOL + "Definition marker := True."),
+     _item("Zbool.Zeq_bool 1 1 = true /\\ marker = marker", "split; reflexivity.", "Require Import ZArith.",
+           "Definition marker := True.")),
     # `mod` is a name under this header, so it is looked up like any other
     ("a-library-keyword-that-is-a-name-here",
      _item("mod 7 2 = seven /\\ marker = marker", "split; reflexivity.",

@@ -245,3 +245,10 @@ def test_decls_machinery_cannot_change_how_the_statement_elaborates(case: str, a
     assert bad["status"] != "proved", (case, bad)
     good = _prove(honest)
     assert good["status"] == "proved", (case, good["explanation"], good["attempts"])
+
+
+@pytest.mark.parametrize("requirement", ["Coq.Init.Logic.eq_refl", "forall (A : Type) (x : A), x = x"])
+def test_the_verdicts_own_universes_do_not_count_as_the_statements(requirement: str) -> None:
+    # `Definition scillm_statement : Type := ...` and the verdict's readings have universes of their own
+    result = _prove({"requirement_text": requirement, "proof": "exact @eq_refl."})
+    assert result["status"] == "proved", result["explanation"]

@@ -112,9 +112,11 @@ def locate_sentences(queries: list[tuple[str, str]], seps: list[str]) -> list[st
 def meaning(query: str, answer: str) -> str | None:
     """What the token means in that context according to one `Locate` answer, or None when nothing.
 
-    For a reference it is the first entry the short name reaches (entries
-    reachable only by a longer name carry a "shorter name" note); for a
-    notation it is the whole answer.
+    For a short name it is the first entry that name reaches (entries
+    reachable only by a longer name carry a "shorter name" note); a qualified
+    name (`Zbool.Zeq_bool`) reaches its first entry whatever the note says,
+    since the note only tells that a shorter name exists; for a notation it is
+    the whole answer.
     """
     lines = [ln for ln in answer.strip().splitlines() if ln.strip()]
     if not lines or all(ln.startswith(("No object of basename", "Unknown notation")) for ln in lines):
@@ -125,7 +127,7 @@ def meaning(query: str, answer: str) -> str | None:
         if ln[0].isspace() or ln.startswith(("No object of basename", "Unknown notation")):
             continue
         note = lines[i + 1] if i + 1 < len(lines) and lines[i + 1][0].isspace() else ""
-        if "shorter name" not in note:
+        if "shorter name" not in note or "." in query.split()[-1].rstrip("."):
             return ln.strip()
     return None
 

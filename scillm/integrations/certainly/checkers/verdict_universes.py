@@ -8,7 +8,8 @@ pred_sort P = Type` and its negation, each with the constraint its proof
 picked. The statement's meaning is what its elaboration fixed: `Verify.v`
 prints Coq's universe graph after `Require` of the problem alone and again
 with the candidate. The universes the statement depends on are the
-problem's own (its statement's, the decls', the verdict's readings'), every
+problem's own (its statement's and the decls', not those of the verdict's
+copies of the statement), every
 universe a constraint ties directly to one of the statement's or the decls'
 before the candidate (a universe a statement uses is tied to it by its typing
 constraints: `pred_sort P = Type` puts `predType`'s universe below the
@@ -123,6 +124,12 @@ def _new_relation(old: set[Edge], new: set[Edge], own: set[str]) -> Edge | None:
     return None
 
 
+def _helper(name: str) -> bool:
+    """Whether a problem universe is the verdict's own: of its copies of the statement (`scillm_plain`, ...), or
+    `scillm_statement.u0`, the sort of `Definition scillm_statement : Type := ...`, outside the statement."""
+    return (".scillm_" in name and ".scillm_statement." not in name) or name.endswith(".scillm_statement.u0")
+
+
 def _named_after(name: str, constants: tuple[str, ...]) -> bool:
     """Whether universe `name` (`ssrbool.predArgType.u0`) is one of the constants' own (`Coq.ssr.ssrbool.predArgType`)."""
     owner, dot, level = name.rpartition(".")
@@ -145,12 +152,14 @@ def chosen_levels(graphs: list[str] | None, prefixes: tuple[str, ...],
     if new <= old:
         return None
     names = {n for a, b, _ in old for n in (a, b)}
-    problem = {n for n in names if n.startswith(prefixes)}
-    stated = {n for n in problem if ".scillm_" not in n or ".scillm_statement." in n}  # not the verdict's readings
+    # the statement's and the decls' universes; the verdict's own readings of the statement are copies whose
+    # relations among themselves say nothing of its meaning
+    helpers = {n for n in names if n.startswith(prefixes) and _helper(n)}
+    stated = {n for n in names if n.startswith(prefixes)} - helpers
     equal = {(a, b) for a, b, strict in old if not strict and (b, a, False) in old}
-    stated |= {b for a, b in equal if a in stated}
-    tied = {b for a, b, _ in old if a in stated} | {a for a, b, _ in old if b in stated}
-    own = (problem | tied | {n for n in names if _named_after(n, constants)}) - {"Set"}
+    stated |= {b for a, b in equal if a in stated} - helpers
+    tied = ({b for a, b, _ in old if a in stated} | {a for a, b, _ in old if b in stated}) - helpers
+    own = (stated | tied | {n for n in names if _named_after(n, constants)}) - {"Set"}
     found = _new_relation(old, new, own)
     if found is None:
         return None
