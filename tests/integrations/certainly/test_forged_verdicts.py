@@ -86,6 +86,11 @@ CASES = [
     ("universes-under-universe-polymorphism", _item("Type <> Type", f"intro H. exact ({_PARADOX} _ (eq_sym H)).",
                                                     header=_REALS + " Set Universe Polymorphism."),
      _item("forall (A : Type) (x : A), x = x", "intros; reflexivity.", header="Set Universe Polymorphism.")),
+    # a decls name that looks like one of the verdict's own constants is still the decls'
+    ("universes-of-a-decls-name-like-the-verdicts", _item("T1 <> Type", f"intro H. exact ({_PARADOX} _ H).",
+                                                          header=_REALS,
+                                                          decls="Definition scillm_T := Type.\nDefinition T1 := scillm_T."),
+     _item("forall A : T1, A = A", "intros; reflexivity.", decls="Definition scillm_T := Type.\nDefinition T1 := scillm_T.")),
     ("universes-of-polymorphic-decls", _item("T1 = T2", "reflexivity.",
                                              decls="Polymorphic Definition T1 := Type.\nPolymorphic Definition T2 := Type."),
      _item("forall A : T1, A = A", "intros; reflexivity.", decls="Polymorphic Definition T1 := Type.")),

@@ -124,10 +124,15 @@ def _new_relation(old: set[Edge], new: set[Edge], own: set[str]) -> Edge | None:
     return None
 
 
-def _helper(name: str) -> bool:
-    """Whether a problem universe is the verdict's own: of its copies of the statement (`scillm_plain`, ...), or
-    `scillm_statement.u0`, the sort of `Definition scillm_statement : Type := ...`, outside the statement."""
-    return (".scillm_" in name and ".scillm_statement." not in name) or name.endswith(".scillm_statement.u0")
+#: Problem.v's own constants and modules that hold copies of the statement (a decls name cannot take them: Problem.v
+#: would not compile), and the sort of `Definition scillm_statement : Type := ...`, which is outside the statement.
+_HELPERS = ("scillm_some.", "scillm_plain_reading.", "scillm_plain.", "scillm_same.", "scillm_general.",
+            "scillm_general_reading.")
+
+
+def _helper(name: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether a problem universe is the verdict's own rather than the statement's or the decls'."""
+    return any(name.startswith(tuple(p + h for h in _HELPERS)) or name == p + "scillm_statement.u0" for p in prefixes)
 
 
 def _named_after(name: str, constants: tuple[str, ...]) -> bool:
@@ -154,7 +159,7 @@ def chosen_levels(graphs: list[str] | None, prefixes: tuple[str, ...],
     names = {n for a, b, _ in old for n in (a, b)}
     # the statement's and the decls' universes; the verdict's own readings of the statement are copies whose
     # relations among themselves say nothing of its meaning
-    helpers = {n for n in names if n.startswith(prefixes) and _helper(n)}
+    helpers = {n for n in names if _helper(n, prefixes)}
     stated = {n for n in names if n.startswith(prefixes)} - helpers
     equal = {(a, b) for a, b, strict in old if not strict and (b, a, False) in old}
     stated |= {b for a, b in equal if a in stated} - helpers
