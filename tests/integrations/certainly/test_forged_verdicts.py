@@ -70,6 +70,7 @@ _PARADOX = "Coq.Logic.Hurkens.TypeNeqSmallType.paradox"
 _REALS = "Require Import Reals."  # loads Hurkens' paradox
 _SSR = "From Coq Require Import ssreflect ssrbool. Require Coq.Logic.Hurkens."
 _LIST = "From Coq Require Import List."
+_LIKE_HELPER = "Definition scillm_T := Type.\nDefinition T1 := scillm_T."
 
 # (case, attack item, honest item of the same shape)
 CASES = [
@@ -88,11 +89,10 @@ CASES = [
      _item("forall (A : Type) (x : A), x = x", "intros; reflexivity.", header="Set Universe Polymorphism.")),
     # a decls name that looks like one of the verdict's own constants is still the decls'
     ("universes-of-a-decls-name-like-the-verdicts", _item("T1 <> Type", f"intro H. exact ({_PARADOX} _ H).",
-                                                          header=_REALS,
-                                                          decls="Definition scillm_T := Type.\nDefinition T1 := scillm_T."),
-     _item("forall A : T1, A = A", "intros; reflexivity.", decls="Definition scillm_T := Type.\nDefinition T1 := scillm_T.")),
-    ("universes-of-polymorphic-decls", _item("T1 = T2", "reflexivity.",
-                                             decls="Polymorphic Definition T1 := Type.\nPolymorphic Definition T2 := Type."),
+                                                          header=_REALS, decls=_LIKE_HELPER),
+     _item("forall A : T1, A = A", "intros; reflexivity.", decls=_LIKE_HELPER)),
+    ("universes-of-polymorphic-decls",
+     _item("T1 = T2", "reflexivity.", decls="Polymorphic Definition T1 := Type.\nPolymorphic Definition T2 := Type."),
      _item("forall A : T1, A = A", "intros; reflexivity.", decls="Polymorphic Definition T1 := Type.")),
     # A relation between a statement universe and a library one that the statement is tied to (a record's, one
     # reached through a notation) decides the statement too: each of these and its negation checked in plain Coq.
@@ -252,8 +252,14 @@ def test_decls_machinery_cannot_change_how_the_statement_elaborates(case: str, a
     assert good["status"] == "proved", (case, good["explanation"], good["attempts"])
 
 
+@pytest.mark.parametrize("proof", ["intros; reflexivity.", "intros A x. exact (@eq_refl A x)."])
 @pytest.mark.parametrize("requirement", ["Coq.Init.Logic.eq_refl", "forall (A : Type) (x : A), x = x"])
-def test_the_verdicts_own_universes_do_not_count_as_the_statements(requirement: str) -> None:
-    # `Definition scillm_statement : Type := ...` and the verdict's readings have universes of their own
-    result = _prove({"requirement_text": requirement, "proof": "exact @eq_refl."})
+def test_a_type_quantified_statement_proved_at_its_own_levels_is_proved(requirement: str, proof: str) -> None:
+    result = _prove({"requirement_text": requirement, "proof": proof})
     assert result["status"] == "proved", result["explanation"]
+
+
+def test_a_proof_that_pins_a_statement_universe_to_a_librarys_is_refused() -> None:
+    # bare `@eq_refl` has `eq`'s own universe as its binder's: `A : Type` becomes exactly that level
+    result = _prove({"requirement_text": "forall (A : Type) (x : A), x = x", "proof": "exact @eq_refl."})
+    assert result["status"] == "rejected" and "universe levels" in result["explanation"], result["explanation"]

@@ -43,7 +43,8 @@ def classes() -> tuple[str, str]:
     cats = [unicodedata.category(chr(c)) for c in range(sys.maxunicode + 1)]
     start = [cat in _LETTERS for cat in cats]
     start[0x5F] = True
-    part = [(s or cat in _PARTS) and code not in _SUPERSCRIPTS for code, (s, cat) in enumerate(zip(start, cats, strict=True))]
+    part = [(s or cat in _PARTS) and code not in _SUPERSCRIPTS
+            for code, (s, cat) in enumerate(zip(start, cats, strict=True))]
     part[0x27] = True
     return _ranges(start), _ranges(part)
 

@@ -20,7 +20,9 @@ runs, then re-checks the compiled kernel terms with `coqchk`:
   instance of the candidate is in scope) and
   `Definition scillm_check : <problem>.scillm_statement := <candidate>.name.`,
   then the walk over the proof term that refuses recursion of its own
-  (`verdict_recursion`).
+  (`verdict_recursion`), and the universe graph without and with the
+  candidate, which must relate the statement's universes alike
+  (`verdict_universes`).
 
 Both libraries live under random logical roots, so a proof cannot name or
 shadow them. `coqchk -o -norec` (alongside `Verify.v`) re-checks Problem and
@@ -30,10 +32,8 @@ that list. `Print Assumptions` runs only when the context holds an axiom it
 could report: in `Verify.v`, alongside `coqchk`, unless the last check of the
 same problem showed that its context has none (then it is left out), and in a
 second run after `coqchk` when that guess was wrong. Every prover run is sandboxed
-(`prover_sandbox`) and tracked for cancellation. When the prefetch started
-standby provers for the problem (`verdict_standby`), the Candidate and
-Verify compiles run on them: the same sentences, with the libraries already
-loaded.
+(`prover_sandbox`) and tracked for cancellation. Standby provers the prefetch
+started (`verdict_standby`) run the same sentences, libraries already loaded.
 """
 
 from __future__ import annotations
@@ -255,9 +255,8 @@ class VerdictEngine:
         loaded = vt.library_names(got[0])
         with self._lock:
             predicted = self._wants_assumptions.get(memo, True)
-        psep = [vt.separator(), vt.separator()]
-        useps = [vt.separator() for _ in range(4)]
-        check = [graph_sentences(f"{PROBLEM_ROOT}.Problem", f"{root}.Candidate", useps, "Locate {}."),
+        psep, useps = [vt.separator(), vt.separator()], [vt.separator() for _ in range(4)]
+        check = [graph_sentences(f"{PROBLEM_ROOT}.Problem", f"{root}.Candidate", useps),
                  f"Definition scillm_check : {stmt} := {root}.Candidate.{name}.",
                  *vt.meaning_sentences(f"{PROBLEM_ROOT}.Problem", psep), same_sentence(f"{PROBLEM_ROOT}.Problem")]
         gseps = [vt.separator(), vt.separator()]
@@ -308,8 +307,8 @@ class VerdictEngine:
                                                                     parses=built.parses)
         if unread is not None:
             return Verdict(status="rejected", message=unread)
-        levels = chosen_levels(vt.regions(run.out, useps), ("Problem.", f"{PROBLEM_ROOT}.Problem."), built.constants)
-        if levels is not None:
+        if (levels := chosen_levels(vt.regions(run.out, useps), ("Problem.", f"{PROBLEM_ROOT}.Problem."),
+                                    built.constants)) is not None:
             return levels
         recursion = vt.regions(run.out, rseps)
         own = recursion_answer(recursion[0]) if recursion else None

@@ -68,8 +68,7 @@ class Built:
     meaning_change: str | None = None
     #: False when the statement does not parse with the header alone (it uses a decls notation).
     parses: bool = True
-    #: Full names of the constants the statement names (`verdict_universes`).
-    constants: tuple[str, ...] = ()
+    constants: tuple[str, ...] = ()  #: full names of the constants the statement names (`verdict_universes`)
 
 
 class Deadline:
@@ -370,7 +369,7 @@ def _meaning_change(queries: list[tuple[str, str]], header_view: list[str], decl
     for (tok, query), a, b in zip(queries, header_view, decls_view, strict=True):
         was = vt.meaning(query, a)
         if was is not None and was.startswith("No object of suffix"):
-            return f"the checks read no qualified decls name (`{tok}`): `Import` its module in the decls, use the short name"
+            return f"the checks read no qualified decls name (`{tok}`): `Import` its module, use the short name"
         if was is not None and vt.meaning(query, b) != was:
             return f"the decls change what `{tok}` means in the statement (it already has a meaning from the header)"
     return None

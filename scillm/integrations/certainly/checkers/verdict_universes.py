@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 
+from scillm.integrations.certainly.checkers import verdict_text as vt
 from scillm.integrations.certainly.checkers.verdict_result import Verdict
 
 Edge = tuple[str, str, bool]  # (lower, upper, strict)
@@ -32,14 +33,12 @@ Edge = tuple[str, str, bool]  # (lower, upper, strict)
 _OPS = {"<": True, "<=": False}
 
 
-def graph_sentences(problem: str, candidate: str, seps: list[str], locate: str) -> str:
-    """One line of sentences for `Verify.v`: the graph with the problem loaded, then with the candidate too.
-
-    `locate` formats a separator sentence; `seps` holds four separators.
-    """
-    return " ".join([f"Require {problem}.", locate.format(seps[0]), "Print Universes.", locate.format(seps[1]),
-                     f"Require {problem} {candidate}.", locate.format(seps[2]), "Print Universes.",
-                     locate.format(seps[3])])
+def graph_sentences(problem: str, candidate: str, seps: list[str]) -> str:
+    """One line of sentences for `Verify.v`: the graph with the problem loaded, then with the candidate too,
+    between four separators (one line, so the line numbers of Verify.v's other sentences stay as they were)."""
+    return " ".join([f"Require {problem}.", vt.locate_line(seps[0]), "Print Universes.", vt.locate_line(seps[1]),
+                     f"Require {problem} {candidate}.", vt.locate_line(seps[2]), "Print Universes.",
+                     vt.locate_line(seps[3])])
 
 
 def parse_graph(text: str) -> set[Edge] | None:
@@ -136,7 +135,7 @@ def _helper(name: str, prefixes: tuple[str, ...]) -> bool:
 
 
 def _named_after(name: str, constants: tuple[str, ...]) -> bool:
-    """Whether universe `name` (`ssrbool.predArgType.u0`) is one of the constants' own (`Coq.ssr.ssrbool.predArgType`)."""
+    """Whether universe `name` (`ssrbool.predArgType.u0`) is a constant's own (`Coq.ssr.ssrbool.predArgType`)."""
     owner, dot, level = name.rpartition(".")
     return bool(dot) and level[:1] == "u" and any(c == owner or c.endswith("." + owner) for c in constants)
 
@@ -157,13 +156,12 @@ def chosen_levels(graphs: list[str] | None, prefixes: tuple[str, ...],
     if new <= old:
         return None
     names = {n for a, b, _ in old for n in (a, b)}
-    # the statement's and the decls' universes; the verdict's own readings of the statement are copies whose
-    # relations among themselves say nothing of its meaning
+    # the statement's and the decls' universes; the verdict's own copies of the statement are not, but a copy equal
+    # to one of them may be the one the graph prints its constraints on
     helpers = {n for n in names if _helper(n, prefixes)}
     stated = {n for n in names if n.startswith(prefixes)} - helpers
-    equal = {(a, b) for a, b, strict in old if not strict and (b, a, False) in old}
-    stated |= {b for a, b in equal if a in stated} - helpers
-    tied = ({b for a, b, _ in old if a in stated} | {a for a, b, _ in old if b in stated}) - helpers
+    members = stated | {b for a, b, strict in old if a in stated and not strict and (b, a, False) in old}
+    tied = ({b for a, b, _ in old if a in members} | {a for a, b, _ in old if b in members}) - helpers
     own = (stated | tied | {n for n in names if _named_after(n, constants)}) - {"Set"}
     found = _new_relation(old, new, own)
     if found is None:
