@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scillm.integrations.certainly.checkers import coq_lexicon as lexicon
 from scillm.integrations.certainly.checkers.machinery import unnamed_machinery
 from scillm.integrations.certainly.checkers.meaning import meaning_violation
 from scillm.integrations.certainly.checkers.sentences import Sentence, strip_comments, words_outside_strings
@@ -86,7 +87,9 @@ _PROOF_CLOSERS = frozenset({"Qed.", "Defined."})
 # The only module sentence allowed: open a plain module (any Unicode name). Module types, parameters,
 # signatures, aliases, functor applications and `<+` build delta-resolvers, where Coq's kernel and coqchk
 # share soundness bugs (rocq#21051, rocq#21685, rocq#22409).
-_PLAIN_MODULE = re.compile(r"\s*Module\s+(?:(?:Import|Export)\s+)?[^\W\d][\w']*\s*\.?\s*", re.UNICODE)
+def _plain_module(body: str) -> bool:
+    name = lexicon.ident()  # a name as Coq's lexer reads one, so nothing after it is glued on
+    return re.fullmatch(rf"\s*Module\s+(?:(?:Import|Export)\s+)?{name}\s*\.?\s*", body) is not None
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ def _refused_everywhere(cmd: Command, where: str) -> str | None:
         return f"`{head}` touches files, code or the session; not allowed in {where}"
     if head in ("Set", "Unset"):
         return _set_violation(cmd, where)
-    if head == "Module" and not _PLAIN_MODULE.fullmatch(strip_comments(cmd.body)):
+    if head == "Module" and not _plain_module(strip_comments(cmd.body)):
         return (f"only a plain `Module M.` is allowed in {where}: module parameters are assumptions, and module "
                 "types, signatures, aliases (`:=`), functor applications and `<+` rely on Coq's module delta "
                 "resolution, which has known soundness bugs that coqchk shares (rocq#21051, rocq#21685)")

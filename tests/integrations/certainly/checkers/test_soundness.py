@@ -200,6 +200,7 @@ def test_honest_headers_pass(text: str) -> None:
     ("Module Type T. End T.", "plain `Module M.`"),
     ("Module W := MAKE.", "plain `Module M.`"),
     ("Module MAKE := MSetProperties.", "plain `Module M.`"),  # a library functor reached through an alias
+    ("Module x².", "plain `Module M.`"),  # a name as Coq reads it: `x`, then the symbol `²`
     ("Module Import W := MAKE <+ Empty.", "plain `Module M.`"),
     ("Module RES := W.ΦUN M.", "plain `Module M.`"),
     ("Module M : T. End M.", "plain `Module M.`"),
